@@ -1,0 +1,211 @@
+"""Timeloop's v0.3 architecture (``subtree``/``local`` with ``name[0..N-1]`` ranges) -> Arch.
+
+This is also the form timeloopfe writes as its processed arch. The tree is flattened outer to
+inner: a node's ``local`` entries, then its ``subtree``; the last leaf is the compute level.
+Instance counts multiply along the tree (a ``PE[0..167]`` subtree makes 168 of each leaf).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from .arch import Arch, ComputeLevel, StorageLevel
+from .errors import Where, as_int, as_list, as_mapping, as_number, as_str
+
+_RANGE = re.compile(r"^(?P<name>[^\[\]]+)\[(?P<lo>\d+)\.\.(?P<hi>\d+)\]$")
+
+#: attribute spellings (Timeloop accepts both dashes and underscores)
+_ALIASES = {
+    "word-bits": "datawidth", "word_bits": "datawidth", "wordbits": "datawidth",
+    "block-size": "block_size", "cluster-size": "cluster_size",
+    "read-bandwidth": "read_bandwidth", "write-bandwidth": "write_bandwidth",
+    "shared-bandwidth": "shared_bandwidth", "multiple-buffering": "multiple_buffering",
+    "num-banks": "n_banks", "num_banks": "n_banks", "memory_depth": "depth",
+    "memory_width": "width", "min-utilization": "min_utilization",
+}
+#: attributes that change what Timeloop v3.0.3 computes but that we do not model
+_NOT_MODELLED = {
+    "has_power_gating": "power gating is not modelled",
+    "power_gated_at": "power gating is not modelled",
+    "allow_overbooking": "overbooking is not modelled",
+    "network_read": "explicit networks are not modelled (legacy network, 0 energy)",
+    "network_fill": "explicit networks are not modelled (legacy network, 0 energy)",
+    "network_update": "explicit networks are not modelled (legacy network, 0 energy)",
+    "network_drain": "explicit networks are not modelled (legacy network, 0 energy)",
+}
+COMPUTE_CLASSES = {"intmac", "fpmac", "mac", "compute", "bitwise", "multiplier", "adder",
+                   "aladdin_adder", "aladdin_multiplier"}
+
+
+@dataclass
+class _Leaf:
+    name: str
+    cls: str
+    instances: int
+    attributes: dict
+    where: Where
+
+
+def split_range(name: str, where: Where) -> tuple[str, int]:
+    """``'PE[0..167]'`` -> ``('PE', 168)``; ``'DRAM[1..1]'`` -> ``('DRAM', 1)``."""
+    m = _RANGE.match(name)
+    if not m:
+        if "[" in name or "]" in name:
+            where.fail(f"malformed instance range in {name!r}: expected name[lo..hi]")
+        return name, 1
+    lo, hi = int(m["lo"]), int(m["hi"])
+    if hi < lo:
+        where.fail(f"empty instance range in {name!r}")
+    return m["name"], hi - lo + 1
+
+
+def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[_Leaf]) -> None:
+    node = as_mapping(node, where)
+    name, n = split_range(as_str(node.get("name"), where / "name"), where / "name")
+    attrs = dict(inherited)
+    attrs.update(as_mapping(node.get("attributes", {}) or {}, where / "attributes"))
+    count *= n
+    for i, leaf in enumerate(as_list(node.get("local", []) or [], where / "local")):
+        lw = where / "local" / i
+        leaf = as_mapping(leaf, lw)
+        lname, ln = split_range(as_str(leaf.get("name"), lw / "name"), lw / "name")
+        cls = as_str(leaf.get("class"), lw / "class")
+        la = dict(inherited)
+        la.update({k: v for k, v in attrs.items() if k not in ("meshX", "meshY")})
+        la.update(as_mapping(leaf.get("attributes", {}) or {}, lw / "attributes"))
+        if "subclass" in leaf:
+            la.setdefault("subclass", leaf["subclass"])
+        for key in leaf:
+            if key in ("required_actions", "required-actions"):
+                (lw / key).ignore("actions are derived from the model")
+            elif key == "enabled" and leaf[key] is not True:
+                (lw / key).fail("disabled components are not supported; remove the component")
+            elif key not in ("name", "class", "subclass", "attributes", "enabled"):
+                (lw / key).ignore("unknown component key")
+        # A leaf's own range counts instances inside each instance of the enclosing subtree.
+        out.append(_Leaf(lname, cls, count * ln, la, lw))
+    for i, sub in enumerate(as_list(node.get("subtree", []) or [], where / "subtree")):
+        sub_inherited = {k: v for k, v in attrs.items() if k not in ("meshX", "meshY")}
+        _flatten(sub, where / "subtree" / i, sub_inherited, count, out)
+
+
+def read_arch_v03(value: Any, where: Where) -> Arch:
+    arch = as_mapping(value, where)
+    if "subtree" not in arch:
+        where.fail("missing required key 'subtree' (v0.3 form) or 'nodes' (v0.4 form)")
+    trees = as_list(arch["subtree"], where / "subtree")
+    if len(trees) != 1:
+        (where / "subtree").fail(f"expected exactly one top-level node, got {len(trees)}")
+    leaves: list[_Leaf] = []
+    top_attrs = as_mapping(trees[0].get("attributes", {}) or {}, where / "subtree" / 0 / "attributes") \
+        if isinstance(trees[0], dict) else {}
+    _flatten(trees[0], where / "subtree" / 0, {}, 1, leaves)
+    if len(leaves) < 2:
+        where.fail("an architecture needs at least one storage level and a compute level")
+    return build_arch(str(trees[0].get("name", "arch")), leaves, top_attrs)
+
+
+def _attr_num(attrs: dict, key: str, where: Where, default=None, integer=True, minimum=None):
+    if key not in attrs or attrs[key] is None:
+        return default
+    from .expr import evaluate  # arithmetic in attribute values (Accelergy style)
+    v = evaluate(attrs[key], attrs, where / "attributes" / key)
+    if integer:
+        return as_int(v, where / "attributes" / key, minimum=minimum)
+    return as_number(v, where / "attributes" / key, minimum=minimum)
+
+
+def _normalise(attrs: dict, where: Where) -> dict:
+    out = {}
+    for k, v in attrs.items():
+        k2 = _ALIASES.get(k, k)
+        if k2 in _NOT_MODELLED:
+            if v not in (False, None, 0, "none", "None"):
+                (where / "attributes" / k).ignore(_NOT_MODELLED[k2])
+            continue
+        out[k2] = v
+    return out
+
+
+def build_arch(name: str, leaves: list[_Leaf], top_attrs: dict) -> Arch:
+    """Build an :class:`Arch` from flattened leaves (outermost first; last = compute)."""
+    *stores, mac = leaves
+    storage = []
+    for leaf in stores:
+        storage.append(_storage_level(leaf))
+    names = [s.name for s in storage] + [mac.name]
+    for i, n in enumerate(names):
+        if names.index(n) != i:
+            leaves[i].where.fail(f"component name {n!r} is used twice")
+    compute = _compute_level(mac)
+    arch = Arch(name, tuple(reversed(storage)), compute, dict(top_attrs))
+    _check_fanouts(arch, leaves)
+    return arch
+
+
+def _mesh(attrs: dict, instances: int, where: Where) -> tuple[int, int]:
+    mx = _attr_num(attrs, "meshX", where, minimum=1)
+    my = _attr_num(attrs, "meshY", where, minimum=1)
+    if mx is None and my is None:
+        mx, my = instances, 1
+    elif mx is None:
+        mx = instances // my
+    elif my is None:
+        my = instances // mx
+    if mx * my != instances:
+        where.fail(f"meshX*meshY = {mx}*{my} = {mx * my} but the component has "
+                   f"{instances} instances")
+    return mx, my
+
+
+def _storage_level(leaf: _Leaf) -> StorageLevel:
+    w = leaf.where
+    a = _normalise(leaf.attributes, w)
+    cls = leaf.cls
+    is_dummy = cls.lower() == "dummy_storage"
+    word_bits = _attr_num(a, "datawidth", w, minimum=1)
+    width = _attr_num(a, "width", w, minimum=1)
+    block = _attr_num(a, "block_size", w, minimum=1)
+    if word_bits is None:
+        if width is not None and block is not None:
+            word_bits = width // block
+        else:
+            w.fail("missing attribute 'datawidth' (word bits) of the storage level")
+    if width is None:
+        width = word_bits * (block or 1)
+    if block is None:
+        if width % word_bits:
+            (w / "attributes" / "width").fail(
+                f"width {width} is not a multiple of datawidth {word_bits}; give block_size")
+        block = width // word_bits
+    depth = _attr_num(a, "depth", w, minimum=0)
+    if depth is None and cls.lower() != "dram" and not is_dummy:
+        w.fail("missing attribute 'depth' (only DRAM may be unbounded)")
+    if depth is not None and depth < 1 and not is_dummy:
+        (w / "attributes" / "depth").fail(f"expected a depth >= 1, got {depth}")
+    mx, my = _mesh(a, leaf.instances, w)
+    return StorageLevel(
+        name=leaf.name, component_class=cls, instances=leaf.instances, mesh_x=mx, mesh_y=my,
+        depth=depth, width=width, word_bits=word_bits, block_size=block,
+        cluster_size=_attr_num(a, "cluster_size", w, 1, minimum=1),
+        read_bandwidth=_attr_num(a, "read_bandwidth", w, integer=False, minimum=0),
+        write_bandwidth=_attr_num(a, "write_bandwidth", w, integer=False, minimum=0),
+        shared_bandwidth=_attr_num(a, "shared_bandwidth", w, integer=False, minimum=0),
+        multiple_buffering=_attr_num(a, "multiple_buffering", w, 1.0, integer=False, minimum=1),
+        is_dummy=is_dummy, attributes=a)
+
+
+def _compute_level(leaf: _Leaf) -> ComputeLevel:
+    a = _normalise(leaf.attributes, leaf.where)
+    mx, my = _mesh(a, leaf.instances, leaf.where)
+    return ComputeLevel(leaf.name, leaf.cls, leaf.instances, mx, my, a)
+
+
+def _check_fanouts(arch: Arch, leaves: list[_Leaf]) -> None:
+    for k, level in enumerate(arch.storage):
+        cx, cy = arch.child_mesh(k)
+        where = leaves[len(arch.storage) - 1 - k].where
+        if cx % level.mesh_x or cy % level.mesh_y:
+            where.fail(f"mesh {level.mesh_x}x{level.mesh_y} does not divide the mesh "
+                       f"{cx}x{cy} of the level below it")
