@@ -19,8 +19,8 @@ class TableError(ValueError):
 
 def component_key(name: str) -> str:
     """``'system_top_level.PE[0..167].ifmap_spad[0..11]'`` -> ``'ifmap_spad'``."""
-    last = str(name).split(".")[-1]
-    return re.sub(r"\[\d+\.\.\d+\]$", "", last).strip()
+    plain = re.sub(r"\[\d+\.\.\d+\]", "", str(name))
+    return plain.split(".")[-1].strip()
 
 
 @dataclass

@@ -1,0 +1,86 @@
+"""Action energies of each component and the energy of a batch's action counts (§8).
+
+An ERT action is one vector access of ``block_size`` words: per data space and instance the
+model charges ``ceil(count / block_size)`` actions of each kind. Reads use ``read``, fills use
+``write``, and updates also use ``write``: Timeloop v3.0.3 looks an update up as
+``random_update -> random_fill -> write`` and never uses an ERT entry named ``update``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from energy import ReferenceTables
+
+from ..spec.arch import Arch
+
+#: Timeloop's lookup chains, first present wins.
+READ_ACTIONS = ("random_read", "read")
+FILL_ACTIONS = ("random_fill", "write")
+UPDATE_ACTIONS = ("random_update", "random_fill", "write")
+COMPUTE_ACTIONS = ("mac_random", "mult_random", "mac", "mult", "compute")
+
+
+class EnergyLookupError(ValueError):
+    """A component that the mapping uses has no energy for an action it performs."""
+
+
+@dataclass(frozen=True)
+class ActionEnergies:
+    """pJ per vector access of each storage level (K,) and per compute; NaN where unknown."""
+
+    read: np.ndarray
+    fill: np.ndarray
+    update: np.ndarray
+    compute: float
+    area_um2: float                   # the whole architecture (area x instances, summed)
+    level_area_um2: tuple[float, ...]  # per storage level, all instances
+    compute_area_um2: float
+    known: bool                        # False when no tables were given
+    missing_area: tuple[str, ...] = ()  # components the ART has no area for (counted as 0)
+
+
+def _lookup(tables: ReferenceTables, name: str, chain: tuple[str, ...], required: bool) -> float:
+    found = tables.first_energy(name, chain)
+    if found is None:
+        if required:
+            raise EnergyLookupError(
+                f"no energy for component {name!r}, action {chain[-1]!r} (looked for "
+                f"{', '.join(chain)}) in the energy tables")
+        return float("nan")
+    return float(found[1])
+
+
+def action_energies(arch: Arch, tables: ReferenceTables | None,
+                    used_levels: set[int]) -> ActionEnergies:
+    """Resolve the energies the model needs; levels in ``used_levels`` (those that keep a data
+    space) must have read and write energies, the compute level its compute energy."""
+    K = len(arch.storage)
+    if tables is None:
+        nan = np.full(K, np.nan)
+        return ActionEnergies(nan, nan, nan, float("nan"), float("nan"), (float("nan"),) * K,
+                              float("nan"), False, tuple(arch.level_names) + (arch.compute.name,))
+    read, fill, update = (np.zeros(K) for _ in range(3))
+    level_area = []
+    missing = tuple(c.name for c in (*arch.storage, arch.compute) if tables.area(c.name) is None)
+    for k, level in enumerate(arch.storage):
+        req = k in used_levels
+        read[k] = _lookup(tables, level.name, READ_ACTIONS, req)
+        fill[k] = _lookup(tables, level.name, FILL_ACTIONS, req)
+        update[k] = _lookup(tables, level.name, UPDATE_ACTIONS, req)
+        level_area.append((tables.area(level.name) or 0.0) * level.instances)
+    compute = _lookup(tables, arch.compute.name, COMPUTE_ACTIONS, True)
+    compute_area = (tables.area(arch.compute.name) or 0.0) * arch.compute.instances
+    return ActionEnergies(read, fill, update, compute, sum(level_area) + compute_area,
+                          tuple(level_area), compute_area, True, missing)
+
+
+def storage_energy(reads: np.ndarray, fills: np.ndarray, updates: np.ndarray,
+                   instances: np.ndarray, block_size: int, e: ActionEnergies, k: int) -> np.ndarray:
+    """(B,) pJ of one data space at level k over all its utilized instances."""
+    def vectors(words):
+        return -(-words // block_size)            # ceil per action type, per instance
+    per_instance = (vectors(reads) * e.read[k] + vectors(fills) * e.fill[k]
+                    + vectors(updates) * e.update[k])
+    return per_instance * instances

@@ -1,0 +1,179 @@
+"""The analytical model: (architecture, workload, energy tables) x mapping batch -> results.
+
+One :class:`Model` per (arch, workload, tables); :meth:`Model.evaluate` takes a
+:class:`MappingBatch` and returns a :class:`BatchResult` with no Python loop per mapping.
+:meth:`Model.evaluate_mapping` is the same code on a batch of one, returning an
+:class:`Evaluation`. This is the single analytical core used by the CLI, search and reports.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from energy import ReferenceTables
+
+from ..spec.arch import Arch
+from ..spec.mapping import Mapping
+from ..spec.workload import Workload
+from .access import data_space_counts, distinct_translations
+from .batch import MappingBatch
+from .cost import action_energies, storage_energy
+from .nest import Nest
+from .perf import level_cycles, utilization
+from .result import BatchResult, DataSpaceStats, Evaluation, LevelStats
+
+
+class Model:
+    def __init__(self, arch: Arch, workload: Workload, tables: ReferenceTables | None = None):
+        self.arch = arch
+        self.workload = workload
+        self.tables = tables
+        self.projections = [ds.projection(workload.dims) for ds in workload.data_spaces]
+        self._energies: dict[frozenset, object] = {}
+
+    # ------------------------------------------------------------------ batch
+    def evaluate(self, batch: MappingBatch) -> BatchResult:
+        arch, wl = self.arch, self.workload
+        sk = batch.skeleton
+        K, B = len(arch.storage), len(batch)
+        if sk.n_levels != K:
+            raise ValueError(f"the mapping has {sk.n_levels} levels, the arch {K}")
+        keep = [[ds.name in sk.keep[k] for k in range(K)] for ds in wl.data_spaces]
+        for ds, kp in zip(wl.data_spaces, keep):
+            if not any(kp):
+                raise ValueError(f"data space {ds.name!r} is kept at no storage level; the "
+                                 f"outermost level ({arch.storage[-1].name}) must keep it")
+        nest = Nest(batch)
+        T = nest.temporal_product
+        groups = np.ones((len(wl.data_spaces), B, K), dtype=np.int64)
+        for k in range(K):
+            for i, g in enumerate(distinct_translations(nest, k, self.projections)):
+                groups[i, :, k] = g
+        counts = {}
+        reported = np.zeros((K, len(wl.data_spaces)), dtype=bool)
+        for i, ds in enumerate(wl.data_spaces):
+            counts[ds.name] = data_space_counts(nest, self.projections[i], keep[i],
+                                                ds.read_write, groups[i])
+            outermost = max(k for k in range(K) if keep[i][k])
+            reported[: outermost + 1, i] = keep[i][: outermost + 1]
+
+        # Utilized instances of level k: the spatial loops of all levels above it.
+        above = np.cumprod(nest.fanout_used[:, ::-1], axis=1)[:, ::-1]
+        inst = np.ones((B, K), dtype=np.int64)
+        inst[:, :-1] = above[:, 1:]
+        mac_inst = above[:, 0]
+        computes = mac_inst * T
+
+        # Cycles per level under its bandwidths; overall the slowest level (§7).
+        cyc = np.empty((B, K), dtype=np.int64)
+        slow = np.ones((B, K))
+        for k, level in enumerate(arch.storage):
+            r = sum(counts[n].reads[:, k] for n in wl.ds_names)
+            w = sum(counts[n].fills[:, k] + counts[n].updates[:, k] for n in wl.ds_names)
+            cyc[:, k], slow[:, k] = level_cycles(level, r, w, T)
+        cycles = np.maximum(T, cyc.max(axis=1))
+
+        # Energy (§8).
+        used = frozenset(k for k in range(K) if reported[k].any())
+        if used not in self._energies:
+            self._energies[used] = action_energies(arch, self.tables, set(used))
+        e = self._energies[used]
+        ds_energy = np.zeros((B, K, len(wl.data_spaces)))
+        for i, name in enumerate(wl.ds_names):
+            c = counts[name]
+            for k in range(K):
+                if reported[k, i]:
+                    ds_energy[:, k, i] = storage_energy(
+                        c.reads[:, k], c.fills[:, k], c.updates[:, k], inst[:, k],
+                        arch.storage[k].block_size, e, k)
+        compute_energy = computes * e.compute
+        energy = ds_energy.sum(axis=(1, 2)) + compute_energy
+
+        # Validity: capacity of the kept tiles and the physical fan-out.
+        cap_used = np.zeros((B, K), dtype=np.int64)
+        valid = np.ones(B, dtype=bool)
+        for k, level in enumerate(arch.storage):
+            for i, name in enumerate(wl.ds_names):
+                if keep[i][k]:
+                    cap_used[:, k] += counts[name].tile[:, k]
+            if level.effective_capacity is not None:
+                valid &= cap_used[:, k] <= level.effective_capacity
+            fx, fy = arch.fanout(k)
+            valid &= (nest.fanout_x[:, k] <= fx) & (nest.fanout_y[:, k] <= fy)
+
+        return BatchResult(
+            batch=batch, ds_names=wl.ds_names, counts=counts, reported=reported,
+            utilized_instances=inst, level_cycles=cyc, slowdown=slow, ds_energy=ds_energy,
+            compute_energy=compute_energy, computes=computes, mac_instances_used=mac_inst,
+            compute_cycles=T, cycles=cycles, energy=energy,
+            utilization=utilization(computes, arch.compute.instances, cycles), valid=valid,
+            capacity_used=cap_used, fanout_x_used=nest.fanout_x, fanout_y_used=nest.fanout_y)
+
+    # ------------------------------------------------------------------ one mapping
+    def evaluate_mapping(self, mapping: Mapping) -> Evaluation:
+        return self.evaluation(self.evaluate(MappingBatch.of([mapping])), 0)
+
+    def violations(self, result: BatchResult, i: int) -> list[str]:
+        """Why mapping ``i`` of a batch is invalid, in the user's words."""
+        out = []
+        for k, level in enumerate(self.arch.storage):
+            cap = level.effective_capacity
+            used = int(result.capacity_used[i, k])
+            if cap is not None and used > cap:
+                tiles = ", ".join(
+                    f"{n} {int(result.counts[n].tile[i, k])}"
+                    for j, n in enumerate(result.ds_names)
+                    if n in result.batch.skeleton.keep[k])
+                out.append(f"{level.name}: the kept tiles need {used} words ({tiles}) but the "
+                           f"level holds {cap} (depth {level.depth} x block size "
+                           f"{level.block_size}" + (f" / multiple buffering "
+                           f"{level.multiple_buffering:g}" if level.multiple_buffering != 1
+                           else "") + ")")
+            fx, fy = self.arch.fanout(k)
+            for axis, used_f, phys in (("X", result.fanout_x_used[i, k], fx),
+                                       ("Y", result.fanout_y_used[i, k], fy)):
+                if used_f > phys:
+                    out.append(f"{level.name}: the spatial loops use a fan-out of {int(used_f)} "
+                               f"in {axis} but the level has {phys} children in {axis}")
+        return out
+
+    def evaluation(self, result: BatchResult, i: int) -> Evaluation:
+        """The typed :class:`Evaluation` of mapping ``i`` of a batch result."""
+        arch = self.arch
+        storage = []
+        for k, level in enumerate(arch.storage):
+            dss = {}
+            for j, name in enumerate(result.ds_names):
+                if not result.reported[k, j]:
+                    continue
+                c = result.counts[name]
+                reads = int(c.reads[i, k])
+                dss[name] = DataSpaceStats(
+                    reads_per_instance=reads, fills_per_instance=int(c.fills[i, k]),
+                    updates_per_instance=int(c.updates[i, k]),
+                    temporal_reductions_per_instance=reads if self.workload.data_spaces[j].read_write
+                    else 0,
+                    utilized_capacity=int(c.tile[i, k]),
+                    utilized_instances=int(result.utilized_instances[i, k]),
+                    partition_size=int(c.partition[i, k]),
+                    energy_pJ=float(result.ds_energy[i, k, j]))
+            e = self._energies.get(frozenset(k for k in range(len(arch.storage))
+                                             if result.reported[k].any()))
+            storage.append(LevelStats(
+                name=level.name, instances=level.instances,
+                utilized_instances=int(result.utilized_instances[i, k]),
+                cycles=int(result.level_cycles[i, k]),
+                energy_pJ=float(result.ds_energy[i, k].sum()), dataspaces=dss,
+                bandwidth_throttling=float(result.slowdown[i, k]),
+                area_um2=e.level_area_um2[k] if e else float("nan")))
+        e = next(iter(self._energies.values()))
+        compute = LevelStats(
+            name=arch.compute.name, instances=arch.compute.instances,
+            utilized_instances=int(result.mac_instances_used[i]),
+            cycles=int(result.compute_cycles[i]), energy_pJ=float(result.compute_energy[i]),
+            computes=int(result.computes[i]), area_um2=e.compute_area_um2)
+        violations = tuple(self.violations(result, i))
+        return Evaluation(
+            mapping=result.batch.mapping(i), valid=not violations, violations=violations,
+            cycles=int(result.cycles[i]), energy_pJ=float(result.energy[i]),
+            computes=int(result.computes[i]), utilization=float(result.utilization[i]),
+            area_um2=e.area_um2, compute=compute, storage=tuple(storage))

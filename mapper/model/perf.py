@@ -1,0 +1,35 @@
+"""Cycles under bandwidth limits and utilization (TIMELOOP_SEMANTICS §7, §9)."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..spec.arch import StorageLevel
+
+
+def level_cycles(level: StorageLevel, reads: np.ndarray, writes: np.ndarray,
+                 compute_cycles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(cycles, slowdown) of one level, each (B,).
+
+    ``reads`` and ``writes`` (fills + updates) are words per instance summed over the kept data
+    spaces. Timeloop's rule: each bandwidth that the traffic would exceed at full speed slows
+    the level by ``bandwidth / demand``; cycles = ``ceil(T / slowdown)``. Same float
+    operations as Timeloop, so the ceil lands on the same integer.
+    """
+    T = compute_cycles.astype(np.float64)
+    slowdown = np.ones_like(T)
+    for bw, words in ((level.read_bandwidth, reads), (level.write_bandwidth, writes),
+                      (level.shared_bandwidth, None)):
+        if bw is None:
+            continue
+        words = reads + writes if words is None else words
+        demand = words / T
+        with np.errstate(divide="ignore"):
+            slowdown = np.where(demand > bw, np.minimum(slowdown, bw / demand), slowdown)
+    cycles = np.ceil(T / slowdown).astype(np.int64)
+    return cycles, slowdown
+
+
+def utilization(computes: np.ndarray, mac_instances: int, cycles: np.ndarray) -> np.ndarray:
+    """Eq. 3 of Sze et al.: active PEs / PEs x utilization of the active PEs, which for
+    Timeloop's model equals ``computes / (MAC instances x cycles)``."""
+    return computes / mac_instances / cycles

@@ -1,0 +1,115 @@
+"""Typed results of the model: arrays for a batch, objects for one mapping.
+
+Counts are **per instance** as Timeloop's stats print them; totals are per-instance counts x
+utilized instances. Energies are totals over all utilized instances, in pJ.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..spec.mapping import Mapping
+from .access import DataSpaceCounts
+from .batch import MappingBatch
+
+
+@dataclass(frozen=True)
+class DataSpaceStats:
+    reads_per_instance: int
+    fills_per_instance: int
+    updates_per_instance: int
+    temporal_reductions_per_instance: int
+    utilized_capacity: int
+    utilized_instances: int
+    partition_size: int
+    energy_pJ: float
+
+
+@dataclass(frozen=True)
+class LevelStats:
+    name: str
+    instances: int
+    utilized_instances: int
+    cycles: int
+    energy_pJ: float
+    dataspaces: dict[str, DataSpaceStats] = field(default_factory=dict)
+    bandwidth_throttling: float = 1.0
+    computes: int | None = None          # compute level only
+    area_um2: float = 0.0
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Everything the model says about one mapping."""
+
+    mapping: Mapping
+    valid: bool
+    violations: tuple[str, ...]
+    cycles: int
+    energy_pJ: float
+    computes: int
+    utilization: float
+    area_um2: float
+    compute: LevelStats
+    storage: tuple[LevelStats, ...]      # innermost first
+
+    @property
+    def levels(self) -> dict[str, LevelStats]:
+        """Compute level first, then storage innermost first (Timeloop's level numbering)."""
+        return {lv.name: lv for lv in (self.compute, *self.storage)}
+
+    @property
+    def edp(self) -> float:
+        """Energy-delay product in J x cycles."""
+        return self.energy_pJ * 1e-12 * self.cycles
+
+    def to_json(self) -> dict:
+        """The ``stats.json`` schema of ``mapper model``."""
+        levels = {}
+        for lv in (self.compute, *self.storage):
+            entry = {"instances": lv.instances, "utilized_instances": lv.utilized_instances,
+                     "cycles": lv.cycles, "energy_pJ": lv.energy_pJ,
+                     "dataspaces": {n: ds.__dict__.copy() for n, ds in lv.dataspaces.items()}}
+            if lv.computes is not None:
+                entry["computes"] = lv.computes
+            levels[lv.name] = entry
+        return {"cycles": self.cycles, "energy_pJ": self.energy_pJ, "computes": self.computes,
+                "utilization": self.utilization, "area_um2": self.area_um2,
+                "valid": self.valid, "violations": list(self.violations), "levels": levels}
+
+
+@dataclass
+class BatchResult:
+    """Model outputs for a batch; arrays have the batch as their first axis.
+
+    ``counts[ds]`` holds (B, K) per-instance counts; ``reported[k, ds]`` says whether level k
+    reports data space ds (kept, and not above its outermost keeper).
+    """
+
+    batch: MappingBatch
+    ds_names: tuple[str, ...]
+    counts: dict[str, DataSpaceCounts]
+    reported: np.ndarray              # (K, DS) bool
+    utilized_instances: np.ndarray    # (B, K)
+    level_cycles: np.ndarray          # (B, K)
+    slowdown: np.ndarray              # (B, K)
+    ds_energy: np.ndarray             # (B, K, DS) pJ
+    compute_energy: np.ndarray        # (B,)
+    computes: np.ndarray              # (B,)
+    mac_instances_used: np.ndarray    # (B,)
+    compute_cycles: np.ndarray        # (B,)
+    cycles: np.ndarray                # (B,)
+    energy: np.ndarray                # (B,) pJ
+    utilization: np.ndarray           # (B,)
+    valid: np.ndarray                 # (B,) bool
+    capacity_used: np.ndarray         # (B, K) words of the kept tiles at each level
+    fanout_x_used: np.ndarray         # (B, K) spatial X fan-out used below each level
+    fanout_y_used: np.ndarray         # (B, K)
+
+    def __len__(self) -> int:
+        return len(self.cycles)
+
+    @property
+    def edp(self) -> np.ndarray:
+        return self.energy * 1e-12 * self.cycles
