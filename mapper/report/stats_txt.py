@@ -1,0 +1,125 @@
+"""``stats.txt``: the human-readable per-level, per-data-space statistics of one mapping.
+
+Laid out like Timeloop's stats (levels innermost first, the same figure names) so that a
+Timeloop user finds every number where they expect it, followed by the summary metrics of
+Sze et al. (throughput, latency, energy per MAC and its breakdown, utilization, off-chip
+traffic), not TOPS/W alone.
+"""
+from __future__ import annotations
+
+from ..model.result import Evaluation
+from ..spec.arch import Arch
+from ..spec.workload import Workload
+
+
+def _num(x: float | None, unit: str = "") -> str:
+    if x is None:
+        return "-"
+    return f"{x:.2f}{unit}"
+
+
+def format_stats_txt(arch: Arch, workload: Workload, ev: Evaluation,
+                     clock_hz: float | None = None) -> str:
+    out: list[str] = []
+    w = out.append
+    w("Buffer and Arithmetic Levels")
+    w("----------------------------")
+    mac = ev.compute
+    w("Level 0")
+    w("-------")
+    w(f"=== {mac.name} ===")
+    w("")
+    w("    SPECS")
+    w("    -----")
+    w(f"    Instances             : {arch.compute.instances} "
+      f"({arch.compute.mesh_x}*{arch.compute.mesh_y})")
+    w(f"    Compute energy        : {_num(mac.energy_pJ / mac.computes if mac.computes else 0)} pJ")
+    w("")
+    w("    STATS")
+    w("    -----")
+    w(f"    Utilized instances      : {mac.utilized_instances}")
+    w(f"    Computes (total)        : {mac.computes}")
+    w(f"    Cycles                  : {mac.cycles}")
+    w(f"    Energy (total)          : {mac.energy_pJ:.2f} pJ")
+    w(f"    Area (total)            : {mac.area_um2:.2f} um^2")
+    w("")
+    for k, (level, stats) in enumerate(zip(arch.storage, ev.storage)):
+        w(f"Level {k + 1}")
+        w("-" * len(f"Level {k + 1}"))
+        w(f"=== {level.name} ===")
+        w("")
+        w("    SPECS")
+        w("    -----")
+        size = level.capacity_words
+        rows = [
+            ("Class", level.component_class),
+            ("Size", size if size is not None else "-"),
+            ("Word bits", level.word_bits),
+            ("Block size", level.block_size),
+            ("Instances", f"{level.instances} ({level.mesh_x}*{level.mesh_y})"),
+            ("Fan-out", "{}x{}".format(*arch.fanout(k))),
+            ("Read bandwidth", _num(level.read_bandwidth)),
+            ("Write bandwidth", _num(level.write_bandwidth)),
+            ("Shared bandwidth", _num(level.shared_bandwidth)),
+            ("Multiple buffering", f"{level.multiple_buffering:.2f}"),
+            ("Area (total)", f"{stats.area_um2:.2f} um^2"),
+        ]
+        for name, value in rows:
+            w(f"        {name:<27} : {value}")
+        w("")
+        w("    STATS")
+        w("    -----")
+        w(f"    Cycles               : {stats.cycles}")
+        w(f"    Bandwidth throttling : {stats.bandwidth_throttling:.2f}")
+        for ds_name, ds in stats.dataspaces.items():
+            w(f"    {ds_name}:")
+            total = ds.utilized_instances
+            for label, value in (
+                    ("Partition size", ds.partition_size),
+                    ("Utilized capacity", ds.utilized_capacity),
+                    ("Utilized instances (max)", ds.utilized_instances),
+                    ("Scalar reads (per-instance)", ds.reads_per_instance),
+                    ("Scalar updates (per-instance)", ds.updates_per_instance),
+                    ("Scalar fills (per-instance)", ds.fills_per_instance),
+                    ("Temporal reductions (per-instance)", ds.temporal_reductions_per_instance),
+                    ("Scalar reads (total)", ds.reads_per_instance * total),
+                    ("Scalar updates (total)", ds.updates_per_instance * total),
+                    ("Scalar fills (total)", ds.fills_per_instance * total),
+                    ("Energy (per-instance)", f"{ds.energy_pJ / total:.2f} pJ" if total else "-"),
+                    ("Energy (total)", f"{ds.energy_pJ:.2f} pJ")):
+                w(f"        {label:<40} : {value}")
+        w("")
+    out.extend(format_summary(arch, workload, ev, clock_hz))
+    return "\n".join(out) + "\n"
+
+
+def format_summary(arch: Arch, workload: Workload, ev: Evaluation,
+                   clock_hz: float | None = None) -> list[str]:
+    """The summary block: the metric set of Sze et al., not TOPS/W alone."""
+    lines = ["Summary Stats", "-------------"]
+    w = lines.append
+    w(f"Valid: {'yes' if ev.valid else 'NO: ' + '; '.join(ev.violations)}")
+    w(f"MACs: {workload.macs}")
+    w(f"Cycles: {ev.cycles}")
+    if clock_hz:
+        w(f"Latency: {ev.cycles / clock_hz * 1e3:.6f} ms at {clock_hz / 1e9:g} GHz")
+        w(f"Throughput: {workload.macs / (ev.cycles / clock_hz) / 1e9:.2f} GMAC/s")
+    w(f"Energy: {ev.energy_pJ / 1e6:.2f} uJ")
+    w(f"EDP(J*cycle): {ev.edp:.3e}")
+    w(f"Utilization: {ev.utilization:.2f} (utilized MACs {ev.compute.utilized_instances} of "
+      f"{arch.compute.instances} x their busy fraction)")
+    w(f"Area: {ev.area_um2 / 1e6:.4f} mm^2")
+    dram = ev.storage[-1]
+    traffic = sum(ds.reads_per_instance + ds.updates_per_instance + ds.fills_per_instance
+                  for ds in dram.dataspaces.values()) * arch.storage[-1].word_bits / 8
+    w(f"Off-chip traffic ({dram.name}): {traffic:.0f} bytes")
+    w(f"On-chip storage: {sum((lv.capacity_words or 0) * lv.word_bits * lv.instances for lv in arch.storage[:-1] if not lv.is_dummy) / 8:.0f} bytes")
+    w(f"MAC instances: {arch.compute.instances}")
+    w("")
+    w(f"pJ/MAC")
+    rows = [(ev.compute.name, ev.compute.energy_pJ)] + [(s.name, s.energy_pJ) for s in ev.storage]
+    width = max(len(n) for n, _ in rows)
+    for name, e in rows:
+        w(f"    {name:<{width}} = {e / ev.computes:.5f}")
+    w(f"    {'Total':<{width}} = {ev.energy_pJ / ev.computes:.5f}")
+    return lines
