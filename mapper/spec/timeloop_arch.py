@@ -37,6 +37,39 @@ _NOT_MODELLED = {
 COMPUTE_CLASSES = {"intmac", "fpmac", "mac", "compute", "bitwise", "multiplier", "adder",
                    "aladdin_adder", "aladdin_multiplier"}
 
+#: Timeloop's classification of a component by substrings of its class, checked in this
+#: order (model/topology.cpp: isBufferClass, isComputeClass, isNetworkClass; timeloopfe v4
+#: uses the same lists and adds "nothing").
+_KINDS = (("storage", ("DRAM", "SRAM", "regfile", "smartbuffer", "storage")),
+          ("compute", ("mac", "compute")),
+          ("network", ("XY_NoC", "Legacy", "ReductionTree", "SimpleMulticast")),
+          ("nothing", ("nothing",)))
+
+
+#: why a component of this kind is not a level of the Arch
+NOT_A_LEVEL = {"network": "explicit networks are not modelled (legacy network, 0 energy)",
+               "nothing": "a 'nothing' component is a placeholder, not a level"}
+
+
+def component_kind(cls: str) -> str | None:
+    """'storage', 'compute', 'network', 'nothing', or None for a class Timeloop does not know."""
+    for kind, marks in _KINDS:
+        if any(m in cls for m in marks):
+            return kind
+    return None
+
+
+def check_kind(cls: str, where: Where) -> str:
+    """The kind of a component class; an unknown class is an error (Timeloop would drop the
+    component without a word, so the level would silently vanish)."""
+    kind = component_kind(cls)
+    if kind is None:
+        where.fail(f"class {cls!r} is not one Timeloop recognises: a storage class contains "
+                   f"DRAM, SRAM, regfile, smartbuffer or storage; a compute class contains mac "
+                   f"or compute; a network class is XY_NoC, Legacy, ReductionTree or "
+                   f"SimpleMulticast")
+    return kind
+
 
 @dataclass
 class _Leaf:
@@ -71,6 +104,10 @@ def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[_L
         leaf = as_mapping(leaf, lw)
         lname, ln = split_range(as_str(leaf.get("name"), lw / "name"), lw / "name")
         cls = as_str(leaf.get("class"), lw / "class")
+        kind = check_kind(cls, lw / "class")
+        if kind != "storage" and kind != "compute":
+            lw.ignore(NOT_A_LEVEL[kind])
+            continue
         la = dict(inherited)
         la.update({k: v for k, v in attrs.items() if k not in ("meshX", "meshY")})
         la.update(as_mapping(leaf.get("attributes", {}) or {}, lw / "attributes"))
@@ -131,6 +168,15 @@ def _normalise(attrs: dict, where: Where) -> dict:
 def build_arch(name: str, leaves: list[_Leaf], top_attrs: dict) -> Arch:
     """Build an :class:`Arch` from flattened leaves (outermost first; last = compute)."""
     *stores, mac = leaves
+    for leaf in stores:
+        if check_kind(leaf.cls, leaf.where / "class") == "compute":
+            leaf.where.fail(f"compute component {leaf.name!r} is not the innermost component "
+                            f"({mac.name!r} comes after it); Timeloop models one compute "
+                            f"level, below all storage levels")
+    if check_kind(mac.cls, mac.where / "class") != "compute":
+        mac.where.fail(f"the innermost component {mac.name!r} has the storage class "
+                       f"{mac.cls!r}; the innermost component must be the compute level "
+                       f"(a class containing mac or compute)")
     storage = []
     for leaf in stores:
         storage.append(_storage_level(leaf))

@@ -1,0 +1,71 @@
+"""One entry point per input kind that recognises which format a YAML value is in.
+
+``read_workload``: our Einsum format (``einsum``/``data_spaces`` + ``bounds``, einsum.py),
+Timeloop v0.3/v0.4 (``shape`` + ``instance``) and Timeloop's older forms (``shape`` naming
+the built-in cnn-layer, or no shape and bounds R S P Q C K N directly; timeloop_problem.py).
+
+``read_arch``: Timeloop v0.3 (``subtree``), Timeloop v0.4 (``nodes``) and our format
+(``levels`` + ``compute``, own_arch.py). The form is told by its keys, never by ``version``
+(timeloopfe writes v0.3 trees with ``version: 0.4``).
+"""
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from .arch import Arch
+from .einsum import read_einsum
+from .errors import Where, as_mapping
+from .own_arch import read_own_arch
+from .timeloop_arch import read_arch_v03
+from .timeloop_arch_v04 import read_arch_v04
+from .timeloop_problem import CNN_LAYER_SHAPE, read_problem_v04
+from .workload import Workload
+
+_CNN_DIMS = set(CNN_LAYER_SHAPE["dimensions"])
+
+
+def _unwrap(value: Any, where: Where, keys: tuple[str, ...]) -> tuple[Any, Where]:
+    """Accept a whole file's mapping ``{problem: ...}`` as well as the inner value."""
+    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in keys:
+        key = next(iter(value))
+        return value[key], where / key
+    return value, where
+
+
+def _unrecognised(d: dict, where: Where, what: str, forms: str, known: list[str]):
+    hints = sorted({h for k in d for h in difflib.get_close_matches(str(k), known, 1, 0.7)
+                    if h not in d})
+    where.fail(f"cannot tell which {what} format this is: expected {forms}; found keys "
+               f"{', '.join(map(str, d)) or 'none'}"
+               + (f" (did you mean {', '.join(map(repr, hints))}?)" if hints else ""))
+
+
+def read_workload(value: Any, where: Where) -> Workload:
+    """A :class:`Workload` from any supported problem format."""
+    value, where = _unwrap(value, where, ("problem",))
+    problem = as_mapping(value, where)
+    if problem.keys() & {"einsum", "bounds"} or ("data_spaces" in problem
+                                                  and "shape" not in problem):
+        return read_einsum(problem, where)
+    if problem.keys() & {"shape", "instance"} or problem.keys() & _CNN_DIMS:
+        return read_problem_v04(problem, where)
+    _unrecognised(problem, where, "problem",
+                  "'einsum' and 'bounds' (our format), 'shape' and 'instance' (Timeloop "
+                  "v0.3/v0.4), or the bounds R, S, P, Q, C, K, N of Timeloop's cnn-layer",
+                  ["einsum", "bounds", "data_spaces", "coefficients", "shape", "instance"])
+
+
+def read_arch(value: Any, where: Where) -> Arch:
+    """An :class:`Arch` from any supported architecture format."""
+    value, where = _unwrap(value, where, ("architecture", "arch"))
+    arch = as_mapping(value, where)
+    if "subtree" in arch:
+        return read_arch_v03(arch, where)
+    if "nodes" in arch:
+        return read_arch_v04(arch, where)
+    if "levels" in arch:
+        return read_own_arch(arch, where)
+    _unrecognised(arch, where, "architecture",
+                  "'subtree' (Timeloop v0.3), 'nodes' (Timeloop v0.4) or 'levels' and "
+                  "'compute' (our format)", ["subtree", "nodes", "levels", "compute"])
