@@ -237,7 +237,8 @@ def _check_nest(kind: str, nc: NestConstraints, lm: LevelMapping, level: str,
 
 
 def utilization(mapping: Mapping, arch: Arch) -> float:
-    """Fraction of the MACs that get work: product of all spatial factors / MAC instances."""
+    """Fraction of the MACs that get work: product of all spatial factors / MAC instances
+    (Timeloop's fan-out utilization, which its uber mapspace compares with ``min``)."""
     used = math.prod(math.prod(lm.spatial) for lm in mapping.levels)
     return used / arch.compute.instances
 
