@@ -4,7 +4,7 @@ Implements Timeloop v3.0.3's nest analysis in closed form, vectorized over a bat
 (TIMELOOP_SEMANTICS §3-5): the delta sum of eq. (1) with 0/1 temporal extrapolation and the
 reset-on-stride-change rule, multicast by distinct spatial translations, bypass masking by
 forwarding a bypassed level's demand to its parent, and legacy read-modify-write accounting
-with first-read elision for the read-write data space.
+with first-read elision for the read-write data space. Arrays keep the batch last.
 """
 from __future__ import annotations
 
@@ -13,83 +13,109 @@ from itertools import product
 
 import numpy as np
 
-from .nest import Nest, footprint, rank_extents
+from .nest import Nest, footprint, product_rows, rank_extents
 
 
 def delta_sum(nest: Nest, k: int, A: np.ndarray, tile: np.ndarray,
               ranks: np.ndarray) -> np.ndarray:
     """(B,) words that enter one instance of level k's tile of a data space over the run.
 
-    ``D_k = |T| + sum_j (N_j - 1) * prod_{l>j} N_l * Delta_j`` over the temporal loops j above
-    the tile (eq. 1): the carry of the innermost non-unit loop costs the slab ``delta(s_1)``
-    that its shift ``s_1`` uncovers; a carry of an outer loop whose data-space shift differs
-    from ``s_1`` refetches the whole tile (Timeloop resets its sliding window on a stride
-    change), otherwise it costs ``delta(s_j)``. ``tile`` is ``|T|`` (B,), ``ranks`` its (B, R)
-    rank extents.
+    Eq. (1): ``D_k = |T| + sum_j (N_j - 1) prod_{l>j} N_l Delta_j`` over the temporal loops j
+    above the tile, where the carry of loop j shifts the tile by ``s_j`` (loop j one step up,
+    the non-unit loops below it back to 0; Timeloop's 0/1 extrapolation), ``Delta_j`` is the
+    uncovered slab ``|T| - overlap(s_j)`` if ``s_j`` equals the shift ``s_1`` of the innermost
+    non-unit loop, and the whole tile otherwise (Timeloop resets on a stride change).
+    Since ``1 + sum_j (N_j - 1) prod_{l>j} N_l = prod_j N_j`` this is computed as
+    ``|T| prod_j N_j - sum_{j: s_j = s_1} w_j overlap(s_j)``.
+    ``tile`` is ``|T|`` (B,), ``ranks`` its (R, B) rank extents.
     """
     above = nest.temporal_above(k)
-    total = tile.copy()
     if not above:
-        return total
-    N = nest.factor[:, above]                                   # (B, J)
-    outer = np.ones_like(N)                                     # prod_{l>j} N_l
-    if len(above) > 1:
-        outer[:, :-1] = np.cumprod(N[:, :0:-1], axis=1)[:, ::-1]
-    lower = np.zeros_like(ranks)        # data-space shift of the non-unit loops below j
-    s1 = np.zeros_like(ranks)
-    found = np.zeros(len(tile), dtype=bool)
-    for idx, i in enumerate(above):
-        n = N[:, idx]
-        moving = n >= 2
-        v = nest.step[:, i, None] * A[:, nest.dim_of[i]][None, :]     # one step of loop i
-        s = v - lower                                                 # carry: i up, lower down
-        first = moving & ~found
-        s1 = np.where(first[:, None], s, s1)
-        found |= moving
-        same = (s == s1).all(axis=1)
-        kept_overlap = np.prod(np.maximum(ranks - np.abs(s), 0), axis=1)
-        delta = np.where(same, tile - kept_overlap, tile)
-        total += (n - 1) * outer[:, idx] * delta
-        lower += np.where(moving[:, None], v, 0)
-    return total
+        return tile.copy()
+    N = nest.factor[above]                                          # (J, B)
+    outer = np.ones_like(N)                                         # prod_{l>j} N_l
+    for j in range(len(above) - 2, -1, -1):
+        outer[j] = outer[j + 1] * N[j + 1]
+    total = tile * outer[0] * N[0]
+    a = A[:, nest.dim_of[above]]                                    # (R, J) static
+    touched = np.flatnonzero(a.any(axis=1))
+    moving = N >= 2
+    first = np.argmax(moving, axis=0)                               # innermost non-unit loop
+    cols = np.arange(N.shape[1])
+    same = moving.copy()
+    overlap = np.ones_like(N)
+    for r in range(A.shape[0]):
+        if r not in touched:                        # no loop above moves this rank
+            overlap *= ranks[r]
+            continue
+        v = a[r, :, None] * nest.step[above]                        # (J, B) one step of j
+        mv = np.where(moving, v, 0)
+        s = v - (np.cumsum(mv, axis=0) - mv)                        # carry shift of j
+        same &= s == s[first, cols]
+        overlap *= np.maximum(ranks[r] - np.abs(s), 0)
+    saved = np.where(same, (N - 1) * outer * overlap, 0)
+    return total - saved.sum(axis=0)
 
 
-def distinct_translations(nest: Nest, k: int, projections: list[np.ndarray]) -> list[np.ndarray]:
-    """Per data space, (B,) number of distinct data-space translations ``G_k`` among the
-    children of level k's spatial loops (TIMELOOP_SEMANTICS §4).
+def _sumset_size(n1, n2, v1, v2):
+    """|{v1 i + v2 j : i < n1, j < n2}| for positive steps (B,) arrays: pairs (i, j) and
+    (i - b, j + a) with a = v1/g, b = v2/g, g = gcd hit the same value, so the distinct values
+    are the chain heads: n1 n2 - max(0, n1 - b) max(0, n2 - a)."""
+    g = np.gcd(v1, v2)
+    return n1 * n2 - np.maximum(n1 - v2 // g, 0) * np.maximum(n2 - v1 // g, 0)
+
+
+def distinct_translations(nest: Nest, k: int, A: np.ndarray) -> np.ndarray:
+    """(B,) number of distinct data-space translations ``G_k`` among the children of level k's
+    spatial loops (TIMELOOP_SEMANTICS §4).
 
     Children with equal translations receive identical deltas: one parent access serves them
-    (multicast), and for the read-write data space their updates merge (spatial reduction).
-    Translations are enumerated once per distinct (factor, stride) combination in the batch.
+    (multicast); for the read-write data space their updates merge (spatial reduction).
+    Ranks moved by at most two loops each have a closed form; anything else (three loops on
+    one rank, a dimension in several ranks) is enumerated once per distinct row.
     """
     loops = nest.spatial_of(k)
-    B = nest.factor.shape[0]
+    B = nest.factor.shape[1]
     if not loops:
-        return [np.ones(B, dtype=np.int64) for _ in projections]
-    params = np.concatenate([nest.factor[:, loops], nest.step[:, loops]], axis=1)
+        return np.ones(B, dtype=np.int64)
+    a = A[:, nest.dim_of[loops]]                                     # (R, Q) static
+    moving = [q for q in range(len(loops)) if a[:, q].any()]
+    if not moving:
+        return np.ones(B, dtype=np.int64)
+    per_rank = [[q for q in moving if a[r, q]] for r in range(A.shape[0])]
+    if all(np.count_nonzero(a[:, q]) == 1 for q in moving) and \
+            all(len(qs) <= 2 for qs in per_rank):
+        g = np.ones(B, dtype=np.int64)
+        for r, qs in enumerate(per_rank):
+            if len(qs) == 1:
+                g *= nest.factor[loops[qs[0]]]
+            elif len(qs) == 2:
+                i1, i2 = loops[qs[0]], loops[qs[1]]
+                g *= _sumset_size(nest.factor[i1], nest.factor[i2],
+                                  a[r, qs[0]] * nest.step[i1], a[r, qs[1]] * nest.step[i2])
+        return g
+    return _enumerate_translations(nest, loops, a)
+
+
+def _enumerate_translations(nest: Nest, loops: list[int], a: np.ndarray) -> np.ndarray:
+    params = np.concatenate([nest.factor[loops], nest.step[loops]], axis=0).T
     uniq, inverse = np.unique(params, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    dims = nest.dim_of[loops]
-    out = []
-    for A in projections:
-        counts = np.empty(len(uniq), dtype=np.int64)
-        for u, row in enumerate(uniq):
-            factors, steps = row[: len(loops)], row[len(loops):]
-            vectors = [A[:, d] * s for d, s in zip(dims, steps)]       # one step of each loop
-            moving = [(f, v) for f, v in zip(factors, vectors) if f > 1 and v.any()]
-            if len(moving) <= 1:
-                counts[u] = moving[0][0] if moving else 1
-                continue
-            grid = np.array(list(product(*(range(f) for f, _ in moving))), dtype=np.int64)
-            translations = grid @ np.stack([v for _, v in moving])
-            counts[u] = len(np.unique(translations, axis=0))
-        out.append(counts[inverse])
-    return out
+    counts = np.empty(len(uniq), dtype=np.int64)
+    Q = len(loops)
+    for u, row in enumerate(uniq):
+        factors, steps = row[:Q], row[Q:]
+        vecs = [(f, a[:, q] * steps[q]) for q, f in enumerate(factors) if f > 1 and a[:, q].any()]
+        if len(vecs) <= 1:
+            counts[u] = vecs[0][0] if vecs else 1
+            continue
+        grid = np.array(list(product(*(range(f) for f, _ in vecs))), dtype=np.int64)
+        counts[u] = len(np.unique(grid @ np.stack([v for _, v in vecs]), axis=0))
+    return counts[inverse.reshape(-1)]
 
 
 @dataclass
 class DataSpaceCounts:
-    """Per-instance counts of one data space, arrays of shape (B, K) (0 where not kept)."""
+    """Per-instance counts of one data space, arrays of shape (K, B) (0 where not kept)."""
 
     tile: np.ndarray          # utilized capacity |T(b_k)| (all levels)
     partition: np.ndarray     # partition size
@@ -99,48 +125,54 @@ class DataSpaceCounts:
     multicast_groups: np.ndarray   # G_k: distinct translations under level k's fan-out
 
 
-def data_space_counts(nest: Nest, A: np.ndarray, keep: list[bool], read_write: bool,
-                      groups: np.ndarray) -> DataSpaceCounts:
+def data_space_counts(nest: Nest, A: np.ndarray, keep: list[bool],
+                      read_write: bool) -> DataSpaceCounts:
     """Reads, fills and updates per instance of every level for one data space.
 
-    ``keep[k]`` says whether level k keeps the data space; ``groups`` is (B, K) ``G_k``.
-    Levels above the outermost keeper report nothing; the outermost keeper has no fills.
-    Bypass: a bypassed level forwards its children's demand, times ``G`` of its fan-out.
+    ``keep[k]`` says whether level k keeps the data space. Levels above the outermost keeper
+    report nothing; the outermost keeper has no fills. Bypass: a bypassed level forwards its
+    children's demand, times the number ``G`` of distinct translations of its fan-out.
     Read-write: every delta leaving a child is an update of the parent; the first touch of each
     element of an instance's partition needs no read and no fill (partial sums start at 0).
     """
     K = len(keep)
-    B = nest.factor.shape[0]
-    tiles = np.empty((B, K), dtype=np.int64)
+    B = nest.factor.shape[1]
+    groups = np.stack([distinct_translations(nest, k, A) for k in range(K)])
+    tiles = np.empty((K, B), dtype=np.int64)
     rank_ext = []
     for k in range(K):
-        r = rank_extents(A, nest.tile_extents(k))
-        rank_ext.append(r)
-        tiles[:, k] = np.prod(r, axis=1)
+        if k and nest.boundary[k + 1] == nest.boundary[k]:
+            rank_ext.append(rank_ext[-1])            # no loops at this level: same tile
+        else:
+            rank_ext.append(rank_extents(A, nest.tile_extents(k)))
+        tiles[k] = product_rows(rank_ext[k])
     # Partition size, outside in: Part_k = floor(Part_{k+1} * |T_k| / span_{k+1}).
-    partition = np.empty((B, K), dtype=np.int64)
-    partition[:, K - 1] = tiles[:, K - 1]
+    partition = np.empty((K, B), dtype=np.int64)
+    partition[K - 1] = tiles[K - 1]
     for k in range(K - 2, -1, -1):
-        span = footprint(A, nest.span_extents(k + 1))
-        partition[:, k] = partition[:, k + 1] * tiles[:, k] // span
+        if nest.spatial_end[k + 1] == nest.boundary[k + 1]:          # no spatial loops
+            partition[k] = partition[k + 1]
+        else:
+            span = footprint(A, nest.span_extents(k + 1))
+            partition[k] = partition[k + 1] * tiles[k] // span
     outermost = max(k for k in range(K) if keep[k])
-    reads = np.zeros((B, K), dtype=np.int64)
-    fills = np.zeros((B, K), dtype=np.int64)
-    demand = groups[:, 0] * nest.temporal_product        # what the MACs ask of level 0
+    reads = np.zeros((K, B), dtype=np.int64)
+    fills = np.zeros((K, B), dtype=np.int64)
+    demand = groups[0] * nest.temporal_product          # what the MACs ask of level 0
     for k in range(outermost + 1):
         if keep[k]:
-            reads[:, k] = demand
+            reads[k] = demand
             if k < outermost:
-                fills[:, k] = delta_sum(nest, k, A, tiles[:, k], rank_ext[k])
-                demand = fills[:, k]
+                fills[k] = delta_sum(nest, k, A, tiles[k], rank_ext[k])
+                demand = fills[k]
         if k < outermost:
-            demand = groups[:, k + 1] * demand
-    updates = np.zeros((B, K), dtype=np.int64)
+            demand = groups[k + 1] * demand
+    updates = np.zeros((K, B), dtype=np.int64)
     if read_write:
         kept = np.array(keep[: outermost + 1] + [False] * (K - outermost - 1))
-        updates[:, kept] = reads[:, kept]
-        reads[:, kept] -= partition[:, kept]
+        updates[kept] = reads[kept]
+        reads[kept] -= partition[kept]
         below = kept.copy()
         below[outermost] = False
-        fills[:, below] -= partition[:, below]
+        fills[below] -= partition[below]
     return DataSpaceCounts(tiles, partition, reads, fills, updates, groups)

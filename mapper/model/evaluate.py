@@ -14,7 +14,7 @@ from energy import ReferenceTables
 from ..spec.arch import Arch
 from ..spec.mapping import Mapping
 from ..spec.workload import Workload
-from .access import data_space_counts, distinct_translations
+from .access import data_space_counts
 from .batch import MappingBatch
 from .cost import action_energies, storage_energy
 from .nest import Nest
@@ -44,61 +44,56 @@ class Model:
                                  f"outermost level ({arch.storage[-1].name}) must keep it")
         nest = Nest(batch)
         T = nest.temporal_product
-        groups = np.ones((len(wl.data_spaces), B, K), dtype=np.int64)
-        for k in range(K):
-            for i, g in enumerate(distinct_translations(nest, k, self.projections)):
-                groups[i, :, k] = g
         counts = {}
         reported = np.zeros((K, len(wl.data_spaces)), dtype=bool)
         for i, ds in enumerate(wl.data_spaces):
             counts[ds.name] = data_space_counts(nest, self.projections[i], keep[i],
-                                                ds.read_write, groups[i])
+                                                ds.read_write)
             outermost = max(k for k in range(K) if keep[i][k])
             reported[: outermost + 1, i] = keep[i][: outermost + 1]
 
         # Utilized instances of level k: the spatial loops of all levels above it.
-        above = np.cumprod(nest.fanout_used[:, ::-1], axis=1)[:, ::-1]
-        inst = np.ones((B, K), dtype=np.int64)
-        inst[:, :-1] = above[:, 1:]
-        mac_inst = above[:, 0]
+        inst = np.ones((K, B), dtype=np.int64)
+        for k in range(K - 2, -1, -1):
+            inst[k] = inst[k + 1] * nest.fanout_used[k + 1]
+        mac_inst = inst[0] * nest.fanout_used[0]
         computes = mac_inst * T
 
         # Cycles per level under its bandwidths; overall the slowest level (§7).
-        cyc = np.empty((B, K), dtype=np.int64)
-        slow = np.ones((B, K))
+        cyc = np.empty((K, B), dtype=np.int64)
+        slow = np.ones((K, B))
         for k, level in enumerate(arch.storage):
-            r = sum(counts[n].reads[:, k] for n in wl.ds_names)
-            w = sum(counts[n].fills[:, k] + counts[n].updates[:, k] for n in wl.ds_names)
-            cyc[:, k], slow[:, k] = level_cycles(level, r, w, T)
-        cycles = np.maximum(T, cyc.max(axis=1))
+            r = sum(counts[n].reads[k] for n in wl.ds_names)
+            w = sum(counts[n].fills[k] + counts[n].updates[k] for n in wl.ds_names)
+            cyc[k], slow[k] = level_cycles(level, r, w, T)
+        cycles = np.maximum(T, cyc.max(axis=0))
 
         # Energy (§8).
         used = frozenset(k for k in range(K) if reported[k].any())
         if used not in self._energies:
             self._energies[used] = action_energies(arch, self.tables, set(used))
         e = self._energies[used]
-        ds_energy = np.zeros((B, K, len(wl.data_spaces)))
+        ds_energy = np.zeros((K, len(wl.data_spaces), B))
         for i, name in enumerate(wl.ds_names):
             c = counts[name]
             for k in range(K):
                 if reported[k, i]:
-                    ds_energy[:, k, i] = storage_energy(
-                        c.reads[:, k], c.fills[:, k], c.updates[:, k], inst[:, k],
-                        arch.storage[k].block_size, e, k)
+                    ds_energy[k, i] = storage_energy(c.reads[k], c.fills[k], c.updates[k],
+                                                     inst[k], arch.storage[k].block_size, e, k)
         compute_energy = computes * e.compute
-        energy = ds_energy.sum(axis=(1, 2)) + compute_energy
+        energy = ds_energy.sum(axis=(0, 1)) + compute_energy
 
         # Validity: capacity of the kept tiles and the physical fan-out.
-        cap_used = np.zeros((B, K), dtype=np.int64)
+        cap_used = np.zeros((K, B), dtype=np.int64)
         valid = np.ones(B, dtype=bool)
         for k, level in enumerate(arch.storage):
             for i, name in enumerate(wl.ds_names):
                 if keep[i][k]:
-                    cap_used[:, k] += counts[name].tile[:, k]
+                    cap_used[k] += counts[name].tile[k]
             if level.effective_capacity is not None:
-                valid &= cap_used[:, k] <= level.effective_capacity
+                valid &= cap_used[k] <= level.effective_capacity
             fx, fy = arch.fanout(k)
-            valid &= (nest.fanout_x[:, k] <= fx) & (nest.fanout_y[:, k] <= fy)
+            valid &= (nest.fanout_x[k] <= fx) & (nest.fanout_y[k] <= fy)
 
         return BatchResult(
             batch=batch, ds_names=wl.ds_names, counts=counts, reported=reported,
@@ -117,10 +112,10 @@ class Model:
         out = []
         for k, level in enumerate(self.arch.storage):
             cap = level.effective_capacity
-            used = int(result.capacity_used[i, k])
+            used = int(result.capacity_used[k, i])
             if cap is not None and used > cap:
                 tiles = ", ".join(
-                    f"{n} {int(result.counts[n].tile[i, k])}"
+                    f"{n} {int(result.counts[n].tile[k, i])}"
                     for j, n in enumerate(result.ds_names)
                     if n in result.batch.skeleton.keep[k])
                 out.append(f"{level.name}: the kept tiles need {used} words ({tiles}) but the "
@@ -129,8 +124,8 @@ class Model:
                            f"{level.multiple_buffering:g}" if level.multiple_buffering != 1
                            else "") + ")")
             fx, fy = self.arch.fanout(k)
-            for axis, used_f, phys in (("X", result.fanout_x_used[i, k], fx),
-                                       ("Y", result.fanout_y_used[i, k], fy)):
+            for axis, used_f, phys in (("X", result.fanout_x_used[k, i], fx),
+                                       ("Y", result.fanout_y_used[k, i], fy)):
                 if used_f > phys:
                     out.append(f"{level.name}: the spatial loops use a fan-out of {int(used_f)} "
                                f"in {axis} but the level has {phys} children in {axis}")
@@ -146,24 +141,24 @@ class Model:
                 if not result.reported[k, j]:
                     continue
                 c = result.counts[name]
-                reads = int(c.reads[i, k])
+                reads = int(c.reads[k, i])
                 dss[name] = DataSpaceStats(
-                    reads_per_instance=reads, fills_per_instance=int(c.fills[i, k]),
-                    updates_per_instance=int(c.updates[i, k]),
+                    reads_per_instance=reads, fills_per_instance=int(c.fills[k, i]),
+                    updates_per_instance=int(c.updates[k, i]),
                     temporal_reductions_per_instance=reads if self.workload.data_spaces[j].read_write
                     else 0,
-                    utilized_capacity=int(c.tile[i, k]),
-                    utilized_instances=int(result.utilized_instances[i, k]),
-                    partition_size=int(c.partition[i, k]),
-                    energy_pJ=float(result.ds_energy[i, k, j]))
+                    utilized_capacity=int(c.tile[k, i]),
+                    utilized_instances=int(result.utilized_instances[k, i]),
+                    partition_size=int(c.partition[k, i]),
+                    energy_pJ=float(result.ds_energy[k, j, i]))
             e = self._energies.get(frozenset(k for k in range(len(arch.storage))
                                              if result.reported[k].any()))
             storage.append(LevelStats(
                 name=level.name, instances=level.instances,
-                utilized_instances=int(result.utilized_instances[i, k]),
-                cycles=int(result.level_cycles[i, k]),
-                energy_pJ=float(result.ds_energy[i, k].sum()), dataspaces=dss,
-                bandwidth_throttling=float(result.slowdown[i, k]),
+                utilized_instances=int(result.utilized_instances[k, i]),
+                cycles=int(result.level_cycles[k, i]),
+                energy_pJ=float(result.ds_energy[k, :, i].sum()), dataspaces=dss,
+                bandwidth_throttling=float(result.slowdown[k, i]),
                 area_um2=e.level_area_um2[k] if e else float("nan")))
         e = next(iter(self._energies.values()))
         compute = LevelStats(

@@ -81,9 +81,9 @@ class Evaluation:
 
 @dataclass
 class BatchResult:
-    """Model outputs for a batch; arrays have the batch as their first axis.
+    """Model outputs for a batch; arrays have the batch (B) as their **last** axis.
 
-    ``counts[ds]`` holds (B, K) per-instance counts; ``reported[k, ds]`` says whether level k
+    ``counts[ds]`` holds (K, B) per-instance counts; ``reported[k, ds]`` says whether level k
     reports data space ds (kept, and not above its outermost keeper).
     """
 
@@ -91,10 +91,10 @@ class BatchResult:
     ds_names: tuple[str, ...]
     counts: dict[str, DataSpaceCounts]
     reported: np.ndarray              # (K, DS) bool
-    utilized_instances: np.ndarray    # (B, K)
-    level_cycles: np.ndarray          # (B, K)
-    slowdown: np.ndarray              # (B, K)
-    ds_energy: np.ndarray             # (B, K, DS) pJ
+    utilized_instances: np.ndarray    # (K, B)
+    level_cycles: np.ndarray          # (K, B)
+    slowdown: np.ndarray              # (K, B)
+    ds_energy: np.ndarray             # (K, DS, B) pJ
     compute_energy: np.ndarray        # (B,)
     computes: np.ndarray              # (B,)
     mac_instances_used: np.ndarray    # (B,)
@@ -103,9 +103,9 @@ class BatchResult:
     energy: np.ndarray                # (B,) pJ
     utilization: np.ndarray           # (B,)
     valid: np.ndarray                 # (B,) bool
-    capacity_used: np.ndarray         # (B, K) words of the kept tiles at each level
-    fanout_x_used: np.ndarray         # (B, K) spatial X fan-out used below each level
-    fanout_y_used: np.ndarray         # (B, K)
+    capacity_used: np.ndarray         # (K, B) words of the kept tiles at each level
+    fanout_x_used: np.ndarray         # (K, B) spatial X fan-out used below each level
+    fanout_y_used: np.ndarray         # (K, B)
 
     def __len__(self) -> int:
         return len(self.cycles)

@@ -89,17 +89,17 @@ def mapping_case(draw, n=1, sliding=True):
 
 def simulate_delta_sum(nest: Nest, b: int, k: int, A: np.ndarray) -> int:
     """TIMELOOP_SEMANTICS §3 (a)-(c), visit by visit, for mapping 0 of the batch."""
-    above = [i for i in nest.temporal_above(k) if nest.factor[0, i] >= 2]
-    ext = nest.tile_extents(k)[0]
+    above = [i for i in nest.temporal_above(k) if nest.factor[i, 0] >= 2]
+    ext = nest.tile_extents(k)[:, 0]
     e = 1 + A @ (ext - 1)
     size = int(np.prod(e))
     total, prev, tau = 0, None, None
     for digits in itertools.product((0, 1), repeat=len(above)):
         digits = digits[::-1]                      # the innermost loop is the fastest digit
-        weight = math.prod(nest.factor[0, i] - 1 if d else 1 for i, d in zip(above, digits))
+        weight = math.prod(nest.factor[i, 0] - 1 if d else 1 for i, d in zip(above, digits))
         offset = np.zeros(len(DIMS), dtype=np.int64)
         for i, d in zip(above, digits):
-            offset[nest.dim_of[i]] += d * nest.step[0, i]
+            offset[nest.dim_of[i]] += d * nest.step[i, 0]
         pos = A @ offset
         if prev is None:
             delta = size
@@ -147,7 +147,7 @@ def test_closed_form_delta_sum_equals_visit_by_visit_simulation(case):
             if ds.name not in m.levels[k].keep:
                 continue
             oracle = simulate_delta_sum(nest, nest.boundary[k + 1], k, A)
-            fills = int(c.fills[0, k]) + (int(c.partition[0, k]) if ds.read_write else 0)
+            fills = int(c.fills[k, 0]) + (int(c.partition[k, 0]) if ds.read_write else 0)
             assert fills == oracle, (ds.name, k)
 
 
