@@ -13,7 +13,9 @@ factors ``"N=1,C=1"`` / ``"C1 M4"`` / ``[R=3, C<=4, M>=2]`` (``X=0`` means the f
 reading of the v0.4 ``_``; v3.0.3 itself only knows the innermost prefix); ``split``;
 ``keep``/``bypass`` (types datatype/bypass/bypassing/dataspace); ``utilization``/``parallelism``
 ``min``. Keys Timeloop accepts but we do not model (``no_reuse``, ``no_multicast_no_reduction``,
-``max_overbooked_proportion`` ...) are recorded through ``Where.ignore``.
+``max_overbooked_proportion`` ...) are recorded through ``Where.ignore``. A dummy level
+(``is_dummy``: it only carries a fan-out) keeps nothing and has unit temporal factors, as
+timeloopfe makes it, unless an input says otherwise.
 """
 from __future__ import annotations
 
@@ -266,7 +268,21 @@ class _Accumulator:
         self.min_utilization = (v, where / "min")
 
     # -- result -------------------------------------------------------------------------------
+    def dummy_defaults(self) -> None:
+        """timeloopfe's rule for a dummy level (it only carries a fan-out): it keeps nothing and
+        its temporal factors are 1. Fills only what no input constrains."""
+        for level in self.arch.storage:
+            if not level.is_dummy:
+                continue
+            acc, where = self.levels[level.name], Where(None, f"dummy level {level.name}")
+            for ds in self.workload.ds_names:
+                acc.dataspaces.setdefault(ds, DataSpaceRule(ds, False, where))
+            bounded = {b.dim for b in acc.temporal.factors}
+            acc.temporal.factors += [FactorBound(d, 1, 1, f"{d}=1 (dummy level)", where)
+                                     for d in self.workload.dims if d not in bounded]
+
     def result(self) -> Constraints:
+        self.dummy_defaults()
         levels = []
         for name in self.arch.level_names:
             acc = self.levels[name]

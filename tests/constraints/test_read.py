@@ -4,7 +4,10 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from mapper.spec.constraints import check_mapping
 from mapper.spec.errors import Notes, SpecError, Where
+from mapper.spec.loader import load_yaml
+from mapper.spec.readers import read_arch
 from mapper.spec.timeloop_constraints import (build_constraints, parse_factor_bounds,
                                               parse_order, read_constraints)
 
@@ -181,3 +184,39 @@ def test_errors_point_at_the_field(eyeriss, text, message):
               (yaml.safe_load(text), Where("c.yaml", "mapspace_constraints"))]
     with pytest.raises(SpecError, match=message):
         build_constraints(blocks, eyeriss.arch, eyeriss.workload)
+
+
+def test_dummy_levels_keep_nothing_and_have_unit_temporal_factors(eyeriss):
+    """timeloopfe's rule, for archs (e.g. v0.4) that do not spell it out as eyeriss' v0.3 does."""
+    c = build_constraints([], eyeriss.arch, eyeriss.workload, inline=[])
+    for name in ("inter_PE_column_spatial", "inter_PE_spatial"):
+        lc = c.level(name)
+        assert lc.bypass == set(eyeriss.workload.ds_names) and not lc.keep
+        assert all(lc.temporal.factor_range(d, 99) == (1, 1) for d in eyeriss.workload.dims)
+        assert lc.temporal.factors[0].where.path == f"dummy level {name}"
+    assert c.level("shared_glb").dataspaces == ()
+
+
+def test_v04_arch_inline_constraints_equal_the_v03_ones(eyeriss):
+    """The v0.4 eyeriss (timeloopfe form, read by the v0.4 arch reader) constrains the same."""
+    path = CASES[0].parents[2] / "spec" / "eyeriss_like.v04.yaml"
+    arch04 = read_arch(load_yaml(path), Where(str(path), ""))
+    wl, dims = eyeriss.workload, eyeriss.workload.dims
+    c04 = build_constraints([], arch04, wl)
+    c03 = read_constraints(eyeriss.inputs, eyeriss.arch, wl)
+    for a, b in zip(c03.levels, c04.levels):
+        assert (a.level, a.keep, a.bypass) == (b.level, b.keep, b.bypass)
+        for kind in ("temporal", "spatial"):
+            na, nb = getattr(a, kind), getattr(b, kind)
+            assert [na.factor_range(d, wl.bounds[d]) for d in dims] == \
+                [nb.factor_range(d, wl.bounds[d]) for d in dims]
+            if not eyeriss.arch.storage[eyeriss.arch.level_index(a.level)].is_dummy:
+                assert (na.order is None) == (nb.order is None)
+                assert na.order is None or na.order.inner == nb.order.inner
+            assert (na.split is None) == (nb.split is None)
+            assert na.split is None or min(na.split, 7) == min(nb.split, 7)
+    for d in CASES:
+        if d.name.startswith("eyeriss_like"):
+            ref = load(d)
+            assert check_mapping(ref.mapping, arch04, ref.workload,
+                                 build_constraints([], arch04, ref.workload)) == []
