@@ -201,7 +201,8 @@ class Violation:
     where: Where = field(default_factory=Where, compare=False, repr=False)
 
     def __str__(self) -> str:
-        return f"{_origin(self.where)}: {self.level}: {self.constraint}; the mapping has {self.found}"
+        return (f"{_origin(self.where)}: {self.level}: {self.constraint}; "
+                f"the mapping has {self.found}")
 
 
 def _describe(kind: str, x: Sequence[str], y: Sequence[str]) -> str:

@@ -18,6 +18,7 @@ from mapper.spec.workload import Workload
 ROOT = Path(__file__).resolve().parents[1] / "data" / "timeloop"
 CASES = sorted(p for p in (ROOT / "cases").iterdir() if p.is_dir())
 PROBES = sorted(p for p in (ROOT / "probes").iterdir() if p.is_dir())
+RESNET_CASE = "eyeriss_like__resnet18_conv3x3_7__mapper_default"
 
 
 @dataclass

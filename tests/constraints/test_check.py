@@ -12,7 +12,7 @@ from mapper.spec.constraints import (Constraints, LoopOrder, check_mapping, orde
                                      spatial_axes)
 from mapper.spec.timeloop_constraints import read_constraints
 
-from .refs import CASES, load
+from .refs import CASES, RESNET_CASE, load
 
 
 def _with_level(mapping, k, **changes):
@@ -30,7 +30,7 @@ def test_every_reference_mapping_satisfies_its_arch_constraints(d):
 
 @pytest.fixture(scope="module")
 def eyeriss():
-    ref = load(next(d for d in CASES if d.name == "eyeriss_like__resnet18_conv3x3_7__mapper_default"))
+    ref = load(next(d for d in CASES if d.name == RESNET_CASE))
     return ref, read_constraints(ref.inputs, ref.arch, ref.workload)
 
 

@@ -11,12 +11,12 @@ from mapper.spec.readers import read_arch
 from mapper.spec.timeloop_constraints import (build_constraints, parse_factor_bounds,
                                               parse_order, read_constraints)
 
-from .refs import CASES, load
+from .refs import CASES, RESNET_CASE, load
 
 
 @pytest.fixture(scope="module")
 def eyeriss():
-    return load(next(d for d in CASES if d.name == "eyeriss_like__resnet18_conv3x3_7__mapper_default"))
+    return load(next(d for d in CASES if d.name == RESNET_CASE))
 
 
 def read(ref, text: str, notes: Notes | None = None):
@@ -36,7 +36,8 @@ def test_eyeriss_architecture_constraints(eyeriss):
     glb = c.level("shared_glb")
     assert (glb.keep, glb.bypass) == ({"Inputs", "Outputs"}, {"Weights"})
     assert c.level("DRAM").temporal.order.inner == ("N",)
-    assert c.level("DRAM").temporal.order.where.path == "architecture_constraints.targets[0].permutation"
+    assert c.level("DRAM").temporal.order.where.path == \
+        "architecture_constraints.targets[0].permutation"
     assert c.min_utilization is None
 
 
