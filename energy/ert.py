@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Mapping
 
+from .errors import TableError
 
-class TableError(ValueError):
-    """A malformed ERT/ART; ``str(e)`` names the source and the entry."""
 
 
 def component_key(name: str) -> str:
@@ -118,13 +117,22 @@ def read_art(data: Any, source: str, tables: ReferenceTables | None = None) -> R
     return tables
 
 
-def write_ert(tables: ReferenceTables, prefix: str = "system") -> dict:
-    """Accelergy-format ``{ERT: ..., ART: ...}`` of ``tables``."""
+def write_ert(tables: ReferenceTables, prefix: str = "system",
+              instances: Mapping[str, int] | None = None) -> dict:
+    """Accelergy-format ``{ERT: ..., ART: ...}`` of ``tables``.
+
+    With ``instances`` names carry Accelergy's range (``system.mac[1..168]``); ``read_ert``
+    strips it again.
+    """
+    def name(comp: str) -> str:
+        n = (instances or {}).get(comp)
+        return f"{prefix}.{comp}" + (f"[1..{int(n)}]" if n else "")
+
     return {
         "ERT": {"version": "0.4", "tables": [
-            {"name": f"{prefix}.{comp}", "actions": [
+            {"name": name(comp), "actions": [
                 {"name": a, "arguments": {}, "energy": e} for a, e in actions.items()]}
             for comp, actions in tables.energy_pJ.items()]},
         "ART": {"version": "0.4", "tables": [
-            {"name": f"{prefix}.{comp}", "area": a} for comp, a in tables.area_um2.items()]},
+            {"name": name(comp), "area": a} for comp, a in tables.area_um2.items()]},
     }

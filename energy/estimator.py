@@ -1,0 +1,299 @@
+"""The estimator registry: collect plug-ins, ask each, keep the most accurate answer.
+
+Estimators come from (a) the built-ins (the tables in ``energy/tables/``, dummy storage, and a
+MAC composed of a multiplier and an adder), (b) the ``energy.estimators`` entry points of
+installed packages, (c) objects registered at run time, and (d) table files on a search path
+(``--energy-tables``-style directories, a directory named in the arch file, and the
+``ENERGY_TABLES_PATH`` environment variable). For each (component, action) every estimator is
+asked; the most accurate answer wins. Ties go, in order, to the estimator that answers for the
+component's own class rather than its base class, to runtime > table > entry point > built-in,
+then to registration order (search path order), so the result never depends on dict or file
+system order. The choice and the runners-up are returned for the report.
+"""
+from __future__ import annotations
+
+import math
+import os
+import warnings
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Iterable, Mapping, Sequence
+
+from .components import ComponentClass, class_index
+from .errors import EstimationError, EstimationWarning
+from .protocol import Estimate, Estimator
+from .table_estimator import TableEstimator
+from .table_io import load_path
+
+ENTRY_POINT_GROUP = "energy.estimators"
+ENV_VAR = "ENERGY_TABLES_PATH"
+BUILTIN_TABLES = Path(__file__).parent / "tables"
+ORIGINS = ("runtime", "table", "entry point", "built-in")  # tie-break precedence
+
+
+def search_path(cli_dirs: Iterable[str | os.PathLike] = (),
+                arch_dirs: Iterable[str | os.PathLike] = (),
+                environ: Mapping[str, str] | None = None) -> list[Path]:
+    """Table locations in precedence order: ``--energy-tables``, the arch's, ``$ENERGY_TABLES_PATH``."""
+    env = os.environ if environ is None else environ
+    extra = [p for p in env.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
+    out: list[Path] = []
+    for p in (*cli_dirs, *arch_dirs, *extra):
+        q = Path(p).expanduser()
+        if q not in out:
+            out.append(q)
+    return out
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """One estimator's answer (or refusal) for one (component, action)."""
+
+    estimator: str
+    origin: str
+    accuracy: float | None
+    value: float | None
+    reason: str = ""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """The winning estimate with the runners-up (best first) and every estimator asked."""
+
+    estimate: Estimate
+    estimator: str
+    origin: str
+    runners_up: tuple[Candidate, ...]
+    consulted: tuple[Candidate, ...]
+
+    @property
+    def value(self) -> float:
+        return self.estimate.value
+
+
+@dataclass
+class _Entry:
+    estimator: Any
+    origin: str
+    order: int
+
+
+class Registry:
+    """Estimators in registration order; :meth:`choose` asks them all."""
+
+    def __init__(self) -> None:
+        self._entries: list[_Entry] = []
+        self._index: dict[str, ComponentClass] | None = None
+        self.skipped: list[str] = []  # files on the search path that are not tables
+
+    @classmethod
+    def default(cls, search_path: Sequence[str | os.PathLike] = (),
+                plugins: Sequence[Any] = (), entry_points: bool = True) -> "Registry":
+        """Built-ins, then entry points, the search path's tables and ``plugins``."""
+        reg = cls()
+        reg.add_builtins()
+        if entry_points:
+            reg.load_entry_points()
+        for p in search_path:
+            reg.add_tables(p)
+        for p in plugins:
+            reg.register(p)
+        return reg
+
+    # --- collecting -------------------------------------------------------------------------
+    def register(self, estimator: Any, origin: str = "runtime") -> Any:
+        if origin not in ORIGINS:
+            raise ValueError(f"origin {origin!r} is not one of {ORIGINS}")
+        for attr in ("name", "supports", "estimate"):
+            if not hasattr(estimator, attr):
+                raise TypeError(f"{estimator!r} is not an estimator: it has no {attr!r} "
+                                f"(see energy.protocol)")
+        self._entries.append(_Entry(estimator, origin, len(self._entries)))
+        self._index = None
+        return estimator
+
+    def add_tables(self, path: str | os.PathLike, origin: str = "table") -> list[TableEstimator]:
+        tables, skipped = load_path(path)
+        self.skipped += skipped
+        for t in tables:
+            self.register(t, origin)
+        return tables
+
+    def add_builtins(self) -> None:
+        self.add_tables(BUILTIN_TABLES, "built-in")
+        self.register(DummyStorage(), "built-in")
+        self.register(ComposedMAC(self), "built-in")
+
+    def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> list[Any]:
+        """Estimators advertised by installed packages; a broken one is skipped with a warning."""
+        found = []
+        for ep in sorted(metadata.entry_points(group=group), key=lambda e: (e.name, e.value)):
+            try:
+                obj = ep.load()
+                if isinstance(obj, type) or (callable(obj) and not hasattr(obj, "supports")):
+                    obj = obj()
+                for est in obj if isinstance(obj, (list, tuple)) else [obj]:
+                    found.append(self.register(est, "entry point"))
+            except Exception as e:  # a third-party plug-in must not break the others
+                warnings.warn(EstimationWarning(
+                    f"entry point {ep.name} = {ep.value} (group {group}) failed to load and is "
+                    f"not used: {type(e).__name__}: {e}"), stacklevel=2)
+        return found
+
+    @property
+    def estimators(self) -> list[Any]:
+        return [e.estimator for e in self._entries]
+
+    def index(self) -> dict[str, ComponentClass]:
+        """Class names and aliases: built-ins plus classes declared by tables and plug-ins."""
+        if self._index is None:
+            declared = tuple(c for e in self._entries for c in getattr(e.estimator, "classes", ()))
+            self._index = class_index(declared)
+            for e in self._entries:
+                if isinstance(e.estimator, TableEstimator):
+                    e.estimator.index = self._index
+                    e.estimator._cache.clear()
+        return self._index
+
+    # --- choosing ---------------------------------------------------------------------------
+    def choose(self, component: str, cls: ComponentClass, action: str | None,
+               attributes: Mapping[str, Any]) -> Choice:
+        """The best estimate of ``action`` (``None``: area) or :class:`EstimationError`."""
+        self.index()
+        what = "area" if action is None else f"action {action!r}"
+        answers: list[tuple[tuple, Estimate, _Entry]] = []
+        consulted: list[Candidate] = []
+        for entry in self._entries:
+            est, name = entry.estimator, _name(entry.estimator)
+            label = name + (f" ({est.path})" if getattr(est, "path", None) else "")
+            try:
+                acc = est.supports(cls.name, action, attributes)
+                if acc is None:
+                    why = est.why_not(cls.name, action, attributes) if hasattr(est, "why_not") else ""
+                    consulted.append(Candidate(label, entry.origin, None, None, why or "declined"))
+                    continue
+                acc = _accuracy(acc, name)
+                result = _as_estimate(est.estimate(cls.name, action, attributes), acc, name)
+            except EstimationError:
+                raise
+            except Exception as e:
+                raise EstimationError(f"{component}: estimator {name} failed on {what} of class "
+                                      f"{cls.name}: {type(e).__name__}: {e}") from e
+            if not (math.isfinite(result.value) and result.value >= 0):
+                raise EstimationError(f"{component}: estimator {name} returned {result.value!r} "
+                                      f"for {what}: not a valid energy or area")
+            key = (-acc, result.via_base, ORIGINS.index(entry.origin), entry.order)
+            answers.append((key, result, entry))
+            consulted.append(Candidate(label, entry.origin, acc, result.value))
+        if not answers:
+            lines = "\n".join(f"  - {c.estimator} [{c.origin}]: {c.reason}" for c in consulted)
+            raise EstimationError(
+                f"no estimator supplies the {what} of component {component!r} (class "
+                f"{cls.name}); consulted:\n{lines}\nadd a row to a table on the search path "
+                f"(see energy/tables/README.md), register an estimator, or give the value "
+                f"explicitly in the arch attributes")
+        answers.sort(key=lambda a: a[0])
+        _, best, entry = answers[0]
+        runners = tuple(Candidate(_name(e.estimator), e.origin, -k[0], r.value)
+                        for k, r, e in answers[1:])
+        return Choice(best, _name(entry.estimator), entry.origin, runners, tuple(consulted))
+
+
+def _name(est: Any) -> str:
+    return str(getattr(est, "name", type(est).__name__))
+
+
+def _accuracy(acc: Any, name: str) -> float:
+    if isinstance(acc, bool) or not isinstance(acc, (int, float)) or not 0 <= acc <= 100:
+        raise EstimationError(f"estimator {name}: accuracy {acc!r} is not a number in 0-100")
+    return float(acc)
+
+
+def _as_estimate(result: Any, accuracy: float, name: str) -> Estimate:
+    if isinstance(result, Estimate):
+        if result.accuracy is None or result.accuracy != accuracy:
+            from dataclasses import replace
+            return replace(result, accuracy=accuracy, source=result.source or name)
+        return result
+    if isinstance(result, bool) or not isinstance(result, (int, float)):
+        raise EstimationError(f"estimator {name}: estimate returned {result!r}, not a number")
+    return Estimate(float(result), accuracy, source=name)
+
+
+class DummyStorage:
+    """``dummy_storage`` keeps nothing and costs nothing: zero by definition, not by default."""
+
+    name = "dummy_storage"
+
+    def supports(self, component_class: str, action: str | None, attributes) -> float | None:
+        return 100.0 if component_class == "dummy_storage" else None
+
+    def estimate(self, component_class: str, action: str | None, attributes) -> Estimate:
+        return Estimate(0.0, 100.0, "energy.estimator.DummyStorage",
+                        note="dummy_storage: zero by definition (Timeloop/Accelergy dummy level "
+                             "that only carries a spatial fan-out)")
+
+    def why_not(self, component_class, action, attributes) -> str:
+        return "only answers dummy_storage"
+
+
+class ComposedMAC:
+    """A MAC as its multiplier plus its adder (Accelergy's compound-component idea).
+
+    ``intmac``: ``multiplier(multiplier_width) + adder(adder_width)``; ``fpmac``:
+    ``fpmultiplier(datawidth) + fpadder(datawidth)``. Pipeline registers and wiring are not
+    counted, hence 5 accuracy points below the less accurate part.
+    """
+
+    name = "mac = multiplier + adder"
+    PENALTY = 5
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry
+        self._why: dict = {}
+
+    def _parts(self, component_class: str, action: str | None, attrs: Mapping[str, Any]):
+        if component_class not in ("intmac", "fpmac") or action not in ("compute", None):
+            raise EstimationError("only answers the compute energy and area of intmac and fpmac")
+        index = self.registry.index()
+        fp = component_class == "fpmac"
+        parts = []
+        for cls_name, width_key in ((("fpmultiplier" if fp else "multiplier"),
+                                     "datawidth" if fp else "multiplier_width"),
+                                    (("fpadder" if fp else "adder"),
+                                     "datawidth" if fp else "adder_width")):
+            width = attrs.get(width_key)
+            if width is None:
+                raise EstimationError(f"component gives no {width_key}")
+            sub = {"technology": attrs.get("technology"), "width": width,
+                   "datawidth": width, "voltage": attrs.get("voltage")}
+            sub = {k: v for k, v in sub.items() if v is not None}
+            parts.append(self.registry.choose(f"{component_class}.{cls_name}",
+                                              index[cls_name.lower()], action, sub))
+        return parts
+
+    def supports(self, component_class, action, attributes) -> float | None:
+        try:
+            parts = self._parts(component_class, action, attributes)
+        except EstimationError as e:
+            self._why[(component_class, action)] = str(e).split("\n")[0]
+            return None
+        return max(0.0, min(p.estimate.accuracy for p in parts) - self.PENALTY)
+
+    def estimate(self, component_class, action, attributes) -> Estimate:
+        parts = self._parts(component_class, action, attributes)
+        note = " + ".join(f"{p.estimate.value:.4g} ({p.estimator}"
+                          f"{': ' + p.estimate.note if p.estimate.note else ''})" for p in parts)
+        return Estimate(sum(p.estimate.value for p in parts), None,
+                        " + ".join(dict.fromkeys(p.estimate.source for p in parts)),
+                        "; ".join(sorted({p.estimate.citation for p in parts if p.estimate.citation})),
+                        f"multiplier + adder = {note}",
+                        any(p.estimate.extrapolated for p in parts))
+
+    def why_not(self, component_class, action, attributes) -> str:
+        return self._why.get((component_class, action), "declined")
+
+
+__all__ = ["Candidate", "Choice", "ComposedMAC", "DummyStorage", "ENTRY_POINT_GROUP", "ENV_VAR",
+           "Estimate", "Estimator", "Registry", "search_path"]

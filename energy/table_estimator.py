@@ -1,0 +1,258 @@
+"""An estimator backed by a table file: rows keyed by class, action and attributes.
+
+A query picks the rows of the component's class (or of its ``base`` class, e.g. SRAM rows for a
+smartbuffer_SRAM), of the action, at the component's technology node (or the nearest node, then
+scaled by :mod:`energy.scaling`), whose other attributes equal the component's; then it
+interpolates along the table's declared axes. Accuracy is the table's, less a stated penalty
+for each approximation, so that a table that covers a component exactly beats one that must
+scale or extrapolate to reach it.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from .components import ComponentClass, class_index, class_key, parse_technology
+from .errors import EstimationError
+from .protocol import Estimate
+from .scaling import DEFAULT_VOLTAGE, OutOfRange, area_scale, energy_scale, interp_axis
+
+#: Accuracy points lost for each approximation (a documented, deterministic rule).
+SCALED_PENALTY = 10  # technology node or voltage scaled (Stillmaker & Baas fits)
+EXTRAPOLATED_PENALTY = 20  # outside a table axis's range, extended by its exponent
+NO_TECHNOLOGY_PENALTY = 10  # component gave no node; the table's node was used unscaled
+
+
+@dataclass(frozen=True)
+class Row:
+    """One table row; ``columns`` maps alias tuples (``("width", "datawidth")``) to values."""
+
+    cls: str
+    actions: frozenset[str] | None  # None: every action ("*"); empty: an area-only row
+    columns: tuple[tuple[tuple[str, ...], Any], ...]
+    energy: float | None
+    area: float | None
+    citation: str | None
+    where: str
+
+    def get(self, name: str) -> Any:
+        for names, v in self.columns:
+            if name in names:
+                return v
+        return None
+
+
+class _NoAnswer(Exception):
+    """Why this table cannot answer a query (becomes ``why_not``)."""
+
+
+@dataclass
+class TableEstimator:
+    """The rows of one table file (or one Accelergy table set) with its metadata."""
+
+    name: str
+    path: str
+    accuracy: float
+    rows: list[Row]
+    citation: str = ""
+    technology: float | None = None
+    voltage: float | None = None
+    interpolate: dict[str, str] = field(default_factory=dict)
+    extrapolate: dict[str, float] = field(default_factory=dict)
+    missing_attributes: str = "mismatch"  # or "ignore" (Accelergy's CSV rule)
+    technology_scaling: bool = True
+    classes: tuple[ComponentClass, ...] = ()
+    index: dict[str, ComponentClass] | None = None
+    _cache: dict = field(default_factory=dict, repr=False)
+
+    # --- the estimator protocol -------------------------------------------------------------
+    def supports(self, component_class: str, action: str | None,
+                 attributes: Mapping[str, Any]) -> float | None:
+        result = self._lookup(component_class, action, attributes)
+        return result.accuracy if isinstance(result, Estimate) else None
+
+    def estimate(self, component_class: str, action: str | None,
+                 attributes: Mapping[str, Any]) -> Estimate:
+        result = self._lookup(component_class, action, attributes)
+        if not isinstance(result, Estimate):
+            raise EstimationError(f"{self.name} ({self.path}): {result}")
+        return result
+
+    def why_not(self, component_class: str, action: str | None,
+                attributes: Mapping[str, Any]) -> str:
+        result = self._lookup(component_class, action, attributes)
+        return "" if isinstance(result, Estimate) else result
+
+    # --- lookup -----------------------------------------------------------------------------
+    def _lookup(self, component_class: str, action: str | None, attrs: Mapping[str, Any]):
+        key = (component_class, action, repr(sorted(attrs.items(), key=lambda kv: kv[0])))
+        if key not in self._cache:
+            try:
+                self._cache[key] = self._answer(component_class, action, attrs)
+            except _NoAnswer as e:
+                self._cache[key] = str(e)
+        return self._cache[key]
+
+    def _class(self, name: str) -> ComponentClass:
+        index = self.index if self.index is not None else class_index(self.classes)
+        return index.get(class_key(name)) or ComponentClass(name, "storage")
+
+    def _answer(self, component_class: str, action: str | None, attrs: Mapping[str, Any]):
+        cls = self._class(component_class)
+        what = "area" if action is None else repr(action)
+        rows, via_base = self._class_rows(cls)
+        rows = [r for r in rows if (r.area is not None if action is None else
+                                    r.energy is not None and (r.actions is None or action in r.actions))]
+        if not rows:
+            raise _NoAnswer(f"no {what} rows for class {cls.name}")
+        notes: list[str] = [cls.base_note] if via_base else []
+        penalty = 0
+        rows, factor, p, extrap = self._technology(cls, action, attrs, rows, notes)
+        penalty += p
+        rows, ignored = self._match(rows, attrs)
+        if ignored:
+            notes.append(f"ignored columns the component does not give: {', '.join(ignored)}")
+        axes = [a for a in self.interpolate if any(r.get(a) is not None for r in rows)]
+        value_of = (lambda r: r.area) if action is None else (lambda r: r.energy)
+        value, hows = self._interp(rows, axes, attrs, value_of)
+        notes.extend(hows)
+        extrap = extrap or any("extrapolated" in h for h in hows)
+        if any("extrapolated" in h for h in hows):
+            penalty += EXTRAPOLATED_PENALTY
+        cites = sorted({r.citation for r in rows if r.citation})
+        return Estimate(value * factor, max(0.0, self.accuracy - penalty), self.path,
+                        "; ".join(cites) or self.citation, "; ".join(n for n in notes if n),
+                        extrap, via_base)
+
+    def _class_rows(self, cls: ComponentClass) -> tuple[list[Row], bool]:
+        for name, via_base in ((cls.name, False), (cls.base, True)):
+            if name is None:
+                continue
+            rows = [r for r in self.rows if class_key(r.cls) == class_key(name)]
+            if rows:
+                return rows, via_base
+        raise _NoAnswer(f"no rows for class {cls.name}"
+                        + (f" or its base class {cls.base}" if cls.base else ""))
+
+    def _technology(self, cls, action, attrs, rows, notes):
+        """Rows at the chosen node, the scaling factor, the accuracy penalty, extrapolated?"""
+        def node(r: Row) -> float | None:
+            t = r.get("technology")
+            return self.technology if t is None else parse_technology(t, r.where)
+
+        nodes = sorted({n for r in rows if (n := node(r)) is not None})
+        if not nodes:
+            return rows, 1.0, 0, False
+        q = attrs.get("technology")
+        if q is None:
+            if len(nodes) > 1:
+                raise _NoAnswer(f"component gives no technology and the table has rows at "
+                                f"{', '.join(f'{n:g}' for n in nodes)} nm")
+            if cls.needs_technology:
+                notes.append(f"component gives no technology: the table's {nodes[0]:g} nm "
+                             f"values are used unscaled")
+                return rows, 1.0, NO_TECHNOLOGY_PENALTY, False
+            return rows, 1.0, 0, False
+        best = min(nodes, key=lambda n: (abs(math.log(n / q)), n))
+        rows = [r for r in rows if node(r) in (None, best)]
+        to_v = attrs.get("voltage")
+        from_v = self.voltage or DEFAULT_VOLTAGE
+        if best == q and (to_v is None or float(to_v) == from_v):
+            return rows, 1.0, 0, False
+        if not self.technology_scaling:
+            raise _NoAnswer(f"no rows at {q:g} nm (table has {', '.join(f'{n:g}' for n in nodes)}"
+                            f" nm) and the table disallows technology scaling")
+        try:
+            if action is None:
+                factor, extrap = area_scale(best, q)
+            else:
+                factor, extrap = energy_scale(best, q, from_v, None if to_v is None else float(to_v))
+        except OutOfRange as e:
+            raise _NoAnswer(str(e)) from None
+        notes.append(f"scaled {best:g} nm -> {q:g} nm x{factor:.4g} (Stillmaker & Baas 2017"
+                     + (", extrapolated beyond 7-130 nm" if extrap else "") + ")")
+        return rows, factor, SCALED_PENALTY + (EXTRAPOLATED_PENALTY if extrap else 0), extrap
+
+    def _match(self, rows: list[Row], attrs: Mapping[str, Any]) -> tuple[list[Row], list[str]]:
+        """Rows whose non-axis columns equal the component's attributes."""
+        skip = {"technology", *self.interpolate}
+        kept, ignored, misses = [], set(), {}
+        for r in rows:
+            ok = True
+            for names, v in r.columns:
+                if skip & set(names):
+                    continue
+                mine = next((attrs[n] for n in names if attrs.get(n) is not None), None)
+                label = "|".join(names)
+                if mine is None:
+                    if self.missing_attributes == "ignore":
+                        ignored.add(label)
+                        continue
+                    misses.setdefault(label, (None, set()))[1].add(str(v))
+                    ok = False
+                elif not _equal(mine, v):
+                    misses.setdefault(label, (mine, set()))[1].add(str(v))
+                    ok = False
+            if ok:
+                kept.append(r)
+        if not kept:
+            why = "; ".join(
+                f"{c}: component gives {'nothing' if m is None else repr(m)}, table has "
+                f"{', '.join(sorted(vs))}" for c, (m, vs) in sorted(misses.items()))
+            raise _NoAnswer(f"no row matches ({why})")
+        return kept, sorted(ignored)
+
+    def _interp(self, rows, axes, attrs, value_of) -> tuple[float, list[str]]:
+        if not axes:
+            values = [value_of(r) for r in rows]
+            note = [f"largest of {len(values)} matching rows"] if len(set(values)) > 1 else []
+            return max(values), note
+        axis, rest = axes[0], axes[1:]
+        if any(r.get(axis) is None for r in rows):
+            raise _NoAnswer(f"rows disagree on whether they give {axis} "
+                            f"({', '.join(r.where for r in rows if r.get(axis) is None)})")
+        q = attrs.get(axis)
+        if q is None:
+            raise _NoAnswer(f"component gives no {axis}, which the table is keyed on")
+        q = float(q)
+        groups: dict[float, list[Row]] = {}
+        for r in rows:
+            groups.setdefault(float(r.get(axis)), []).append(r)
+        xs = sorted(groups)
+        need = [x for x in xs if x == q] or _bracket(q, xs)
+        notes: list[str] = []
+        ys = []
+        for x in need:
+            y, sub = self._interp(groups[x], rest, attrs, value_of)
+            ys.append(y)
+            notes.extend(sub)
+        try:
+            y, how = interp_axis(q, need, ys, self.interpolate.get(axis, "log"),
+                                 self.extrapolate.get(axis), axis)
+        except OutOfRange:
+            span = f"{xs[0]:g}" if len(xs) == 1 else f"{xs[0]:g}..{xs[-1]:g}"
+            raise _NoAnswer(f"{axis}={q:g} is outside the table's {axis} {span} and the table "
+                            f"declares no extrapolation exponent for {axis}") from None
+        if how == "interpolated":
+            notes.append(f"interpolated {axis}={q:g} between {need[0]:g} and {need[-1]:g}")
+        elif how == "extrapolated":
+            notes.append(f"extrapolated {axis}={q:g} from {need[0]:g} with exponent "
+                         f"{self.extrapolate[axis]:g}")
+        return y, notes
+
+
+def _bracket(q: float, xs: list[float]) -> list[float]:
+    if q < xs[0]:
+        return [xs[0]]
+    if q > xs[-1]:
+        return [xs[-1]]
+    i = next(i for i, x in enumerate(xs) if x > q)
+    return [xs[i - 1], xs[i]]
+
+
+def _equal(mine: Any, theirs: Any) -> bool:
+    try:
+        return float(mine) == float(theirs)
+    except (TypeError, ValueError):
+        return str(mine).strip().lower() == str(theirs).strip().lower()

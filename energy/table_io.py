@@ -1,0 +1,230 @@
+"""Read table files: this package's YAML and CSV, and Accelergy's table-based plug-in CSV.
+
+YAML: metadata (``accuracy`` required, ``source``, ``technology``, ``voltage``,
+``interpolate``, ``extrapolate``, ``classes``) and ``entries``, one mapping per row with
+``class``, ``action`` (``read``, ``read|write``, ``*``; omitted for an area-only row),
+``energy`` (pJ), ``area`` (um^2), ``source`` and attribute columns. CSV: the same columns, the
+metadata in ``# key: value`` lines on top. Accelergy (accelergy-table-based-plug-ins): a
+``*.table.yaml`` identifier (``name, technology, accuracy, path_to_data_dir``) whose data
+directory holds one CSV per class (``technology,width,depth,...,action,...,energy,area``);
+columns a component does not give (``latency``, ``data_delta``) are ignored as Accelergy does,
+and of several matching argument rows the largest energy (the random access) is used.
+Column names ``a|b`` are aliases; the action ``*`` matches every action.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .components import (ACTION_ALIASES, ComponentClass, class_index, class_key,
+                         parse_technology)
+from .errors import EstimationError, TableError
+from .table_estimator import Row, TableEstimator
+
+_META = {"name", "source", "description", "notes", "derivation", "technology", "voltage",
+         "accuracy", "interpolate", "extrapolate", "extrapolation_source", "missing_attributes",
+         "technology_scaling", "classes", "entries", "path_to_data_dir"}
+_ENERGY = ("energy", "energy(pj)", "dynamic energy(pj)", "energy_pj")
+_AREA = ("area", "area(um^2)", "area(um2)", "area_um2")
+
+
+def load_path(path: str | os.PathLike) -> tuple[list[TableEstimator], list[str]]:
+    """Tables in a file or (recursively) a directory, and the files skipped (with why)."""
+    p = Path(path)
+    if not p.exists():
+        raise TableError(f"{p}: no such table file or directory")
+    if p.is_file():
+        t = load_file(p)
+        return ([t], []) if t is not None else ([], [f"{p}: not a table (no 'entries')"])
+    tables, skipped, claimed = [], [], set()
+    files = sorted(f for f in p.rglob("*") if f.is_file())
+    for f in files:
+        if f.name.endswith(".table.yaml"):
+            t, data_dir = load_accelergy_set(f)
+            tables.append(t)
+            claimed.add(data_dir)
+    for f in files:
+        if f.name.endswith(".table.yaml") or any(d in f.parents for d in claimed):
+            continue
+        if f.suffix.lower() in (".yaml", ".yml", ".csv"):
+            t = load_file(f)
+            if t is None:
+                skipped.append(f"{f}: not a table (no 'entries')")
+            else:
+                tables.append(t)
+    return tables, skipped
+
+
+def load_file(path: Path) -> TableEstimator | None:
+    """A YAML or CSV table; ``None`` for a YAML file that is not a table (no ``entries``)."""
+    text = path.read_text()
+    if path.suffix.lower() == ".csv":
+        meta_lines = [ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")]
+        meta = _yaml("\n".join(meta_lines), path) or {}
+        body = "\n".join(ln for ln in text.splitlines() if not ln.startswith("#"))
+        return _table(meta, _csv_entries(body, path, default_class=path.stem), path)
+    data = _yaml(text, path)
+    if not isinstance(data, dict) or "entries" not in data:
+        return None
+    entries = data["entries"]
+    if not isinstance(entries, list):
+        raise TableError(f"{path}: 'entries' must be a list of rows")
+    return _table(data, [(e, f"{path}: entries[{i}]") for i, e in enumerate(entries)], path)
+
+
+def load_accelergy_set(identifier: Path) -> tuple[TableEstimator, Path]:
+    """An Accelergy table set: its identifier YAML and the CSVs (one per class) it points to."""
+    meta = _yaml(identifier.read_text(), identifier)
+    if not isinstance(meta, dict):
+        raise TableError(f"{identifier}: expected a mapping with name, technology, accuracy, "
+                         f"path_to_data_dir")
+    for key in ("name", "technology", "accuracy", "path_to_data_dir"):
+        if key not in meta:
+            raise TableError(f"{identifier}: Accelergy table identifier needs {key!r}")
+    data_dir = (identifier.parent / str(meta["path_to_data_dir"])).resolve()
+    if not data_dir.is_dir():
+        raise TableError(f"{identifier}: path_to_data_dir {data_dir} is not a directory")
+    entries = []
+    for f in sorted(data_dir.rglob("*.csv")):
+        entries += _csv_entries(f.read_text(), f, default_class=f.stem)
+    meta = {**meta, "missing_attributes": meta.get("missing_attributes", "ignore")}
+    return _table(meta, entries, identifier), data_dir
+
+
+def _yaml(text: str, path: Path) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        raise TableError(f"{path}: not valid YAML: {e}") from None
+
+
+def _csv_entries(text: str, path: Path, default_class: str) -> list[tuple[dict, str]]:
+    reader = csv.reader(io.StringIO(text))
+    rows = [r for r in reader if any(c.strip() for c in r)]
+    if not rows:
+        return []
+    header = [h.strip() for h in rows[0]]
+    out = []
+    for n, cells in enumerate(rows[1:], start=2):
+        if len(cells) != len(header):
+            raise TableError(f"{path}: row {n}: {len(cells)} cells for {len(header)} columns")
+        entry = {h: c.strip() for h, c in zip(header, cells) if c.strip() != ""}
+        entry.setdefault("class", default_class)
+        out.append((entry, f"{path}: row {n}"))
+    return out
+
+
+def _table(meta: dict, entries: list[tuple[dict, str]], path: Path) -> TableEstimator:
+    unknown = set(meta) - _META
+    if unknown:
+        raise TableError(f"{path}: unknown table key(s) {', '.join(sorted(map(str, unknown)))}"
+                         f" (allowed: {', '.join(sorted(_META))})")
+    if "accuracy" not in meta:
+        raise TableError(f"{path}: state 'accuracy' (0-100): how far the table is trusted, "
+                         f"which decides between estimators")
+    accuracy = _nonneg(meta["accuracy"], f"{path}: accuracy")
+    if accuracy > 100:
+        raise TableError(f"{path}: accuracy {accuracy} is above 100")
+    classes = tuple(_declared_class(c, path) for c in meta.get("classes") or ())
+    try:
+        index = class_index(classes)
+        technology = parse_technology(meta.get("technology"), str(path))
+    except EstimationError as e:
+        raise TableError(str(e)) from None
+    interpolate = {str(k): str(v) for k, v in (meta.get("interpolate") or {}).items()}
+    for axis, mode in interpolate.items():
+        if mode not in ("log", "linear"):
+            raise TableError(f"{path}: interpolate.{axis}: {mode!r} is neither log nor linear")
+    extrapolate = {str(k): _number(v, f"{path}: extrapolate.{k}")
+                   for k, v in (meta.get("extrapolate") or {}).items()}
+    missing = str(meta.get("missing_attributes", "mismatch"))
+    if missing not in ("mismatch", "ignore"):
+        raise TableError(f"{path}: missing_attributes must be mismatch or ignore")
+    rows = [_row(e, where, index) for e, where in entries]
+    return TableEstimator(
+        name=str(meta.get("name") or path.name.split(".")[0]), path=str(path),
+        accuracy=accuracy, rows=rows, citation=str(meta.get("source") or ""),
+        technology=technology,
+        voltage=None if meta.get("voltage") is None else _number(meta["voltage"], f"{path}: voltage"),
+        interpolate=interpolate, extrapolate=extrapolate, missing_attributes=missing,
+        technology_scaling=bool(meta.get("technology_scaling", True)), classes=classes)
+
+
+def _declared_class(spec: Any, path: Path) -> ComponentClass:
+    if not isinstance(spec, dict) or "name" not in spec or "kind" not in spec:
+        raise TableError(f"{path}: classes: each needs 'name' and 'kind' (storage, compute, "
+                         f"network), got {spec!r}")
+    if spec["kind"] not in ("storage", "compute", "network"):
+        raise TableError(f"{path}: class {spec['name']}: kind {spec['kind']!r} is not "
+                         f"storage, compute or network")
+    return ComponentClass(str(spec["name"]), str(spec["kind"]),
+                          tuple(str(a) for a in spec.get("aliases") or ()),
+                          needs_technology=bool(spec.get("needs_technology", True)),
+                          declared_in=str(path))
+
+
+def _row(entry: Any, where: str, index: dict[str, ComponentClass]) -> Row:
+    if not isinstance(entry, dict):
+        raise TableError(f"{where}: expected a mapping, got {entry!r}")
+    e = {str(k).strip().lower(): v for k, v in entry.items()}
+    if "class" not in e:
+        raise TableError(f"{where}: row has no 'class'")
+    raw = e.pop("class")
+    cls = index.get(class_key(raw))
+    cls_name = cls.name if cls else str(raw)
+    energy = _pop_number(e, _ENERGY, where)
+    area = _pop_number(e, _AREA, where)
+    citation = e.pop("source", None)
+    action = e.pop("action", None)
+    if energy is None and area is None:
+        raise TableError(f"{where}: row gives neither energy nor area")
+    if energy is not None and action in (None, ""):
+        raise TableError(f"{where}: an energy needs an action")
+    actions: frozenset[str] | None = frozenset()
+    if action not in (None, ""):
+        names = [a.strip() for a in str(action).split("|") if a.strip()]
+        actions = None if "*" in names else frozenset(ACTION_ALIASES.get(a, a) for a in names)
+    columns = []
+    for k, v in e.items():
+        names = tuple(n.strip() for n in k.split("|"))
+        if "technology" in names:
+            try:
+                parse_technology(v, where)
+            except EstimationError as err:
+                raise TableError(str(err)) from None
+        columns.append((names, v))
+    return Row(cls_name, actions, tuple(columns), energy, area,
+               None if citation is None else str(citation), where)
+
+
+def _pop_number(e: dict, keys: tuple[str, ...], where: str) -> float | None:
+    found = [k for k in keys if k in e]
+    if len(found) > 1:
+        raise TableError(f"{where}: both {found[0]!r} and {found[1]!r} given")
+    return _nonneg(e.pop(found[0]), f"{where}: {found[0]}") if found else None
+
+
+def _number(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise TableError(f"{where}: expected a number, got {value!r}")
+    try:
+        v = float(value)
+    except ValueError:
+        raise TableError(f"{where}: expected a number, got {value!r}") from None
+    if not math.isfinite(v):
+        raise TableError(f"{where}: {v} is not finite")
+    return v
+
+
+def _nonneg(value: Any, where: str) -> float:
+    v = _number(value, where)
+    if v < 0:
+        raise TableError(f"{where}: a negative value ({v}) is not a valid energy, area or "
+                         f"accuracy")
+    return v
