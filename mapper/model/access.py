@@ -16,45 +16,70 @@ import numpy as np
 from .nest import Nest, footprint, product_rows, rank_extents
 
 
-def delta_sum(nest: Nest, k: int, A: np.ndarray, tile: np.ndarray,
+class Carries:
+    """What the temporal loops contribute to every delta sum, computed once per batch.
+
+    For the temporal loops of the whole nest (innermost first): trip counts ``N`` (J, B),
+    ``moving = N >= 2``, carry weights ``w_j = (N_j - 1) prod_{l>j} N_l`` (TIMELOOP_SEMANTICS §3
+    (a): the weight of the visits whose carry is at j) and ``iters_j = prod_{l>=j} N_l``.
+    """
+
+    def __init__(self, nest: Nest):
+        self.loops = np.flatnonzero(nest.is_temporal)
+        N = nest.factor[self.loops]
+        J, B = N.shape
+        iters = np.ones((J + 1, B), dtype=np.int64)
+        for j in range(J - 1, -1, -1):
+            iters[j] = iters[j + 1] * N[j]
+        self.N, self.moving, self.iters = N, N >= 2, iters
+        self.weight = (N - 1) * iters[1:]
+        self.step = nest.step[self.loops]
+        self.dim_of = nest.dim_of[self.loops]
+        self.nest = nest
+
+    def first_above(self, k: int) -> int:
+        """Position in ``loops`` of the first temporal loop outside level k's tile."""
+        return int(np.searchsorted(self.loops, self.nest.boundary[k + 1]))
+
+    def shifts(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per rank of a data space: ``t`` (R, J, B) with ``t_j = v_j - C_j`` and ``C`` (R, J+1, B),
+        where ``v_j`` is one step of loop j in data space and ``C_j`` the sum of the steps of
+        the non-unit loops inside j. Seen from level k (loops from position p on), the carry of
+        j shifts the tile by ``s_j = v_j - (C_j - C_p) = t_j + C_p``."""
+        a = A[:, self.dim_of]                                       # (R, J) static
+        v = a[:, :, None] * self.step[None]                         # (R, J, B)
+        C = np.zeros((A.shape[0], v.shape[1] + 1, v.shape[2]), dtype=np.int64)
+        np.cumsum(np.where(self.moving[None], v, 0), axis=1, out=C[:, 1:])
+        return v - C[:, :-1], C
+
+
+def delta_sum(carries: Carries, k: int, t: np.ndarray, C: np.ndarray, tile: np.ndarray,
               ranks: np.ndarray) -> np.ndarray:
     """(B,) words that enter one instance of level k's tile of a data space over the run.
 
-    Eq. (1): ``D_k = |T| + sum_j (N_j - 1) prod_{l>j} N_l Delta_j`` over the temporal loops j
-    above the tile, where the carry of loop j shifts the tile by ``s_j`` (loop j one step up,
-    the non-unit loops below it back to 0; Timeloop's 0/1 extrapolation), ``Delta_j`` is the
-    uncovered slab ``|T| - overlap(s_j)`` if ``s_j`` equals the shift ``s_1`` of the innermost
-    non-unit loop, and the whole tile otherwise (Timeloop resets on a stride change).
-    Since ``1 + sum_j (N_j - 1) prod_{l>j} N_l = prod_j N_j`` this is computed as
-    ``|T| prod_j N_j - sum_{j: s_j = s_1} w_j overlap(s_j)``.
-    ``tile`` is ``|T|`` (B,), ``ranks`` its (R, B) rank extents.
+    Eq. (1): ``D_k = |T| + sum_j w_j Delta_j`` over the temporal loops j above the tile, where
+    ``Delta_j`` is the slab ``|T| - overlap(s_j)`` uncovered by the carry's shift ``s_j`` if
+    ``s_j`` equals the shift ``s_1`` of the innermost non-unit loop above, and the whole tile
+    otherwise (Timeloop resets its window on a stride change). As
+    ``1 + sum_j w_j = prod_j N_j`` this is ``|T| prod_j N_j - sum_{j: s_j = s_1} w_j overlap(s_j)``.
+    ``t``, ``C`` come from :meth:`Carries.shifts`; ``tile`` is ``|T|`` (B,), ``ranks`` its (R, B)
+    rank extents.
     """
-    above = nest.temporal_above(k)
-    if not above:
+    p = carries.first_above(k)
+    if p == len(carries.loops):
         return tile.copy()
-    N = nest.factor[above]                                          # (J, B)
-    outer = np.ones_like(N)                                         # prod_{l>j} N_l
-    for j in range(len(above) - 2, -1, -1):
-        outer[j] = outer[j + 1] * N[j + 1]
-    total = tile * outer[0] * N[0]
-    a = A[:, nest.dim_of[above]]                                    # (R, J) static
-    touched = np.flatnonzero(a.any(axis=1))
-    moving = N >= 2
-    first = np.argmax(moving, axis=0)                               # innermost non-unit loop
-    cols = np.arange(N.shape[1])
+    moving = carries.moving[p:]
+    first = p + np.argmax(moving, axis=0)                          # innermost non-unit loop
+    cols = np.arange(tile.shape[0])
     same = moving.copy()
-    overlap = np.ones_like(N)
-    for r in range(A.shape[0]):
-        if r not in touched:                        # no loop above moves this rank
-            overlap *= ranks[r]
-            continue
-        v = a[r, :, None] * nest.step[above]                        # (J, B) one step of j
-        mv = np.where(moving, v, 0)
-        s = v - (np.cumsum(mv, axis=0) - mv)                        # carry shift of j
-        same &= s == s[first, cols]
-        overlap *= np.maximum(ranks[r] - np.abs(s), 0)
-    saved = np.where(same, (N - 1) * outer * overlap, 0)
-    return total - saved.sum(axis=0)
+    overlap = None
+    for r in range(t.shape[0]):
+        tr = t[r, p:]
+        same &= tr == t[r, first, cols]                 # s_j = s_1  <=>  t_j = t_1
+        o = np.maximum(ranks[r] - np.abs(tr + C[r, p]), 0)
+        overlap = o if overlap is None else overlap * o
+    saved = np.where(same, carries.weight[p:] * overlap, 0).sum(axis=0)
+    return tile * carries.iters[p] - saved
 
 
 def _sumset_size(n1, n2, v1, v2):
@@ -125,7 +150,7 @@ class DataSpaceCounts:
     multicast_groups: np.ndarray   # G_k: distinct translations under level k's fan-out
 
 
-def data_space_counts(nest: Nest, A: np.ndarray, keep: list[bool],
+def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bool],
                       read_write: bool) -> DataSpaceCounts:
     """Reads, fills and updates per instance of every level for one data space.
 
@@ -156,6 +181,7 @@ def data_space_counts(nest: Nest, A: np.ndarray, keep: list[bool],
             span = footprint(A, nest.span_extents(k + 1))
             partition[k] = partition[k + 1] * tiles[k] // span
     outermost = max(k for k in range(K) if keep[k])
+    t, C = carries.shifts(A)
     reads = np.zeros((K, B), dtype=np.int64)
     fills = np.zeros((K, B), dtype=np.int64)
     demand = groups[0] * nest.temporal_product          # what the MACs ask of level 0
@@ -163,7 +189,7 @@ def data_space_counts(nest: Nest, A: np.ndarray, keep: list[bool],
         if keep[k]:
             reads[k] = demand
             if k < outermost:
-                fills[k] = delta_sum(nest, k, A, tiles[k], rank_ext[k])
+                fills[k] = delta_sum(carries, k, t, C, tiles[k], rank_ext[k])
                 demand = fills[k]
         if k < outermost:
             demand = groups[k + 1] * demand

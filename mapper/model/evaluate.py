@@ -14,7 +14,7 @@ from energy import ReferenceTables
 from ..spec.arch import Arch
 from ..spec.mapping import Mapping
 from ..spec.workload import Workload
-from .access import data_space_counts
+from .access import Carries, data_space_counts
 from .batch import MappingBatch
 from .cost import action_energies, storage_energy
 from .nest import Nest
@@ -43,11 +43,12 @@ class Model:
                 raise ValueError(f"data space {ds.name!r} is kept at no storage level; the "
                                  f"outermost level ({arch.storage[-1].name}) must keep it")
         nest = Nest(batch)
+        carries = Carries(nest)
         T = nest.temporal_product
         counts = {}
         reported = np.zeros((K, len(wl.data_spaces)), dtype=bool)
         for i, ds in enumerate(wl.data_spaces):
-            counts[ds.name] = data_space_counts(nest, self.projections[i], keep[i],
+            counts[ds.name] = data_space_counts(nest, carries, self.projections[i], keep[i],
                                                 ds.read_write)
             outermost = max(k for k in range(K) if keep[i][k])
             reported[: outermost + 1, i] = keep[i][: outermost + 1]
