@@ -4,7 +4,8 @@ A convolution::
 
     problem:
       name: conv
-      einsum: "Outputs[n,m,p,q] += Weights[m,c,r,s] * Inputs[n,c,p*Hstride+r*Hdilation,q*Wstride+s*Wdilation]"
+      einsum: "Outputs[n,m,p,q] += Weights[m,c,r,s]
+               * Inputs[n, c, p*Hstride + r*Hdilation, q*Wstride + s*Wdilation]"
       bounds: {N: 1, M: 64, C: 64, P: 56, Q: 56, R: 3, S: 3}
       coefficients: {Hstride: 2, Wstride: 2}     # optional; every coefficient defaults to 1
 
@@ -39,12 +40,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from .errors import Where, as_int, as_list, as_mapping, as_str, check_keys
 from .workload import DataSpace, Workload
 
-_TOKEN = re.compile(r"\s*(?:(?P<ident>[A-Za-z_][A-Za-z_0-9]*)|(?P<int>\d+)|(?P<op>\+=|[\[\],+*]))")
+_TOKEN = re.compile(r"(?P<ident>[A-Za-z_][A-Za-z_0-9]*)|(?P<int>[0-9]+)|(?P<op>\+=|[\[\],+*])")
 _KEYS = ("name", "einsum", "data_spaces", "bounds", "coefficients")
 _BAD_CHAR = {"=": "the output accumulates: write 'Out[...] += In[...] * ...'",
              "-": "no minus: coefficients are non-negative and offsets are not supported",
@@ -61,7 +62,6 @@ class _Factor:
 @dataclass(frozen=True)
 class _Access:
     name: str
-    column: int
     ranks: tuple[tuple[tuple[_Factor, ...], ...], ...]   # ranks -> terms -> factors
 
 
@@ -69,22 +69,21 @@ class _Parser:
     """Recursive descent over the tokens of an einsum or of one rank expression."""
 
     def __init__(self, text: str, where: Where):
-        self.text, self.where, self.tokens, pos = text, where, [], 0
-        while pos < len(text):
+        self.text, self.where, self.tokens, self.i = text, where, [], 0
+        pos = 0
+        while True:
+            while pos < len(text) and text[pos].isspace():
+                pos += 1
+            if pos == len(text):
+                break
             m = _TOKEN.match(text, pos)
-            if not m or m.end() == pos:
-                if text[pos:].strip() == "":
-                    break
-                col = pos + 1 + (len(text[pos:]) - len(text[pos:].lstrip()))
-                self.fail(col, f"unexpected character {text[col - 1]!r}; "
-                               + _BAD_CHAR.get(text[col - 1], "only names, non-negative "
-                                               "integers, [ ] , + * and += may appear"))
-            kind = m.lastgroup
-            self.tokens.append((kind, m[kind], m.start(kind) + 1))
+            if not m:
+                self.fail(pos + 1, f"unexpected character {text[pos]!r}; " + _BAD_CHAR.get(
+                    text[pos], "only names, non-negative integers, [ ] , + * and += may appear"))
+            self.tokens.append((m.lastgroup, m[0], pos + 1))
             pos = m.end()
-        self.i = 0
 
-    def fail(self, column: int, message: str):
+    def fail(self, column: int, message: str) -> NoReturn:
         self.where.fail(f"{message} (at column {column} of {self.text!r})")
 
     def peek(self) -> tuple[str, str, int]:
@@ -109,7 +108,7 @@ class _Parser:
         return output, inputs
 
     def access(self) -> _Access:
-        _, name, col = self.take("ident", what="a tensor name")
+        name = self.take("ident", what="a tensor name")[1]
         self.take("op", "[", f"'[' after {name!r}")
         ranks = []
         if self.peek()[:2] != ("op", "]"):
@@ -118,7 +117,7 @@ class _Parser:
                 self.i += 1
                 ranks.append(self.rank())
         self.take("op", "]", f"',' or ']' in the ranks of {name!r}")
-        return _Access(name, col, tuple(ranks))
+        return _Access(name, tuple(ranks))
 
     def rank(self) -> tuple[tuple[_Factor, ...], ...]:
         terms = [self.term()]
@@ -204,7 +203,8 @@ def _rank(terms: tuple[tuple[_Factor, ...], ...], names: _Names, parser: _Parser
             parser.fail(factors[0].column, f"dimension {d.lower()!r} appears twice in one rank")
         seen.add(d)
         out.append((d, c))
-        text.append("*".join(names.dims.get(f.text.lower(), f.text) for f in factors))
+        text.append("*".join(names.dims.get(f.text.lower()) or names.canonical.get(
+            f.text.lower(), f.text) for f in factors))
     return tuple(out), "+".join(text)
 
 

@@ -30,7 +30,8 @@ A level's keys (Timeloop's words; sizes in bits, bandwidths in words/cycle/insta
   spreads one array over X and Y levels (Timeloop's dummy_storage); no sizes then.
 * ``bandwidth: {read, write, shared}``, ``cluster_size``, ``multiple_buffering``.
 * ``attributes``: anything else for the energy/area estimators (n_banks, technology...).
-* ``constraints``: a Timeloop v0.4 constraints block, kept raw in ``Arch.constraints``.
+* ``constraints``: a Timeloop v0.4 constraints block, kept raw in ``Arch.constraints`` as
+  ``(level name, block, Where)``.
 
 Numbers may be arithmetic over ``variables`` (``depth: glb_words / 2``; see expr.py).
 Misspelled keys are errors with a suggestion; Timeloop spellings (datawidth, meshX, ...)
@@ -118,7 +119,7 @@ def read_own_arch(value: Any, where: Where) -> Arch:
         if entry.get("constraints"):
             constraints.append((level.name, dict(as_mapping(entry["constraints"],
                                                             lw / "constraints")),
-                                (lw / "constraints").path))
+                                lw / "constraints"))
         fan_x, fan_y = _fanout(entry.get("fanout", 1), lw / "fanout", numbers)
         mesh_x, mesh_y = mesh_x * fan_x, mesh_y * fan_y
     cw = where / "compute"

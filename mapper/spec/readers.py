@@ -26,10 +26,12 @@ _CNN_DIMS = set(CNN_LAYER_SHAPE["dimensions"])
 
 
 def _unwrap(value: Any, where: Where, keys: tuple[str, ...]) -> tuple[Any, Where]:
-    """Accept a whole file's mapping ``{problem: ...}`` as well as the inner value."""
-    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in keys:
-        key = next(iter(value))
-        return value[key], where / key
+    """Accept a whole file's mapping (``{problem: ..., mapping: ...}``) as well as the value
+    of its top-level key."""
+    if isinstance(value, dict):
+        found = [k for k in keys if k in value]
+        if len(found) == 1:
+            return value[found[0]], where / found[0]
     return value, where
 
 

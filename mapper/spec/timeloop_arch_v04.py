@@ -19,7 +19,8 @@ so that a v0.4 file reads to the Arch that Timeloop ran:
   not levels (explicit networks are not modelled).
 
 Inline ``constraints`` are collected raw into ``Arch.constraints`` as
-``(level name, constraints mapping, YAML path)``; a dummy level's entry holds the ``spatial``
+``(level name, constraints mapping, Where)`` (the Where names file and YAML path; its
+``.path`` is the path string); a dummy level's entry holds the ``spatial``
 constraints of its node. timeloopfe also makes a dummy level keep nothing and take only
 unit temporal factors; the level's ``is_dummy`` says so to the constraint reader.
 """
@@ -30,7 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .arch import Arch
-from .errors import Where, as_int, as_list, as_mapping, as_str, check_keys
+from .errors import Where, as_int, as_list, as_mapping, as_str
 from .expr import evaluate
 from .timeloop_arch import NOT_A_LEVEL, _Leaf, build_arch, check_kind
 
@@ -39,6 +40,10 @@ _LEAVES = ("Component", "Container", "Nothing")
 _NODE_KEYS = {"name", "class", "subclass", "attributes", "spatial", "constraints", "enabled",
               "required_actions", "area_share", "sparse_optimizations", "networks", "_tag"}
 _DUMMY_ATTRIBUTES = {"width": 1, "depth": 1, "datawidth": 1, "technology": -1}
+_NOT_MODELLED = {"required_actions": "actions are derived from the model",
+                 "area_share": "area sharing is not modelled",
+                 "sparse_optimizations": "sparsity is not modelled; dense is assumed",
+                 "networks": "explicit networks are not modelled"}
 
 
 @dataclass
@@ -49,7 +54,7 @@ class _Walk:
     mesh_y: int = 1
     inherited: dict = field(default_factory=dict)     # attributes of the containers so far
     leaves: list[_Leaf] = field(default_factory=list)
-    constraints: list[tuple[str, dict, str]] = field(default_factory=list)
+    constraints: list[tuple[str, dict, Where]] = field(default_factory=list)
     name: str = "top_level"
     top_attributes: dict = field(default_factory=dict)
     first: bool = True
@@ -79,15 +84,7 @@ def _node(value: Any, where: Where, walk: _Walk, in_parallel: bool) -> None:
     node = as_mapping(value, where)
     tag = node.get("_tag")
     if tag in _BRANCHES:
-        if "nodes" not in node:
-            where.fail(f"missing required key 'nodes' (the children of this !{tag})")
-        for key in node:
-            if key not in ("nodes", "_tag"):
-                (where / key).ignore(f"not a key of a !{tag}")
-        if tag != "Hierarchical":
-            where.ignore(f"!{tag}: its nodes are read as a chain in the order listed, "
-                         f"as timeloopfe does")
-        _nodes(node["nodes"], where / "nodes", walk, in_parallel or tag == "Parallel")
+        _branch(node, tag, where, walk, in_parallel)
         return
     if tag not in _LEAVES:
         found = f"!{tag}" if tag else "an untagged node"
@@ -102,10 +99,7 @@ def _node(value: Any, where: Where, walk: _Walk, in_parallel: bool) -> None:
     if node.get("enabled", True) is not True:
         where.ignore("disabled (enabled: false): skipped, as timeloopfe does")
         return
-    for key, why in (("required_actions", "actions are derived from the model"),
-                     ("area_share", "area sharing is not modelled"),
-                     ("sparse_optimizations", "sparsity is not modelled; dense is assumed"),
-                     ("networks", "explicit networks are not modelled")):
+    for key, why in _NOT_MODELLED.items():
         if node.get(key):
             (where / key).ignore(why)
     attributes = as_mapping(node.get("attributes", {}) or {}, where / "attributes")
@@ -123,20 +117,38 @@ def _node(value: Any, where: Where, walk: _Walk, in_parallel: bool) -> None:
         if walk.first:
             walk.name, walk.top_attributes = f"{name}_top_level", dict(attributes)
     walk.first = False
-    if fans_out:
+    if fans_out:   # the dummy level above the fan-out carries its spatial constraints
         dummy = f"inter_{name}_spatial"
         walk.leaves.append(_leaf(dummy, "dummy_storage", dict(_DUMMY_ATTRIBUTES), where, walk))
         if "spatial" in constraints:
             walk.constraints.append((dummy, {"spatial": constraints["spatial"]},
-                                     (where / "constraints").path))
+                                     where / "constraints"))
         walk.mesh_x, walk.mesh_y = walk.mesh_x * fan_x, walk.mesh_y * fan_y
+        constraints = {k: v for k, v in constraints.items() if k != "spatial"}
     if is_container:
         for key in constraints:
-            if key != "spatial" or not fans_out:
-                (where / "constraints" / key).ignore(
-                    "a container's constraints other than a fan-out's spatial ones have no "
-                    "level to apply to (timeloopfe drops them)")
+            (where / "constraints" / key).ignore(
+                "a container's constraints other than a fan-out's spatial ones have no "
+                "level to apply to (timeloopfe drops them)")
         return
+    _component(node, name, attributes, constraints, where, walk)
+
+
+def _branch(node: dict, tag: str, where: Where, walk: _Walk, in_parallel: bool) -> None:
+    """``!Hierarchical`` / ``!Parallel`` / ``!Pipelined``: their nodes, in order, in place."""
+    if "nodes" not in node:
+        where.fail(f"missing required key 'nodes' (the children of this !{tag})")
+    for key in node:
+        if key not in ("nodes", "_tag"):
+            (where / key).ignore(f"not a key of a !{tag}")
+    if tag != "Hierarchical":
+        where.ignore(f"!{tag}: its nodes are read as a chain in the order listed, "
+                     f"as timeloopfe does")
+    _nodes(node["nodes"], where / "nodes", walk, in_parallel or tag == "Parallel")
+
+
+def _component(node: dict, name: str, attributes: dict, constraints: dict, where: Where,
+               walk: _Walk) -> None:
     cls = as_str(node.get("class"), where / "class")
     kind = check_kind(cls, where / "class")
     if kind in NOT_A_LEVEL:
@@ -150,9 +162,8 @@ def _node(value: Any, where: Where, walk: _Walk, in_parallel: bool) -> None:
     if node.get("subclass"):
         attributes.setdefault("subclass", node["subclass"])
     walk.leaves.append(_leaf(name, cls, attributes, where, walk))
-    own = {k: v for k, v in constraints.items() if not (fans_out and k == "spatial")}
-    if own:
-        walk.constraints.append((name, own, (where / "constraints").path))
+    if constraints:
+        walk.constraints.append((name, dict(constraints), where / "constraints"))
 
 
 def _leaf(name: str, cls: str, attributes: dict, where: Where, walk: _Walk) -> _Leaf:
@@ -162,7 +173,12 @@ def _leaf(name: str, cls: str, attributes: dict, where: Where, walk: _Walk) -> _
 
 def _spatial(value: Any, where: Where, names: dict) -> tuple[int, int]:
     spatial = as_mapping(value, where)
-    check_keys(spatial, where, ("meshX", "meshY"))
+    for key in spatial:   # a misspelled mesh would silently drop a fan-out
+        if key not in ("meshX", "meshY"):
+            hint = {"meshx": "meshX", "meshy": "meshY"}.get(str(key).lower())
+            (where / key).fail(f"unknown key {key!r}" + (f" (did you mean {hint!r}? names are "
+                                                          f"case-sensitive)" if hint else "")
+                               + "; expected meshX and/or meshY")
     x = as_int(evaluate(spatial.get("meshX", 1), names, where / "meshX"), where / "meshX",
                minimum=1)
     y = as_int(evaluate(spatial.get("meshY", 1), names, where / "meshY"), where / "meshY",
