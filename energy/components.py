@@ -223,8 +223,8 @@ def normalize(component: Component, index: Mapping[str, ComponentClass]) -> Norm
 
 def _storage(attrs: dict, notes: list[str]) -> None:
     w, dw, bs = attrs.get("width"), attrs.get("datawidth"), attrs.get("block_size")
-    if w is None and bs is not None and dw is not None:
-        attrs["width"] = w = bs * dw
+    if w is None and dw is not None:
+        attrs["width"] = w = (bs or 1) * dw
         notes.append(f"width = block_size x datawidth = {w:g} bits")
     if dw is None and w is not None:
         attrs["datawidth"] = dw = w

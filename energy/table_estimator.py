@@ -212,9 +212,10 @@ class TableEstimator:
         if any(r.get(axis) is None for r in rows):
             raise _NoAnswer(f"rows disagree on whether they give {axis} "
                             f"({', '.join(r.where for r in rows if r.get(axis) is None)})")
-        q = attrs.get(axis)
+        names = next(n for n, _ in rows[0].columns if axis in n)
+        q = next((attrs[n] for n in names if attrs.get(n) is not None), None)
         if q is None:
-            raise _NoAnswer(f"component gives no {axis}, which the table is keyed on")
+            raise _NoAnswer(f"component gives no {'|'.join(names)}, which the table is keyed on")
         q = float(q)
         groups: dict[float, list[Row]] = {}
         for r in rows:
