@@ -35,14 +35,16 @@ class Notes:
         self.ignored.setdefault((where.file or "", where.path), reason)
 
     def lines(self) -> list[str]:
+        """One line per (file, reason): the keys, how often, and the first place."""
         grouped: dict[tuple[str, str], list[str]] = {}
         for (file, path), reason in self.ignored.items():
-            key = path.rsplit(".", 1)[-1]
-            key = key.split("[", 1)[0]
-            grouped.setdefault((file, f"{key} ({reason})"), []).append(path)
+            grouped.setdefault((file, reason), []).append(path)
         out = []
-        for (file, what), paths in grouped.items():
-            out.append(f"{file}: ignored {what}: {len(paths)} occurrence(s), e.g. {paths[0]}")
+        for (file, reason), paths in grouped.items():
+            keys = list(dict.fromkeys(p.rsplit(".", 1)[-1].split("[", 1)[0] for p in paths))
+            where = f"at {paths[0]}" + (f" and {len(paths) - 1} more place(s)"
+                                         if len(paths) > 1 else "")
+            out.append(f"{file}: ignored {', '.join(keys)} ({reason}) {where}")
         return out
 
 

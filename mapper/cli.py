@@ -1,0 +1,115 @@
+"""The ``mapper`` command. Subcommands: ``model`` (evaluate one mapping).
+
+Errors in the inputs end with one message naming the file, the YAML path and what was
+expected, and exit status 2; an invalid mapping (capacity, fan-out) exits 1. No traceback.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+from . import __version__
+
+
+def _write_outputs(outdir: Path, files: dict[str, str]) -> None:
+    """Write all files or none: each goes to a temporary file first, then is renamed."""
+    outdir.mkdir(parents=True, exist_ok=True)
+    staged = []
+    try:
+        for name, text in files.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=outdir)
+            with os.fdopen(fd, "w") as f:
+                f.write(text)
+            staged.append((tmp, outdir / name))
+    except BaseException:
+        for tmp, _ in staged:
+            os.unlink(tmp)
+        raise
+    for tmp, final in staged:
+        os.replace(tmp, final)
+
+
+def _print_notes(spec) -> None:
+    for line in spec.notes.lines():
+        print(f"note: {line}", file=sys.stderr)
+
+
+def cmd_model(args: argparse.Namespace) -> int:
+    from . import api
+    from .report.maptxt import format_map_txt
+    from .report.stats_txt import format_stats_txt
+
+    spec = api.load(args.files, ert=args.ert, art=args.art)
+    _print_notes(spec)
+    if spec.tables is None:
+        print("note: no energy tables (ERT) given: energies are reported as NaN; pass --ert "
+              "or embed an ERT", file=sys.stderr)
+    ev = api.evaluate(spec)
+    broken = api.check(spec)
+    tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
+             for lv in ev.storage}
+    files = {
+        "stats.txt": format_stats_txt(spec.arch, spec.workload, ev),
+        "map.txt": format_map_txt(spec.arch, spec.workload, ev.mapping, tiles),
+        "stats.json": json.dumps(ev.to_json(), indent=1, allow_nan=True) + "\n",
+    }
+    outdir = Path(args.output)
+    _write_outputs(outdir, files)
+    status = "valid" if ev.valid and not broken else "INVALID"
+    print(f"{spec.workload.name} on {spec.arch.name}: {status}")
+    print(f"  cycles       {ev.cycles}")
+    print(f"  energy       {ev.energy_pJ / 1e6:.2f} uJ ({ev.energy_pJ / ev.computes:.3f} pJ/MAC)")
+    print(f"  EDP          {ev.edp:.4g} J*cycle")
+    print(f"  utilization  {ev.utilization:.2f}")
+    print(f"  area         {ev.area_um2 / 1e6:.4f} mm^2")
+    print(f"  wrote        {outdir / 'stats.txt'}, {outdir / 'map.txt'}, {outdir / 'stats.json'}")
+    mapping_file = spec.inputs.files.get("mapping", "mapping")
+    for v in ev.violations:
+        print(f"error: {mapping_file}: mapping: {v}", file=sys.stderr)
+    for v in broken:
+        print(f"error: {mapping_file}: mapping breaks a constraint: {v}", file=sys.stderr)
+    return 1 if ev.violations or broken else 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="mapper", description="Mapping-space search engine for "
+                                "DNN accelerators (Timeloop-compatible analytical model).")
+    p.add_argument("--version", action="version", version=f"mapper {__version__}")
+    sub = p.add_subparsers(dest="command", required=True)
+    m = sub.add_parser("model", help="evaluate one mapping: action counts, cycles, energy",
+                       description="Evaluate one mapping. Files are merged Timeloop-style: any "
+                       "file may hold any of the top-level keys (architecture, problem, "
+                       "mapping, ERT, ART).")
+    m.add_argument("files", nargs="+", metavar="YAML",
+                   help="ARCH.yaml PROBLEM.yaml MAPPING.yaml [more YAML files]")
+    m.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
+    m.add_argument("--art", help="area reference table (Accelergy ART YAML)")
+    m.add_argument("-o", "--output", default="out", help="output directory (default: out)")
+    m.set_defaults(func=cmd_model)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .model.cost import EnergyLookupError
+    from .spec.errors import SpecError
+
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (SpecError, EnergyLookupError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except OSError as e:
+        print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Agreement with Timeloop v3.0.3 on its own outputs (tests/data/timeloop, see its README):
+every count per level and data space, utilized capacities and instances, partition sizes and
+cycles equal Timeloop's exactly; energies within 0.1%."""
+from pathlib import Path
+
+import pytest
+import yaml
+
+from mapper import api
+from tests.timeloop_stats import parse
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "timeloop"
+CASES = sorted(p for p in (DATA / "cases").iterdir() if p.is_dir()) + \
+    sorted(p for p in (DATA / "probes").iterdir() if p.is_dir())
+COUNTS = ["reads_per_instance", "fills_per_instance", "updates_per_instance",
+          "temporal_reductions_per_instance", "utilized_capacity", "utilized_instances",
+          "partition_size"]
+
+
+def inputs_of(case: Path) -> list[Path]:
+    if (case / "case.yaml").exists():
+        c = yaml.safe_load((case / "case.yaml").read_text())
+        return [DATA / "archs" / f"{c['arch']}.yaml", DATA / "problems" / f"{c['problem']}.yaml",
+                case / "map.yaml"]
+    return [case / "arch.yaml", case / "problem.yaml", case / "map.yaml"]
+
+
+@pytest.fixture(scope="module", params=CASES, ids=[c.name for c in CASES])
+def pair(request):
+    ev = api.evaluate(api.load(inputs_of(request.param)))
+    return ev.to_json(), parse(request.param / "timeloop.stats.txt")
+
+
+def test_counts_and_capacities_equal_timeloop(pair):
+    ours, theirs = pair
+    for level, lv in theirs["levels"].items():
+        ol = ours["levels"][level]
+        assert set(ol["dataspaces"]) == set(lv["dataspaces"]), level
+        for ds, fields in lv["dataspaces"].items():
+            for f in COUNTS:
+                assert ol["dataspaces"][ds][f] == fields[f], (level, ds, f)
+
+
+def test_cycles_utilization_and_computes_equal_timeloop(pair):
+    ours, theirs = pair
+    assert ours["cycles"] == theirs["cycles"]
+    assert round(ours["utilization"], 2) == theirs["utilization"]
+    mac = next(lv for lv in theirs["levels"].values() if "computes" in lv)
+    assert ours["computes"] == mac["computes"]
+
+
+def test_energy_within_a_thousandth(pair):
+    ours, theirs = pair
+    for level, lv in theirs["levels"].items():
+        if "computes" in lv:
+            assert ours["levels"][level]["energy_pJ"] == pytest.approx(lv["energy_pJ"], rel=1e-3)
+        for ds, fields in lv["dataspaces"].items():
+            assert ours["levels"][level]["dataspaces"][ds]["energy_pJ"] == \
+                pytest.approx(fields["energy_pJ"], rel=1e-3, abs=0.01)
+    total = sum(lv.get("energy_pJ", 0) for lv in theirs["levels"].values()) + sum(
+        f["energy_pJ"] for lv in theirs["levels"].values() for f in lv["dataspaces"].values())
+    assert ours["energy_pJ"] == pytest.approx(total, rel=1e-3)
+    assert ours["energy_pJ"] == pytest.approx(theirs["energy_pJ"], rel=1e-3)
+
+
+def test_map_txt_equals_timeloop(tmp_path):
+    from mapper.cli import main
+    case = DATA / "cases" / "eyeriss_like__strided_conv3x3_28__random_2"
+    assert main(["model", *map(str, inputs_of(case)), "-o", str(tmp_path)]) == 0
+    assert (tmp_path / "map.txt").read_text() == (case / "timeloop.map.txt").read_text()

@@ -1,0 +1,107 @@
+"""The `mapper model` command: outputs, exit codes, and one clear message per bad input."""
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mapper.cli import main
+
+DATA = Path(__file__).resolve().parent / "data" / "timeloop"
+ARCH = DATA / "archs" / "eyeriss_like.yaml"
+PROBLEM = DATA / "problems" / "resnet18_conv3x3_7.yaml"
+CASE = DATA / "cases" / "eyeriss_like__resnet18_conv3x3_7__mapper_default"
+MAP = CASE / "map.yaml"
+
+
+def run(capsys, *args):
+    code = main(["model", *map(str, args)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_writes_stats_json_txt_and_map(tmp_path, capsys):
+    code, out, err = run(capsys, ARCH, PROBLEM, MAP, "-o", tmp_path)
+    assert code == 0 and "valid" in out and "1251040" in out
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["cycles"] == 1251040 and stats["computes"] == 115605504
+    glb = stats["levels"]["shared_glb"]["dataspaces"]["Inputs"]
+    assert (glb["reads_per_instance"], glb["fills_per_instance"]) == (774144, 165888)
+    assert set(glb) == {"reads_per_instance", "fills_per_instance", "updates_per_instance",
+                        "temporal_reductions_per_instance", "utilized_capacity",
+                        "utilized_instances", "partition_size", "energy_pJ"}
+    assert "Scalar fills (per-instance)" in (tmp_path / "stats.txt").read_text()
+    assert (tmp_path / "map.txt").read_text() == (CASE / "timeloop.map.txt").read_text()
+    # keys we accept but do not model are listed once, not dropped silently
+    notes = [line for line in err.splitlines() if "required_actions" in line]
+    assert len(notes) == 1 and "ignored required_actions" in notes[0]
+
+
+def test_merged_single_file_and_separate_ert(tmp_path, capsys):
+    import yaml
+    arch = yaml.safe_load(ARCH.read_text())
+    ert = {"ERT": arch.pop("ERT")}
+    merged = {**arch, **yaml.safe_load(PROBLEM.read_text()), **yaml.safe_load(MAP.read_text())}
+    (tmp_path / "all.yaml").write_text(yaml.safe_dump(merged))
+    (tmp_path / "ert.yaml").write_text(yaml.safe_dump(ert))
+    code, out, _ = run(capsys, tmp_path / "all.yaml", "--ert", tmp_path / "ert.yaml",
+                       "-o", tmp_path / "o")
+    assert code == 0
+    assert json.loads((tmp_path / "o" / "stats.json").read_text())["energy_pJ"] == \
+        pytest.approx(468.25e6, rel=1e-4)
+
+
+def edited(tmp_path, old, new, name="map.yaml"):
+    text = MAP.read_text()
+    assert old in text
+    path = tmp_path / name
+    path.write_text(text.replace(old, new, 1))
+    return path
+
+
+@pytest.mark.parametrize("old,new,message", [
+    ("factors: C256 M4", "factors: C128 M4",
+     "mapping: the factors of dimension C multiply to 256 over all levels, but its bound is 512"),
+    ("target: DRAM\n    type: temporal", "target: DRAMM\n    type: temporal",
+     "mapping[15].target: no storage level named 'DRAMM'"),
+    ("factors: C256 M4", "factors: C256 M4 X2", "mapping[15].factors: unknown dimension 'X'"),
+    ("type: spatial", "type: spacial", "mapping[10].type: unknown directive type 'spacial'"),
+    ("factors: C256 M4", "factors: C256 M-4", "mapping[15].factors: expected an integer >= 1, got -4"),
+    ("  - target: psum_spad\n    type: datatype", "  - target: psum_spad\n   type: datatype",
+     "invalid YAML at line"),
+])
+def test_bad_mapping_gets_one_clear_error(tmp_path, capsys, old, new, message):
+    bad = edited(tmp_path, old, new)
+    code, out, err = run(capsys, ARCH, PROBLEM, bad, "-o", tmp_path / "o")
+    assert code == 2
+    errors = [line for line in err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and str(bad) in errors[0] and message in errors[0], err
+    assert not (tmp_path / "o").exists()          # nothing half-written
+
+
+def test_bad_problem_names_file_and_path(tmp_path, capsys):
+    bad = tmp_path / "problem.yaml"
+    bad.write_text(PROBLEM.read_text().replace("    P: 7\n", "    P: 0\n", 1))
+    code, _, err = run(capsys, ARCH, bad, MAP)
+    assert code == 2 and f"{bad}: problem.instance.P: expected an integer >= 1, got 0" in err
+
+
+def test_capacity_overflow_is_an_invalid_mapping_naming_the_level(tmp_path, capsys):
+    # P7 moved from shared_glb into psum_spad: the Outputs tile grows to M4 x P7 = 28 words,
+    # over psum_spad's 16 (and its constraint P=1 is broken too).
+    bad = edited(tmp_path, "factors: C1 M4 R1 S1 N1 P1 Q1", "factors: C1 M4 R1 S1 N1 P7 Q1")
+    bad.write_text(bad.read_text().replace("factors: C1 M2 R1 S3 N1 P7 Q1",
+                                           "factors: C1 M2 R1 S3 N1 P1 Q1"))
+    code, out, err = run(capsys, ARCH, PROBLEM, bad, "-o", tmp_path / "o")
+    assert code == 1 and "INVALID" in out
+    assert "psum_spad: the kept tiles need 28 words (Outputs 28) but the level holds 16" in err
+    assert "breaks a constraint" in err and "psum_spad: temporal factor P=1" in err
+    assert json.loads((tmp_path / "o" / "stats.json").read_text())["valid"] is False
+
+
+def test_missing_file_and_module_entry_point(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "mapper", "model", str(ARCH), str(tmp_path / "x.yaml")],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "x.yaml: file not found" in r.stderr
+    assert "Traceback" not in r.stderr
