@@ -203,7 +203,7 @@ def normalize(component: Component, index: Mapping[str, ComponentClass]) -> Norm
     notes: list[str] = []
     attrs["technology"] = parse_technology(attrs.get("technology"), where)
     for key in ("width", "depth", "datawidth", "block_size", "size", "n_banks",
-                "multiplier_width", "adder_width"):
+                "multiplier_width", "adder_width", "voltage"):
         if key in attrs:
             attrs[key] = _num(attrs, key, where)
     if cls.kind == "storage":

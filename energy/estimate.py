@@ -121,12 +121,12 @@ def estimate_tables(components: Iterable[Component], *,
             tables.source[(key, action)] = _source(rec)
     if errors:
         raise EstimationError("\n\n".join(errors))
-    extrapolated = [f"{r.component}.{r.action} ({r.estimator}: {r.note})"
+    extrapolated = [f"{r.component}.{r.action} ({r.estimator})"
                     for r in report.records if r.extrapolated]
     if extrapolated:
         warnings.warn(ExtrapolationWarning(
-            "extrapolated beyond the range of their table: " + "; ".join(extrapolated)),
-            stacklevel=2)
+            "extrapolated beyond their table's range (the report's notes say how): "
+            + ", ".join(extrapolated)), stacklevel=2)
     if left_out:
         warnings.warn(EstimationWarning(
             f"left out of the tables, no estimator supplies them (not zero; see the report): "

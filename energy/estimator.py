@@ -46,6 +46,22 @@ def search_path(cli_dirs: Iterable[str | os.PathLike] = (),
     return out
 
 
+ARCH_KEY = "energy_tables"
+
+
+def arch_table_dirs(attributes: Mapping[str, Any], arch_dir: str | os.PathLike = ".") -> list[Path]:
+    """Table directories an arch file names: ``energy_tables: DIR`` or a list, relative to it."""
+    value = attributes.get(ARCH_KEY)
+    if value is None:
+        return []
+    items = [value] if isinstance(value, (str, os.PathLike)) else value
+    if not isinstance(items, (list, tuple)) or not all(isinstance(i, (str, os.PathLike))
+                                                       for i in items):
+        raise EstimationError(f"arch attribute {ARCH_KEY}: expected a directory or a list of "
+                              f"them, got {value!r}")
+    return [Path(arch_dir) / Path(i).expanduser() for i in items]
+
+
 @dataclass(frozen=True)
 class Candidate:
     """One estimator's answer (or refusal) for one (component, action)."""
@@ -295,5 +311,5 @@ class ComposedMAC:
         return self._why.get((component_class, action), "declined")
 
 
-__all__ = ["Candidate", "Choice", "ComposedMAC", "DummyStorage", "ENTRY_POINT_GROUP", "ENV_VAR",
+__all__ = ["ARCH_KEY", "Candidate", "arch_table_dirs", "Choice", "ComposedMAC", "DummyStorage", "ENTRY_POINT_GROUP", "ENV_VAR",
            "Estimate", "Estimator", "Registry", "search_path"]

@@ -5,6 +5,7 @@ import subprocess
 import sys
 import textwrap
 import warnings
+from pathlib import Path
 
 import pytest
 
@@ -65,6 +66,16 @@ def test_search_path_order_and_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("ENERGY_TABLES_PATH", f"{tmp_path / 'e1'}:{tmp_path / 'e2'}")
     paths = search_path(cli_dirs=[tmp_path / "cli"], arch_dirs=[tmp_path / "arch"])
     assert [p.name for p in paths] == ["cli", "arch", "e1", "e2"]
+
+
+def test_arch_named_table_directories(tmp_path):
+    from energy.estimator import arch_table_dirs
+    assert arch_table_dirs({"energy_tables": "tables"}, tmp_path) == [tmp_path / "tables"]
+    assert arch_table_dirs({"energy_tables": ["a", "/abs"]}, tmp_path) == [tmp_path / "a",
+                                                                           Path("/abs")]
+    assert arch_table_dirs({}, tmp_path) == []
+    with pytest.raises(EstimationError, match="energy_tables"):
+        arch_table_dirs({"energy_tables": 3}, tmp_path)
 
 
 def test_runtime_plugin_and_its_float_answer():

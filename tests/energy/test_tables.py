@@ -92,3 +92,14 @@ def test_technology_scaling_is_stated_and_costs_accuracy():
     assert c.value < 0.1 and "scaled 45 nm -> 22 nm" in c.estimate.note
     assert c.estimate.accuracy == 60
     assert not math.isclose(c.value, 0.1)
+
+
+def test_block_size_scales_a_vector_access():
+    """One action moves width = block_size x datawidth bits; energy scales with it (exponent 1)."""
+    reg = builtins()
+    for bs, dw in [(2, 32), (4, 16), (8, 8)]:  # all 64-bit accesses to 8 KB
+        depth = 8 * 1024 * 8 // (bs * dw)
+        assert value(reg, "SRAM", "read", block_size=bs, datawidth=dw, depth=depth, **T45) == 10
+    wide = choose(reg, "SRAM", "read", block_size=16, datawidth=8, depth=512, **T45)
+    assert wide.value == pytest.approx(20) and wide.estimate.extrapolated
+    assert wide.estimate.accuracy == 50
