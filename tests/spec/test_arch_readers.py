@@ -118,7 +118,7 @@ def test_v04_collects_inline_constraints_and_notes_parallel():
     where = dict((n, w) for n, _, w in arch.constraints)["psum_spad"]
     assert where.path == "architecture.nodes[5].nodes[2].constraints"
     assert where.file.endswith("eyeriss_like.v04.yaml")
-    assert any("!Parallel" in line for line in notes.lines())
+    assert any("!Parallel" in why for why in notes.ignored.values())
 
 
 def test_own_format_collects_constraints():
@@ -192,9 +192,11 @@ architecture:
   - !Component {name: mac, class: intmac, required_actions: [compute], area_share: 2}
 """, notes)
     assert arch.level_names == ("DRAM",)
-    text = "\n".join(notes.lines())
-    for phrase in ("disabled", "networks are not modelled", "required_actions", "area_share"):
-        assert phrase in text
+    noted = {path: why for (_, path), why in notes.ignored.items()}
+    assert "disabled" in noted["architecture.nodes[1]"]
+    assert "networks are not modelled" in noted["architecture.nodes[3]"]
+    assert {"architecture.nodes[4].required_actions",
+            "architecture.nodes[4].area_share"} <= set(noted)
 
 
 def test_v04_container_attributes_are_inherited_and_mesh_attributes_replaced():
@@ -213,7 +215,7 @@ architecture:
     assert rf.attributes["technology"] == "7nm" and (rf.mesh_x, rf.instances) == (6, 6)
     assert arch.name == "chip_top_level" and arch.attributes == {"technology": "7nm",
                                                                  "datawidth": 8}
-    assert any("meshX" in line for line in notes.lines())
+    assert ("t.yaml", "architecture.nodes[3].attributes.meshX") in notes.ignored
 
 
 # --- our own format -----------------------------------------------------------------------
