@@ -20,7 +20,7 @@ from .components import (ACTION_ALIASES, DERIVED_ACTIONS, OPTIONAL_ACTIONS, Comp
                          Normalized, explicit_area, explicit_energy, normalize)
 from .ert import ReferenceTables, component_key
 from .errors import EstimationError, EstimationWarning, ExtrapolationWarning
-from .estimator import Candidate, Registry
+from .estimator import Candidate, Choice, Registry
 
 OVERRIDE = "arch attributes"
 
@@ -140,26 +140,24 @@ def _record(reg: Registry, norm: Normalized, action: str, given: float | None) -
     query = None if action == "area" else action
     if given is not None:
         try:
-            others = _choose(reg, norm, query)
-            others = others[0] if isinstance(others, tuple) else others
+            others, _ = _choose(reg, norm, query)
             runners = (Candidate(others.estimator, others.origin, others.estimate.accuracy,
                                  others.value), *others.runners_up)
         except EstimationError:
             runners = ()
         return Record(key, action, given, OVERRIDE, note="explicit value in the arch "
                       "attributes overrides every estimator", override=True, runners_up=runners)
-    choice, note = _choose(reg, norm, query), ""
-    if isinstance(choice, tuple):
-        choice, note = choice
+    choice, note = _choose(reg, norm, query)
     est = choice.estimate
     notes = "; ".join(n for n in (note, est.note, *norm.notes) if n)
     return Record(key, action, est.value, choice.estimator, choice.origin, est.accuracy,
                   est.source, est.citation, notes, False, est.extrapolated, choice.runners_up)
 
 
-def _choose(reg: Registry, norm: Normalized, action: str | None):
+def _choose(reg: Registry, norm: Normalized, action: str | None) -> tuple[Choice, str]:
+    """The registry's choice, or for a storage ``update`` nobody answers, the ``write``."""
     try:
-        return reg.choose(norm.component.name, norm.cls, action, norm.attributes)
+        return reg.choose(norm.component.name, norm.cls, action, norm.attributes), ""
     except EstimationError as first:
         base = DERIVED_ACTIONS.get(action or "")
         if base is None or norm.cls.kind != "storage":

@@ -168,8 +168,7 @@ class Registry:
             self._index = class_index(declared)
             for e in self._entries:
                 if isinstance(e.estimator, TableEstimator):
-                    e.estimator.index = self._index
-                    e.estimator._cache.clear()
+                    e.estimator.set_index(self._index)
         return self._index
 
     # --- choosing ---------------------------------------------------------------------------

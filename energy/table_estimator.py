@@ -94,6 +94,11 @@ class TableEstimator:
                 self._cache[key] = str(e)
         return self._cache[key]
 
+    def set_index(self, index: dict[str, ComponentClass]) -> None:
+        """Use the registry's class names (classes other tables and plug-ins declare)."""
+        self.index = index
+        self._cache.clear()
+
     def _class(self, name: str) -> ComponentClass:
         index = self.index if self.index is not None else class_index(self.classes)
         return index.get(class_key(name)) or ComponentClass(name, "storage")
@@ -107,23 +112,20 @@ class TableEstimator:
         if not rows:
             raise _NoAnswer(f"no {what} rows for class {cls.name}")
         notes: list[str] = [cls.base_note] if via_base else []
-        penalty = 0
-        rows, factor, p, extrap = self._technology(cls, action, attrs, rows, notes)
-        penalty += p
+        rows, factor, penalty, extrap = self._technology(cls, action, attrs, rows, notes)
         rows, ignored = self._match(rows, attrs)
         if ignored:
             notes.append(f"ignored columns the component does not give: {', '.join(ignored)}")
         axes = [a for a in self.interpolate if any(r.get(a) is not None for r in rows)]
         value_of = (lambda r: r.area) if action is None else (lambda r: r.energy)
-        value, hows = self._interp(rows, axes, attrs, value_of)
+        value, used, hows, outside = self._interp(rows, axes, attrs, value_of)
         notes.extend(hows)
-        extrap = extrap or any("extrapolated" in h for h in hows)
-        if any("extrapolated" in h for h in hows):
+        if outside:
             penalty += EXTRAPOLATED_PENALTY
-        cites = sorted({r.citation for r in rows if r.citation})
+        cites = sorted({r.citation for r in used if r.citation})
         return Estimate(value * factor, max(0.0, self.accuracy - penalty), self.path,
                         "; ".join(cites) or self.citation, "; ".join(n for n in notes if n),
-                        extrap, via_base)
+                        extrap or outside, via_base)
 
     def _class_rows(self, cls: ComponentClass) -> tuple[list[Row], bool]:
         for name, via_base in ((cls.name, False), (cls.base, True)):
@@ -203,11 +205,12 @@ class TableEstimator:
             raise _NoAnswer(f"no row matches ({why})")
         return kept, sorted(ignored)
 
-    def _interp(self, rows, axes, attrs, value_of) -> tuple[float, list[str]]:
+    def _interp(self, rows, axes, attrs, value_of):
+        """``(value, rows used, notes, extrapolated?)`` by recursion over the axes."""
         if not axes:
             values = [value_of(r) for r in rows]
             note = [f"largest of {len(values)} matching rows"] if len(set(values)) > 1 else []
-            return max(values), note
+            return max(values), rows, note, False
         axis, rest = axes[0], axes[1:]
         if any(r.get(axis) is None for r in rows):
             raise _NoAnswer(f"rows disagree on whether they give {axis} "
@@ -222,12 +225,13 @@ class TableEstimator:
             groups.setdefault(float(r.get(axis)), []).append(r)
         xs = sorted(groups)
         need = [x for x in xs if x == q] or _bracket(q, xs)
-        notes: list[str] = []
-        ys = []
+        ys, used, notes, outside = [], [], [], False
         for x in need:
-            y, sub = self._interp(groups[x], rest, attrs, value_of)
+            y, u, sub, out = self._interp(groups[x], rest, attrs, value_of)
             ys.append(y)
-            notes.extend(sub)
+            used += u
+            notes += sub
+            outside = outside or out
         try:
             y, how = interp_axis(q, need, ys, self.interpolate.get(axis, "log"),
                                  self.extrapolate.get(axis), axis)
@@ -240,7 +244,7 @@ class TableEstimator:
         elif how == "extrapolated":
             notes.append(f"extrapolated {axis}={q:g} from {need[0]:g} with exponent "
                          f"{self.extrapolate[axis]:g}")
-        return y, notes
+        return y, used, notes, outside or how == "extrapolated"
 
 
 def _bracket(q: float, xs: list[float]) -> list[float]:

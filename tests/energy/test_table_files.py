@@ -123,3 +123,17 @@ def test_write_ert_round_trips_through_read_ert():
     assert doc["ERT"]["tables"][0]["name"] == "system.mac[1..168]"
     back = read_art(doc, "x", read_ert(doc, "x"))
     assert back.energy_pJ == t.energy_pJ and back.area_um2 == t.area_um2
+
+
+def test_out_of_range_without_exponent_names_the_range(tmp_path):
+    (tmp_path / "t.yaml").write_text(
+        "accuracy: 80\ntechnology: 45nm\ninterpolate: {capacity_bytes: log}\nentries:\n"
+        "  - {class: SRAM, action: read, capacity_bytes: 1024, energy: 1}\n"
+        "  - {class: SRAM, action: read, capacity_bytes: 4096, energy: 2}\n")
+    reg = Registry()
+    reg.add_tables(tmp_path)
+    assert choose(reg, "SRAM", "read", width=8, depth=2048, technology=45).value == pytest.approx(
+        2 ** 0.5)
+    with pytest.raises(Exception, match=r"capacity_bytes=8192 is outside the table's "
+                                        r"capacity_bytes 1024\.\.4096.*no extrapolation exponent"):
+        choose(reg, "SRAM", "read", width=8, depth=8192, technology=45)
