@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .errors import EstimationError
+from .errors import EstimationError, parse_number
 
 #: Actions the ERT may hold. ``leak`` is energy per cycle; ``idle`` per idle cycle.
 STORAGE_ACTIONS = ("read", "write", "update", "leak", "idle")
@@ -259,27 +259,16 @@ def explicit_energy(attributes: Mapping[str, Any], where: str) -> dict[str, floa
             if not isinstance(v, Mapping):
                 raise EstimationError(f"{where}: 'energy' must map actions to pJ, got {v!r}")
             for a, e in v.items():
-                out[ACTION_ALIASES.get(str(a), str(a))] = _explicit(e, f"{where}: energy.{a}")
+                out[ACTION_ALIASES.get(str(a), str(a))] = parse_number(
+                    e, f"{where}: energy.{a}", EstimationError)
         elif key.endswith("_energy"):
             a = key[: -len("_energy")]
-            out[ACTION_ALIASES.get(a, a)] = _explicit(v, f"{where}: {k}")
+            out[ACTION_ALIASES.get(a, a)] = parse_number(v, f"{where}: {k}", EstimationError)
     return out
 
 
 def explicit_area(attributes: Mapping[str, Any], where: str) -> float | None:
     for k, v in attributes.items():
         if str(k).strip().lower() == "area":
-            return _explicit(v, f"{where}: area")
+            return parse_number(v, f"{where}: area", EstimationError)
     return None
-
-
-def _explicit(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise EstimationError(f"{where}: expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except ValueError:
-        raise EstimationError(f"{where}: expected a number, got {value!r}") from None
-    if v < 0 or not math.isfinite(v):
-        raise EstimationError(f"{where}: {v} is not a valid energy or area")
-    return v

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .errors import TableError
+from .errors import TableError, parse_number
 
 
 
@@ -55,18 +55,6 @@ class ReferenceTables:
         return out
 
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise TableError(f"{where}: expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except ValueError:
-        raise TableError(f"{where}: expected a number, got {value!r}") from None
-    if v < 0:
-        raise TableError(f"{where}: a negative value ({v}) is not a valid energy or area")
-    return v
-
-
 def read_ert(data: Any, source: str, tables: ReferenceTables | None = None) -> ReferenceTables:
     """Read Accelergy's ``ERT: {tables: [{name, actions: [{name, arguments, energy}]}]}``.
 
@@ -93,7 +81,7 @@ def read_ert(data: Any, source: str, tables: ReferenceTables | None = None) -> R
             if not isinstance(action, dict) or "name" not in action or "energy" not in action:
                 raise TableError(f"{aw}: expected a mapping with 'name' and 'energy'")
             name = str(action["name"])
-            e = _number(action["energy"], f"{aw}.energy")
+            e = parse_number(action["energy"], f"{aw}.energy")
             entry[name] = max(e, entry[name]) if name in seen else e
             seen.add(name)
             tables.source[(comp, name)] = source
@@ -112,7 +100,7 @@ def read_art(data: Any, source: str, tables: ReferenceTables | None = None) -> R
         if not isinstance(table, dict) or "name" not in table or "area" not in table:
             raise TableError(f"{where}: expected a mapping with 'name' and 'area'")
         comp = component_key(table["name"])
-        tables.area_um2[comp] = _number(table["area"], f"{where}.area")
+        tables.area_um2[comp] = parse_number(table["area"], f"{where}.area")
         tables.source[(comp, "area")] = source
     return tables
 

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ import yaml
 
 from .components import (ACTION_ALIASES, ComponentClass, class_index, class_key,
                          parse_technology)
-from .errors import EstimationError, TableError
+from .errors import EstimationError, TableError, parse_number
 from .table_estimator import Row, TableEstimator
 
 _META = {"name", "source", "description", "notes", "derivation", "technology", "voltage",
@@ -128,7 +127,7 @@ def _table(meta: dict, entries: list[tuple[dict, str]], path: Path) -> TableEsti
     if "accuracy" not in meta:
         raise TableError(f"{path}: state 'accuracy' (0-100): how far the table is trusted, "
                          f"which decides between estimators")
-    accuracy = _nonneg(meta["accuracy"], f"{path}: accuracy")
+    accuracy = parse_number(meta["accuracy"], f"{path}: accuracy")
     if accuracy > 100:
         raise TableError(f"{path}: accuracy {accuracy} is above 100")
     classes = tuple(_declared_class(c, path) for c in meta.get("classes") or ())
@@ -141,7 +140,7 @@ def _table(meta: dict, entries: list[tuple[dict, str]], path: Path) -> TableEsti
     for axis, mode in interpolate.items():
         if mode not in ("log", "linear"):
             raise TableError(f"{path}: interpolate.{axis}: {mode!r} is neither log nor linear")
-    extrapolate = {str(k): _number(v, f"{path}: extrapolate.{k}")
+    extrapolate = {str(k): parse_number(v, f"{path}: extrapolate.{k}", nonnegative=False)
                    for k, v in (meta.get("extrapolate") or {}).items()}
     missing = str(meta.get("missing_attributes", "mismatch"))
     if missing not in ("mismatch", "ignore"):
@@ -151,7 +150,8 @@ def _table(meta: dict, entries: list[tuple[dict, str]], path: Path) -> TableEsti
         name=str(meta.get("name") or path.name.split(".")[0]), path=str(path),
         accuracy=accuracy, rows=rows, citation=str(meta.get("source") or ""),
         technology=technology,
-        voltage=None if meta.get("voltage") is None else _number(meta["voltage"], f"{path}: voltage"),
+        voltage=None if meta.get("voltage") is None
+        else parse_number(meta["voltage"], f"{path}: voltage", nonnegative=False),
         interpolate=interpolate, extrapolate=extrapolate, missing_attributes=missing,
         technology_scaling=bool(meta.get("technology_scaling", True)), classes=classes)
 
@@ -207,24 +207,6 @@ def _pop_number(e: dict, keys: tuple[str, ...], where: str) -> float | None:
     found = [k for k in keys if k in e]
     if len(found) > 1:
         raise TableError(f"{where}: both {found[0]!r} and {found[1]!r} given")
-    return _nonneg(e.pop(found[0]), f"{where}: {found[0]}") if found else None
+    return parse_number(e.pop(found[0]), f"{where}: {found[0]}") if found else None
 
 
-def _number(value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise TableError(f"{where}: expected a number, got {value!r}")
-    try:
-        v = float(value)
-    except ValueError:
-        raise TableError(f"{where}: expected a number, got {value!r}") from None
-    if not math.isfinite(v):
-        raise TableError(f"{where}: {v} is not finite")
-    return v
-
-
-def _nonneg(value: Any, where: str) -> float:
-    v = _number(value, where)
-    if v < 0:
-        raise TableError(f"{where}: a negative value ({v}) is not a valid energy, area or "
-                         f"accuracy")
-    return v

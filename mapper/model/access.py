@@ -48,8 +48,10 @@ class Carries:
         j shifts the tile by ``s_j = v_j - (C_j - C_p) = t_j + C_p``."""
         a = A[:, self.dim_of]                                       # (R, J) static
         v = a[:, :, None] * self.step[None]                         # (R, J, B)
-        C = np.zeros((A.shape[0], v.shape[1] + 1, v.shape[2]), dtype=np.int64)
-        np.cumsum(np.where(self.moving[None], v, 0), axis=1, out=C[:, 1:])
+        R, J, B = v.shape
+        C = np.zeros((R, J + 1, B), dtype=np.int64)
+        for j in range(J):                  # a running sum: faster than cumsum on axis 1
+            np.add(C[:, j], v[:, j] * self.moving[j], out=C[:, j + 1])
         return v - C[:, :-1], C
 
 

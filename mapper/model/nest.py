@@ -32,9 +32,10 @@ class Nest:
       factor       (L, B) trip counts
       step         (L, B) vector stride of each loop: the product of the ends of the inner
                    loops over the same dimension (advancing the loop moves the box this far)
-      ext          (L+1, D, B) extent per dimension of the box of the sub-nest ``0..i-1``
+      box(i)       (D, B) extent per dimension of the box of the sub-nest ``0..i-1``, for i
+                   a level boundary or spatial end
       boundary     K+1 ints: ``boundary[k+1]`` = number of loops at levels <= k, so
-                   ``ext[boundary[k+1]]`` is the box of level k's tile
+                   ``box(boundary[k+1])`` is the box of level k's tile
       spatial_end  K ints: index after level k's spatial loops (the span of its children)
     """
 
@@ -63,14 +64,17 @@ class Nest:
         self.factor = np.stack(rows).astype(np.int64) if rows else np.ones((0, B), np.int64)
         self.dim_of = np.array([lp.dim for lp in loops], dtype=np.int64)
         self.is_temporal = np.array([not lp.spatial for lp in loops], dtype=bool)
-        ext = np.ones((L + 1, D, B), dtype=np.int64)
+        # Boxes are needed only at level boundaries and spatial ends: keep just those.
+        wanted = set(boundary) | set(spatial_end)
         step = np.ones((L, B), dtype=np.int64)
         running = np.ones((D, B), dtype=np.int64)
+        self._ext = {0: running.copy()}
         for i, lp in enumerate(loops):
             step[i] = running[lp.dim]
             running[lp.dim] = running[lp.dim] * self.factor[i]
-            ext[i + 1] = running
-        self.ext, self.step = ext, step
+            if i + 1 in wanted:
+                self._ext[i + 1] = running.copy()
+        self.step = step
         #: MAC iterations per MAC instance: the product of all temporal factors, (B,)
         self.temporal_product = np.ones(B, dtype=np.int64)
         #: fan-out used at each level, in all and per axis, (K, B)
@@ -84,13 +88,16 @@ class Nest:
             self.fanout_used[lp.level] *= self.factor[i]
             (self.fanout_x if lp.axis == "X" else self.fanout_y)[lp.level] *= self.factor[i]
 
+    def box(self, i: int) -> np.ndarray:
+        return self._ext[i]
+
     def tile_extents(self, k: int) -> np.ndarray:
         """(D, B) box of level k's tile (all loops at levels <= k)."""
-        return self.ext[self.boundary[k + 1]]
+        return self._ext[self.boundary[k + 1]]
 
     def span_extents(self, k: int) -> np.ndarray:
         """(D, B) box of all children of level k together (its tile without its temporal loops)."""
-        return self.ext[self.spatial_end[k]]
+        return self._ext[self.spatial_end[k]]
 
     def temporal_above(self, k: int) -> list[int]:
         """Indices of the temporal loops outside level k's tile, innermost first."""

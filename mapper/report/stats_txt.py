@@ -116,7 +116,7 @@ def format_summary(arch: Arch, workload: Workload, ev: Evaluation,
     w(f"On-chip storage: {sum((lv.capacity_words or 0) * lv.word_bits * lv.instances for lv in arch.storage[:-1] if not lv.is_dummy) / 8:.0f} bytes")
     w(f"MAC instances: {arch.compute.instances}")
     w("")
-    w(f"pJ/MAC")
+    w("pJ/MAC")
     rows = [(ev.compute.name, ev.compute.energy_pJ)] + [(s.name, s.energy_pJ) for s in ev.storage]
     width = max(len(n) for n, _ in rows)
     for name, e in rows:
