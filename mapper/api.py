@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence
 
-from energy import ReferenceTables, TableError, read_art, read_ert
+from energy import EstimationError, EstimationReport, ReferenceTables, TableError, read_art, read_ert
 
 from .model.evaluate import Model
 from .model.result import Evaluation
@@ -41,11 +41,17 @@ class Spec:
     """Everything one run needs, read and validated."""
 
     arch: Arch
-    workload: Workload
+    workload: Workload | None      # None only where the caller did not need one
     mapping: Mapping | None
     tables: ReferenceTables | None
-    constraints: Constraints
+    constraints: Constraints | None
     inputs: Inputs
+    #: where the energies and areas came from, e.g. "ERT from arch.yaml; ART estimated"
+    energy_source: str = ""
+    #: the estimators' report, when any number was estimated (``mapper energy`` prints it)
+    energy_report: EstimationReport | None = None
+    #: estimator warnings (extrapolations, numbers left out), for the caller to show
+    energy_warnings: tuple[str, ...] = ()
 
     @property
     def notes(self) -> Notes:
@@ -53,21 +59,31 @@ class Spec:
 
 
 def load(paths: Sequence[str | Path], ert: str | Path | None = None,
-         art: str | Path | None = None, need_mapping: bool = True) -> Spec:
-    """Read and merge input files (any file may hold any top-level key, Timeloop style)."""
+         art: str | Path | None = None, need_mapping: bool = True,
+         energy_tables: Sequence[str | Path] = (), need_workload: bool = True) -> Spec:
+    """Read and merge input files (any file may hold any top-level key, Timeloop style).
+
+    Energies come from an ERT (embedded or ``ert``) when one is given, areas likewise from an
+    ART; whatever is not given is estimated by :mod:`energy` (built-in tables, table files in
+    ``energy_tables``, the arch's ``energy_tables`` attribute, ``$ENERGY_TABLES_PATH``,
+    plug-ins), and ``Spec.energy_source`` says which.
+    """
     inputs = Inputs()
     for p in paths:
         inputs.add_file(p)
     arch = read_arch(*inputs.require("architecture", "architecture", "arch"))
-    workload = read_workload(*inputs.require("problem", "problem", "workload"))
+    found = inputs.get("problem", "workload")
+    if found is None and need_workload:
+        inputs.require("problem", "problem", "workload")
+    workload = read_workload(*found) if found else None
     mapping = None
     found = inputs.get("mapping")
     if found is not None:
         mapping = read_mapping(found[0], found[1], arch, workload)
     elif need_mapping:
         inputs.require("mapping", "mapping")
-    tables = _read_tables(inputs, ert, art)
-    constraints = read_constraints(inputs, arch, workload)
+    given = _read_tables(inputs, ert, art)
+    constraints = read_constraints(inputs, arch, workload) if workload else None
     for key in inputs.values:
         if key in _OTHER_KEYS and not (key == "mapspace" and "constraints" in
                                        (inputs.values[key] or {})):
@@ -76,24 +92,52 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
             raise SpecError(f"unknown top-level key {key!r}; expected one of "
                             f"{', '.join(_KNOWN_KEYS + tuple(_OTHER_KEYS))}",
                             inputs.files[key], key)
-    return Spec(arch, workload, mapping, tables, constraints, inputs)
+    spec = Spec(arch, workload, mapping, None, constraints, inputs)
+    _complete_tables(spec, given, energy_tables)
+    return spec
 
 
 def _read_tables(inputs: Inputs, ert: str | Path | None,
-                 art: str | Path | None) -> ReferenceTables | None:
-    tables = None
+                 art: str | Path | None) -> dict[str, tuple[ReferenceTables, str]]:
+    """The ERT and ART given in the inputs or as files: {"ERT"|"ART": (tables, file)}."""
+    found: dict[str, tuple[ReferenceTables, str]] = {}
     try:
-        for key, reader in (("ERT", read_ert), ("ART", read_art)):
+        for key, reader, path in (("ERT", read_ert, ert), ("ART", read_art, art)):
             if key in inputs.values:
-                tables = reader(inputs.values[key], inputs.files[key], tables)
-        for path, reader in ((ert, read_ert), (art, read_art)):
+                found[key] = reader(inputs.values[key], inputs.files[key]), inputs.files[key]
             if path is not None:
-                data = load_yaml(path)
-                fresh = reader(data, str(path))
-                tables = fresh if tables is None else tables.merge(fresh)
+                fresh = reader(load_yaml(path), str(path))
+                prev = found.get(key)
+                found[key] = (prev[0].merge(fresh) if prev else fresh), str(path)
     except TableError as e:
         raise SpecError(str(e)) from None
-    return tables
+    return found
+
+
+def _complete_tables(spec: Spec, given: dict[str, tuple[ReferenceTables, str]],
+                     energy_tables: Sequence[str | Path]) -> None:
+    """Given ERT/ART as they are; the rest from the estimators, saying which is which."""
+    from .energy_tables import estimate_arch_tables
+    arch_file = spec.inputs.files.get("architecture", spec.inputs.files.get("arch"))
+    estimated = None
+    if "ERT" not in given or "ART" not in given:
+        try:
+            estimated, spec.energy_report, warns = estimate_arch_tables(
+                spec.arch, energy_tables, arch_file)
+            spec.energy_warnings = tuple(warns)
+        except EstimationError as e:
+            if "ERT" not in given:
+                raise SpecError(f"{arch_file}: architecture: no ERT given and the energy "
+                                f"estimators cannot answer: {e}") from None
+            spec.energy_warnings = (f"areas not estimated: {e}",)
+    energy = given["ERT"][0] if "ERT" in given else estimated
+    area = given["ART"][0] if "ART" in given else estimated
+    tables = ReferenceTables(dict(energy.energy_pJ), dict(area.area_um2) if area else {},
+                             dict(energy.source))
+    spec.tables = tables
+    spec.energy_source = "; ".join(
+        f"{key} from {given[key][1]}" if key in given else f"{key} estimated"
+        for key in ("ERT", "ART"))
 
 
 def model_of(spec: Spec) -> Model:

@@ -1,4 +1,5 @@
-"""The ``mapper`` command. Subcommands: ``model`` (evaluate one mapping).
+"""The ``mapper`` command. Subcommands: ``model`` (evaluate one mapping), ``energy`` (the
+architecture's energy and area tables and where each number came from).
 
 Errors in the inputs end with one message naming the file, the YAML path and what was
 expected, and exit status 2; an invalid mapping (capacity, fan-out) exits 1. No traceback.
@@ -36,6 +37,34 @@ def _write_outputs(outdir: Path, files: dict[str, str]) -> None:
 def _print_notes(spec) -> None:
     for line in spec.notes.lines():
         print(f"note: {line}", file=sys.stderr)
+    for line in spec.energy_warnings:
+        print(f"warning: energy: {line}", file=sys.stderr)
+
+
+def cmd_energy(args: argparse.Namespace) -> int:
+    import yaml
+
+    from energy import write_ert
+
+    from . import api
+    spec = api.load(args.files, need_mapping=False, need_workload=False,
+                    energy_tables=args.energy_tables)
+    _print_notes(spec)
+    print(f"{spec.arch.name}: {spec.energy_source}")
+    if spec.energy_report is not None:
+        print(spec.energy_report.format())
+    else:
+        for comp, actions in spec.tables.energy_pJ.items():
+            for action, e in actions.items():
+                print(f"{comp:<24} {action:<8} {e:.6g} pJ  ({spec.tables.source.get((comp, action), '')})")
+    if args.output:
+        instances = {lv.name: lv.instances for lv in (*spec.arch.storage, spec.arch.compute)}
+        text = yaml.safe_dump(write_ert(spec.tables, prefix=spec.arch.name, instances=instances),
+                              sort_keys=False)
+        out = Path(args.output)
+        _write_outputs(out.parent if str(out.parent) else Path("."), {out.name: text})
+        print(f"wrote {out} (Accelergy ERT and ART)")
+    return 0
 
 
 def cmd_model(args: argparse.Namespace) -> int:
@@ -43,11 +72,8 @@ def cmd_model(args: argparse.Namespace) -> int:
     from .report.maptxt import format_map_txt
     from .report.stats_txt import format_stats_txt
 
-    spec = api.load(args.files, ert=args.ert, art=args.art)
+    spec = api.load(args.files, ert=args.ert, art=args.art, energy_tables=args.energy_tables)
     _print_notes(spec)
-    if spec.tables is None:
-        print("note: no energy tables (ERT) given: energies are reported as NaN; pass --ert "
-              "or embed an ERT", file=sys.stderr)
     ev = api.evaluate(spec)
     broken = api.check(spec)
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
@@ -65,7 +91,10 @@ def cmd_model(args: argparse.Namespace) -> int:
     print(f"  energy       {ev.energy_pJ / 1e6:.2f} uJ ({ev.energy_pJ / ev.computes:.3f} pJ/MAC)")
     print(f"  EDP          {ev.edp:.4g} J*cycle")
     print(f"  utilization  {ev.utilization:.2f}")
-    print(f"  area         {ev.area_um2 / 1e6:.4f} mm^2")
+    print(f"  area         {ev.area_um2 / 1e6:.4f} mm^2" + (
+        f" (no area known for {', '.join(ev.area_missing)})" if ev.area_missing else ""))
+    print(f"  energy data  {spec.energy_source}" + (
+        " (`mapper energy` shows where each number came from)" if spec.energy_report else ""))
     print(f"  wrote        {outdir / 'stats.txt'}, {outdir / 'map.txt'}, {outdir / 'stats.json'}")
     mapping_file = spec.inputs.files.get("mapping", "mapping")
     for v in ev.violations:
@@ -88,19 +117,33 @@ def build_parser() -> argparse.ArgumentParser:
                    help="ARCH.yaml PROBLEM.yaml MAPPING.yaml [more YAML files]")
     m.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
     m.add_argument("--art", help="area reference table (Accelergy ART YAML)")
+    m.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
+                   help="a directory of energy/area table files (repeatable); used for every "
+                   "number no ERT/ART file gives")
     m.add_argument("-o", "--output", default="out", help="output directory (default: out)")
     m.set_defaults(func=cmd_model)
+    e = sub.add_parser("energy", help="the energy and area tables (ERT/ART) of an architecture",
+                       description="Estimate every component's action energies and area, print "
+                       "them with the estimator that supplied each number, and optionally write "
+                       "them in Accelergy's ERT/ART format.")
+    e.add_argument("files", nargs="+", metavar="YAML", help="ARCH.yaml [more YAML files]")
+    e.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
+                   help="a directory of energy/area table files (repeatable)")
+    e.add_argument("-o", "--output", metavar="ERT.yaml", help="write the ERT and ART here")
+    e.set_defaults(func=cmd_energy)
     return p
 
 
 def main(argv: list[str] | None = None) -> int:
+    from energy import EstimationError, TableError
+
     from .model.cost import EnergyLookupError
     from .spec.errors import SpecError
 
     args = build_parser().parse_args(argv)
     try:
         return args.func(args)
-    except (SpecError, EnergyLookupError) as e:
+    except (SpecError, EnergyLookupError, EstimationError, TableError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

@@ -60,10 +60,11 @@ def action_energies(arch: Arch, tables: ReferenceTables | None,
     if tables is None:
         nan = np.full(K, np.nan)
         return ActionEnergies(nan, nan, nan, float("nan"), float("nan"), (float("nan"),) * K,
-                              float("nan"), False, tuple(arch.level_names) + (arch.compute.name,))
+                              float("nan"), False)
     read, fill, update = (np.zeros(K) for _ in range(3))
     level_area = []
-    missing = tuple(c.name for c in (*arch.storage, arch.compute) if tables.area(c.name) is None)
+    missing = tuple(c.name for c in (*arch.storage, arch.compute)
+                    if tables.area(c.name) is None and not getattr(c, "is_dummy", False))
     for k, level in enumerate(arch.storage):
         req = k in used_levels
         read[k] = _lookup(tables, level.name, READ_ACTIONS, req)

@@ -100,7 +100,7 @@ class Model:
             batch=batch, ds_names=wl.ds_names, counts=counts, reported=reported,
             utilized_instances=inst, level_cycles=cyc, slowdown=slow, ds_energy=ds_energy,
             compute_energy=compute_energy, computes=computes, mac_instances_used=mac_inst,
-            compute_cycles=T, cycles=cycles, energy=energy,
+            compute_cycles=T, cycles=cycles, energy=energy, energies=e,
             utilization=utilization(computes, arch.compute.instances, cycles), valid=valid,
             capacity_used=cap_used, fanout_x_used=nest.fanout_x, fanout_y_used=nest.fanout_y)
 
@@ -134,7 +134,7 @@ class Model:
 
     def evaluation(self, result: BatchResult, i: int) -> Evaluation:
         """The typed :class:`Evaluation` of mapping ``i`` of a batch result."""
-        arch = self.arch
+        arch, e = self.arch, result.energies
         storage = []
         for k, level in enumerate(arch.storage):
             dss = {}
@@ -146,22 +146,19 @@ class Model:
                 dss[name] = DataSpaceStats(
                     reads_per_instance=reads, fills_per_instance=int(c.fills[k, i]),
                     updates_per_instance=int(c.updates[k, i]),
-                    temporal_reductions_per_instance=reads if self.workload.data_spaces[j].read_write
-                    else 0,
+                    temporal_reductions_per_instance=(
+                        reads if self.workload.data_spaces[j].read_write else 0),
                     utilized_capacity=int(c.tile[k, i]),
                     utilized_instances=int(result.utilized_instances[k, i]),
                     partition_size=int(c.partition[k, i]),
                     energy_pJ=float(result.ds_energy[k, j, i]))
-            e = self._energies.get(frozenset(k for k in range(len(arch.storage))
-                                             if result.reported[k].any()))
             storage.append(LevelStats(
                 name=level.name, instances=level.instances,
                 utilized_instances=int(result.utilized_instances[k, i]),
                 cycles=int(result.level_cycles[k, i]),
                 energy_pJ=float(result.ds_energy[k, :, i].sum()), dataspaces=dss,
                 bandwidth_throttling=float(result.slowdown[k, i]),
-                area_um2=e.level_area_um2[k] if e else float("nan")))
-        e = next(iter(self._energies.values()))
+                area_um2=e.level_area_um2[k]))
         compute = LevelStats(
             name=arch.compute.name, instances=arch.compute.instances,
             utilized_instances=int(result.mac_instances_used[i]),
@@ -172,4 +169,5 @@ class Model:
             mapping=result.batch.mapping(i), valid=not violations, violations=violations,
             cycles=int(result.cycles[i]), energy_pJ=float(result.energy[i]),
             computes=int(result.computes[i]), utilization=float(result.utilization[i]),
-            area_um2=e.area_um2, compute=compute, storage=tuple(storage))
+            area_um2=e.area_um2, compute=compute, storage=tuple(storage),
+            area_missing=e.missing_area)

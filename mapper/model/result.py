@@ -11,6 +11,7 @@ import numpy as np
 
 from ..spec.mapping import Mapping
 from .access import DataSpaceCounts
+from .cost import ActionEnergies
 from .batch import MappingBatch
 
 
@@ -53,6 +54,7 @@ class Evaluation:
     area_um2: float
     compute: LevelStats
     storage: tuple[LevelStats, ...]      # innermost first
+    area_missing: tuple[str, ...] = ()   # components with no area in the tables (counted 0)
 
     @property
     def levels(self) -> dict[str, LevelStats]:
@@ -76,7 +78,8 @@ class Evaluation:
             levels[lv.name] = entry
         return {"cycles": self.cycles, "energy_pJ": self.energy_pJ, "computes": self.computes,
                 "utilization": self.utilization, "area_um2": self.area_um2,
-                "valid": self.valid, "violations": list(self.violations), "levels": levels}
+                "area_missing": list(self.area_missing), "valid": self.valid,
+                "violations": list(self.violations), "levels": levels}
 
 
 @dataclass
@@ -106,6 +109,7 @@ class BatchResult:
     capacity_used: np.ndarray         # (K, B) words of the kept tiles at each level
     fanout_x_used: np.ndarray         # (K, B) spatial X fan-out used below each level
     fanout_y_used: np.ndarray         # (K, B)
+    energies: ActionEnergies          # the per-action energies and areas used
 
     def __len__(self) -> int:
         return len(self.cycles)

@@ -1,0 +1,40 @@
+"""The architecture's energy and area tables from the :mod:`energy` estimators.
+
+This is the one place where :mod:`mapper` hands its components to :mod:`energy` (which never
+imports :mod:`mapper`): every storage level and the compute level become
+:class:`energy.Component` records with their class, attributes and instance counts.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from pathlib import Path
+from typing import Sequence
+
+from energy import Component, EstimationReport, ReferenceTables, estimate_tables
+from energy.estimator import arch_table_dirs, search_path
+
+from .spec.arch import Arch
+
+
+def arch_components(arch: Arch) -> list[Component]:
+    """Outermost level first, the compute level last (the order a reader of the arch expects)."""
+    out = [Component(level.name, level.component_class, level.attributes, level.instances,
+                     subclass=level.attributes.get("subclass"))
+           for level in reversed(arch.storage)]
+    out.append(Component(arch.compute.name, arch.compute.component_class,
+                         arch.compute.attributes, arch.compute.instances))
+    return out
+
+
+def estimate_arch_tables(arch: Arch, table_dirs: Sequence[str | os.PathLike] = (),
+                         arch_file: str | None = None,
+                         ) -> tuple[ReferenceTables, EstimationReport, list[str]]:
+    """ERT/ART of every component, the report of who supplied each number, and the warnings
+    raised on the way (extrapolations, left-out optional actions) as text for the caller."""
+    arch_dir = Path(arch_file).parent if arch_file else Path(".")
+    dirs = search_path(table_dirs, arch_table_dirs(arch.attributes, arch_dir))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        tables, report = estimate_tables(arch_components(arch), search_path=dirs)
+    return tables, report, [str(w.message) for w in caught]

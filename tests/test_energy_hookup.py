@@ -1,0 +1,72 @@
+"""`mapper model` and `mapper energy` with the energy package: estimated ERT/ART when no file
+gives them, table directories and arch overrides taking effect, Accelergy-format output."""
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from energy import read_ert
+from mapper import api
+from mapper.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+EX = ROOT / "examples"
+PROBLEM, MAP = EX / "eyeriss_like" / "problem.yaml", EX / "eyeriss_like" / "map.yaml"
+SRAM, MRAM = EX / "new_memory_technology" / "arch_sram.yaml", EX / "new_memory_technology" / "arch_mram.yaml"
+
+
+def test_estimated_tables_when_no_ert_is_given():
+    spec = api.load([SRAM, PROBLEM, MAP])
+    assert spec.energy_source == "ERT estimated; ART estimated"
+    assert spec.energy_report.get("shared_glb", "read").estimator == "horowitz_45nm"
+    ev = api.evaluate(spec)
+    assert ev.valid and ev.energy_pJ > 0 and "shared_glb" in ev.area_missing
+
+
+def test_a_table_directory_named_by_the_arch_changes_only_that_level():
+    sram, mram = (api.evaluate(api.load([a, PROBLEM, MAP])) for a in (SRAM, MRAM))
+    assert mram.levels["shared_glb"].energy_pJ > sram.levels["shared_glb"].energy_pJ
+    for name in ("DRAM", "psum_spad", "mac"):
+        assert mram.levels[name].energy_pJ == sram.levels[name].energy_pJ
+    assert sram.cycles == mram.cycles
+
+
+def test_energy_tables_option_and_arch_override(tmp_path, capsys):
+    table = tmp_path / "tables" / "glb.yaml"
+    table.parent.mkdir()
+    table.write_text(yaml.safe_dump({
+        "name": "my_sram", "source": "test", "accuracy": 95, "technology": "65nm",
+        "entries": [{"class": "smartbuffer_SRAM", "action": "read|write|update", "energy": 3.0}]}))
+    spec = api.load([SRAM, PROBLEM, MAP], energy_tables=[table.parent])
+    assert spec.tables.energy("shared_glb", "read") == 3.0
+    arch = SRAM.read_text().replace("attributes: {n_banks: 32}",
+                                    "attributes: {n_banks: 32, energy: {read: 1.5}}")
+    (tmp_path / "arch.yaml").write_text(arch)
+    spec = api.load([tmp_path / "arch.yaml", PROBLEM, MAP], energy_tables=[table.parent])
+    assert spec.tables.energy("shared_glb", "read") == 1.5       # the arch file wins
+    assert spec.tables.energy("shared_glb", "write") == 3.0
+    assert spec.energy_report.get("shared_glb", "read").override
+    assert main(["model", str(tmp_path / "arch.yaml"), str(PROBLEM), str(MAP),
+                 "--energy-tables", str(table.parent), "-o", str(tmp_path / "o")]) == 0
+    glb = json.loads((tmp_path / "o" / "stats.json").read_text())["levels"]["shared_glb"]
+    inputs = glb["dataspaces"]["Inputs"]
+    # block size 8: ceil(774144/8) reads x 1.5 pJ + ceil(165888/8) fills x 3.0 pJ
+    assert inputs["energy_pJ"] == pytest.approx(96768 * 1.5 + 20736 * 3.0)
+
+
+def test_mapper_energy_writes_accelergy_tables(tmp_path, capsys):
+    out = tmp_path / "ert.yaml"
+    assert main(["energy", str(MRAM), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "mram_glb_65nm" in printed and "ERT estimated" in printed
+    tables = read_ert(yaml.safe_load(out.read_text()), str(out))
+    assert tables.energy("shared_glb", "write") == 150.0
+    assert "system_top_level.psum_spad[1..168]" in out.read_text()
+
+
+def test_an_ert_file_is_used_as_given():
+    arch = ROOT / "tests" / "data" / "timeloop" / "archs" / "eyeriss_like.yaml"
+    spec = api.load([arch, PROBLEM, MAP])
+    assert spec.energy_source.startswith("ERT from") and spec.energy_report is None
+    assert spec.tables.energy("shared_glb", "read") == 18.183829
