@@ -1,0 +1,8 @@
+"""What fits: a CP-SAT model of the tiling space (capacity with halos, fan-out, user
+constraints) that prunes the mapspace and, when nothing fits, says which constraints conflict.
+"""
+from .checks import Check
+from .cpsat import TilingModel
+from .solve import Fixed, SolveTimeout, Tilings
+
+__all__ = ["Check", "Fixed", "SolveTimeout", "TilingModel", "Tilings"]

@@ -1,0 +1,160 @@
+"""Solving a :class:`TilingModel`: feasibility, one tiling, counting and enumeration.
+
+All solves are deterministic: a fixed seed and a fixed number of workers (1 by default;
+enumeration always uses one, as CP-SAT requires). Enumerated tilings come back as arrays in
+the batch model's layout, sorted, so equal spaces give equal arrays.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Mapping as TMapping
+
+import numpy as np
+from ortools.sat.python import cp_model
+
+from ..spec.mapping import Mapping
+from .primes import exponents
+
+if TYPE_CHECKING:
+    from .cpsat import TilingModel
+
+#: a partial tiling: (level index, slot "T"/"X"/"Y", dimension) -> factor
+Fixed = TMapping[tuple[int, str, str], int]
+
+
+@dataclass(frozen=True)
+class Tilings:
+    """B tilings as ``(B, K, D)`` int64 factor arrays (levels innermost first, dimensions in
+    ``workload.dims`` order); ``spatial = spatial_x * spatial_y``, one of which is 1."""
+
+    temporal: np.ndarray
+    spatial_x: np.ndarray
+    spatial_y: np.ndarray
+
+    @property
+    def spatial(self) -> np.ndarray:
+        return self.spatial_x * self.spatial_y
+
+    def __len__(self) -> int:
+        return self.temporal.shape[0]
+
+
+class SolveTimeout(RuntimeError):
+    """The solver hit its time limit before it could decide."""
+
+
+def solver(tm: "TilingModel", workers: int | None = None) -> cp_model.CpSolver:
+    s = cp_model.CpSolver()
+    s.parameters.num_workers = workers or tm.workers
+    s.parameters.random_seed = tm.seed
+    if tm.time_limit is not None:
+        s.parameters.max_time_in_seconds = tm.time_limit
+    return s
+
+
+def with_all_checks(tm: "TilingModel", fixed: Fixed | None = None) -> cp_model.CpModel:
+    """A copy of the model with every check enforced and the given factors fixed."""
+    m = tm.model.clone()
+    m.clear_assumptions()
+    for lit in tm.literals:
+        m.add(m.get_bool_var_from_proto_index(lit.index) == 1)
+    for (k, slot, d), f in (fixed or {}).items():
+        exps = tm.exp.get((k, slot, d))
+        if exps is None:
+            if f != 1:                     # no such loop (no fan-out there): factor must be 1
+                m.add_bool_or([])
+            continue
+        try:
+            want = exponents(f, tuple(tm.primes[d]))
+        except ValueError:                 # not a divisor of the bound
+            m.add_bool_or([])
+            continue
+        for v, a in zip(exps, want):
+            m.add(m.get_int_var_from_proto_index(v.index) == a)
+    return m
+
+
+def decide(tm: "TilingModel", model: cp_model.CpModel, s: cp_model.CpSolver | None = None
+           ) -> tuple[bool, cp_model.CpSolver]:
+    s = s or solver(tm)
+    status = s.solve(model)
+    if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return True, s
+    if status == cp_model.INFEASIBLE:
+        return False, s
+    raise SolveTimeout(f"CP-SAT stopped with status {s.status_name(status)} "
+                       f"(time limit {tm.time_limit} s)")
+
+
+def feasible(tm: "TilingModel", fixed: Fixed | None = None) -> bool:
+    return decide(tm, with_all_checks(tm, fixed))[0]
+
+
+def tiling_of(tm: "TilingModel", mapping: Mapping) -> dict[tuple[int, str, str], int]:
+    """The factors of a mapping as a :data:`Fixed` (spatial factors on the axis its
+    permutation and split give them)."""
+    fixed = {}
+    for k, lm in enumerate(mapping.levels):
+        x = set(lm.spatial_order[: lm.split])
+        for i, d in enumerate(mapping.dims):
+            fixed[k, "T", d] = lm.temporal[i]
+            on = "X" if d in x else "Y"
+            fixed[k, on, d] = lm.spatial[i]
+            fixed[k, "Y" if on == "X" else "X", d] = 1
+    return fixed
+
+
+def _exponent_vars(tm: "TilingModel") -> list[tuple[int, str, int, int, cp_model.IntVar]]:
+    """(k, slot, dim index, prime, variable) for every exponent variable."""
+    out = []
+    for (k, slot, d), exps in tm.exp.items():
+        for p, v in zip(tm.primes[d], exps):
+            out.append((k, slot, tm.dims.index(d), p, v))
+    return out
+
+
+class _Collector(cp_model.CpSolverSolutionCallback):
+    def __init__(self, variables, limit: int | None):
+        super().__init__()
+        self.variables, self.limit = variables, limit
+        self.rows: set[tuple[int, ...]] = set()
+
+    def on_solution_callback(self) -> None:
+        self.rows.add(tuple(self.value(v) for *_, v in self.variables))
+        if self.limit is not None and len(self.rows) >= self.limit:
+            self.stop_search()
+
+
+def enumerate_tilings(tm: "TilingModel", limit: int | None = None,
+                      fixed: Fixed | None = None) -> Tilings:
+    """Every valid tiling (at most ``limit``), sorted; fine for small spaces only."""
+    model = with_all_checks(tm, fixed)
+    variables = _exponent_vars(tm)
+    s = solver(tm, workers=1)
+    s.parameters.num_workers = 1
+    s.parameters.enumerate_all_solutions = True
+    cb = _Collector(variables, limit)
+    status = s.solve(model, cb)
+    if status == cp_model.UNKNOWN:
+        raise SolveTimeout(f"enumeration stopped at the time limit {tm.time_limit} s")
+    K, D = tm.K, len(tm.dims)
+    rows = sorted(cb.rows)[:limit] if limit is not None else sorted(cb.rows)
+    out = {slot: np.ones((len(rows), K, D), dtype=np.int64) for slot in "TXY"}
+    for b, row in enumerate(rows):
+        for (k, slot, j, p, _), a in zip(variables, row):
+            out[slot][b, k, j] *= p ** a
+    order = np.lexsort(np.concatenate([out[s].reshape(len(rows), -1) for s in "TXY"],
+                                      axis=1).T[::-1]) if rows else np.arange(0)
+    return Tilings(out["T"][order], out["X"][order], out["Y"][order])
+
+
+def count(tm: "TilingModel", limit: int | None = None, fixed: Fixed | None = None) -> int:
+    """The number of valid tilings (stops at ``limit``)."""
+    model = with_all_checks(tm, fixed)
+    variables = _exponent_vars(tm)
+    s = solver(tm, workers=1)
+    s.parameters.enumerate_all_solutions = True
+    cb = _Collector(variables, limit)
+    if s.solve(model, cb) == cp_model.UNKNOWN:
+        raise SolveTimeout(f"counting stopped at the time limit {tm.time_limit} s")
+    return len(cb.rows)
