@@ -35,27 +35,88 @@ class Carries:
         self.weight = (N - 1) * iters[1:]
         self.step = nest.step[self.loops]
         self.dim_of = nest.dim_of[self.loops]
+        #: what a carry rewinds of each loop inside it: its step if it moves, else nothing
+        self.moving_step = self.step * self.moving
+        #: |step| <= step_bound per loop over the batch (keeps the shift keys exact)
+        self.step_bound = ([max(int(hi), -int(lo)) for hi, lo in
+                            zip(self.step.max(axis=1), self.step.min(axis=1))] if B else [0] * J)
         self.nest = nest
+        none = np.zeros(B, dtype=np.int64)
+        self._first = {J: (none, none)}
 
     def first_above(self, k: int) -> int:
         """Position in ``loops`` of the first temporal loop outside level k's tile."""
         return int(np.searchsorted(self.loops, self.nest.boundary[k + 1]))
 
-    def shifts(self, A: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Per rank of a data space: ``t`` (R, J, B) with ``t_j = v_j - C_j`` and ``C`` (R, J+1, B),
-        where ``v_j`` is one step of loop j in data space and ``C_j`` the sum of the steps of
-        the non-unit loops inside j. Seen from level k (loops from position p on), the carry of
-        j shifts the tile by ``s_j = v_j - (C_j - C_p) = t_j + C_p``."""
-        a = A[:, self.dim_of]                                       # (R, J) static
-        v = a[:, :, None] * self.step[None]                         # (R, J, B)
-        R, J, B = v.shape
-        C = np.zeros((R, J + 1, B), dtype=np.int64)
-        for j in range(J):                  # a running sum: faster than cumsum on axis 1
-            np.add(C[:, j], v[:, j] * self.moving[j], out=C[:, j + 1])
-        return v - C[:, :-1], C
+    def first_moving(self, p: int) -> tuple[np.ndarray, np.ndarray]:
+        """(step, dim) (B,) of the innermost loop at position >= p that moves (step 0 where
+        none does): the carry that sets Timeloop's reference translation ``s_1``."""
+        q = min(self._first)
+        step, dim = self._first[q]
+        while q > p:
+            q -= 1
+            step = np.where(self.moving[q], self.step[q], step)
+            dim = np.where(self.moving[q], self.dim_of[q], dim)
+            self._first[q] = step, dim
+        return self._first[p]
+
+    def shifts(self, A: np.ndarray) -> "Shifts":
+        return Shifts(self, A)
 
 
-def delta_sum(carries: Carries, k: int, t: np.ndarray, C: np.ndarray, tile: np.ndarray,
+class Shifts:
+    """The data-space shift of every carry of one data space, as comparable integer keys.
+
+    One step of loop j moves the data space by ``v_j = A e(dim_j) step_j``; the carry of j also
+    rewinds every moving loop inside it, so seen from level k (loops from position p on) it
+    shifts the tile by ``s_j = v_j - (C_j - C_p)`` with ``C_j = sum of v_l over the moving
+    l < j``. Two carries shift alike iff ``C_j - v_j`` agree, and vectors compare as one key:
+    with ``|x_r| <= M_r`` the balanced mixed-radix numeral ``sum_r x_r W_r``,
+    ``W_{r+1} = W_r (2 M_r + 1)``, is injective. Ranks are grouped so that keys fit int64.
+
+    ``groups``: per group of ranks ``(kappa, key, inner)``: ``kappa`` (D,) the key of a unit
+    step along each dimension, ``key`` (J, B) the keys of ``C_j - v_j``, ``inner`` the J+1
+    rows of the keys of ``C_j``.
+    """
+
+    LIMIT = 2 ** 62
+
+    def __init__(self, carries: Carries, A: np.ndarray):
+        self.A, self.abs_A = A, np.abs(A)
+        dim_of, J = carries.dim_of, len(carries.loops)
+        a = self.abs_A[:, dim_of]                                       # (R, J) static
+        #: per rank, 1 + the position of the outermost loop that moves it (0 if none)
+        self.moved_below = [int(np.flatnonzero(row)[-1]) + 1 if row.any() else 0 for row in a]
+        bound = [sum(int(x) * b for x, b in zip(row, carries.step_bound)) for row in a]
+        radices, groups, W = [], [[]], 1
+        for r, m in enumerate(bound):
+            if m == 0:
+                continue
+            if W * (2 * m + 1) > self.LIMIT:
+                groups.append([])
+                W = 1
+            groups[-1].append((r, W))
+            W *= 2 * m + 1
+        self.groups = []
+        B = carries.step.shape[1]
+        for group in groups:
+            if not group:
+                continue
+            kappa = sum(A[r] * W for r, W in group)                       # (D,)
+            key = np.empty((J, B), dtype=np.int64)
+            inner = [np.zeros(B, dtype=np.int64)]
+            for j in range(J):
+                c, kap = inner[-1], int(kappa[dim_of[j]])
+                if kap == 0:
+                    key[j] = c
+                    inner.append(c)
+                else:
+                    np.subtract(c, carries.step[j] * kap, out=key[j])
+                    inner.append(c + carries.moving_step[j] * kap)
+            self.groups.append((kappa, key, inner))
+
+
+def delta_sum(carries: Carries, k: int, shifts: Shifts, tile: np.ndarray,
               ranks: np.ndarray) -> np.ndarray:
     """(B,) words that enter one instance of level k's tile of a data space over the run.
 
@@ -63,25 +124,31 @@ def delta_sum(carries: Carries, k: int, t: np.ndarray, C: np.ndarray, tile: np.n
     ``Delta_j`` is the slab ``|T| - overlap(s_j)`` uncovered by the carry's shift ``s_j`` if
     ``s_j`` equals the shift ``s_1`` of the innermost non-unit loop above, and the whole tile
     otherwise (Timeloop resets its window on a stride change). As
-    ``1 + sum_j w_j = prod_j N_j`` this is ``|T| prod_j N_j - sum_{j: s_j = s_1} w_j overlap(s_j)``.
-    ``t``, ``C`` come from :meth:`Carries.shifts`; ``tile`` is ``|T|`` (B,), ``ranks`` its (R, B)
+    ``1 + sum_j w_j = prod_j N_j`` this is ``|T| prod_j N_j - sum_{j: s_j = s_1} w_j overlap(s_j)``,
+    and as every such ``s_j`` is ``s_1`` — one step of that innermost loop, nothing inside it
+    moves — the overlap is that of ``s_1`` alone: ``|T| prod_j N_j - overlap(s_1) W_same``.
+    ``shifts`` comes from :meth:`Carries.shifts`; ``tile`` is ``|T|`` (B,), ``ranks`` its (R, B)
     rank extents.
     """
     p = carries.first_above(k)
     if p == len(carries.loops):
         return tile.copy()
-    moving = carries.moving[p:]
-    first = p + np.argmax(moving, axis=0)                          # innermost non-unit loop
-    cols = np.arange(tile.shape[0])
-    same = moving.copy()
+    step, dim = carries.first_moving(p)
     overlap = None
-    for r in range(t.shape[0]):
-        tr = t[r, p:]
-        same &= tr == t[r, first, cols]                 # s_j = s_1  <=>  t_j = t_1
-        o = np.maximum(ranks[r] - np.abs(tr + C[r, p]), 0)
+    for r in range(len(ranks)):
+        if shifts.moved_below[r] > p:
+            o = np.maximum(ranks[r] - np.take(shifts.abs_A[r], dim) * step, 0)
+        else:
+            o = ranks[r]                                   # no loop above moves this rank
         overlap = o if overlap is None else overlap * o
-    saved = np.where(same, carries.weight[p:] * overlap, 0).sum(axis=0)
-    return tile * carries.iters[p] - saved
+    same = None
+    for kappa, key, inner in shifts.groups:
+        first = inner[p] - np.take(kappa, dim) * step
+        eq = key[p:] == first
+        same = eq if same is None else same & eq
+    if same is None:                                       # nothing above moves the data space
+        return tile * carries.iters[p] - overlap * (carries.iters[p] - 1)
+    return tile * carries.iters[p] - overlap * (carries.weight[p:] * same).sum(axis=0)
 
 
 def _sumset_size(n1, n2, v1, v2):
@@ -183,7 +250,7 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
             span = footprint(A, nest.span_extents(k + 1))
             partition[k] = partition[k + 1] * tiles[k] // span
     outermost = max(k for k in range(K) if keep[k])
-    t, C = carries.shifts(A)
+    shifts = carries.shifts(A)
     reads = np.zeros((K, B), dtype=np.int64)
     fills = np.zeros((K, B), dtype=np.int64)
     demand = groups[0] * nest.temporal_product          # what the MACs ask of level 0
@@ -191,7 +258,7 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
         if keep[k]:
             reads[k] = demand
             if k < outermost:
-                fills[k] = delta_sum(carries, k, t, C, tiles[k], rank_ext[k])
+                fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
                 demand = fills[k]
         if k < outermost:
             demand = groups[k + 1] * demand
