@@ -25,14 +25,11 @@ class Carries:
     """
 
     def __init__(self, nest: Nest):
-        self.loops = np.flatnonzero(nest.is_temporal)
+        self.loops = nest.shape.temporal
         N = nest.factor[self.loops]
         J, B = N.shape
-        iters = np.ones((J + 1, B), dtype=np.int64)
-        for j in range(J - 1, -1, -1):
-            iters[j] = iters[j + 1] * N[j]
-        self.N, self.moving, self.iters = N, N >= 2, iters
-        self.weight = (N - 1) * iters[1:]
+        self.N, self.moving, self.iters = N, N >= 2, nest.iters
+        self.weight = (N - 1) * self.iters[1:]
         self.step = nest.step[self.loops]
         self.dim_of = nest.dim_of[self.loops]
         #: what a carry rewinds of each loop inside it: its step if it moves, else nothing
@@ -46,7 +43,10 @@ class Carries:
 
     def first_above(self, k: int) -> int:
         """Position in ``loops`` of the first temporal loop outside level k's tile."""
-        return int(np.searchsorted(self.loops, self.nest.boundary[k + 1]))
+        memo = self.nest.shape.memo
+        if ("first_above", k) not in memo:
+            memo[("first_above", k)] = int(np.searchsorted(self.loops, self.nest.boundary[k + 1]))
+        return memo[("first_above", k)]
 
     def first_moving(self, p: int) -> tuple[np.ndarray, np.ndarray]:
         """(step, dim) (B,) of the innermost loop at position >= p that moves (step 0 where
@@ -166,29 +166,51 @@ def distinct_translations(nest: Nest, k: int, A: np.ndarray) -> np.ndarray:
     Children with equal translations receive identical deltas: one parent access serves them
     (multicast); for the read-write data space their updates merge (spatial reduction).
     Ranks moved by at most two loops each have a closed form; anything else (three loops on
-    one rank, a dimension in several ranks) is enumerated once per distinct row.
+    one rank, a dimension in several ranks) is enumerated once per distinct row. Which case
+    applies is static: decided once per nest shape.
     """
-    loops = nest.spatial_of(k)
+    key = ("translations", A.shape, A.tobytes(), k)
+    plan = nest.shape.memo.get(key)
+    if plan is None:
+        plan = nest.shape.memo[key] = _translation_plan(nest, k, A)
     B = nest.factor.shape[1]
-    if not loops:
+    if plan is None:
         return np.ones(B, dtype=np.int64)
+    if plan[0] == "enumerate":
+        return _enumerate_translations(nest, plan[1], plan[2])
+    g = None
+    for term in plan[1]:
+        if len(term) == 1:
+            x = nest.factor[term[0]]
+        else:
+            i1, i2, c1, c2 = term
+            x = _sumset_size(nest.factor[i1], nest.factor[i2], c1 * nest.step[i1],
+                             c2 * nest.step[i2])
+        g = x.copy() if g is None else g * x
+    return g
+
+
+def _translation_plan(nest: Nest, k: int, A: np.ndarray):
+    """None (no spatial loop moves the data space), ("closed", terms) with one term per rank,
+    ``(loop,)`` or ``(loop1, loop2, coefficient1, coefficient2)``, or ("enumerate", loops, a)."""
+    loops = nest.spatial_of(k)
+    if not loops:
+        return None
     a = A[:, nest.dim_of[loops]]                                     # (R, Q) static
     moving = [q for q in range(len(loops)) if a[:, q].any()]
     if not moving:
-        return np.ones(B, dtype=np.int64)
+        return None
     per_rank = [[q for q in moving if a[r, q]] for r in range(A.shape[0])]
     if all(np.count_nonzero(a[:, q]) == 1 for q in moving) and \
             all(len(qs) <= 2 for qs in per_rank):
-        g = np.ones(B, dtype=np.int64)
+        terms = []
         for r, qs in enumerate(per_rank):
             if len(qs) == 1:
-                g *= nest.factor[loops[qs[0]]]
+                terms.append((loops[qs[0]],))
             elif len(qs) == 2:
-                i1, i2 = loops[qs[0]], loops[qs[1]]
-                g *= _sumset_size(nest.factor[i1], nest.factor[i2],
-                                  a[r, qs[0]] * nest.step[i1], a[r, qs[1]] * nest.step[i2])
-        return g
-    return _enumerate_translations(nest, loops, a)
+                terms.append((loops[qs[0]], loops[qs[1]], int(a[r, qs[0]]), int(a[r, qs[1]])))
+        return ("closed", terms)
+    return ("enumerate", loops, a)
 
 
 def _enumerate_translations(nest: Nest, loops: list[int], a: np.ndarray) -> np.ndarray:
@@ -231,43 +253,45 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
     """
     K = len(keep)
     B = nest.factor.shape[1]
-    groups = np.stack([distinct_translations(nest, k, A) for k in range(K)])
+    groups = np.ones((K, B), dtype=np.int64)
+    spread = [k for k in range(K) if nest.spatial_end[k] > nest.boundary[k]]
+    for k in spread:                                 # levels with spatial loops
+        groups[k] = distinct_translations(nest, k, A)
     tiles = np.empty((K, B), dtype=np.int64)
     rank_ext = []
     for k in range(K):
-        if k and nest.boundary[k + 1] == nest.boundary[k]:
-            rank_ext.append(rank_ext[-1])            # no loops at this level: same tile
-        else:
-            rank_ext.append(rank_extents(A, nest.tile_extents(k)))
-        tiles[k] = product_rows(rank_ext[k])
+        rank_ext.append(nest.rank_extents_at(A, nest.boundary[k + 1]))
+        tiles[k] = nest.footprint_at(A, nest.boundary[k + 1])
     # Partition size, outside in: Part_k = floor(Part_{k+1} * |T_k| / span_{k+1}).
     partition = np.empty((K, B), dtype=np.int64)
     partition[K - 1] = tiles[K - 1]
     for k in range(K - 2, -1, -1):
-        if nest.spatial_end[k + 1] == nest.boundary[k + 1]:          # no spatial loops
+        if k + 1 not in spread:
             partition[k] = partition[k + 1]
         else:
-            span = footprint(A, nest.span_extents(k + 1))
-            partition[k] = partition[k + 1] * tiles[k] // span
+            span = nest.footprint_at(A, nest.spatial_end[k + 1])
+            np.floor_divide(partition[k + 1] * tiles[k], span, out=partition[k])
     outermost = max(k for k in range(K) if keep[k])
     shifts = carries.shifts(A)
     reads = np.zeros((K, B), dtype=np.int64)
     fills = np.zeros((K, B), dtype=np.int64)
-    demand = groups[0] * nest.temporal_product          # what the MACs ask of level 0
+    demand = nest.temporal_product                   # what the MACs ask of level 0
+    if 0 in spread:
+        demand = groups[0] * demand
     for k in range(outermost + 1):
         if keep[k]:
             reads[k] = demand
             if k < outermost:
                 fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
                 demand = fills[k]
-        if k < outermost:
+        if k < outermost and k + 1 in spread:
             demand = groups[k + 1] * demand
     updates = np.zeros((K, B), dtype=np.int64)
     if read_write:
-        kept = np.array(keep[: outermost + 1] + [False] * (K - outermost - 1))
-        updates[kept] = reads[kept]
-        reads[kept] -= partition[kept]
-        below = kept.copy()
-        below[outermost] = False
-        fills[below] -= partition[below]
+        for k in range(outermost + 1):
+            if keep[k]:
+                updates[k] = reads[k]
+                reads[k] -= partition[k]
+                if k < outermost:
+                    fills[k] -= partition[k]
     return DataSpaceCounts(tiles, partition, reads, fills, updates, groups)

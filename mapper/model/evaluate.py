@@ -17,7 +17,7 @@ from ..spec.workload import Workload
 from .access import Carries, data_space_counts
 from .batch import MappingBatch
 from .cost import action_energies, storage_energy
-from .nest import Nest
+from .nest import Nest, NestShape, active_slots
 from .perf import level_cycles, utilization
 from .result import BatchResult, DataSpaceStats, Evaluation, LevelStats
 
@@ -29,6 +29,21 @@ class Model:
         self.tables = tables
         self.projections = [ds.projection(workload.dims) for ds in workload.data_spaces]
         self._energies: dict[frozenset, object] = {}
+        self._shapes: dict[tuple, NestShape] = {}
+
+    #: nest shapes kept (one per skeleton and pattern of present loops; oldest dropped first)
+    SHAPES_KEPT = 512
+
+    def nest(self, batch: MappingBatch) -> Nest:
+        """The batch's nest, on the static structure shared by all batches of its pattern."""
+        active = active_slots(batch)
+        key = (batch.skeleton, active[0].tobytes(), active[1].tobytes())
+        shape = self._shapes.get(key)
+        if shape is None:
+            if len(self._shapes) >= self.SHAPES_KEPT:
+                del self._shapes[next(iter(self._shapes))]
+            shape = self._shapes[key] = NestShape(batch.skeleton, *active)
+        return Nest(batch, shape)
 
     # ------------------------------------------------------------------ batch
     def evaluate(self, batch: MappingBatch) -> BatchResult:
@@ -42,7 +57,7 @@ class Model:
             if not any(kp):
                 raise ValueError(f"data space {ds.name!r} is kept at no storage level; the "
                                  f"outermost level ({arch.storage[-1].name}) must keep it")
-        nest = Nest(batch)
+        nest = self.nest(batch)
         carries = Carries(nest)
         T = nest.temporal_product
         counts = {}

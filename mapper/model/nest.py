@@ -6,6 +6,8 @@ are dropped (they change nothing); loops that are 1 in only some mappings stay a
 nothing there (weights ``N - 1 = 0``, extents times 1).
 
 Arrays keep the batch on the **last** axis so that every row a formula touches is contiguous.
+What depends only on the skeleton and on which loops are present (:class:`NestShape`) is
+computed once and shared by every batch of that pattern.
 """
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .batch import MappingBatch
+from .batch import MappingBatch, Skeleton
 
 
 @dataclass(frozen=True)
@@ -22,6 +24,61 @@ class Loop:
     spatial: bool
     dim: int      # index into workload.dims
     axis: str     # 'X' / 'Y' for spatial loops, 'T' for temporal
+
+
+def active_slots(batch: MappingBatch) -> tuple[np.ndarray, np.ndarray]:
+    """(K, D) bool per kind (temporal, spatial): the slots with a factor > 1 in some mapping."""
+    B = len(batch)
+    K, D = batch.temporal.shape[1:]
+    if B == 0:
+        return np.zeros((K, D), dtype=bool), np.zeros((K, D), dtype=bool)
+    return (batch.temporal.reshape(B, K * D).max(axis=0).reshape(K, D) > 1,
+            batch.spatial.reshape(B, K * D).max(axis=0).reshape(K, D) > 1)
+
+
+class NestShape:
+    """The static part of a nest: its loops, level boundaries and what shares a tile.
+
+    Depends only on the skeleton and on the active slots (:func:`active_slots`), so a model
+    builds it once per pattern. ``memo`` holds further static plans keyed by their users.
+    """
+
+    def __init__(self, sk: Skeleton, active_temporal: np.ndarray, active_spatial: np.ndarray):
+        dims = sk.dims
+        D = len(dims)
+        loops: list[Loop] = []
+        boundary, spatial_end = [0], []
+        source = {True: ([], []), False: ([], [])}       # kind -> (nest rows, batch columns)
+        for k in range(sk.n_levels):
+            for kind, order, active in ((True, sk.spatial_order[k], active_spatial[k]),
+                                        (False, sk.temporal_order[k], active_temporal[k])):
+                for d in order:
+                    j = dims.index(d)
+                    if active[j]:
+                        source[kind][0].append(len(loops))
+                        source[kind][1].append(k * D + j)
+                        loops.append(Loop(k, kind, j, sk.spatial_axis(k, d) if kind else "T"))
+                if kind:
+                    spatial_end.append(len(loops))
+            boundary.append(len(loops))
+        self.loops, self.boundary, self.spatial_end = loops, boundary, spatial_end
+        self.n_dims = D
+        self.source = {kind: (np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp))
+                       for kind, (rows, cols) in source.items()}
+        self.dim_of = np.array([lp.dim for lp in loops], dtype=np.int64)
+        self.is_temporal = np.array([not lp.spatial for lp in loops], dtype=bool)
+        self.temporal = np.flatnonzero(self.is_temporal)
+        #: the positions whose boxes are kept: level boundaries and spatial ends
+        self.positions = sorted(set(boundary) | set(spatial_end))
+        self.memo: dict = {}
+
+    def last_loop_on(self, dims: set[int], i: int) -> int:
+        """Index of the last loop before position ``i`` over one of ``dims`` (-1 if none):
+        two positions with the same value have the same extents along ``dims``."""
+        for j in range(i - 1, -1, -1):
+            if self.loops[j].dim in dims:
+                return j
+        return -1
 
 
 class Nest:
@@ -37,67 +94,68 @@ class Nest:
       boundary     K+1 ints: ``boundary[k+1]`` = number of loops at levels <= k, so
                    ``box(boundary[k+1])`` is the box of level k's tile
       spatial_end  K ints: index after level k's spatial loops (the span of its children)
+      iters        (J+1, B) iterations of the temporal loops from the j-th outwards
+                   (``iters[0]`` = ``temporal_product``, ``iters[J]`` = 1)
     """
 
-    def __init__(self, batch: MappingBatch):
+    def __init__(self, batch: MappingBatch, shape: NestShape | None = None):
         sk = batch.skeleton
-        dims = sk.dims
-        D, K, B = len(dims), sk.n_levels, len(batch)
-        loops: list[Loop] = []
-        rows: list[np.ndarray] = []
-        boundary, spatial_end = [0], []
-        temporal = np.ascontiguousarray(batch.temporal.transpose(1, 2, 0))   # (K, D, B)
-        spatial = np.ascontiguousarray(batch.spatial.transpose(1, 2, 0))
-        for k in range(K):
-            for kind, order, factors in ((True, sk.spatial_order[k], spatial[k]),
-                                         (False, sk.temporal_order[k], temporal[k])):
-                for d in order:
-                    j = dims.index(d)
-                    if (factors[j] > 1).any():
-                        loops.append(Loop(k, kind, j, sk.spatial_axis(k, d) if kind else "T"))
-                        rows.append(factors[j])
-                if kind:
-                    spatial_end.append(len(loops))
-            boundary.append(len(loops))
-        L = len(loops)
-        self.loops, self.boundary, self.spatial_end = loops, boundary, spatial_end
-        self.factor = np.stack(rows).astype(np.int64) if rows else np.ones((0, B), np.int64)
-        self.dim_of = np.array([lp.dim for lp in loops], dtype=np.int64)
-        self.is_temporal = np.array([not lp.spatial for lp in loops], dtype=bool)
-        # Boxes are needed only at level boundaries and spatial ends: keep just those.
-        wanted = set(boundary) | set(spatial_end)
-        step = np.ones((L, B), dtype=np.int64)
-        running = np.ones((D, B), dtype=np.int64)
-        self._ext = {0: running.copy()}
-        for i, lp in enumerate(loops):
-            step[i] = running[lp.dim]
-            running[lp.dim] = running[lp.dim] * self.factor[i]
+        if shape is None:
+            shape = NestShape(sk, *active_slots(batch))
+        self.shape = shape
+        D, K, B = len(sk.dims), sk.n_levels, len(batch)
+        self.loops, self.boundary, self.spatial_end = shape.loops, shape.boundary, \
+            shape.spatial_end
+        self.dim_of, self.is_temporal = shape.dim_of, shape.is_temporal
+        L = len(self.loops)
+        factor = np.empty((L, B), dtype=np.int64)
+        for kind, factors in ((False, batch.temporal), (True, batch.spatial)):
+            rows, cols = shape.source[kind]
+            if len(rows):
+                factor[rows] = factors.reshape(B, K * D)[:, cols].T
+        self.factor = factor
+        # Boxes are needed only at level boundaries and spatial ends: keep just those, as
+        # tuples of per-dimension rows (a row is shared until a loop over its dimension).
+        wanted = set(shape.positions)
+        step = np.empty((L, B), dtype=np.int64)
+        running = [np.ones(B, dtype=np.int64)] * D
+        self._rows = {0: tuple(running)}
+        for i, d in enumerate(self.dim_of):
+            step[i] = running[d]
+            running[d] = running[d] * factor[i]
             if i + 1 in wanted:
-                self._ext[i + 1] = running.copy()
+                self._rows[i + 1] = tuple(running)
         self.step = step
+        temporal = shape.temporal
+        self.iters = np.ones((len(temporal) + 1, B), dtype=np.int64)
+        for j in range(len(temporal) - 1, -1, -1):
+            np.multiply(self.iters[j + 1], factor[temporal[j]], out=self.iters[j])
         #: MAC iterations per MAC instance: the product of all temporal factors, (B,)
-        self.temporal_product = np.ones(B, dtype=np.int64)
+        self.temporal_product = self.iters[0]
         #: fan-out used at each level, in all and per axis, (K, B)
         self.fanout_used = np.ones((K, B), dtype=np.int64)
         self.fanout_x = np.ones((K, B), dtype=np.int64)
         self.fanout_y = np.ones((K, B), dtype=np.int64)
-        for i, lp in enumerate(loops):
-            if not lp.spatial:
-                self.temporal_product *= self.factor[i]
-                continue
-            self.fanout_used[lp.level] *= self.factor[i]
-            (self.fanout_x if lp.axis == "X" else self.fanout_y)[lp.level] *= self.factor[i]
+        for i, lp in enumerate(self.loops):
+            if lp.spatial:
+                self.fanout_used[lp.level] *= factor[i]
+                (self.fanout_x if lp.axis == "X" else self.fanout_y)[lp.level] *= factor[i]
+        self._memo: dict = {}
+
+    @property
+    def batch_size(self) -> int:
+        return self.factor.shape[1]
 
     def box(self, i: int) -> np.ndarray:
-        return self._ext[i]
+        return np.stack(self._rows[i])
 
     def tile_extents(self, k: int) -> np.ndarray:
         """(D, B) box of level k's tile (all loops at levels <= k)."""
-        return self._ext[self.boundary[k + 1]]
+        return self.box(self.boundary[k + 1])
 
     def span_extents(self, k: int) -> np.ndarray:
         """(D, B) box of all children of level k together (its tile without its temporal loops)."""
-        return self._ext[self.spatial_end[k]]
+        return self.box(self.spatial_end[k])
 
     def temporal_above(self, k: int) -> list[int]:
         """Indices of the temporal loops outside level k's tile, innermost first."""
@@ -106,6 +164,53 @@ class Nest:
     def spatial_of(self, k: int) -> list[int]:
         """Indices of level k's own spatial loops, innermost first."""
         return list(range(self.boundary[k], self.spatial_end[k]))
+
+    def rank_extents_at(self, A: np.ndarray, i: int) -> list[np.ndarray]:
+        """R rows (B,): the rank extents of data space ``A`` over the box at position ``i``,
+        each computed once per batch for all positions where it cannot differ."""
+        akey = (A.shape, A.tobytes())
+        plan = self.shape.memo.get(("ranks", akey, i))
+        if plan is None:
+            plan = [(r, self.shape.last_loop_on(set(np.flatnonzero(row).tolist()), i))
+                    for r, row in enumerate(A)]
+            self.shape.memo[("ranks", akey, i)] = plan
+        rows = []
+        box = self._rows[i]
+        for r, last in plan:
+            row = self._memo.get((akey, r, last))
+            if row is None:
+                row = self._memo[(akey, r, last)] = _rank_extent(A[r], box)
+            rows.append(row)
+        return rows
+
+    def footprint_at(self, A: np.ndarray, i: int) -> np.ndarray:
+        """(B,) words of data space ``A`` touched by the box at position ``i`` (shared rows:
+        read only)."""
+        akey = (A.shape, A.tobytes())
+        last = self.shape.memo.get(("footprint", akey, i))
+        if last is None:
+            last = self.shape.last_loop_on(set(np.flatnonzero(A.any(axis=0)).tolist()), i)
+            self.shape.memo[("footprint", akey, i)] = last
+        size = self._memo.get((akey, last))
+        if size is None:
+            rows = self.rank_extents_at(A, i)
+            size = rows[0].copy() if rows else np.ones(self.batch_size, dtype=np.int64)
+            for row in rows[1:]:
+                size *= row
+            self._memo[(akey, last)] = size
+        return size
+
+
+def _rank_extent(coefficients: np.ndarray, box) -> np.ndarray:
+    """(B,) extent of one rank over a box given as D rows: the halo rule
+    ``1 + sum_d c_d (E_d - 1)``; a rank that is one dimension is that dimension's row."""
+    terms = np.flatnonzero(coefficients)
+    if len(terms) == 1 and coefficients[terms[0]] == 1:
+        return box[terms[0]]
+    out = np.ones(len(box[0]), dtype=np.int64)
+    for d in terms:
+        out += coefficients[d] * (box[d] - 1)
+    return out
 
 
 def rank_extents(A: np.ndarray, box: np.ndarray) -> np.ndarray:
