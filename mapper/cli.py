@@ -131,6 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a directory of energy/area table files (repeatable)")
     e.add_argument("-o", "--output", metavar="ERT.yaml", help="write the ERT and ART here")
     e.set_defaults(func=cmd_energy)
+    from .cli_search import add_parser as add_search_parser
+    add_search_parser(sub)
     return p
 
 

@@ -1,0 +1,147 @@
+"""``mapper search``: find the best mapping of a layer and write it with its statistics.
+
+Writes OUTDIR/mapping.yaml (Timeloop's mapping YAML, which ``mapper model`` and
+``timeloop-model`` accept), stats.txt, map.txt and stats.json (``mapper model``'s schema plus a
+``search`` record). Shows progress with the best so far; Ctrl-C or ``--time-limit`` returns the
+best mapping found so far, marked as not proven optimal.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+
+class ProgressLine:
+    """One status line on stderr: redrawn in place on a terminal, else every few seconds."""
+
+    def __init__(self, stream=sys.stderr, every_s: float = 5.0):
+        self.stream, self.tty = stream, stream.isatty()
+        self.every = 0.25 if self.tty else every_s
+        self.last = 0.0
+
+    def __call__(self, p) -> None:
+        now = time.monotonic()
+        if now - self.last < self.every:
+            return
+        self.last = now
+        best = "-" if p.best is None else ", ".join(f"{x:.4g}" for x in p.best)
+        text = (f"[{p.phase}] {p.elapsed_s:6.1f}s  evaluated {p.evaluated:,}  valid {p.valid:,}"
+                f"  best {best}")
+        if self.tty:
+            self.stream.write("\r" + text.ljust(100))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def add_parser(sub) -> None:
+    s = sub.add_parser("search", help="find the best mapping of a layer on an architecture",
+                       description="Search the mapspace for the mapping that minimizes the "
+                       "objective. Files are merged Timeloop-style (architecture, problem, "
+                       "constraints, Timeloop's mapper settings, ERT/ART). Options on the "
+                       "command line override the mapper settings of the files.")
+    s.add_argument("files", nargs="+", metavar="YAML",
+                   help="ARCH.yaml PROBLEM.yaml [CONSTRAINTS.yaml] [MAPPER.yaml] [more]")
+    s.add_argument("--objective", help="edp (default), energy, delay, last_level_accesses; "
+                   "'energy,delay' = lexicographic; 'energy:1,delay:0.5' = weighted sum")
+    s.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
+                   help="hybrid (default): random sampling, then hill climbing; exhaustive "
+                   "(= optimal): every mapping, proven optimal when it finishes")
+    s.add_argument("--jobs", type=int, help="worker processes (default 1)")
+    s.add_argument("--time-limit", type=float, metavar="S",
+                   help="stop after S seconds with the best so far (hybrid default: 30)")
+    s.add_argument("--search-size", type=int, help="stop after this many evaluations (random)")
+    s.add_argument("--victory-condition", type=int,
+                   help="stop after this many valid mappings in a row without improvement")
+    s.add_argument("--seed", type=int, help="random seed (default 0); results are "
+                   "deterministic for a seed and a number of jobs")
+    s.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
+    s.add_argument("--art", help="area reference table (Accelergy ART YAML)")
+    s.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
+                   help="a directory of energy/area table files (repeatable)")
+    s.add_argument("-o", "--output", default="out", help="output directory (default: out)")
+    s.set_defaults(func=cmd_search)
+
+
+def _objective_arg(text: str):
+    from .search.objective import parse_objective
+    from .spec.errors import Where
+    if ":" in text:
+        pairs = dict(item.split(":", 1) for item in text.split(","))
+        return parse_objective({k.strip(): v.strip() for k, v in pairs.items()},
+                               Where("--objective"))
+    return parse_objective(text, Where("--objective"))
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from . import api
+    from .cli import _print_notes, _write_outputs
+    from .mapspace import MapSpace
+    from .model import Model
+    from .report.maptxt import format_map_txt
+    from .report.stats_txt import format_stats_txt
+    from .search import run_search, space_size
+    from .search.settings import SearchSettings, read_mapper_settings
+    from .spec.timeloop_writer import dump_yaml, mapping_to_timeloop
+
+    spec = api.load(args.files, ert=args.ert, art=args.art, need_mapping=False,
+                    energy_tables=args.energy_tables)
+    _print_notes(spec)
+    found = spec.inputs.get("mapper")
+    settings = read_mapper_settings(*found) if found else SearchSettings()
+    settings = settings.merged(
+        objective=_objective_arg(args.objective) if args.objective else None,
+        algorithm=args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
+        search_size=args.search_size, victory_condition=args.victory_condition, seed=args.seed)
+    if settings.algorithm == "hybrid" and settings.time_limit is None:
+        settings = settings.merged(time_limit=30.0)
+    space = MapSpace(spec.arch, spec.workload, spec.constraints)
+    size = space_size(space)
+    print(f"{spec.workload.name} on {spec.arch.name}: objective {settings.objective.describe()},"
+          f" algorithm {settings.algorithm}, {settings.jobs} job(s)")
+    print(f"  mapspace before pruning: {size['tilings']:,} tilings x {size['loop_orders']:,} "
+          f"loop orders x {size['keep_choices']} keep choices = {size['total']:.3g} mappings")
+    if settings.algorithm in ("exhaustive", "optimal") and settings.time_limit is None:
+        print("  note: an exhaustive search of a space this size may not finish; give "
+              "--time-limit to get the best so far", file=sys.stderr)
+    progress = ProgressLine()
+    result = run_search(Model(spec.arch, spec.workload, spec.tables), space,
+                        settings.objective, settings.algorithm, settings.jobs,
+                        settings.time_limit, settings.seed, settings.search_size,
+                        settings.victory_condition, progress=progress)
+    progress.close()
+    st = result.stats
+    print(f"  evaluated {st.evaluated:,} mappings ({st.valid:,} valid) in {st.wall_s:.1f} s; "
+          f"stopped: {st.stopped_by}; proven optimal: {'yes' if st.proven_optimal else 'no'}")
+    if result.best is None:
+        print("error: no valid mapping found (every mapping evaluated overflows a buffer or a "
+              "fan-out, or breaks a constraint)", file=sys.stderr)
+        return 1
+    ev = result.best
+    tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
+             for lv in ev.storage}
+    stats = ev.to_json()
+    stats["search"] = st.to_json()
+    stats["search"]["objective"] = settings.objective.describe()
+    files = {
+        "mapping.yaml": dump_yaml({"mapping": mapping_to_timeloop(ev.mapping, spec.arch,
+                                                                  spec.workload)}),
+        "stats.txt": format_stats_txt(spec.arch, spec.workload, ev),
+        "map.txt": format_map_txt(spec.arch, spec.workload, ev.mapping, tiles),
+        "stats.json": json.dumps(stats, indent=1) + "\n",
+    }
+    out = Path(args.output)
+    _write_outputs(out, files)
+    print(f"  best: EDP {ev.edp:.4g} J*cycle, energy {ev.energy_pJ / 1e6:.2f} uJ "
+          f"({ev.energy_pJ / ev.computes:.3f} pJ/MAC), cycles {ev.cycles:,}, "
+          f"utilization {ev.utilization:.2f}")
+    print(f"  wrote {out / 'mapping.yaml'}, {out / 'stats.txt'}, {out / 'map.txt'}, "
+          f"{out / 'stats.json'}")
+    return 0

@@ -1,0 +1,71 @@
+"""Tilings: how each dimension's bound splits into factors over the loop slots of the levels.
+
+A *slot* is one place a dimension's factor may go: the temporal nest of a storage level, or
+its spatial fan-out on X or on Y. The product of a dimension's factors over its slots is its
+bound (perfect factorization). Enumeration is level by level from the innermost, so that a
+partial tiling whose tile already overflows a buffer, or whose spatial factors overflow a
+fan-out, is dropped before anything outside it is enumerated.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+
+@lru_cache(maxsize=None)
+def divisors(n: int) -> tuple[int, ...]:
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return tuple(sorted(set(small + [n // d for d in small])))
+
+
+def count_factorizations(bound: int, ranges: list[tuple[int, int]]) -> int:
+    """Ordered factorizations of ``bound`` into ``len(ranges)`` factors, factor i in
+    ``ranges[i]`` (inclusive): the exact size of one dimension's tiling space."""
+    @lru_cache(maxsize=None)
+    def ways(rest: int, i: int) -> int:
+        lo, hi = ranges[i]
+        if i == len(ranges) - 1:
+            return int(lo <= rest <= hi)
+        return sum(ways(rest // f, i + 1) for f in divisors(rest) if lo <= f <= hi)
+    return ways(bound, 0) if ranges else int(bound == 1)
+
+
+def factorizations(bound: int, ranges: list[tuple[int, int]]) -> np.ndarray:
+    """(n, len(ranges)) every ordered factorization of ``bound`` with factor i in ranges[i]."""
+    rows: list[tuple[int, ...]] = []
+
+    def walk(rest: int, i: int, prefix: tuple[int, ...]) -> None:
+        lo, hi = ranges[i]
+        if i == len(ranges) - 1:
+            if lo <= rest <= hi:
+                rows.append(prefix + (rest,))
+            return
+        for f in divisors(rest):
+            if lo <= f <= hi:
+                walk(rest // f, i + 1, prefix + (f,))
+    if ranges:
+        walk(bound, 0, ())
+    return np.array(rows, dtype=np.int64).reshape(len(rows), len(ranges))
+
+
+@dataclass(frozen=True)
+class Slot:
+    """Where a factor of one dimension may go: level k's temporal nest (axis 'T') or its
+    fan-out on 'X' or 'Y'; ``lo..hi`` from the user's factor constraints."""
+
+    level: int
+    axis: str
+    lo: int = 1
+    hi: int = 1 << 62
+
+
+def product_rows(options: list[np.ndarray]) -> np.ndarray:
+    """Cartesian product of row sets: (prod n_i, sum w_i), the first set varying slowest."""
+    out = np.zeros((1, 0), dtype=np.int64)
+    for opt in options:
+        n, m = len(out), len(opt)
+        out = np.concatenate([np.repeat(out, m, axis=0), np.tile(opt, (n, 1))], axis=1)
+    return out

@@ -1,0 +1,257 @@
+"""The mapspace of one workload on one architecture under the user's constraints.
+
+Three independent choices make a mapping (Timeloop's index-factorization, loop-permutation
+and datatype-bypass subspaces):
+
+* a **tiling**: each dimension's bound split over the slots (temporal nest, fan-out X, fan-out
+  Y) of the storage levels, within the factor constraints;
+* per level, a **loop order** of its non-unit temporal loops (``orders.py``);
+* per level, the **kept data spaces** (``keep_choices``).
+
+Tilings are enumerated level by level from the innermost, dropping partial tilings whose
+tiles overflow a buffer (for the kept data spaces) or whose spatial factors overflow a fan-out,
+before anything outside them is enumerated; they are yielded in bounded chunks.
+"""
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from typing import Iterator
+
+import numpy as np
+
+from ..model.capacity import tile_words
+from ..spec.arch import Arch
+from ..spec.constraints import Constraints, NestConstraints
+from ..spec.workload import Workload
+from .factors import Slot, count_factorizations, divisors, factorizations, product_rows
+
+
+@dataclass
+class Tilings:
+    """A chunk of tilings: ``temporal`` and ``spatial`` (B, K, D) factors, and per level which
+    dimensions use the Y axis of the fan-out (``on_y`` (B, K, D) bool; the rest use X)."""
+
+    temporal: np.ndarray
+    spatial: np.ndarray
+    on_y: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.temporal)
+
+
+class MapSpace:
+    def __init__(self, arch: Arch, workload: Workload, constraints: Constraints | None = None):
+        self.arch, self.workload = arch, workload
+        self.constraints = constraints or Constraints.none(arch)
+        self.dims = workload.dims
+        K = len(arch.storage)
+        self.slots: dict[str, list[Slot]] = {d: [] for d in self.dims}
+        for k, level in enumerate(arch.storage):
+            lc = self.constraints.levels[k]
+            fx, fy = arch.fanout(k)
+            for d in self.dims:
+                bound = workload.bounds[d]
+                lo, hi = lc.spatial.factor_range(d, bound)
+                for axis, fan in (("X", fx), ("Y", fy)):
+                    if fan > 1 and hi > 1 and axis in self._axes(lc.spatial, d):
+                        self.slots[d].append(Slot(k, axis, lo, hi))
+                lo, hi = lc.temporal.factor_range(d, bound)
+                if hi > 1 or k == K - 1:
+                    self.slots[d].append(Slot(k, "T", lo, hi))
+        self.keep_choices = self._keep_choices()
+        self._option_cache: dict = {}
+        self._tables: dict[str, np.ndarray] = {}
+        bounds = [workload.bounds[d] + 1 for d in self.dims]
+        self._radix = np.array([math.prod(bounds[:j]) for j in range(len(bounds))], np.int64)
+
+    # ------------------------------------------------------------------ structure
+    def _axes(self, nest: NestConstraints, d: str) -> set[str]:
+        """The fan-out axes a dimension may use at a level, from the permutation and split."""
+        n = len(self.dims)
+        if nest.split is None:
+            return {"X", "Y"}
+        split = min(nest.split, n)
+        pos = nest.order.position(d, n) if nest.order else None
+        if pos is not None:
+            return {"X"} if pos < split else {"Y"}
+        first = len(nest.order.inner) if nest.order else 0
+        end = n - (len(nest.order.outer) if nest.order else 0)
+        free = range(first, end)
+        return {"X" if p < split else "Y" for p in free} or {"X"}
+
+    def _keep_choices(self) -> list[tuple[frozenset[str], ...]]:
+        """Every combination of keep sets the constraints allow; the outermost level keeps all
+        (it is the backing store)."""
+        per_level = []
+        names = self.workload.ds_names
+        for k, lc in enumerate(self.constraints.levels):
+            if k == len(self.constraints.levels) - 1:
+                per_level.append([frozenset(names)])
+                continue
+            free = [n for n in names if n not in lc.keep and n not in lc.bypass]
+            per_level.append([frozenset(lc.keep | set(c)) for r in range(len(free) + 1)
+                              for c in itertools.combinations(free, r)])
+        return [tuple(c) for c in itertools.product(*per_level)]
+
+    def size(self) -> dict[str, int]:
+        """Exact sizes before pruning: tilings (spatial axis choices counted), keep choices."""
+        tilings = 1
+        for d in self.dims:
+            tilings *= self._dim_count(d)
+        return {"tilings": tilings, "keep_choices": len(self.keep_choices)}
+
+    def _dim_count(self, d: str) -> int:
+        """Factorizations of one dimension; a dimension uses one fan-out axis per level."""
+        slots = self.slots[d]
+        bound = self.workload.bounds[d]
+        total = count_factorizations(bound, [(s.lo, s.hi) for s in slots])
+        # Subtract those with non-unit factors on both X and Y of one level.
+        for k in {s.level for s in slots if s.axis == "X"} & {s.level for s in slots if s.axis == "Y"}:
+            both = [s if s.level != k or s.axis == "T" else Slot(k, s.axis, max(2, s.lo), s.hi)
+                    for s in slots]
+            total -= count_factorizations(bound, [(s.lo, s.hi) for s in both])
+        return total
+
+    # ------------------------------------------------------------------ enumeration
+    def tilings(self, keep: tuple[frozenset[str], ...], chunk: int = 65536) -> Iterator[Tilings]:
+        """Every tiling that fits (capacity with these keep sets, fan-outs, factor and
+        utilization constraints), in chunks of at most about ``chunk``."""
+        start = np.zeros((1, 0), dtype=np.int64)
+        rest = np.array([[self.workload.bounds[d] for d in self.dims]], dtype=np.int64)
+        yield from self._expand(0, start, rest, keep, chunk)
+
+    def _level_slots(self, k: int) -> list[tuple[int, Slot]]:
+        return [(j, s) for j, d in enumerate(self.dims) for s in self.slots[d] if s.level == k]
+
+    def _expand(self, k: int, done: np.ndarray, rest: np.ndarray, keep, chunk: int):
+        """Extend partial tilings ``done`` (factors of levels < k, in slot order) by level k."""
+        K = len(self.arch.storage)
+        if k == K:
+            yield self._assemble(done, self._slot_order(K - 1))
+            return
+        slots = self._level_slots(k)
+        last = k == K - 1
+        # Group the partial tilings by their remaining bounds (one integer key per row).
+        key = rest @ self._radix
+        uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        order = np.argsort(inverse.reshape(-1), kind="stable")
+        groups = np.split(order, np.cumsum(np.bincount(inverse.reshape(-1)))[:-1])
+        pieces_done, pieces_rest = [], []
+        for rows, r in zip(groups, rest[first]):
+            options, new_rest = self._options(k, tuple(int(x) for x in r), last)
+            if len(options) == 0:
+                continue
+            pieces_done.append(product_rows([done[rows], options]))
+            pieces_rest.append(np.tile(new_rest, (len(rows), 1)))
+        if not pieces_done:
+            return
+        done, rest = np.concatenate(pieces_done), np.concatenate(pieces_rest)
+        done, rest = self._prune(k, done, rest, keep)
+        for i in range(0, len(done), chunk):
+            yield from self._expand(k + 1, done[i:i + chunk], rest[i:i + chunk], keep, chunk)
+
+    def _options(self, k: int, rest: tuple[int, ...], last: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Factor choices of level k's slots given each dimension's remaining bound, and the
+        bounds that remain after each choice; at the outermost level each dimension's factors
+        must use up its remainder. Memoized: many partial tilings share their remainders."""
+        cache_key = (k, rest)
+        if cache_key not in self._option_cache:
+            self._option_cache[cache_key] = self._compute_options(k, rest, last)
+        return self._option_cache[cache_key]
+
+    def _compute_options(self, k: int, rest: tuple[int, ...], last: bool):
+        slots = self._level_slots(k)
+        per_dim = []
+        for j, d in enumerate(self.dims):
+            mine = [s for jj, s in slots if jj == j]
+            if not mine:
+                if last and rest[j] != 1:
+                    return np.zeros((0, len(slots)), np.int64), np.zeros((0, len(self.dims)), np.int64)
+                continue
+            combos = []
+            for fs in itertools.product(*(divisors(rest[j]) for _ in mine)):
+                p = math.prod(fs)
+                if rest[j] % p or (last and p != rest[j]):
+                    continue
+                if any(not (s.lo <= f <= s.hi) for f, s in zip(fs, mine)):
+                    continue
+                if sum(f > 1 for f, s in zip(fs, mine) if s.axis != "T") > 1:
+                    continue            # one fan-out axis per dimension and level
+                combos.append(fs)
+            if not combos:
+                return np.zeros((0, len(slots)), np.int64), np.zeros((0, len(self.dims)), np.int64)
+            per_dim.append(np.array(combos, dtype=np.int64))
+        options = product_rows(per_dim) if per_dim else np.ones((1, 0), dtype=np.int64)
+        remaining = np.tile(np.array(rest, dtype=np.int64), (len(options), 1))
+        for col, (j, _) in enumerate(slots):
+            remaining[:, j] //= options[:, col]
+        return options, remaining
+
+    def _prune(self, k: int, done: np.ndarray, rest: np.ndarray, keep):
+        """Drop partial tilings that overflow level k's fan-out or capacity."""
+        order = self._slot_order(k)
+        ok = np.ones(len(done), dtype=bool)
+        fx, fy = self.arch.fanout(k)
+        for axis, fan in (("X", fx), ("Y", fy)):
+            cols = [c for c, (level, a, _) in enumerate(order) if level == k and a == axis]
+            if cols:
+                ok &= np.prod(done[:, cols], axis=1) <= fan
+        level = self.arch.storage[k]
+        if level.effective_capacity is not None and keep[k]:
+            extents = np.ones((len(self.dims), len(done)), dtype=np.int64)
+            for c, (_, _, j) in enumerate(order):
+                extents[j] *= done[:, c]
+            ok &= tile_words(self.workload, extents, keep[k]) <= level.effective_capacity
+        if k == len(self.arch.storage) - 1 and self.constraints.min_utilization:
+            spatial = [c for c, (_, a, _) in enumerate(order) if a != "T"]
+            used = np.prod(done[:, spatial], axis=1) if spatial else np.ones(len(done))
+            ok &= used >= self.constraints.min_utilization * self.arch.compute.instances
+        return done[ok], rest[ok]
+
+    def _slot_order(self, k: int) -> list[tuple[int, str, int]]:
+        """(level, axis, dim index) of the columns of a partial tiling through level k."""
+        return [(s.level, s.axis, j) for level in range(k + 1)
+                for j, s in self._level_slots(level)]
+
+    def _assemble(self, columns: np.ndarray, where: list[tuple[int, str, int]]) -> Tilings:
+        """Tilings from factor columns, column c going to (level, axis, dim index) where[c]."""
+        K, D = len(self.arch.storage), len(self.dims)
+        B = len(columns)
+        temporal = np.ones((B, K, D), dtype=np.int64)
+        spatial = np.ones((B, K, D), dtype=np.int64)
+        on_y = np.zeros((B, K, D), dtype=bool)
+        for c, (level, axis, j) in enumerate(where):
+            if axis == "T":
+                temporal[:, level, j] = columns[:, c]
+            else:
+                spatial[:, level, j] *= columns[:, c]
+                if axis == "Y":
+                    on_y[:, level, j] |= columns[:, c] > 1
+        return Tilings(temporal, spatial, on_y)
+
+    # ------------------------------------------------------------------ sampling
+    def factor_table(self, d: str) -> np.ndarray:
+        """(n, slots) every factorization of dimension ``d`` over its slots (cached)."""
+        if d not in self._tables:
+            self._tables[d] = factorizations(self.workload.bounds[d],
+                                             [(s.lo, s.hi) for s in self.slots[d]])
+        return self._tables[d]
+
+    def sample(self, n: int, rng: np.random.Generator) -> Tilings:
+        """``n`` tilings drawn uniformly from the product of the dimensions' factorizations,
+        without those that put one dimension on both fan-out axes of a level (the capacity,
+        fan-out and utilization checks are the model's)."""
+        where, columns = [], []
+        for j, d in enumerate(self.dims):
+            table = self.factor_table(d)
+            columns.append(table[rng.integers(0, len(table), size=n)])
+            where += [(s.level, s.axis, j) for s in self.slots[d]]
+        cols = np.concatenate(columns, axis=1)
+        ok = np.ones(n, dtype=bool)
+        for level, j in {(lv, j) for lv, ax, j in where if ax != "T"}:
+            mine = [c for c, (lv, ax, jj) in enumerate(where) if (lv, jj) == (level, j) and ax != "T"]
+            if len(mine) > 1:
+                ok &= (cols[:, mine] > 1).sum(axis=1) <= 1
+        return self._assemble(cols[ok], where)

@@ -1,0 +1,97 @@
+"""From tilings and loop orders to model batches.
+
+The model evaluates batches that share one skeleton (loop orders, X/Y splits, keep sets).
+Tilings whose non-unit loops sit in the same places (their *support pattern*) admit the same
+distinct loop orders, so they are grouped by pattern, and each group is evaluated once per
+combination of level orders.
+"""
+from __future__ import annotations
+
+import itertools
+from typing import Iterator
+
+import numpy as np
+
+from ..mapspace.orders import level_orders, spatial_order
+from ..mapspace.space import MapSpace, Tilings
+from ..spec.constraints import order_allows
+from ..model.batch import MappingBatch, Skeleton
+
+
+def _groups(keys: np.ndarray) -> Iterator[np.ndarray]:
+    """Row indices of each distinct row of a (B, n) bool array."""
+    packed = np.packbits(keys, axis=1) if keys.shape[1] else np.zeros((len(keys), 1), np.uint8)
+    _, inverse = np.unique(packed, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    order = np.argsort(inverse, kind="stable")
+    yield from np.split(order, np.cumsum(np.bincount(inverse))[:-1])
+
+
+def axis_bits(space: MapSpace, tilings: Tilings) -> np.ndarray:
+    """(B, n) for the (level, dimension) pairs that may use either fan-out axis: whether the
+    tiling uses X there, and whether it uses Y. Elsewhere the slot fixes the axis."""
+    cols = []
+    for j, d in enumerate(space.dims):
+        levels = [s.level for s in space.slots[d] if s.axis == "X"]
+        for k in levels:
+            if any(s.level == k and s.axis == "Y" for s in space.slots[d]):
+                used = tilings.spatial[:, k, j] > 1
+                cols += [used & ~tilings.on_y[:, k, j], used & tilings.on_y[:, k, j]]
+    return np.stack(cols, axis=1) if cols else np.zeros((len(tilings), 0), dtype=bool)
+
+
+def support_groups(space: MapSpace, tilings: Tilings, temporal: bool = True
+                   ) -> Iterator[np.ndarray]:
+    """Row indices of each group of tilings that can share a skeleton: the same fan-out axis
+    choices and (with ``temporal``) the same non-unit temporal loops."""
+    keys = axis_bits(space, tilings)
+    if temporal:
+        keys = np.concatenate([keys, (tilings.temporal > 1).reshape(len(tilings), -1)], axis=1)
+    yield from _groups(keys)
+
+
+def pattern_orders(space: MapSpace, tilings: Tilings, row: int) -> list[tuple[tuple[str, ...], ...]]:
+    """Every combination of distinct level orders for the temporal support of ``row``."""
+    dims = space.dims
+    per_level = []
+    for k in range(len(space.arch.storage)):
+        nonunit = tuple(d for j, d in enumerate(dims) if tilings.temporal[row, k, j] > 1)
+        per_level.append(level_orders(nonunit, dims, space.constraints.levels[k].temporal.order))
+    return list(itertools.product(*per_level))
+
+
+def skeleton_for(space: MapSpace, tilings: Tilings, rows: np.ndarray,
+                 orders: tuple[tuple[str, ...], ...], keep) -> Skeleton:
+    """The skeleton of a group of tilings with the given full temporal orders and keep sets;
+    each level's spatial dimensions go on the axis the group's tilings use them on."""
+    dims = space.dims
+    s_orders, splits = [], []
+    for k in range(len(space.arch.storage)):
+        used = tilings.spatial[rows, k] > 1
+        on_x = (used & ~tilings.on_y[rows, k]).any(axis=0)
+        on_y = (used & tilings.on_y[rows, k]).any(axis=0)
+        x = tuple(d for j, d in enumerate(dims) if on_x[j])
+        y = tuple(d for j, d in enumerate(dims) if on_y[j])
+        order, split = spatial_order(x, y, dims, space.constraints.levels[k].spatial.order)
+        s_orders.append(order)
+        splits.append(split)
+    return Skeleton(dims, tuple(orders), tuple(s_orders), tuple(splits), tuple(keep))
+
+
+def exhaustive_batches(space: MapSpace, tilings: Tilings, keep) -> Iterator[MappingBatch]:
+    """Every (tiling, distinct loop order) of a chunk, as model batches."""
+    for rows in support_groups(space, tilings):
+        for orders in pattern_orders(space, tilings, rows[0]):
+            sk = skeleton_for(space, tilings, rows, orders, keep)
+            yield MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows])
+
+
+def random_order(space: MapSpace, k: int, rng: np.random.Generator) -> tuple[str, ...]:
+    """A full permutation of level k that its constraint allows, drawn at random."""
+    constraint = space.constraints.levels[k].temporal.order
+    n = len(space.dims)
+    for _ in range(200):
+        perm = tuple(space.dims[i] for i in rng.permutation(n))
+        if constraint is None or order_allows(constraint, n, n, perm):
+            return perm
+    return level_orders(tuple(space.dims), space.dims, constraint)[0]

@@ -1,0 +1,108 @@
+"""Hill climbing around one mapping: move a prime factor of a dimension between two of its
+slots (re-tiling), or move one loop of a level's order; take the best improving move until
+none improves (first-improvement would depend on the move order; best-improvement does not)."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from ..mapspace.space import Tilings
+from ..model.batch import MappingBatch
+from .batches import skeleton_for, support_groups
+
+if TYPE_CHECKING:
+    from .engine import Search
+
+
+def _primes(n: int) -> list[int]:
+    out, p = [], 2
+    while p * p <= n:
+        while n % p == 0:
+            out.append(p)
+            n //= p
+        p += 1
+    return out + ([n] if n > 1 else [])
+
+
+def _slot_values(search: "Search", batch: MappingBatch) -> list[tuple[int, str, int, int]]:
+    """(level, axis, dim index, factor) of every slot of the space for a one-mapping batch."""
+    sk, space = batch.skeleton, search.space
+    out = []
+    for j, d in enumerate(space.dims):
+        for s in space.slots[d]:
+            if s.axis == "T":
+                f = int(batch.temporal[0, s.level, j])
+            else:
+                f = int(batch.spatial[0, s.level, j]) if sk.spatial_axis(s.level, d) == s.axis else 1
+            out.append((s.level, s.axis, j, f))
+    return out
+
+
+def retilings(search: "Search", batch: MappingBatch) -> Tilings:
+    """Every tiling one prime-factor move away from the batch's single mapping."""
+    slots = _slot_values(search, batch)
+    base = np.array([f for *_, f in slots], dtype=np.int64)
+    rows = []
+    for a, (la, xa, ja, fa) in enumerate(slots):
+        for p in set(_primes(fa)):
+            for b, (lb, xb, jb, fb) in enumerate(slots):
+                if jb != ja or b == a:
+                    continue
+                row = base.copy()
+                row[a] //= p
+                row[b] *= p
+                rows.append(row)
+    where = [(lv, ax, j) for lv, ax, j, _ in slots]
+    cols = np.array(rows, dtype=np.int64).reshape(len(rows), len(slots))
+    return search.space._assemble(cols, where)
+
+
+def reorders(search: "Search", batch: MappingBatch) -> list[tuple[tuple[str, ...], ...]]:
+    """Every full order set one loop move away: one non-unit loop of one level moved to another
+    position among that level's non-unit loops."""
+    sk, dims = batch.skeleton, batch.skeleton.dims
+    out = []
+    for k, order in enumerate(sk.temporal_order):
+        nonunit = [d for d in order if batch.temporal[0, k, dims.index(d)] > 1]
+        rest = [d for d in order if d not in nonunit]
+        for i in range(len(nonunit)):
+            for t in range(len(nonunit)):
+                if t == i:
+                    continue
+                moved = nonunit[:i] + nonunit[i + 1:]
+                moved.insert(t, nonunit[i])
+                new = list(sk.temporal_order)
+                new[k] = tuple(moved + rest)
+                out.append(tuple(new))
+    return out
+
+
+def climb(search: "Search", batch: MappingBatch, rng: np.random.Generator,
+          max_steps: int = 200) -> str:
+    """Best-improvement hill climbing from a one-mapping batch."""
+    key, _, _ = search.consider(batch)
+    for _ in range(max_steps):
+        if search.out_of_time():
+            return "time limit"
+        best_key, best_batch = key, None
+        tilings = retilings(search, batch)
+        keep = batch.skeleton.keep
+        if len(tilings):
+            for rows in support_groups(search.space, tilings, temporal=False):
+                sk = skeleton_for(search.space, tilings, rows, batch.skeleton.temporal_order, keep)
+                cand = MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows])
+                k2, r2, _ = search.consider(cand)
+                if k2 is not None and (best_key is None or k2 < best_key):
+                    best_key, best_batch = k2, cand.take([r2])
+        for orders in reorders(search, batch):
+            sk = batch.skeleton
+            cand = MappingBatch(type(sk)(sk.dims, orders, sk.spatial_order, sk.split, sk.keep),
+                                batch.temporal, batch.spatial)
+            k2, _, _ = search.consider(cand)
+            if k2 is not None and (best_key is None or k2 < best_key):
+                best_key, best_batch = k2, cand
+        if best_batch is None:
+            return "converged"
+        key, batch = best_key, best_batch
+    return "converged"

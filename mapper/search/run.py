@@ -1,0 +1,96 @@
+"""Run a search, in one process or over joblib workers, and merge the workers' best mappings.
+
+Workers are independent: each runs the same algorithm with its own random stream
+(``SeedSequence(seed).spawn``) or, for ``exhaustive``, its own share of the tiling chunks, so
+the result depends only on the seed and the number of jobs. joblib's Dask backend runs the
+same workers on a cluster (``with joblib.parallel_config(backend="dask"): ...``).
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable
+
+import numpy as np
+
+from ..mapspace.orders import level_orders
+from ..mapspace.space import MapSpace
+from ..model.batch import MappingBatch
+from ..model.evaluate import Model
+from .engine import Progress, Search, SearchResult, SearchStats
+from .objective import Objective
+
+ALGORITHMS = ("exhaustive", "optimal", "random", "hybrid")
+
+
+def space_size(space: MapSpace) -> dict:
+    """Exact sizes before pruning (Timeloop's subspaces): tilings, loop orders (distinct
+    orders of the levels' temporal dimensions, an upper bound once unit loops collapse), keep
+    choices, and their product."""
+    orders = 1
+    for k in range(len(space.arch.storage)):
+        free = tuple(d for d in space.dims if any(s.level == k and s.axis == "T" and s.hi > 1
+                                                   for s in space.slots[d]))
+        orders *= len(level_orders(free, space.dims, space.constraints.levels[k].temporal.order))
+    sizes = space.size()
+    return {"tilings": sizes["tilings"], "loop_orders": orders,
+            "keep_choices": sizes["keep_choices"],
+            "total": sizes["tilings"] * orders * sizes["keep_choices"]}
+
+
+def _worker(model: Model, space: MapSpace, objective: Objective, algorithm: str,
+            seed: np.random.SeedSequence, share: tuple[int, int], time_limit: float | None,
+            search_size: int | None, victory_condition: int | None,
+            progress: Callable[[Progress], None] | None = None):
+    search = Search(model, space, objective, time_limit, progress)
+    rng = np.random.default_rng(seed)
+    try:
+        if algorithm in ("exhaustive", "optimal"):
+            stopped = search.exhaustive(share)
+        elif algorithm == "random":
+            stopped = search.random(rng, search_size, victory_condition)
+        else:
+            budget = time_limit if time_limit is not None else 30.0
+            phase_end = time.monotonic() + budget / 3
+            search.random(rng, search_size, victory_condition, until=phase_end)
+            stopped = search.hill_climb(rng)
+            if stopped == "finished" and time_limit is not None and not search.out_of_time():
+                stopped = "converged"
+    except KeyboardInterrupt:
+        stopped = "interrupted"
+    best = search.best
+    one = best.batch.take([best.row]) if best.batch is not None else None
+    return best.key, one, search.progress.evaluated, search.progress.valid, stopped
+
+
+def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: str = "hybrid",
+               jobs: int = 1, time_limit: float | None = None, seed: int = 0,
+               search_size: int | None = None, victory_condition: int | None = None,
+               progress: Callable[[Progress], None] | None = None) -> SearchResult:
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
+    start = time.monotonic()
+    seeds = np.random.SeedSequence(seed).spawn(jobs)
+    args = [(model, space, objective, algorithm, seeds[i], (i, jobs), time_limit, search_size,
+             victory_condition) for i in range(jobs)]
+    if jobs == 1:
+        outs = [_worker(*args[0], progress=progress)]
+    else:
+        from joblib import Parallel, delayed
+        outs = Parallel(n_jobs=jobs)(delayed(_worker)(*a) for a in args)
+    found = [o for o in outs if o[0] is not None]
+    evaluated = sum(o[2] for o in outs)
+    valid = sum(o[3] for o in outs)
+    reasons = {o[4] for o in outs}
+    stopped = "finished" if reasons == {"finished"} else ", ".join(sorted(reasons - {"finished"}))
+    proven = algorithm in ("exhaustive", "optimal") and stopped == "finished"
+    best = None
+    if found:
+        key, one, *_ = min(found, key=lambda o: o[0])
+        best = model.evaluation(model.evaluate(one), 0)
+    stats = SearchStats(algorithm, evaluated, valid, space_size(space), proven,
+                        time.monotonic() - start, stopped)
+    return SearchResult(best, stats, objective)
+
+
+def best_batch(result: SearchResult) -> MappingBatch | None:
+    return None if result.best is None else MappingBatch.of([result.best.mapping])
