@@ -1,0 +1,114 @@
+"""The search: exhaustive equals brute force on small spaces; the others are deterministic;
+`mapper search` writes a mapping that `mapper model` re-evaluates to the same figures."""
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from energy import ReferenceTables
+from mapper.mapspace import MapSpace
+from mapper.mapspace.factors import count_factorizations, factorizations
+from mapper.model import MappingBatch, Model, Skeleton
+from mapper.search import Objective, parse_objective, run_search
+from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
+from tests.model.builders import arch, conv1d, gemm, level
+
+TABLES = ReferenceTables({"DRAM": {"read": 100.0, "write": 100.0},
+                          "glb": {"read": 6.0, "write": 7.0}, "rf": {"read": 1.0, "write": 1.2},
+                          "mac": {"compute": 0.5}})
+ARCH = arch(level("DRAM"), level("glb", depth=12), level("rf", instances=2, mesh=(2, 1), depth=3),
+            macs=2)
+
+
+def brute_force(model, constraints_keep_glb, objective):
+    """Every factorization of every dimension over (rf T, glb X, glb T, DRAM T), every full
+    permutation of every level, every keep set of rf; the minimum valid objective key."""
+    wl = model.workload
+    dims = wl.dims
+    tables = [factorizations(wl.bounds[d], [(1, 99)] * 4) for d in dims]
+    rows = [np.concatenate(c) for c in itertools.product(*tables)]
+    F = np.array(rows).reshape(len(rows), len(dims), 4)
+    temporal = np.ones((len(rows), 3, len(dims)), np.int64)
+    spatial = np.ones((len(rows), 3, len(dims)), np.int64)
+    temporal[:, 0], spatial[:, 1], temporal[:, 1], temporal[:, 2] = (F[:, :, i] for i in range(4))
+    best = None
+    perms = list(itertools.permutations(dims))
+    for keep_rf in itertools.chain.from_iterable(
+            itertools.combinations(wl.ds_names, r) for r in range(len(dims) + 1)):
+        keep = (frozenset(keep_rf), constraints_keep_glb, frozenset(wl.ds_names))
+        for orders in itertools.product(perms, repeat=3):
+            sk = Skeleton(dims, orders, (dims,) * 3, (len(dims),) * 3, keep)
+            res = model.evaluate(MappingBatch(sk, temporal, spatial))
+            if res.valid.any():
+                keys = objective.key(res)[res.valid]
+                k = min(tuple(r) for r in keys)
+                best = k if best is None or k < best else best
+    return best
+
+
+@pytest.mark.parametrize("objective", ["edp", "energy", "delay,energy"])
+def test_exhaustive_equals_brute_force(objective):
+    wl = conv1d(P=4, R=3)
+    obj = parse_objective(objective)
+    glb_keep = frozenset({"Inputs", "Outputs", "Weights"})
+    constraints = Constraints((LevelConstraints("rf"),
+                               LevelConstraints("glb", dataspaces=tuple(
+                                   DataSpaceRule(n, True) for n in glb_keep)),
+                               LevelConstraints("DRAM")))
+    model = Model(ARCH, wl, TABLES)
+    space = MapSpace(ARCH, wl, constraints)
+    result = run_search(model, space, obj, "exhaustive")
+    assert result.stats.proven_optimal and result.stats.stopped_by == "finished"
+    found = tuple(float(x) for x in obj.key(model.evaluate(MappingBatch.of([result.best.mapping])))[0])
+    assert found == pytest.approx(brute_force(model, glb_keep, obj))
+
+
+def test_space_size_counts_timeloop_subspaces():
+    wl = gemm(M=4, N=2, K=3)
+    space = MapSpace(ARCH, wl)
+    # every dimension over (rf T, glb X, glb T, DRAM T); keep sets free at rf and glb
+    expected = 1
+    for d in wl.dims:
+        expected *= count_factorizations(wl.bounds[d], [(1, 99)] * 4)
+    assert space.size() == {"tilings": expected, "keep_choices": 8 * 8}
+    found = sum(len(t) for keep in space.keep_choices[:1] for t in space.tilings(keep))
+    assert 0 < found <= expected
+
+
+def test_random_and_hybrid_are_deterministic_for_a_seed():
+    wl = gemm(M=8, N=4, K=6)
+    model, space = Model(ARCH, wl, TABLES), MapSpace(ARCH, wl)
+    a = run_search(model, space, Objective(), "random", search_size=3000, seed=7)
+    b = run_search(model, space, Objective(), "random", search_size=3000, seed=7)
+    assert a.best.mapping == b.best.mapping and a.stats.evaluated == b.stats.evaluated
+    h = run_search(model, space, Objective(), "hybrid", search_size=2000, seed=3, time_limit=30)
+    assert h.best.valid and h.best.edp <= a.best.edp * 1.5
+    assert not h.stats.proven_optimal
+
+
+def test_objective_parsing():
+    assert parse_objective("edp").metrics == ("edp",)
+    assert parse_objective("energy, cycles").metrics == ("energy", "delay")
+    w = parse_objective({"energy": 1, "delay": 0.5})
+    assert w.weights == (1.0, 0.5)
+    from mapper.spec.errors import SpecError
+    with pytest.raises(SpecError, match="unknown metric 'power'"):
+        parse_objective("power")
+
+
+def test_cli_search_writes_a_mapping_that_model_reproduces(tmp_path, capsys):
+    from mapper.cli import main
+    data = Path(__file__).resolve().parents[1] / "data" / "timeloop"
+    arch_f, prob = data / "archs" / "eyeriss_like.yaml", data / "problems" / "resnet18_conv3x3_7.yaml"
+    assert main(["search", str(arch_f), str(prob), "--algorithm", "random", "--search-size",
+                 "20000", "-o", str(tmp_path)]) == 0
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["search"]["algorithm"] == "random" and not stats["search"]["proven_optimal"]
+    assert stats["search"]["space_size"]["tilings"] == 8494200
+    assert stats["search"]["space_size"]["loop_orders"] == 518400       # Timeloop's subspaces
+    assert main(["model", str(arch_f), str(prob), str(tmp_path / "mapping.yaml"),
+                 "-o", str(tmp_path / "m")]) == 0                         # valid, constraints kept
+    again = json.loads((tmp_path / "m" / "stats.json").read_text())
+    assert again["cycles"] == stats["cycles"] and again["energy_pJ"] == stats["energy_pJ"]
