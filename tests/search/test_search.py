@@ -36,7 +36,7 @@ def brute_force(model, constraints_keep_glb, objective):
     best = None
     perms = list(itertools.permutations(dims))
     for keep_rf in itertools.chain.from_iterable(
-            itertools.combinations(wl.ds_names, r) for r in range(len(dims) + 1)):
+            itertools.combinations(wl.ds_names, r) for r in range(len(wl.ds_names) + 1)):
         keep = (frozenset(keep_rf), constraints_keep_glb, frozenset(wl.ds_names))
         for orders in itertools.product(perms, repeat=3):
             sk = Skeleton(dims, orders, (dims,) * 3, (len(dims),) * 3, keep)
