@@ -112,3 +112,35 @@ def test_cli_search_writes_a_mapping_that_model_reproduces(tmp_path, capsys):
                  "-o", str(tmp_path / "m")]) == 0                         # valid, constraints kept
     again = json.loads((tmp_path / "m" / "stats.json").read_text())
     assert again["cycles"] == stats["cycles"] and again["energy_pJ"] == stats["energy_pJ"]
+
+
+def test_exhaustive_equals_brute_force_with_free_fanout_axes():
+    """A 2 x 2 array under the glb: each spatial dimension may go on X or Y; brute force
+    tries every spatial permutation and split (which puts each dimension on an axis)."""
+    wl = gemm(M=2, N=2, K=3)
+    a = arch(level("DRAM"), level("glb", depth=16),
+             level("rf", instances=4, mesh=(2, 2), depth=4), macs=4, mac_mesh=(2, 2))
+    keep = (frozenset({"A", "Z"}), frozenset(wl.ds_names), frozenset(wl.ds_names))
+    constraints = Constraints(tuple(
+        LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
+        for n, kp in zip(("rf", "glb", "DRAM"), keep)))
+    model = Model(a, wl, TABLES)
+    result = run_search(model, MapSpace(a, wl, constraints), Objective(), "exhaustive")
+    dims = wl.dims
+    tables = [factorizations(wl.bounds[d], [(1, 99)] * 4) for d in dims]
+    F = np.array([np.concatenate(c) for c in itertools.product(*tables)]).reshape(-1, 3, 4)
+    temporal = np.ones((len(F), 3, 3), np.int64)
+    spatial = np.ones((len(F), 3, 3), np.int64)
+    temporal[:, 0], spatial[:, 1], temporal[:, 1], temporal[:, 2] = (F[:, :, i] for i in range(4))
+    best = None
+    perms = list(itertools.permutations(dims))
+    for s_order in perms:
+        for split in range(4):
+            for orders in itertools.product(perms, repeat=3):
+                sk = Skeleton(dims, orders, (dims, s_order, dims), (3, split, 3), keep)
+                res = model.evaluate(MappingBatch(sk, temporal, spatial))
+                if res.valid.any():
+                    k = float(res.edp[res.valid].min())
+                    best = k if best is None or k < best else best
+    assert result.stats.proven_optimal
+    assert result.best.edp == pytest.approx(best)
