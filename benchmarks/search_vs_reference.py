@@ -53,6 +53,8 @@ def main() -> None:
         ours = result.best.edp if result.best else float("inf")
         print(f"{layer:<22} {ours:>12.4g} {theirs:>12.4g} {ours / theirs:>6.3f} {wall:>7.1f} "
               f"{str(result.stats.proven_optimal):>6} {result.stats.evaluated:>10}", flush=True)
+    from joblib.externals.loky import get_reusable_executor
+    get_reusable_executor().shutdown(wait=True)     # so the workers' peak is accounted
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB (main process), {children:.0f} MiB (largest worker)")

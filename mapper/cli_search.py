@@ -56,8 +56,9 @@ def add_parser(sub) -> None:
                    "(= optimal): every mapping, proven optimal when it finishes")
     s.add_argument("--jobs", type=int, help="worker processes (default 1)")
     s.add_argument("--time-limit", type=float, metavar="S",
-                   help="stop after S seconds with the best so far (hybrid default: 30)")
-    s.add_argument("--search-size", type=int, help="stop after this many evaluations (random)")
+                   help="stop after S seconds with the best mapping so far")
+    s.add_argument("--search-size", type=int, help="random evaluations per job (random: then "
+                   "stop; hybrid: then climb; default 200000 for hybrid)")
     s.add_argument("--victory-condition", type=int,
                    help="stop after this many valid mappings in a row without improvement")
     s.add_argument("--seed", type=int, help="random seed (default 0); results are "
@@ -100,8 +101,6 @@ def cmd_search(args: argparse.Namespace) -> int:
         objective=_objective_arg(args.objective) if args.objective else None,
         algorithm=args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
         search_size=args.search_size, victory_condition=args.victory_condition, seed=args.seed)
-    if settings.algorithm == "hybrid" and settings.time_limit is None:
-        settings = settings.merged(time_limit=30.0)
     space = MapSpace(spec.arch, spec.workload, spec.constraints)
     size = space_size(space)
     print(f"{spec.workload.name} on {spec.arch.name}: objective {settings.objective.describe()},"

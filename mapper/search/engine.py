@@ -7,7 +7,7 @@ Algorithms (all deterministic for a given seed):
 * ``random``: Timeloop-like sampling. Each batch is a random full loop order per level and
   random tilings; it stops at ``search_size`` evaluations, at the time limit, or after
   ``victory_condition`` consecutive valid mappings that did not improve.
-* ``hybrid``: random sampling for part of the budget, then hill climbing from the best
+* ``hybrid``: a fixed number of random evaluations, then hill climbing from the best
   mappings found: move one prime factor of a dimension between two of its slots, or move one
   loop of a level's order, while that improves the objective.
 
@@ -132,16 +132,14 @@ class Search:
         return "finished"
 
     def random(self, rng: np.random.Generator, search_size: int | None = None,
-               victory_condition: int | None = None, batch_size: int = 2048,
-               until: float | None = None) -> str:
-        """Random batches; ``until`` is a deadline for this phase (monotonic seconds)."""
+               victory_condition: int | None = None, batch_size: int = 2048) -> str:
+        """Random batches until ``search_size`` evaluations, the victory condition or the
+        time limit."""
         self.progress.phase = "random"
         stale = 0
         while True:
             if self.out_of_time():
                 return "time limit"
-            if until is not None and time.monotonic() > until:
-                return "phase done"
             if search_size is not None and self.progress.evaluated >= search_size:
                 return "search size"
             keep = self.space.keep_choices[rng.integers(len(self.space.keep_choices))]

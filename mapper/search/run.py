@@ -20,6 +20,8 @@ from .engine import Progress, Search, SearchResult, SearchStats
 from .objective import Objective
 
 ALGORITHMS = ("exhaustive", "optimal", "random", "hybrid")
+#: random evaluations of a hybrid search before the hill climbing (per worker)
+HYBRID_SAMPLES = 200_000
 
 
 def space_size(space: MapSpace) -> dict:
@@ -49,12 +51,10 @@ def _worker(model: Model, space: MapSpace, objective: Objective, algorithm: str,
         elif algorithm == "random":
             stopped = search.random(rng, search_size, victory_condition)
         else:
-            budget = time_limit if time_limit is not None else 30.0
-            phase_end = time.monotonic() + budget / 3
-            search.random(rng, search_size, victory_condition, until=phase_end)
+            # Hybrid: a fixed number of random evaluations (deterministic), then hill climbing
+            # from the best mappings found; the time limit only cuts it short.
+            search.random(rng, search_size or HYBRID_SAMPLES, victory_condition)
             stopped = search.hill_climb(rng)
-            if stopped == "finished" and time_limit is not None and not search.out_of_time():
-                stopped = "converged"
     except KeyboardInterrupt:
         stopped = "interrupted"
     best = search.best
