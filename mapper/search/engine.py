@@ -164,4 +164,4 @@ class Search:
             status = climb(self, batch.take([row]), rng)
             if status != "converged":
                 return status
-        return "finished"
+        return "converged"

@@ -81,7 +81,7 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
     evaluated = sum(o[2] for o in outs)
     valid = sum(o[3] for o in outs)
     reasons = {o[4] for o in outs}
-    stopped = "finished" if reasons == {"finished"} else ", ".join(sorted(reasons - {"finished"}))
+    stopped = ", ".join(sorted(reasons))
     proven = algorithm in ("exhaustive", "optimal") and stopped == "finished"
     best = None
     if found:
