@@ -9,13 +9,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from energy import EstimationError, EstimationReport, ReferenceTables, TableError, read_art, read_ert
 
 from .model.evaluate import Model
 from .model.result import Evaluation
-from .spec import read_arch, read_mapping, read_workload
+from .spec import read_mapping, read_workload
 from .spec.arch import Arch
 from .spec.constraints import Constraints, Violation, check_mapping
 from .spec.errors import Notes, SpecError, Where
@@ -23,6 +23,7 @@ from .spec.loader import Inputs, load_yaml
 from .spec.timeloop_constraints import read_constraints
 from .spec.mapping import Mapping
 from .spec.workload import Workload
+from .templates import Overrides, read_arch_overridden, resolve_input
 
 #: top-level keys of Timeloop's and our formats that the model run does not use
 _OTHER_KEYS = {"mapper": "mapper settings are used by `mapper search`",
@@ -60,18 +61,23 @@ class Spec:
 
 def load(paths: Sequence[str | Path], ert: str | Path | None = None,
          art: str | Path | None = None, need_mapping: bool = True,
-         energy_tables: Sequence[str | Path] = (), need_workload: bool = True) -> Spec:
+         energy_tables: Sequence[str | Path] = (), need_workload: bool = True,
+         overrides: Overrides | dict[str, Any] | None = None) -> Spec:
     """Read and merge input files (any file may hold any top-level key, Timeloop style).
 
     Energies come from an ERT (embedded or ``ert``) when one is given, areas likewise from an
     ART; whatever is not given is estimated by :mod:`energy` (built-in tables, table files in
     ``energy_tables``, the arch's ``energy_tables`` attribute, ``$ENERGY_TABLES_PATH``,
     plug-ins), and ``Spec.energy_source`` says which.
+
+    A path may name a bundled template (``eyeriss_like``); ``overrides`` sets its parameters
+    (or any variables of an arch in our format), see :mod:`mapper.templates`.
     """
     inputs = Inputs()
     for p in paths:
-        inputs.add_file(p)
-    arch = read_arch(*inputs.require("architecture", "architecture", "arch"))
+        inputs.add_file(resolve_input(p))
+    arch = read_arch_overridden(*inputs.require("architecture", "architecture", "arch"),
+                                overrides)
     found = inputs.get("problem", "workload")
     if found is None and need_workload:
         inputs.require("problem", "problem", "workload")

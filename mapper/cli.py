@@ -48,7 +48,7 @@ def cmd_energy(args: argparse.Namespace) -> int:
 
     from . import api
     spec = api.load(args.files, need_mapping=False, need_workload=False,
-                    energy_tables=args.energy_tables)
+                    energy_tables=args.energy_tables, overrides=_overrides(args))
     _print_notes(spec)
     print(f"{spec.arch.name}: {spec.energy_source}")
     if spec.energy_report is not None:
@@ -72,7 +72,8 @@ def cmd_model(args: argparse.Namespace) -> int:
     from .report.maptxt import format_map_txt
     from .report.stats_txt import format_stats_txt
 
-    spec = api.load(args.files, ert=args.ert, art=args.art, energy_tables=args.energy_tables)
+    spec = api.load(args.files, ert=args.ert, art=args.art, energy_tables=args.energy_tables,
+                    overrides=_overrides(args))
     _print_notes(spec)
     ev = api.evaluate(spec)
     broken = api.check(spec)
@@ -104,6 +105,19 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 1 if ev.violations or broken else 0
 
 
+def _add_override_args(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="set",
+                   help="set a parameter of the architecture template (repeatable), "
+                   "e.g. --set pe_rows=16 --set glb_kb=256")
+    p.add_argument("--params", metavar="FILE", help="a YAML file of parameter values "
+                   "(pe_rows: 16 ...); --set wins over it")
+
+
+def _overrides(args: argparse.Namespace):
+    from .templates import collect
+    return collect(args.set, args.params)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="mapper", description="Mapping-space search engine for "
                                 "DNN accelerators (Timeloop-compatible analytical model).")
@@ -121,6 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a directory of energy/area table files (repeatable); used for every "
                    "number no ERT/ART file gives")
     m.add_argument("-o", "--output", default="out", help="output directory (default: out)")
+    _add_override_args(m)
     m.set_defaults(func=cmd_model)
     e = sub.add_parser("energy", help="the energy and area tables (ERT/ART) of an architecture",
                        description="Estimate every component's action energies and area, print "
@@ -130,6 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
                    help="a directory of energy/area table files (repeatable)")
     e.add_argument("-o", "--output", metavar="ERT.yaml", help="write the ERT and ART here")
+    _add_override_args(e)
     e.set_defaults(func=cmd_energy)
     from .cli_search import add_parser as add_search_parser
     add_search_parser(sub)

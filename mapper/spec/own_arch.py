@@ -33,7 +33,10 @@ A level's keys (Timeloop's words; sizes in bits, bandwidths in words/cycle/insta
 * ``constraints``: a Timeloop v0.4 constraints block, kept raw in ``Arch.constraints`` as
   ``(level name, block, Where)``.
 
-Numbers may be arithmetic over ``variables`` (``depth: glb_words / 2``; see expr.py).
+Numbers may be arithmetic over ``variables`` (``depth: glb_words / 2``; see expr.py). So may
+the values of ``attributes``, and an attribute that is exactly a variable's name takes its value
+(``technology: technology``, ``type: dram_type``), as timeloopfe evaluates them: this is what
+lets a template (arch_templates/) name every parameter once, in ``variables``.
 Misspelled keys are errors with a suggestion; Timeloop spellings (datawidth, meshX, ...)
 are answered with the spelling used here.
 """
@@ -94,14 +97,23 @@ class _Numbers:
             return default
         return as_number(evaluate(d[key], self.variables, where / key), where / key, minimum)
 
+    def attributes(self, value: Any, where: Where) -> dict:
+        """Attribute values with variables substituted; other strings stay as they are."""
+        out = {}
+        for key, v in as_mapping(value or {}, where).items():
+            if isinstance(v, str) and v.strip() in self.variables:
+                v = self.variables[v.strip()]
+            out[key] = evaluate(v, self.variables, where / key)
+        return out
+
 
 def read_own_arch(value: Any, where: Where) -> Arch:
     """Read our architecture format (see the module docstring)."""
     arch = as_mapping(value, where)
     _keys(arch, where, _ARCH_KEYS, required=("levels", "compute"))
     name = as_str(arch.get("name", "arch"), where / "name")
-    attributes = dict(as_mapping(arch.get("attributes", {}) or {}, where / "attributes"))
     numbers = _Numbers(dict(as_mapping(arch.get("variables", {}) or {}, where / "variables")))
+    attributes = numbers.attributes(arch.get("attributes"), where / "attributes")
     levels_w = where / "levels"
     entries = as_list(arch["levels"], levels_w)
     if not entries:
@@ -127,8 +139,8 @@ def read_own_arch(value: Any, where: Where) -> Arch:
     _keys(compute, cw, _COMPUTE_KEYS, required=("name", "class"))
     mac = ComputeLevel(as_str(compute["name"], cw / "name"), as_str(compute["class"], cw / "class"),
                        mesh_x * mesh_y, mesh_x, mesh_y,
-                       {**attributes, **as_mapping(compute.get("attributes", {}) or {},
-                                                   cw / "attributes")})
+                       {**attributes, **numbers.attributes(compute.get("attributes"),
+                                                           cw / "attributes")})
     if mac.name in seen:
         (cw / "name").fail(f"name {mac.name!r} is also a storage level ({seen[mac.name]})")
     return Arch(name, tuple(reversed(storage)), mac, attributes, tuple(constraints))
@@ -148,7 +160,7 @@ def _level(entry: dict, where: Where, numbers: _Numbers, inherited: dict, mesh_x
     else:
         _keys(entry, where, _LEVEL_KEYS, required=("name", "class", "word_bits"))
     name = as_str(entry["name"], where / "name")
-    own = as_mapping(entry.get("attributes", {}) or {}, where / "attributes")
+    own = numbers.attributes(entry.get("attributes"), where / "attributes")
     if dummy:
         return StorageLevel(name, "dummy_storage", mesh_x * mesh_y, mesh_x, mesh_y, depth=1,
                             width=1, word_bits=1, block_size=1, is_dummy=True,
