@@ -13,7 +13,7 @@ from itertools import product
 
 import numpy as np
 
-from .nest import Nest, footprint, product_rows, rank_extents
+from .nest import Nest, TilePlan
 
 
 class Carries:
@@ -35,8 +35,8 @@ class Carries:
         #: what a carry rewinds of each loop inside it: its step if it moves, else nothing
         self.moving_step = self.step * self.moving
         #: |step| <= step_bound per loop over the batch (keeps the shift keys exact)
-        self.step_bound = ([max(int(hi), -int(lo)) for hi, lo in
-                            zip(self.step.max(axis=1), self.step.min(axis=1))] if B else [0] * J)
+        self.step_bound = (np.maximum(self.step.max(axis=1), -self.step.min(axis=1)) if B
+                           else np.zeros(J, dtype=np.int64))
         self.nest = nest
         none = np.zeros(B, dtype=np.int64)
         self._first = {J: (none, none)}
@@ -82,13 +82,25 @@ class Shifts:
     LIMIT = 2 ** 62
 
     def __init__(self, carries: Carries, A: np.ndarray):
-        self.A, self.abs_A = A, np.abs(A)
-        dim_of, J = carries.dim_of, len(carries.loops)
-        a = self.abs_A[:, dim_of]                                       # (R, J) static
-        #: per rank, 1 + the position of the outermost loop that moves it (0 if none)
-        self.moved_below = [int(np.flatnonzero(row)[-1]) + 1 if row.any() else 0 for row in a]
-        bound = [sum(int(x) * b for x, b in zip(row, carries.step_bound)) for row in a]
-        radices, groups, W = [], [[]], 1
+        memo = carries.nest.shape.memo
+        static = memo.get(("shifts", A.shape, A.tobytes()))
+        if static is None:
+            a = np.abs(A)[:, carries.dim_of]                              # (R, J)
+            # per rank, 1 + the position of the outermost loop that moves it (0 if none)
+            moved_below = [int(np.flatnonzero(row)[-1]) + 1 if row.any() else 0 for row in a]
+            static = memo[("shifts", A.shape, A.tobytes())] = (np.abs(A), a, moved_below)
+        self.A = A
+        self.abs_A, a, self.moved_below = static
+        self.groups = []
+        J, B = carries.step.shape
+        if J == 0:
+            return
+        estimate = a.astype(np.float64) @ carries.step_bound.astype(np.float64)
+        if estimate.max(initial=0.0) <= 2.0 ** 61:
+            bound = (a @ carries.step_bound).tolist()            # exact: far from overflow
+        else:
+            bound = [sum(int(x) * int(b) for x, b in zip(row, carries.step_bound)) for row in a]
+        groups, W = [[]], 1
         for r, m in enumerate(bound):
             if m == 0:
                 continue
@@ -97,23 +109,34 @@ class Shifts:
                 W = 1
             groups[-1].append((r, W))
             W *= 2 * m + 1
-        self.groups = []
-        B = carries.step.shape[1]
+        first = carries.first_above(0)        # no delta sum looks at the loops inside level 0
+        dim_of = carries.dim_of
         for group in groups:
             if not group:
                 continue
             kappa = sum(A[r] * W for r, W in group)                       # (D,)
-            key = np.empty((J, B), dtype=np.int64)
+            width = np.int32 if _radix(group, bound) <= 2 ** 31 else np.int64
+            key = np.empty((J, B), dtype=width)
             inner = [np.zeros(B, dtype=np.int64)]
             for j in range(J):
                 c, kap = inner[-1], int(kappa[dim_of[j]])
                 if kap == 0:
-                    key[j] = c
+                    if j >= first:
+                        key[j] = c
                     inner.append(c)
                 else:
-                    np.subtract(c, carries.step[j] * kap, out=key[j])
+                    if j >= first:
+                        np.subtract(c, carries.step[j] * kap, out=key[j], casting="unsafe")
                     inner.append(c + carries.moving_step[j] * kap)
             self.groups.append((kappa, key, inner))
+
+
+def _radix(group: list[tuple[int, int]], bound: list[int]) -> int:
+    """The product of the radices ``2 M_r + 1`` of a group: keys lie strictly within half of it."""
+    out = 1
+    for r, _ in group:
+        out *= 2 * bound[r] + 1
+    return out
 
 
 def delta_sum(carries: Carries, k: int, shifts: Shifts, tile: np.ndarray,
@@ -143,7 +166,7 @@ def delta_sum(carries: Carries, k: int, shifts: Shifts, tile: np.ndarray,
         overlap = o if overlap is None else overlap * o
     same = None
     for kappa, key, inner in shifts.groups:
-        first = inner[p] - np.take(kappa, dim) * step
+        first = (inner[p] - np.take(kappa, dim) * step).astype(key.dtype)
         eq = key[p:] == first
         same = eq if same is None else same & eq
     if same is None:                                       # nothing above moves the data space
@@ -257,11 +280,16 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
     spread = [k for k in range(K) if nest.spatial_end[k] > nest.boundary[k]]
     for k in spread:                                 # levels with spatial loops
         groups[k] = distinct_translations(nest, k, A)
+    key = ("tiles", A.shape, A.tobytes())
+    plan = nest.shape.memo.get(key)
+    if plan is None:
+        plan = nest.shape.memo[key] = TilePlan(nest.shape, A)
+    ranks, sizes = plan.evaluate(nest)
     tiles = np.empty((K, B), dtype=np.int64)
     rank_ext = []
     for k in range(K):
-        rank_ext.append(nest.rank_extents_at(A, nest.boundary[k + 1]))
-        tiles[k] = nest.footprint_at(A, nest.boundary[k + 1])
+        rank_ext.append(ranks[nest.boundary[k + 1]])
+        tiles[k] = sizes[nest.boundary[k + 1]]
     # Partition size, outside in: Part_k = floor(Part_{k+1} * |T_k| / span_{k+1}).
     partition = np.empty((K, B), dtype=np.int64)
     partition[K - 1] = tiles[K - 1]
@@ -269,7 +297,7 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
         if k + 1 not in spread:
             partition[k] = partition[k + 1]
         else:
-            span = nest.footprint_at(A, nest.spatial_end[k + 1])
+            span = sizes[nest.spatial_end[k + 1]]
             np.floor_divide(partition[k + 1] * tiles[k], span, out=partition[k])
     outermost = max(k for k in range(K) if keep[k])
     shifts = carries.shifts(A)

@@ -77,11 +77,29 @@ def action_energies(arch: Arch, tables: ReferenceTables | None,
                           tuple(level_area), compute_area, True, missing)
 
 
-def storage_energy(reads: np.ndarray, fills: np.ndarray, updates: np.ndarray,
-                   instances: np.ndarray, block_size: int, e: ActionEnergies, k: int) -> np.ndarray:
-    """(B,) pJ of one data space at level k over all its utilized instances."""
-    def vectors(words):
-        return -(-words // block_size)            # ceil per action type, per instance
-    per_instance = (vectors(reads) * e.read[k] + vectors(fills) * e.fill[k]
-                    + vectors(updates) * e.update[k])
-    return per_instance * instances
+def storage_energy(reads: np.ndarray, fills: np.ndarray | None, updates: np.ndarray | None,
+                   instances: np.ndarray, block_size: int, e: ActionEnergies, k: int,
+                   out: np.ndarray | None = None) -> np.ndarray:
+    """(B,) pJ of one data space at level k over all its utilized instances.
+
+    ``fills`` or ``updates`` may be None where the count is zero in every mapping; the term is
+    then left out when that cannot change a bit (all of the level's energies finite and > 0,
+    so the term is +0.0 and the sum is not -0.0).
+    """
+    shift = block_size.bit_length() - 1
+    def vectors(words):                            # ceil per action type
+        if block_size == 1:
+            return words
+        if block_size == 1 << shift:               # floor division by 2**s is a shift
+            return -((-words) >> shift)
+        return -(-words // block_size)
+    energies = (e.read[k], e.fill[k], e.update[k])
+    droppable = all(np.isfinite(x) and x > 0 for x in energies)
+    per_instance = vectors(reads) * e.read[k]
+    for words, energy in ((fills, e.fill[k]), (updates, e.update[k])):
+        if words is None:
+            if droppable:
+                continue
+            words = np.zeros_like(reads)
+        per_instance = per_instance + vectors(words) * energy
+    return np.multiply(per_instance, instances, out=out)

@@ -30,6 +30,7 @@ class Model:
         self.projections = [ds.projection(workload.dims) for ds in workload.data_spaces]
         self._energies: dict[frozenset, object] = {}
         self._shapes: dict[tuple, NestShape] = {}
+        self._keep_plans: dict = {}
 
     #: nest shapes kept (one per skeleton and pattern of present loops; oldest dropped first)
     SHAPES_KEPT = 512
@@ -45,57 +46,81 @@ class Model:
             shape = self._shapes[key] = NestShape(batch.skeleton, *active)
         return Nest(batch, shape)
 
+    def _keeping(self, sk) -> tuple[list[list[bool]], np.ndarray, object]:
+        """Per skeleton: keep flags per data space and level, the (K, DS) reported table and
+        the action energies of the levels that report something."""
+        static = self._keep_plans.get(sk)
+        if static is None:
+            arch, wl = self.arch, self.workload
+            K = len(arch.storage)
+            if sk.n_levels != K:
+                raise ValueError(f"the mapping has {sk.n_levels} levels, the arch {K}")
+            keep = [[ds.name in sk.keep[k] for k in range(K)] for ds in wl.data_spaces]
+            reported = np.zeros((K, len(wl.data_spaces)), dtype=bool)
+            for i, (ds, kp) in enumerate(zip(wl.data_spaces, keep)):
+                if not any(kp):
+                    raise ValueError(f"data space {ds.name!r} is kept at no storage level; the "
+                                     f"outermost level ({arch.storage[-1].name}) must keep it")
+                outermost = max(k for k in range(K) if kp[k])
+                reported[: outermost + 1, i] = kp[: outermost + 1]
+            used = frozenset(k for k in range(K) if reported[k].any())
+            if used not in self._energies:
+                self._energies[used] = action_energies(arch, self.tables, set(used))
+            static = self._keep_plans[sk] = (keep, reported, self._energies[used])
+        return static
+
     # ------------------------------------------------------------------ batch
     def evaluate(self, batch: MappingBatch) -> BatchResult:
         arch, wl = self.arch, self.workload
         sk = batch.skeleton
         K, B = len(arch.storage), len(batch)
-        if sk.n_levels != K:
-            raise ValueError(f"the mapping has {sk.n_levels} levels, the arch {K}")
-        keep = [[ds.name in sk.keep[k] for k in range(K)] for ds in wl.data_spaces]
-        for ds, kp in zip(wl.data_spaces, keep):
-            if not any(kp):
-                raise ValueError(f"data space {ds.name!r} is kept at no storage level; the "
-                                 f"outermost level ({arch.storage[-1].name}) must keep it")
+        keep, reported, e = self._keeping(sk)
+        reported = reported.copy()
         nest = self.nest(batch)
         carries = Carries(nest)
         T = nest.temporal_product
-        counts = {}
-        reported = np.zeros((K, len(wl.data_spaces)), dtype=bool)
-        for i, ds in enumerate(wl.data_spaces):
-            counts[ds.name] = data_space_counts(nest, carries, self.projections[i], keep[i],
-                                                ds.read_write)
-            outermost = max(k for k in range(K) if keep[i][k])
-            reported[: outermost + 1, i] = keep[i][: outermost + 1]
+        counts = {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
+                                             ds.read_write)
+                  for i, ds in enumerate(wl.data_spaces)}
+        spread = [nest.spatial_end[k] > nest.boundary[k] for k in range(K)]
 
         # Utilized instances of level k: the spatial loops of all levels above it.
-        inst = np.ones((K, B), dtype=np.int64)
+        inst = np.empty((K, B), dtype=np.int64)
+        inst[K - 1] = 1
         for k in range(K - 2, -1, -1):
-            inst[k] = inst[k + 1] * nest.fanout_used[k + 1]
+            if spread[k + 1]:
+                np.multiply(inst[k + 1], nest.fanout_used[k + 1], out=inst[k])
+            else:
+                inst[k] = inst[k + 1]
         mac_inst = inst[0] * nest.fanout_used[0]
         computes = mac_inst * T
 
-        # Cycles per level under its bandwidths; overall the slowest level (§7).
+        # Cycles per level under its bandwidths; overall the slowest level (§7). A level
+        # without bandwidths takes T cycles (ceil(T / 1.0) = T below 2**53).
         cyc = np.empty((K, B), dtype=np.int64)
         slow = np.ones((K, B))
+        exact = B == 0 or T.max() <= 2 ** 53
         for k, level in enumerate(arch.storage):
+            if exact and (level.read_bandwidth, level.write_bandwidth,
+                          level.shared_bandwidth) == (None, None, None):
+                cyc[k] = T
+                continue
             r = sum(counts[n].reads[k] for n in wl.ds_names)
             w = sum(counts[n].fills[k] + counts[n].updates[k] for n in wl.ds_names)
             cyc[k], slow[k] = level_cycles(level, r, w, T)
         cycles = np.maximum(T, cyc.max(axis=0))
 
-        # Energy (§8).
-        used = frozenset(k for k in range(K) if reported[k].any())
-        if used not in self._energies:
-            self._energies[used] = action_energies(arch, self.tables, set(used))
-        e = self._energies[used]
+        # Energy (§8): counts that are zero in every mapping (a read-only data space's
+        # updates, the outermost keeper's fills) are passed as None.
         ds_energy = np.zeros((K, len(wl.data_spaces), B))
-        for i, name in enumerate(wl.ds_names):
-            c = counts[name]
+        for i, ds in enumerate(wl.data_spaces):
+            c = counts[ds.name]
+            outermost = max(k for k in range(K) if keep[i][k])
             for k in range(K):
                 if reported[k, i]:
-                    ds_energy[k, i] = storage_energy(c.reads[k], c.fills[k], c.updates[k],
-                                                     inst[k], arch.storage[k].block_size, e, k)
+                    storage_energy(c.reads[k], c.fills[k] if k < outermost else None,
+                                   c.updates[k] if ds.read_write else None, inst[k],
+                                   arch.storage[k].block_size, e, k, out=ds_energy[k, i])
         compute_energy = computes * e.compute
         energy = ds_energy.sum(axis=(0, 1)) + compute_energy
 
@@ -109,7 +134,8 @@ class Model:
             if level.effective_capacity is not None:
                 valid &= cap_used[k] <= level.effective_capacity
             fx, fy = arch.fanout(k)
-            valid &= (nest.fanout_x[k] <= fx) & (nest.fanout_y[k] <= fy)
+            if spread[k] or fx < 1 or fy < 1:
+                valid &= (nest.fanout_x[k] <= fx) & (nest.fanout_y[k] <= fy)
 
         return BatchResult(
             batch=batch, ds_names=wl.ds_names, counts=counts, reported=reported,

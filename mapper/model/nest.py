@@ -165,52 +165,73 @@ class Nest:
         """Indices of level k's own spatial loops, innermost first."""
         return list(range(self.boundary[k], self.spatial_end[k]))
 
-    def rank_extents_at(self, A: np.ndarray, i: int) -> list[np.ndarray]:
-        """R rows (B,): the rank extents of data space ``A`` over the box at position ``i``,
-        each computed once per batch for all positions where it cannot differ."""
-        akey = (A.shape, A.tobytes())
-        plan = self.shape.memo.get(("ranks", akey, i))
-        if plan is None:
-            plan = [(r, self.shape.last_loop_on(set(np.flatnonzero(row).tolist()), i))
-                    for r, row in enumerate(A)]
-            self.shape.memo[("ranks", akey, i)] = plan
-        rows = []
-        box = self._rows[i]
-        for r, last in plan:
-            row = self._memo.get((akey, r, last))
-            if row is None:
-                row = self._memo[(akey, r, last)] = _rank_extent(A[r], box)
-            rows.append(row)
-        return rows
+    def box_rows(self, i: int) -> tuple[np.ndarray, ...]:
+        """The D rows (B,) of ``box(i)``, shared: read only."""
+        return self._rows[i]
 
-    def footprint_at(self, A: np.ndarray, i: int) -> np.ndarray:
-        """(B,) words of data space ``A`` touched by the box at position ``i`` (shared rows:
-        read only)."""
-        akey = (A.shape, A.tobytes())
-        last = self.shape.memo.get(("footprint", akey, i))
-        if last is None:
-            last = self.shape.last_loop_on(set(np.flatnonzero(A.any(axis=0)).tolist()), i)
-            self.shape.memo[("footprint", akey, i)] = last
-        size = self._memo.get((akey, last))
-        if size is None:
-            rows = self.rank_extents_at(A, i)
-            size = rows[0].copy() if rows else np.ones(self.batch_size, dtype=np.int64)
-            for row in rows[1:]:
-                size *= row
-            self._memo[(akey, last)] = size
-        return size
+
+class TilePlan:
+    """Which rank extents and footprints of one data space can differ between the kept box
+    positions of a nest shape (static), so that each is computed once per batch.
+
+    A rank's extent changes only at a loop over one of its dimensions: positions with the same
+    last such loop share it; likewise a footprint and the data space's dimensions.
+    """
+
+    def __init__(self, shape: NestShape, A: np.ndarray):
+        self.A = A
+        support = [set(np.flatnonzero(row).tolist()) for row in A]
+        all_dims = set().union(*support) if support else set()
+        self.slots: list[tuple[int, int]] = []       # (rank, position) computed per batch
+        self.sizes: list[tuple[int, list[int]]] = []  # (position, slots of its ranks)
+        self.rank_slots: dict[int, list[int]] = {}
+        self.size_of: dict[int, int] = {}
+        slot_ids: dict[tuple[int, int], int] = {}
+        size_ids: dict[int, int] = {}
+        for i in shape.positions:
+            ids = []
+            for r, dims in enumerate(support):
+                key = (r, shape.last_loop_on(dims, i))
+                if key not in slot_ids:
+                    slot_ids[key] = len(self.slots)
+                    self.slots.append((r, i))
+                ids.append(slot_ids[key])
+            self.rank_slots[i] = ids
+            last = shape.last_loop_on(all_dims, i)
+            if last not in size_ids:
+                size_ids[last] = len(self.sizes)
+                self.sizes.append((i, ids))
+            self.size_of[i] = size_ids[last]
+
+    def evaluate(self, nest: "Nest") -> tuple[dict, dict]:
+        """(ranks, sizes): per kept position i, its R rank-extent rows and its footprint row
+        (B,), shared between positions: read only."""
+        rows = [_rank_extent(self.A[r], nest.box_rows(i)) for r, i in self.slots]
+        B = nest.batch_size
+        sizes = []
+        for i, ids in self.sizes:
+            size = rows[ids[0]].copy() if ids else np.ones(B, dtype=np.int64)
+            for s in ids[1:]:
+                size *= rows[s]
+            sizes.append(size)
+        return ({i: [rows[s] for s in ids] for i, ids in self.rank_slots.items()},
+                {i: sizes[s] for i, s in self.size_of.items()})
 
 
 def _rank_extent(coefficients: np.ndarray, box) -> np.ndarray:
     """(B,) extent of one rank over a box given as D rows: the halo rule
-    ``1 + sum_d c_d (E_d - 1)``; a rank that is one dimension is that dimension's row."""
+    ``1 + sum_d c_d (E_d - 1)``, computed as ``sum_d c_d E_d + (1 - sum_d c_d)``; a rank that
+    is one dimension is that dimension's row."""
     terms = np.flatnonzero(coefficients)
-    if len(terms) == 1 and coefficients[terms[0]] == 1:
-        return box[terms[0]]
-    out = np.ones(len(box[0]), dtype=np.int64)
+    if len(terms) == 0:
+        return np.ones(len(box[0]), dtype=np.int64)
+    out = None
     for d in terms:
-        out += coefficients[d] * (box[d] - 1)
-    return out
+        c = int(coefficients[d])
+        term = box[d] if c == 1 else c * box[d]
+        out = term if out is None else out + term
+    offset = 1 - int(coefficients[terms].sum())
+    return out + offset if offset else out
 
 
 def rank_extents(A: np.ndarray, box: np.ndarray) -> np.ndarray:
