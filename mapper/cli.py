@@ -1,5 +1,6 @@
 """The ``mapper`` command. Subcommands: ``model`` (evaluate one mapping), ``energy`` (the
-architecture's energy and area tables and where each number came from).
+architecture's energy and area tables and where each number came from), ``import-onnx`` (an
+ONNX model's layers as a network file).
 
 Errors in the inputs end with one message naming the file, the YAML path and what was
 expected, and exit status 2; an invalid mapping (capacity, fan-out) exits 1. No traceback.
@@ -105,6 +106,30 @@ def cmd_model(args: argparse.Namespace) -> int:
     return 1 if ev.violations or broken else 0
 
 
+def cmd_import_onnx(args: argparse.Namespace) -> int:
+    from .network import read_network
+    from .onnx_import import import_onnx
+    from .spec.errors import SpecError
+    from .spec.loader import parse_yaml
+    from .templates import parse_set
+
+    dims = parse_set(args.dim).values
+    for key, value in dims.items():
+        if not isinstance(value, int) or value < 1:
+            raise SpecError(f"--dim {key}={value}: expected a positive integer")
+    result = import_onnx(args.model, name=args.name, dims=dims)
+    out = Path(args.output)
+    net = read_network(parse_yaml(result.text, str(out)), str(out), base=out.parent)
+    _write_outputs(out.parent if str(out.parent) else Path("."), {out.name: result.text})
+    skipped = ", ".join(f"{op} x{n}" for op, n in result.skipped.most_common()) or "none"
+    print(f"{net.name}: {len(net.layers)} layers ({len(net.distinct())} distinct), "
+          f"{net.macs / 1e9:.4g} GMACs; wrote {out}")
+    print(f"  skipped operators (not layers): {skipped}")
+    for line in result.unsupported:
+        print(f"warning: not mapped: {line}", file=sys.stderr)
+    return 0
+
+
 def _add_override_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="set",
                    help="set a parameter of the architecture template (repeatable), "
@@ -147,6 +172,18 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("-o", "--output", metavar="ERT.yaml", help="write the ERT and ART here")
     _add_override_args(e)
     e.set_defaults(func=cmd_energy)
+    o = sub.add_parser("import-onnx", help="an ONNX model's Conv, Gemm and MatMul layers as "
+                       "a network YAML", description="Read an ONNX model (needs the onnx "
+                       "package: pip install '.[onnx]') and write its Conv, Gemm and MatMul "
+                       "layers, with producer/consumer edges, as a network file; every other "
+                       "operator is reported by name and count.")
+    o.add_argument("model", metavar="MODEL.onnx")
+    o.add_argument("-o", "--output", required=True, metavar="NETWORK.yaml")
+    o.add_argument("--name", help="the network's name (default: the model file's stem)")
+    o.add_argument("--dim", action="append", default=[], metavar="NAME=VALUE",
+                   help="give a symbolic (dynamic) input dimension a value, e.g. "
+                   "--dim batch_size=1 (repeatable)")
+    o.set_defaults(func=cmd_import_onnx)
     from .cli_search import add_parser as add_search_parser
     add_search_parser(sub)
     return p
