@@ -98,6 +98,10 @@ class TilingModel:
                           fixed: Fixed | None = None) -> Tilings:
         return solve.enumerate_tilings(self, limit, fixed)
 
+    def slot_domains(self) -> dict[tuple[int, str, str], tuple[int, ...]]:
+        """Per loop slot (k, "T"/"X"/"Y", dim), the factors some valid tiling gives it."""
+        return solve.slot_domains(self)
+
     def conflicts(self) -> list[Check]:
         """A minimal set of checks that cannot hold together; empty if feasible."""
         return explain.minimal_conflict(self)

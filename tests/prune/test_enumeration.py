@@ -129,3 +129,14 @@ def test_spatial_permutation_and_split_pin_axes():
     j = w.dims.index("R")
     assert (found.spatial_x[:, glb, j] == 1).all() and (found.spatial_y[:, glb, j] == 2).any()
     assert ((found.spatial_x == 1) | (found.spatial_y == 1)).all()
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_slot_domains_are_the_values_valid_tilings_use(problem):
+    tm = TilingModel(*problem)
+    found = tm.enumerate_tilings()
+    arrays = {"T": found.temporal, "X": found.spatial_x, "Y": found.spatial_y}
+    w = problem[1]
+    for (k, slot, d), values in tm.slot_domains().items():
+        assert values == tuple(sorted(set(arrays[slot][:, k, w.dims.index(d)].tolist())))
