@@ -81,10 +81,13 @@ def describe(nest: NestConstraints, dims: tuple[str, ...]) -> str:
     inner = order.inner if order else ()
     outer = order.outer if order else ()
     ff, ef = len(inner), n - len(outer)
-    splits = [min(nest.split, n)] if nest.split is not None else list(range(n + 1))
-    if len(splits) > 1:
-        return "leaves the split free"
-    s = splits[0]
+    if nest.split is None:
+        pinned = " ".join(p for p in (
+            f"{', '.join(inner)} innermost" if inner else "",
+            f"{', '.join(outer)} outermost" if outer else "") if p)
+        return (f"keeps {pinned} (in that order) in every order of the spatial loops, X loops "
+                f"inside Y loops")
+    s = min(nest.split, n)
     parts = []
     for axis, room in (("X", max(0, min(s, ef) - ff)), ("Y", max(0, ef - max(s, ff)))):
         pinned = [d for d in dims if order and order.position(d, n) is not None

@@ -232,13 +232,15 @@ class TilingModel:
             add_axis_rule(self.model, nest, self.dims, on_x, on_y, lit, f"ax{k}")
 
     # ------------------------------------------------------------------ the arch's limits
-    def _product(self, factors: list, name: str) -> object:
+    def _product(self, factors: list, name: str, cap: int) -> object:
+        """A variable equal to the product of ``factors``, known to be at most ``cap`` (which
+        keeps domains inside int64 when many fan-outs multiply)."""
         factors = [f for f in factors if not isinstance(f, int)]
         if not factors:
             return 1
         if len(factors) == 1:
             return factors[0]
-        hi = math.prod(self.upper(f) for f in factors)
+        hi = min(cap, math.prod(self.upper(f) for f in factors))
         v = self.model.new_int_var(1, hi, name)
         self.model.add_multiplication_equality(v, factors)
         return v
@@ -255,7 +257,7 @@ class TilingModel:
                 if axis not in self.slots(k):
                     continue
                 used = self._product([self.slot_value(k, axis, d) for d in self.dims],
-                                     f"fan{k}{axis}")
+                                     f"fan{k}{axis}", self.workload.macs)
                 self.fanout_used[k, axis] = used
                 lit = self._check("fanout", level.name, f"fan-out {axis} of {level.name}",
                                   None, axis=axis, physical=phys, k=k)
@@ -277,7 +279,7 @@ class TilingModel:
             e = self.model.new_int_var(1, hi, f"e_{k}_{ds.name}_{r}")
             self.model.add(e == 1 + sum(c * (self.extent[k, d] - 1) for d, c in terms))
             extents.append(e)
-        size = self._product(extents, f"tile_{k}_{ds.name}")
+        size = self._product(extents, f"tile_{k}_{ds.name}", self.workload.tensor_size(ds))
         self.tile[k, ds.name] = size
         return size
 
@@ -326,7 +328,7 @@ class TilingModel:
     def _utilization(self) -> None:
         c, n = self.constraints, self.arch.compute.instances
         spatial = [self.fanout_used[key] for key in sorted(self.fanout_used)]
-        self.utilization_used = self._product(spatial, "spatial_total")
+        self.utilization_used = self._product(spatial, "spatial_total", self.workload.macs)
         if c.min_utilization is None:
             return
         need = max(0, math.ceil(c.min_utilization * n) - 2)

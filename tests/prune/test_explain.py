@@ -8,12 +8,17 @@ import yaml
 
 from mapper.prune import TilingModel
 from mapper.prune.explain import _infeasible_under
+from mapper.spec.constraints import (Constraints, FactorBound, LevelConstraints, LoopOrder,
+                                     NestConstraints)
+from mapper.spec.errors import Where
 from mapper.spec.loader import Inputs
 from mapper.spec.timeloop_arch import read_arch_v03
 from mapper.spec.timeloop_constraints import read_constraints
 from mapper.spec.timeloop_problem import read_problem_v04
 
 from ..constraints.refs import CASES, RESNET_CASE, ROOT, load
+from ..model.builders import conv1d
+from .test_enumeration import small_arch
 
 TARGETS = "architecture_constraints.targets"
 
@@ -136,3 +141,23 @@ def test_feasible_models_have_nothing_to_explain(keep):
     keep = None if keep is None else [lm.keep for lm in ref.mapping.levels]
     tm = TilingModel(ref.arch, ref.workload, c, keep)
     assert tm.explain_infeasible() == [] and tm.conflicts() == []
+
+
+def test_axes_pinned_by_permutation_and_split():
+    """P=4 across the fan-out only fits on X (4 wide), but `RP` split 1 pins P to Y (2 high)."""
+    a, w = small_arch(100, 100, mesh=(4, 2)), conv1d(4, 2)
+    glb = a.level_index("glb")
+    where = Where("c.yaml", "targets[0]")
+    levels = list(Constraints.none(a).levels)
+    levels[glb] = LevelConstraints("glb", spatial=NestConstraints(
+        (FactorBound("P", 4, 4, "P=4", where / "factors"),),
+        LoopOrder(("R", "P"), (), "RP", where / "permutation"), 1))
+    tm = TilingModel(a, w, Constraints(tuple(levels)))
+    assert tm.explain_infeasible() == [
+        "the spatial loops at glb need a fan-out of at least 4 in Y, but the level has 2 "
+        "children in Y",
+        "the constraint `spatial factors: P=4` at glb (c.yaml: targets[0].factors) forces P=4 "
+        "in the spatial loops there",
+        "the constraint `spatial permutation RP split 1` at glb (c.yaml: "
+        "targets[0].permutation) lets only these onto the axes: X: R; Y: P"]
+    assert_minimal(tm)
