@@ -4,8 +4,9 @@
 
 Per reference case (arch + problem + the arch's constraints): the time to build the model,
 to decide feasibility, to check the reference mapping, to find every loop slot's exact
-factor domain, and to count valid tilings up to a limit (keep sets of the reference mapping). Then the time to explain an infeasible variant
-(weights_spad shrunk to 12 words with R=3, C=8 forced there).
+factor domain, and to count valid tilings up to a limit (keep sets of the reference
+mapping). Then the time to explain an infeasible variant (weights_spad shrunk to 12 words
+with R=3, C=8 forced there).
 """
 from __future__ import annotations
 
@@ -48,7 +49,8 @@ def main() -> None:
         t4 = time.perf_counter()
         more = "+" if n >= args.count_limit else " "
         print(f"{d.name[:58]:58s} {t1 - t0:6.3f}s {t2 - t1:8.3f}s {t3 - t2:6.3f}s "
-              f"{t3b - t3:7.2f}s {n:>7d}{more} {t4 - t3b:6.2f}s" + ("" if ok and admitted else "  UNEXPECTED"))
+              f"{t3b - t3:7.2f}s {n:>7d}{more} {t4 - t3b:6.2f}s"
+              + ("" if ok and admitted else "  UNEXPECTED"))
     with tempfile.TemporaryDirectory() as tmp:
         t0 = time.perf_counter()
         tm = eyeriss_variant(Path(tmp), depths={"weights_spad": 6},

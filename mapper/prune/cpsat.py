@@ -27,15 +27,14 @@ from ortools.sat.python import cp_model
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, FactorBound
 from ..spec.errors import Where
-from ..spec.workload import DataSpace, Workload
 from ..spec.mapping import Mapping
+from ..spec.workload import DataSpace, Workload
 from . import explain, solve
 from .axes import add_axis_rule
 from .checks import Check
 from .primes import exponent_table, factorize
 from .solve import Fixed, Tilings
 
-SLOTS = ("T", "X", "Y")
 Keep = Sequence[Iterable[str]] | None
 
 
@@ -119,7 +118,7 @@ class TilingModel:
     def _exponents(self) -> None:
         m = self.model
         for d in self.dims:
-            for i, (p, e) in enumerate(self.primes[d].items()):
+            for p, e in self.primes[d].items():
                 terms = []
                 for k in range(self.K):
                     for slot in self.slots(k):

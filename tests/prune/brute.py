@@ -107,5 +107,6 @@ def brute_force(arch: Arch, workload: Workload, constraints: Constraints,
 def rows(tilings) -> set[Row]:
     """CP-SAT's enumeration in the same flattened form."""
     n = len(tilings)
-    flat = [a.reshape(n, a.shape[1] * a.shape[2]) for a in (tilings.temporal, tilings.spatial_x, tilings.spatial_y)]
+    flat = [a.reshape(n, a.shape[1] * a.shape[2])
+            for a in (tilings.temporal, tilings.spatial_x, tilings.spatial_y)]
     return {tuple(int(v) for a in flat for v in a[b]) for b in range(n)}
