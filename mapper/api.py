@@ -34,7 +34,8 @@ _OTHER_KEYS = {"mapper": "mapper settings are used by `mapper search`",
 
 
 _KNOWN_KEYS = ("architecture", "arch", "problem", "workload", "mapping", "ERT", "ART",
-               "architecture_constraints", "mapspace_constraints", "constraints")
+               "architecture_constraints", "mapspace_constraints", "constraints", "layers",
+               "einsums", "source", "name")
 
 
 @dataclass
@@ -62,7 +63,7 @@ class Spec:
 def load(paths: Sequence[str | Path], ert: str | Path | None = None,
          art: str | Path | None = None, need_mapping: bool = True,
          energy_tables: Sequence[str | Path] = (), need_workload: bool = True,
-         overrides: Overrides | dict[str, Any] | None = None) -> Spec:
+         overrides: Overrides | dict[str, Any] | None = None, layer: str | None = None) -> Spec:
     """Read and merge input files (any file may hold any top-level key, Timeloop style).
 
     Energies come from an ERT (embedded or ``ert``) when one is given, areas likewise from an
@@ -71,7 +72,8 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     plug-ins), and ``Spec.energy_source`` says which.
 
     A path may name a bundled template (``eyeriss_like``); ``overrides`` sets its parameters
-    (or any variables of an arch in our format), see :mod:`mapper.templates`.
+    (or any variables of an arch in our format), see :mod:`mapper.templates`. ``layer`` picks
+    one layer of a layer library (``problems/layers/*.yaml``: ``layers: {NAME: problem}``).
     """
     inputs = Inputs()
     for p in paths:
@@ -79,6 +81,8 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     arch = read_arch_overridden(*inputs.require("architecture", "architecture", "arch"),
                                 overrides)
     found = inputs.get("problem", "workload")
+    if layer is not None or (found is None and "layers" in inputs.values):
+        found = _library_layer(inputs, layer)
     if found is None and need_workload:
         inputs.require("problem", "problem", "workload")
     workload = read_workload(*found) if found else None
@@ -101,6 +105,26 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     spec = Spec(arch, workload, mapping, None, constraints, inputs)
     _complete_tables(spec, given, energy_tables)
     return spec
+
+
+def _library_layer(inputs: Inputs, layer: str | None):
+    """The problem of one named layer of a layer library, with its location."""
+    found = inputs.get("layers")
+    if found is None:
+        raise SpecError(f"--layer {layer}: no layer library given (a file with a top-level "
+                        f"'layers' mapping, e.g. problems/layers/resnet18.yaml)")
+    value, where = found
+    names = list(value) if isinstance(value, dict) else []
+    if layer is None:
+        where.fail(f"this is a layer library: choose a layer with --layer NAME, one of "
+                   f"{', '.join(names)}")
+    if layer not in names:
+        import difflib
+        hint = difflib.get_close_matches(layer, names, n=1)
+        where.fail(f"no layer {layer!r}" + (f" (did you mean {hint[0]!r}?)" if hint else "")
+                   + f"; layers: {', '.join(names)}")
+    problem = dict(value[layer])
+    return problem, where / layer
 
 
 def _read_tables(inputs: Inputs, ert: str | Path | None,

@@ -74,7 +74,7 @@ def cmd_model(args: argparse.Namespace) -> int:
     from .report.stats_txt import format_stats_txt
 
     spec = api.load(args.files, ert=args.ert, art=args.art, energy_tables=args.energy_tables,
-                    overrides=_overrides(args))
+                    overrides=_overrides(args), layer=args.layer)
     _print_notes(spec)
     ev = api.evaluate(spec)
     broken = api.check(spec)
@@ -160,6 +160,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a directory of energy/area table files (repeatable); used for every "
                    "number no ERT/ART file gives")
     m.add_argument("-o", "--output", default="out", help="output directory (default: out)")
+    m.add_argument("--layer", metavar="NAME",
+                   help="the layer to evaluate, when a file is a layer library (problems/layers)")
     _add_override_args(m)
     m.set_defaults(func=cmd_model)
     e = sub.add_parser("energy", help="the energy and area tables (ERT/ART) of an architecture",

@@ -17,8 +17,9 @@ from pathlib import Path
 class ProgressLine:
     """One status line on stderr: redrawn in place on a terminal, else every few seconds."""
 
-    def __init__(self, stream=sys.stderr, every_s: float = 5.0):
-        self.stream, self.tty = stream, stream.isatty()
+    def __init__(self, stream=None, every_s: float = 5.0):
+        self.stream = stream or sys.stderr            # looked up now: it may have been replaced
+        self.tty = self.stream.isatty()
         self.every = 0.25 if self.tty else every_s
         self.last = 0.0
 
@@ -67,7 +68,11 @@ def add_parser(sub) -> None:
     s.add_argument("--art", help="area reference table (Accelergy ART YAML)")
     s.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
                    help="a directory of energy/area table files (repeatable)")
+    s.add_argument("--layer", metavar="NAME",
+                   help="the layer to search, when a file is a layer library (problems/layers)")
     s.add_argument("-o", "--output", default="out", help="output directory (default: out)")
+    from .cli import _add_override_args
+    _add_override_args(s)
     s.set_defaults(func=cmd_search)
 
 
@@ -83,7 +88,7 @@ def _objective_arg(text: str):
 
 def cmd_search(args: argparse.Namespace) -> int:
     from . import api
-    from .cli import _print_notes, _write_outputs
+    from .cli import _overrides, _print_notes, _write_outputs
     from .mapspace import MapSpace
     from .model import Model
     from .report.maptxt import format_map_txt
@@ -93,7 +98,8 @@ def cmd_search(args: argparse.Namespace) -> int:
     from .spec.timeloop_writer import dump_yaml, mapping_to_timeloop
 
     spec = api.load(args.files, ert=args.ert, art=args.art, need_mapping=False,
-                    energy_tables=args.energy_tables)
+                    energy_tables=args.energy_tables, overrides=_overrides(args),
+                    layer=args.layer)
     _print_notes(spec)
     found = spec.inputs.get("mapper")
     settings = read_mapper_settings(*found) if found else SearchSettings()

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable, Mapping
@@ -32,8 +33,16 @@ from .spec.errors import SpecError, Where, as_mapping, type_name
 from .spec.expr import evaluate
 from .spec.loader import load_yaml
 
-#: the bundled templates (a source checkout; pass a path for templates elsewhere)
-TEMPLATE_DIR = Path(__file__).resolve().parents[1] / "arch_templates"
+def bundled_dir(name: str) -> Path:
+    """A bundled data directory (``arch_templates``, ``problems``): in the source checkout, or
+    where ``pip install`` put it (``<prefix>/share/dnn-mapper/``)."""
+    checkout = Path(__file__).resolve().parents[1] / name
+    installed = Path(sys.prefix) / "share" / "dnn-mapper" / name
+    return checkout if checkout.is_dir() or not installed.is_dir() else installed
+
+
+#: the bundled templates (pass a path for templates elsewhere)
+TEMPLATE_DIR = bundled_dir("arch_templates")
 _NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
 
 

@@ -144,3 +144,19 @@ def test_exhaustive_equals_brute_force_with_free_fanout_axes():
                     best = k if best is None or k < best else best
     assert result.stats.proven_optimal
     assert result.best.edp == pytest.approx(best)
+
+
+def test_search_a_layer_of_the_library_on_a_template(tmp_path, capsys):
+    from mapper.cli import main
+    root = Path(__file__).resolve().parents[2]
+    lib = root / "problems" / "layers" / "resnet18.yaml"
+    assert main(["search", "eyeriss_like", str(lib), "--layer", "conv3x3_512_512_7",
+                 "--set", "pe_rows=8", "--search-size", "5000", "-o", str(tmp_path)]) == 0
+    stats = json.loads((tmp_path / "stats.json").read_text())
+    assert stats["computes"] == 512 * 512 * 9 * 49
+    assert stats["levels"]["mac"]["instances"] == 8 * 14
+    assert main(["model", "eyeriss_like", str(lib), str(tmp_path / "mapping.yaml"),
+                 "--layer", "conv3x3_512_512_7", "--set", "pe_rows=8",
+                 "-o", str(tmp_path / "m")]) == 0
+    assert main(["search", "eyeriss_like", str(lib), "-o", str(tmp_path / "x")]) == 2
+    assert "choose a layer with --layer NAME" in capsys.readouterr().err
