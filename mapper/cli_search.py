@@ -107,6 +107,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         objective=_objective_arg(args.objective) if args.objective else None,
         algorithm=args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
         search_size=args.search_size, victory_condition=args.victory_condition, seed=args.seed)
+    from .prune import TilingModel
+    reasons = TilingModel(spec.arch, spec.workload, spec.constraints).explain_infeasible()
+    if reasons:
+        print("error: no mapping fits; the smallest set of conflicting constraints:",
+              file=sys.stderr)
+        for line in reasons:
+            print(f"  {line}", file=sys.stderr)
+        return 1
     space = MapSpace(spec.arch, spec.workload, spec.constraints)
     size = space_size(space)
     print(f"{spec.workload.name} on {spec.arch.name}: objective {settings.objective.describe()},"
@@ -126,8 +134,9 @@ def cmd_search(args: argparse.Namespace) -> int:
     print(f"  evaluated {st.evaluated:,} mappings ({st.valid:,} valid) in {st.wall_s:.1f} s; "
           f"stopped: {st.stopped_by}; proven optimal: {'yes' if st.proven_optimal else 'no'}")
     if result.best is None:
-        print("error: no valid mapping found (every mapping evaluated overflows a buffer or a "
-              "fan-out, or breaks a constraint)", file=sys.stderr)
+        print("error: no valid mapping found among those evaluated, though some exist (the "
+              "constraints are feasible): search longer or use --algorithm exhaustive",
+              file=sys.stderr)
         return 1
     ev = result.best
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}

@@ -160,3 +160,20 @@ def test_search_a_layer_of_the_library_on_a_template(tmp_path, capsys):
                  "-o", str(tmp_path / "m")]) == 0
     assert main(["search", "eyeriss_like", str(lib), "-o", str(tmp_path / "x")]) == 2
     assert "choose a layer with --layer NAME" in capsys.readouterr().err
+
+
+def test_infeasible_constraints_are_explained_not_searched(tmp_path, capsys):
+    import yaml
+    from mapper.cli import main
+    data = Path(__file__).resolve().parents[1] / "data" / "timeloop"
+    arch = yaml.safe_load((data / "archs" / "eyeriss_like.yaml").read_text())
+    for t in arch["architecture_constraints"]["targets"]:
+        if t["target"] == "weights_spad" and t["type"] == "temporal":
+            t["factors"] = "N=1,M=1,P=1,Q=1,S=1,R=3,C=256"
+    (tmp_path / "arch.yaml").write_text(yaml.safe_dump(arch))
+    code = main(["search", str(tmp_path / "arch.yaml"),
+                 str(data / "problems" / "resnet18_conv3x3_7.yaml"), "-o", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1 and not (tmp_path / "o").exists()
+    assert "Inputs tile at ifmap_spad needs at least 256 words with C=256" in err
+    assert "architecture_constraints.targets[12].factors" in err
