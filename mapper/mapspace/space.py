@@ -25,7 +25,7 @@ from ..model.capacity import tile_words
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, NestConstraints
 from ..spec.workload import Workload
-from .factors import Slot, count_factorizations, divisors, factorizations, product_rows
+from .factors import Slot, divisors, factorizations, product_rows
 
 
 @dataclass
@@ -96,23 +96,11 @@ class MapSpace:
         return [tuple(c) for c in itertools.product(*per_level)]
 
     def size(self) -> dict[str, int]:
-        """Exact sizes before pruning: tilings (spatial axis choices counted), keep choices."""
+        """Exact sizes before pruning: tilings (each spatial axis choice counted), keep choices."""
         tilings = 1
         for d in self.dims:
-            tilings *= self._dim_count(d)
+            tilings *= len(self.factor_table(d))
         return {"tilings": tilings, "keep_choices": len(self.keep_choices)}
-
-    def _dim_count(self, d: str) -> int:
-        """Factorizations of one dimension; a dimension uses one fan-out axis per level."""
-        slots = self.slots[d]
-        bound = self.workload.bounds[d]
-        total = count_factorizations(bound, [(s.lo, s.hi) for s in slots])
-        # Subtract those with non-unit factors on both X and Y of one level.
-        for k in {s.level for s in slots if s.axis == "X"} & {s.level for s in slots if s.axis == "Y"}:
-            both = [s if s.level != k or s.axis == "T" else Slot(k, s.axis, max(2, s.lo), s.hi)
-                    for s in slots]
-            total -= count_factorizations(bound, [(s.lo, s.hi) for s in both])
-        return total
 
     # ------------------------------------------------------------------ enumeration
     def tilings(self, keep: tuple[frozenset[str], ...], chunk: int = 65536) -> Iterator[Tilings]:
@@ -131,11 +119,10 @@ class MapSpace:
         if k == K:
             yield self._assemble(done, self._slot_order(K - 1))
             return
-        slots = self._level_slots(k)
         last = k == K - 1
         # Group the partial tilings by their remaining bounds (one integer key per row).
         key = rest @ self._radix
-        uniq, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         order = np.argsort(inverse.reshape(-1), kind="stable")
         groups = np.split(order, np.cumsum(np.bincount(inverse.reshape(-1)))[:-1])
         pieces_done, pieces_rest = [], []
@@ -233,25 +220,25 @@ class MapSpace:
 
     # ------------------------------------------------------------------ sampling
     def factor_table(self, d: str) -> np.ndarray:
-        """(n, slots) every factorization of dimension ``d`` over its slots (cached)."""
+        """(n, slots) every factorization of dimension ``d`` over its slots, without those that
+        use both fan-out axes of one level (a loop sits on one axis); cached."""
         if d not in self._tables:
-            self._tables[d] = factorizations(self.workload.bounds[d],
-                                             [(s.lo, s.hi) for s in self.slots[d]])
+            slots = self.slots[d]
+            table = factorizations(self.workload.bounds[d], [(s.lo, s.hi) for s in slots])
+            ok = np.ones(len(table), dtype=bool)
+            for level in {s.level for s in slots if s.axis != "T"}:
+                cols = [c for c, s in enumerate(slots) if s.level == level and s.axis != "T"]
+                if len(cols) > 1:
+                    ok &= (table[:, cols] > 1).sum(axis=1) <= 1
+            self._tables[d] = table[ok]
         return self._tables[d]
 
     def sample(self, n: int, rng: np.random.Generator) -> Tilings:
-        """``n`` tilings drawn uniformly from the product of the dimensions' factorizations,
-        without those that put one dimension on both fan-out axes of a level (the capacity,
-        fan-out and utilization checks are the model's)."""
+        """``n`` tilings drawn uniformly from the product of the dimensions' factorizations
+        (the capacity, fan-out and utilization checks are the model's)."""
         where, columns = [], []
         for j, d in enumerate(self.dims):
             table = self.factor_table(d)
             columns.append(table[rng.integers(0, len(table), size=n)])
             where += [(s.level, s.axis, j) for s in self.slots[d]]
-        cols = np.concatenate(columns, axis=1)
-        ok = np.ones(n, dtype=bool)
-        for level, j in {(lv, j) for lv, ax, j in where if ax != "T"}:
-            mine = [c for c, (lv, ax, jj) in enumerate(where) if (lv, jj) == (level, j) and ax != "T"]
-            if len(mine) > 1:
-                ok &= (cols[:, mine] > 1).sum(axis=1) <= 1
-        return self._assemble(cols[ok], where)
+        return self._assemble(np.concatenate(columns, axis=1), where)

@@ -71,6 +71,7 @@ class _Best:
     key: tuple[float, ...] | None = None
     batch: MappingBatch | None = None
     row: int = -1
+    #: every incumbent so far, as one-mapping batches (the hill climbing starts from them)
     history: list[tuple[tuple[float, ...], MappingBatch, int]] = field(default_factory=list)
 
 
@@ -101,7 +102,7 @@ class Search:
             key, row = tuple(float(x) for x in keys[i]), int(valid[i])
             if self.best.key is None or key < self.best.key:
                 self.best.key, self.best.batch, self.best.row = key, batch, row
-                self.best.history.append((key, batch, row))
+                self.best.history.append((key, batch.take([row]), 0))
                 improved = True
         self.progress.best = self.best.key
         self.progress.elapsed_s = time.monotonic() - self.start
