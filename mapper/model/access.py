@@ -25,21 +25,32 @@ class Carries:
     """
 
     def __init__(self, nest: Nest):
-        self.loops = nest.shape.temporal
-        N = nest.factor[self.loops]
-        J, B = N.shape
-        self.N, self.moving, self.iters = N, N >= 2, nest.iters
-        self.weight = (N - 1) * self.iters[1:]
-        self.step = nest.step[self.loops]
-        self.dim_of = nest.dim_of[self.loops]
+        self.loops = loops = nest.shape.temporal
+        J, B = len(loops), nest.batch_size
+        self.iters = nest.iters
+        self.dim_of = nest.dim_of[loops]
+        #: rows (B,) of the loops' steps (views into the nest)
+        self.step = [nest.step[i] for i in loops]
+        scratch = nest.scratch
+        self.moving = scratch.empty((J, B), bool)
+        self.weight = scratch.empty((J, B))
         #: what a carry rewinds of each loop inside it: its step if it moves, else nothing
-        self.moving_step = self.step * self.moving
+        self.moving_step = scratch.empty((J, B))
+        #: work rows for the delta sums: which carries shift like s_1, and their weights
+        self.same = scratch.empty((J, B), bool)
+        self.same_weight = scratch.empty((J, B))
+        for j, i in enumerate(loops):
+            np.greater_equal(nest.factor[i], 2, out=self.moving[j])
+            np.multiply(nest.factor[i] - 1, self.iters[j + 1], out=self.weight[j])
+            np.multiply(self.step[j], self.moving[j], out=self.moving_step[j])
         #: |step| <= step_bound per loop over the batch (keeps the shift keys exact)
-        self.step_bound = (np.maximum(self.step.max(axis=1), -self.step.min(axis=1)) if B
-                           else np.zeros(J, dtype=np.int64))
+        self.step_bound = (np.maximum(nest.step.max(axis=1), -nest.step.min(axis=1))[loops]
+                           if B else np.zeros(J, dtype=np.int64))
         self.nest = nest
-        none = np.zeros(B, dtype=np.int64)
-        self._first = {J: (none, none)}
+        # Index of the first moving loop at or above each position (J where none), filled
+        # from the outside in as delta sums ask for positions further in.
+        self._first = {J: np.full(B, J, dtype=np.int16)}
+        self._first_step: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def first_above(self, k: int) -> int:
         """Position in ``loops`` of the first temporal loop outside level k's tile."""
@@ -51,14 +62,19 @@ class Carries:
     def first_moving(self, p: int) -> tuple[np.ndarray, np.ndarray]:
         """(step, dim) (B,) of the innermost loop at position >= p that moves (step 0 where
         none does): the carry that sets Timeloop's reference translation ``s_1``."""
-        q = min(self._first)
-        step, dim = self._first[q]
-        while q > p:
-            q -= 1
-            step = np.where(self.moving[q], self.step[q], step)
-            dim = np.where(self.moving[q], self.dim_of[q], dim)
-            self._first[q] = step, dim
-        return self._first[p]
+        if p not in self._first_step:
+            q = min(self._first)
+            while q > p:                  # first = q where loop q moves (arithmetic: fast)
+                q -= 1
+                outer = self._first[q + 1]
+                self._first[q] = outer - (outer - np.int16(q)) * self.moving[q]
+            first = self._first[p]
+            # gather from the nest's steps, whose extra last row is 0 (no moving loop)
+            row_of = np.append(self.loops, len(self.nest.loops))
+            rows = np.take(row_of, first)
+            step = self.nest.step_with_zero_row[rows, np.arange(len(first))]
+            self._first_step[p] = step, np.take(np.append(self.dim_of, 0), first)
+        return self._first_step[p]
 
     def shifts(self, A: np.ndarray) -> "Shifts":
         return Shifts(self, A)
@@ -92,7 +108,7 @@ class Shifts:
         self.A = A
         self.abs_A, a, self.moved_below = static
         self.groups = []
-        J, B = carries.step.shape
+        J, B = len(carries.loops), carries.nest.batch_size
         if J == 0:
             return
         estimate = a.astype(np.float64) @ carries.step_bound.astype(np.float64)
@@ -116,7 +132,7 @@ class Shifts:
                 continue
             kappa = sum(A[r] * W for r, W in group)                       # (D,)
             width = np.int32 if _radix(group, bound) <= 2 ** 31 else np.int64
-            key = np.empty((J, B), dtype=width)
+            key = carries.nest.scratch.empty((J, B), width)
             inner = [np.zeros(B, dtype=np.int64)]
             for j in range(J):
                 c, kap = inner[-1], int(kappa[dim_of[j]])
@@ -164,14 +180,18 @@ def delta_sum(carries: Carries, k: int, shifts: Shifts, tile: np.ndarray,
         else:
             o = ranks[r]                                   # no loop above moves this rank
         overlap = o if overlap is None else overlap * o
+    J = len(carries.loops)
     same = None
     for kappa, key, inner in shifts.groups:
         first = (inner[p] - np.take(kappa, dim) * step).astype(key.dtype)
-        eq = key[p:] == first
-        same = eq if same is None else same & eq
+        if same is None:
+            same = np.equal(key[p:], first, out=carries.same[: J - p])
+        else:
+            same &= key[p:] == first
     if same is None:                                       # nothing above moves the data space
         return tile * carries.iters[p] - overlap * (carries.iters[p] - 1)
-    return tile * carries.iters[p] - overlap * (carries.weight[p:] * same).sum(axis=0)
+    same_weight = np.multiply(carries.weight[p:], same, out=carries.same_weight[: J - p])
+    return tile * carries.iters[p] - overlap * same_weight.sum(axis=0)
 
 
 def _sumset_size(n1, n2, v1, v2):
@@ -276,7 +296,7 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
     """
     K = len(keep)
     B = nest.factor.shape[1]
-    groups = np.ones((K, B), dtype=np.int64)
+    groups = nest.out.full((K, B), 1)
     spread = [k for k in range(K) if nest.spatial_end[k] > nest.boundary[k]]
     for k in spread:                                 # levels with spatial loops
         groups[k] = distinct_translations(nest, k, A)
@@ -285,13 +305,13 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
     if plan is None:
         plan = nest.shape.memo[key] = TilePlan(nest.shape, A)
     ranks, sizes = plan.evaluate(nest)
-    tiles = np.empty((K, B), dtype=np.int64)
+    tiles = nest.out.empty((K, B))
     rank_ext = []
     for k in range(K):
         rank_ext.append(ranks[nest.boundary[k + 1]])
         tiles[k] = sizes[nest.boundary[k + 1]]
     # Partition size, outside in: Part_k = floor(Part_{k+1} * |T_k| / span_{k+1}).
-    partition = np.empty((K, B), dtype=np.int64)
+    partition = nest.out.empty((K, B))
     partition[K - 1] = tiles[K - 1]
     for k in range(K - 2, -1, -1):
         if k + 1 not in spread:
@@ -301,8 +321,8 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
             np.floor_divide(partition[k + 1] * tiles[k], span, out=partition[k])
     outermost = max(k for k in range(K) if keep[k])
     shifts = carries.shifts(A)
-    reads = np.zeros((K, B), dtype=np.int64)
-    fills = np.zeros((K, B), dtype=np.int64)
+    reads = nest.out.full((K, B), 0)
+    fills = nest.out.full((K, B), 0)
     demand = nest.temporal_product                   # what the MACs ask of level 0
     if 0 in spread:
         demand = groups[0] * demand
@@ -314,7 +334,7 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
                 demand = fills[k]
         if k < outermost and k + 1 in spread:
             demand = groups[k + 1] * demand
-    updates = np.zeros((K, B), dtype=np.int64)
+    updates = nest.out.full((K, B), 0)
     if read_write:
         for k in range(outermost + 1):
             if keep[k]:

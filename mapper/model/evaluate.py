@@ -17,6 +17,7 @@ from ..spec.workload import Workload
 from .access import Carries, data_space_counts
 from .batch import MappingBatch
 from .cost import action_energies, storage_energy
+from .arena import Arena
 from .nest import Nest, NestShape, active_slots
 from .perf import level_cycles, utilization
 from .result import BatchResult, DataSpaceStats, Evaluation, LevelStats
@@ -44,7 +45,10 @@ class Model:
             if len(self._shapes) >= self.SHAPES_KEPT:
                 del self._shapes[next(iter(self._shapes))]
             shape = self._shapes[key] = NestShape(batch.skeleton, *active)
-        return Nest(batch, shape)
+        # Size the arenas from what the last batch of this shape used, per mapping.
+        per_mapping = shape.memo.get("arena bytes per mapping", (0, 0))
+        B = len(batch)
+        return Nest(batch, shape, Arena(per_mapping[0] * B), Arena(per_mapping[1] * B))
 
     def _keeping(self, sk) -> tuple[list[list[bool]], np.ndarray, object]:
         """Per skeleton: keep flags per data space and level, the (K, DS) reported table and
@@ -85,7 +89,8 @@ class Model:
         spread = [nest.spatial_end[k] > nest.boundary[k] for k in range(K)]
 
         # Utilized instances of level k: the spatial loops of all levels above it.
-        inst = np.empty((K, B), dtype=np.int64)
+        out = nest.out
+        inst = out.empty((K, B))
         inst[K - 1] = 1
         for k in range(K - 2, -1, -1):
             if spread[k + 1]:
@@ -97,8 +102,8 @@ class Model:
 
         # Cycles per level under its bandwidths; overall the slowest level (§7). A level
         # without bandwidths takes T cycles (ceil(T / 1.0) = T below 2**53).
-        cyc = np.empty((K, B), dtype=np.int64)
-        slow = np.ones((K, B))
+        cyc = out.empty((K, B))
+        slow = out.full((K, B), 1.0, np.float64)
         exact = B == 0 or T.max() <= 2 ** 53
         for k, level in enumerate(arch.storage):
             if exact and (level.read_bandwidth, level.write_bandwidth,
@@ -112,7 +117,7 @@ class Model:
 
         # Energy (§8): counts that are zero in every mapping (a read-only data space's
         # updates, the outermost keeper's fills) are passed as None.
-        ds_energy = np.zeros((K, len(wl.data_spaces), B))
+        ds_energy = out.full((K, len(wl.data_spaces), B), 0.0, np.float64)
         for i, ds in enumerate(wl.data_spaces):
             c = counts[ds.name]
             outermost = max(k for k in range(K) if keep[i][k])
@@ -125,7 +130,7 @@ class Model:
         energy = ds_energy.sum(axis=(0, 1)) + compute_energy
 
         # Validity: capacity of the kept tiles and the physical fan-out.
-        cap_used = np.zeros((K, B), dtype=np.int64)
+        cap_used = out.full((K, B), 0)
         valid = np.ones(B, dtype=bool)
         for k, level in enumerate(arch.storage):
             for i, name in enumerate(wl.ds_names):
@@ -137,11 +142,14 @@ class Model:
             if spread[k] or fx < 1 or fy < 1:
                 valid &= (nest.fanout_x[k] <= fx) & (nest.fanout_y[k] <= fy)
 
+        if B:
+            nest.shape.memo["arena bytes per mapping"] = (-(-out.used // B),
+                                                          -(-nest.scratch.used // B))
         return BatchResult(
             batch=batch, ds_names=wl.ds_names, counts=counts, reported=reported,
             utilized_instances=inst, level_cycles=cyc, slowdown=slow, ds_energy=ds_energy,
             compute_energy=compute_energy, computes=computes, mac_instances_used=mac_inst,
-            compute_cycles=T, cycles=cycles, energy=energy, energies=e,
+            compute_cycles=T.copy(), cycles=cycles, energy=energy, energies=e,
             utilization=utilization(computes, arch.compute.instances, cycles), valid=valid,
             capacity_used=cap_used, fanout_x_used=nest.fanout_x, fanout_y_used=nest.fanout_y)
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .arena import Arena
 from .batch import MappingBatch, Skeleton
 
 
@@ -32,8 +33,21 @@ def active_slots(batch: MappingBatch) -> tuple[np.ndarray, np.ndarray]:
     K, D = batch.temporal.shape[1:]
     if B == 0:
         return np.zeros((K, D), dtype=bool), np.zeros((K, D), dtype=bool)
-    return (batch.temporal.reshape(B, K * D).max(axis=0).reshape(K, D) > 1,
-            batch.spatial.reshape(B, K * D).max(axis=0).reshape(K, D) > 1)
+    return (_column_max(batch.temporal.reshape(B, K * D)).reshape(K, D) > 1,
+            _column_max(batch.spatial.reshape(B, K * D)).reshape(K, D) > 1)
+
+
+def _column_max(x: np.ndarray) -> np.ndarray:
+    """(C,) maximum of each column of a (B, C) array. Reduced as 64 long rows first: along
+    axis 0 of (B, C) numpy runs B inner loops C wide, which is slow for C ~ 50."""
+    B, C = x.shape
+    q = B // 64
+    if q < 2:
+        return x.max(axis=0)
+    out = x[: 64 * q].reshape(64, q * C).max(axis=0).reshape(q, C).max(axis=0)
+    if B > 64 * q:
+        np.maximum(out, x[64 * q:].max(axis=0), out=out)
+    return out
 
 
 class NestShape:
@@ -98,26 +112,32 @@ class Nest:
                    (``iters[0]`` = ``temporal_product``, ``iters[J]`` = 1)
     """
 
-    def __init__(self, batch: MappingBatch, shape: NestShape | None = None):
+    def __init__(self, batch: MappingBatch, shape: NestShape | None = None,
+                 out: Arena | None = None, scratch: Arena | None = None):
         sk = batch.skeleton
         if shape is None:
             shape = NestShape(sk, *active_slots(batch))
         self.shape = shape
+        #: where the arrays of the results (out) and of the work (scratch) come from
+        self.out = out if out is not None else Arena()
+        self.scratch = scratch if scratch is not None else Arena()
         D, K, B = len(sk.dims), sk.n_levels, len(batch)
         self.loops, self.boundary, self.spatial_end = shape.loops, shape.boundary, \
             shape.spatial_end
         self.dim_of, self.is_temporal = shape.dim_of, shape.is_temporal
         L = len(self.loops)
-        factor = np.empty((L, B), dtype=np.int64)
+        factor = self.scratch.empty((L, B))
         for kind, factors in ((False, batch.temporal), (True, batch.spatial)):
-            rows, cols = shape.source[kind]
-            if len(rows):
-                factor[rows] = factors.reshape(B, K * D)[:, cols].T
+            columns = factors.reshape(B, K * D)
+            for row, col in zip(*shape.source[kind]):
+                factor[row] = columns[:, col]
         self.factor = factor
         # Boxes are needed only at level boundaries and spatial ends: keep just those, as
         # tuples of per-dimension rows (a row is shared until a loop over its dimension).
         wanted = set(shape.positions)
-        step = np.empty((L, B), dtype=np.int64)
+        self.step_with_zero_row = self.scratch.empty((L + 1, B))
+        self.step_with_zero_row[L] = 0
+        step = self.step_with_zero_row[:L]
         running = [np.ones(B, dtype=np.int64)] * D
         self._rows = {0: tuple(running)}
         for i, d in enumerate(self.dim_of):
@@ -127,20 +147,20 @@ class Nest:
                 self._rows[i + 1] = tuple(running)
         self.step = step
         temporal = shape.temporal
-        self.iters = np.ones((len(temporal) + 1, B), dtype=np.int64)
+        self.iters = self.scratch.empty((len(temporal) + 1, B))
+        self.iters[len(temporal)] = 1
         for j in range(len(temporal) - 1, -1, -1):
             np.multiply(self.iters[j + 1], factor[temporal[j]], out=self.iters[j])
         #: MAC iterations per MAC instance: the product of all temporal factors, (B,)
         self.temporal_product = self.iters[0]
         #: fan-out used at each level, in all and per axis, (K, B)
-        self.fanout_used = np.ones((K, B), dtype=np.int64)
-        self.fanout_x = np.ones((K, B), dtype=np.int64)
-        self.fanout_y = np.ones((K, B), dtype=np.int64)
+        self.fanout_used = self.out.full((K, B), 1)
+        self.fanout_x = self.out.full((K, B), 1)
+        self.fanout_y = self.out.full((K, B), 1)
         for i, lp in enumerate(self.loops):
             if lp.spatial:
                 self.fanout_used[lp.level] *= factor[i]
                 (self.fanout_x if lp.axis == "X" else self.fanout_y)[lp.level] *= factor[i]
-        self._memo: dict = {}
 
     @property
     def batch_size(self) -> int:
