@@ -50,6 +50,9 @@ class Carries:
         # Index of the first moving loop at or above each position (J where none), filled
         # from the outside in as delta sums ask for positions further in.
         self._first = {J: np.full(B, J, dtype=np.int16)}
+        self._row_of = np.append(loops, len(nest.loops))      # nest row of each position
+        self._dim_of = np.append(self.dim_of, 0)
+        self._columns = np.arange(B)
         self._first_step: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def first_above(self, k: int) -> int:
@@ -70,10 +73,11 @@ class Carries:
                 self._first[q] = outer - (outer - np.int16(q)) * self.moving[q]
             first = self._first[p]
             # gather from the nest's steps, whose extra last row is 0 (no moving loop)
-            row_of = np.append(self.loops, len(self.nest.loops))
-            rows = np.take(row_of, first)
-            step = self.nest.step_with_zero_row[rows, np.arange(len(first))]
-            self._first_step[p] = step, np.take(np.append(self.dim_of, 0), first)
+            rows = np.take(self._row_of, first)
+            rows *= len(first)
+            rows += self._columns
+            step = np.take(self.nest.step_with_zero_row.reshape(-1), rows)
+            self._first_step[p] = step, np.take(self._dim_of, first)
         return self._first_step[p]
 
     def shifts(self, A: np.ndarray) -> "Shifts":

@@ -105,15 +105,22 @@ class Model:
         cyc = out.empty((K, B))
         slow = out.full((K, B), 1.0, np.float64)
         exact = B == 0 or T.max() <= 2 ** 53
+        T_float = T.astype(np.float64)
+        limited = []                                  # levels whose cycles may exceed T
         for k, level in enumerate(arch.storage):
             if exact and (level.read_bandwidth, level.write_bandwidth,
                           level.shared_bandwidth) == (None, None, None):
                 cyc[k] = T
                 continue
-            r = sum(counts[n].reads[k] for n in wl.ds_names)
-            w = sum(counts[n].fills[k] + counts[n].updates[k] for n in wl.ds_names)
-            cyc[k], slow[k] = level_cycles(level, r, w, T)
-        cycles = np.maximum(T, cyc.max(axis=0))
+            here = [counts[n] for i, n in enumerate(wl.ds_names) if reported[k, i]] or \
+                [counts[wl.ds_names[0]]]                      # all zero at this level
+            r = sum(c.reads[k] for c in here)
+            w = sum(c.fills[k] + c.updates[k] for c in here)
+            cyc[k], slow[k] = level_cycles(level, r, w, T, T_float)
+            limited.append(k)
+        cycles = T.copy()
+        for k in limited:
+            np.maximum(cycles, cyc[k], out=cycles)
 
         # Energy (§8): counts that are zero in every mapping (a read-only data space's
         # updates, the outermost keeper's fills) are passed as None.
@@ -130,12 +137,16 @@ class Model:
         energy = ds_energy.sum(axis=(0, 1)) + compute_energy
 
         # Validity: capacity of the kept tiles and the physical fan-out.
-        cap_used = out.full((K, B), 0)
+        cap_used = out.empty((K, B))
         valid = np.ones(B, dtype=bool)
         for k, level in enumerate(arch.storage):
-            for i, name in enumerate(wl.ds_names):
-                if keep[i][k]:
-                    cap_used[k] += counts[name].tile[k]
+            kept = [counts[name].tile[k] for i, name in enumerate(wl.ds_names) if keep[i][k]]
+            if kept:
+                np.copyto(cap_used[k], kept[0])
+                for tile in kept[1:]:
+                    cap_used[k] += tile
+            else:
+                cap_used[k] = 0
             if level.effective_capacity is not None:
                 valid &= cap_used[k] <= level.effective_capacity
             fx, fy = arch.fanout(k)

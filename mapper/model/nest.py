@@ -200,6 +200,8 @@ class TilePlan:
 
     def __init__(self, shape: NestShape, A: np.ndarray):
         self.A = A
+        #: per rank: its (dimension, coefficient) terms
+        self.terms = [[(int(d), int(row[d])) for d in np.flatnonzero(row)] for row in A]
         support = [set(np.flatnonzero(row).tolist()) for row in A]
         all_dims = set().union(*support) if support else set()
         self.slots: list[tuple[int, int]] = []       # (rank, position) computed per batch
@@ -226,7 +228,7 @@ class TilePlan:
     def evaluate(self, nest: "Nest") -> tuple[dict, dict]:
         """(ranks, sizes): per kept position i, its R rank-extent rows and its footprint row
         (B,), shared between positions: read only."""
-        rows = [_rank_extent(self.A[r], nest.box_rows(i)) for r, i in self.slots]
+        rows = [_rank_extent(self.terms[r], nest.box_rows(i)) for r, i in self.slots]
         B = nest.batch_size
         sizes = []
         for i, ids in self.sizes:
@@ -238,19 +240,17 @@ class TilePlan:
                 {i: sizes[s] for i, s in self.size_of.items()})
 
 
-def _rank_extent(coefficients: np.ndarray, box) -> np.ndarray:
-    """(B,) extent of one rank over a box given as D rows: the halo rule
-    ``1 + sum_d c_d (E_d - 1)``, computed as ``sum_d c_d E_d + (1 - sum_d c_d)``; a rank that
-    is one dimension is that dimension's row."""
-    terms = np.flatnonzero(coefficients)
-    if len(terms) == 0:
+def _rank_extent(terms: list[tuple[int, int]], box) -> np.ndarray:
+    """(B,) extent of one rank (its (dimension, coefficient) terms) over a box given as D rows:
+    the halo rule ``1 + sum_d c_d (E_d - 1)``, computed as ``sum_d c_d E_d + (1 - sum_d c_d)``;
+    a rank that is one dimension is that dimension's row."""
+    if not terms:
         return np.ones(len(box[0]), dtype=np.int64)
     out = None
-    for d in terms:
-        c = int(coefficients[d])
+    for d, c in terms:
         term = box[d] if c == 1 else c * box[d]
         out = term if out is None else out + term
-    offset = 1 - int(coefficients[terms].sum())
+    offset = 1 - sum(c for _, c in terms)
     return out + offset if offset else out
 
 

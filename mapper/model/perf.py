@@ -7,23 +7,26 @@ from ..spec.arch import StorageLevel
 
 
 def level_cycles(level: StorageLevel, reads: np.ndarray, writes: np.ndarray,
-                 compute_cycles: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+                 compute_cycles: np.ndarray, compute_cycles_float: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
     """(cycles, slowdown) of one level, each (B,).
 
     ``reads`` and ``writes`` (fills + updates) are words per instance summed over the kept data
     spaces. Timeloop's rule: each bandwidth that the traffic would exceed at full speed slows
     the level by ``bandwidth / demand``; cycles = ``ceil(T / slowdown)``. Same float
-    operations as Timeloop, so the ceil lands on the same integer.
+    operations as Timeloop, so the ceil lands on the same integer. ``compute_cycles_float``
+    is ``T`` as float64 when the caller has it already.
     """
-    T = compute_cycles.astype(np.float64)
+    T = compute_cycles.astype(np.float64) if compute_cycles_float is None \
+        else compute_cycles_float
     slowdown = np.ones_like(T)
-    for bw, words in ((level.read_bandwidth, reads), (level.write_bandwidth, writes),
-                      (level.shared_bandwidth, None)):
-        if bw is None:
-            continue
-        words = reads + writes if words is None else words
-        demand = words / T
-        with np.errstate(divide="ignore"):
+    with np.errstate(divide="ignore"):
+        for bw, words in ((level.read_bandwidth, reads), (level.write_bandwidth, writes),
+                          (level.shared_bandwidth, None)):
+            if bw is None:
+                continue
+            words = reads + writes if words is None else words
+            demand = words / T
             slowdown = np.where(demand > bw, np.minimum(slowdown, bw / demand), slowdown)
     cycles = np.ceil(T / slowdown).astype(np.int64)
     return cycles, slowdown
