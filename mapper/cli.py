@@ -1,6 +1,7 @@
 """The ``mapper`` command. Subcommands: ``model`` (evaluate one mapping), ``energy`` (the
 architecture's energy and area tables and where each number came from), ``import-onnx`` (an
-ONNX model's layers as a network file).
+ONNX model's layers as a network file), ``search`` (cli_search.py), ``network`` (a whole
+network, cli_network.py).
 
 Errors in the inputs end with one message naming the file, the YAML path and what was
 expected, and exit status 2; an invalid mapping (capacity, fan-out) exits 1. No traceback.
@@ -188,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     o.set_defaults(func=cmd_import_onnx)
     from .cli_search import add_parser as add_search_parser
     add_search_parser(sub)
+    from .cli_network import add_parser as add_network_parser
+    add_network_parser(sub)
     return p
 
 

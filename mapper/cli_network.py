@@ -1,0 +1,176 @@
+"""``mapper network``: search every distinct layer of a network and report the whole network.
+
+Writes OUTDIR/network.json, network.csv, network.txt (the summary it prints) and
+mappings/<layer>.yaml (each a Timeloop mapping with its layer's problem, which ``mapper model
+ARCH mappings/<layer>.yaml`` evaluates). Progress (layers done / total, the best so far) goes
+to stderr. Exit status 0 when every layer is mapped, 1 when some layer has no mapping (listed,
+with CP-SAT's explanation when no mapping can fit), 2 for bad input.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+
+class NetworkProgressLine:
+    """Layers done / total and the search's best so far, on one line of stderr."""
+
+    def __init__(self, stream=None, every_s: float = 5.0):
+        self.stream = stream or sys.stderr
+        self.tty = self.stream.isatty()
+        self.every = 0.25 if self.tty else every_s
+        self.last = 0.0
+
+    def __call__(self, p) -> None:
+        now = time.monotonic()
+        if p.status == "searching":
+            if now - self.last < self.every:
+                return
+            s = p.search
+            best = "-" if s.best is None else ", ".join(f"{x:.4g}" for x in s.best)
+            text = (f"[layers {p.done}/{p.total}] {p.layer}: {s.phase} {s.elapsed_s:.1f}s, "
+                    f"evaluated {s.evaluated:,}, best {best}")
+        else:
+            edp = "" if p.best_edp is None else f", EDP {p.best_edp:.4g} J*cycle"
+            text = f"[layers {p.done}/{p.total}] {p.layer}: {p.status}{edp} ({p.elapsed_s:.1f}s)"
+        self.last = now
+        if self.tty:
+            self.stream.write("\r" + text[:120].ljust(120))
+        else:
+            self.stream.write(text + "\n")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.tty:
+            self.stream.write("\n")
+
+
+def add_parser(sub) -> None:
+    n = sub.add_parser("network", help="search every layer of a network and report the "
+                       "whole network (energy, latency, throughput, DRAM traffic...)",
+                       description="Search the best mapping of every distinct layer of a "
+                       "network (identical layers once, counted as often as they occur) and "
+                       "report per layer and in total. ARCH is a template name or arch file, "
+                       "optionally followed by constraint, mapper-settings and ERT/ART files; "
+                       "NETWORK is a network file or a bundled network's name (resnet18).")
+    n.add_argument("files", nargs="+", metavar="FILE",
+                   help="ARCH [CONSTRAINTS.yaml MAPPER.yaml ...] NETWORK")
+    n.add_argument("--objective", help="per layer: edp (default), energy, delay, "
+                   "last_level_accesses, 'energy,delay' or 'energy:1,delay:0.5'")
+    n.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
+                   help="per layer (default hybrid: random sampling, then hill climbing)")
+    n.add_argument("--jobs", type=int, help="worker processes; layers run in parallel, each "
+                   "layer's search on one worker (default 1)")
+    n.add_argument("--time-limit", type=float, metavar="S", help="per layer: stop its search "
+                   "after S seconds with the best mapping so far")
+    n.add_argument("--search-size", type=int, help="per layer: random evaluations (default "
+                   "200000 for hybrid)")
+    n.add_argument("--victory-condition", type=int, help="per layer: stop after this many "
+                   "valid mappings in a row without improvement")
+    n.add_argument("--seed", type=int, help="random seed (default 0)")
+    n.add_argument("--batch", type=int, help="the batch size (= --set batch=N; default: the "
+                   "network's)")
+    n.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
+    n.add_argument("--art", help="area reference table (Accelergy ART YAML)")
+    n.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
+                   help="a directory of energy/area table files (repeatable)")
+    n.add_argument("--cache-dir", metavar="DIR", help="where per-layer results are cached "
+                   "(default $MAPPER_CACHE_DIR or ~/.cache/dnn-mapper, else OUTDIR/.cache)")
+    n.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    n.add_argument("-o", "--output", default="out", help="output directory (default: out)")
+    from .cli import _add_override_args
+    _add_override_args(n)
+    n.set_defaults(func=cmd_network)
+
+
+def _cache_dir(args: argparse.Namespace, outdir: Path):
+    if args.no_cache:
+        return None
+    if args.cache_dir:
+        return Path(args.cache_dir)
+    from .network_cache import default_cache_dir
+    path = default_cache_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if os.access(path, os.W_OK):
+            return path
+    except OSError:
+        pass
+    return outdir / ".cache"
+
+
+def cmd_network(args: argparse.Namespace) -> int:
+    from .cli import _overrides, _write_outputs
+    from .cli_search import _objective_arg
+    from .network_report import format_csv, format_text
+    from .network_run import run_network
+    from .spec.errors import SpecError
+    from .templates import Overrides
+
+    if len(args.files) < 2:
+        raise SpecError("expected ARCH and NETWORK (e.g. mapper network eyeriss_like resnet18)")
+    if args.jobs is not None and args.jobs < 1:
+        raise SpecError(f"--jobs {args.jobs}: expected at least 1")
+    overrides = _overrides(args)
+    if args.batch is not None:
+        if args.batch < 1:
+            raise SpecError(f"--batch {args.batch}: expected at least 1")
+        overrides = overrides.merged(Overrides({"batch": args.batch},
+                                               {"batch": f"--batch {args.batch}"}))
+    out = Path(args.output)
+    progress = NetworkProgressLine()
+    try:
+        result = run_network(
+            args.files[:-1], args.files[-1], overrides=overrides,
+            objective=_objective_arg(args.objective) if args.objective else None,
+            algorithm=args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
+            search_size=args.search_size, victory_condition=args.victory_condition,
+            seed=args.seed, energy_tables=args.energy_tables, ert=args.ert, art=args.art,
+            cache_dir=_cache_dir(args, out), progress=progress)
+    finally:
+        progress.close()
+    summary = result.summary()
+    text = format_text(summary)
+    mappings = {f"{r.file_name}.yaml": _mapping_yaml(r, result.arch)
+                for r in result.layers if r.evaluation is not None}
+    _write_outputs(out / "mappings", mappings)
+    _write_outputs(out, {"network.json": json.dumps(summary, indent=1) + "\n",
+                         "network.csv": format_csv(summary), "network.txt": text})
+    print(text, end="")
+    c = summary["cache"]
+    print(f"  {c['hits']} of {c['hits'] + c['misses']} distinct layers from the cache "
+          f"({c['dir'] or 'off'}); {summary['wall_s']:.1f} s")
+    print(f"  wrote {out / 'network.json'}, {out / 'network.csv'}, {out / 'network.txt'}, "
+          f"{out / 'mappings'}/ ({len(mappings)} files)")
+    for r in result.layers:
+        if r.evaluation is not None:
+            continue
+        where = r.layer.layers[0].source
+        if r.reasons:
+            print(f"error: layer {r.name!r} ({where}): no mapping fits on {result.arch.name}; "
+                  f"the smallest set of conflicting constraints:", file=sys.stderr)
+            for line in r.reasons:
+                print(f"  {line}", file=sys.stderr)
+        else:
+            exist = ("though some exist" if (r.search or {}).get("feasibility_check")
+                     == "feasible" else "and the feasibility check could not decide whether "
+                     "any exists")
+            print(f"error: layer {r.name!r} ({where}): no valid mapping found among those "
+                  f"evaluated, {exist}: search longer (--search-size, --time-limit) or use "
+                  f"--algorithm exhaustive", file=sys.stderr)
+    return 0 if result.complete else 1
+
+
+def _mapping_yaml(r, arch) -> str:
+    """The layer's problem (our Einsum) and its mapping: a file ``mapper model ARCH`` reads."""
+    from .spec.einsum import format_einsum
+    from .spec.timeloop_writer import dump_yaml, mapping_to_timeloop
+    wl = r.layer.workload
+    problem = {"name": r.name, "einsum": format_einsum(wl),
+               "bounds": {d: int(wl.bounds[d]) for d in wl.dims}}
+    return dump_yaml({"problem": problem,
+                      "mapping": mapping_to_timeloop(r.evaluation.mapping, arch, wl)})
