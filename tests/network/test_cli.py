@@ -1,0 +1,144 @@
+"""`mapper network`: outputs and their schema, the README's ResNet-18 run, and bad input."""
+from __future__ import annotations
+
+import csv
+import json
+import math
+
+import pytest
+
+from mapper.cli import main
+
+from .helpers import QUICK, write_network
+
+TOP_KEYS = {"network", "network_file", "arch", "batch", "parameters", "objective", "algorithm",
+            "search_settings", "clock", "energy_source", "complete", "unmapped", "note",
+            "macs", "mapped_macs", "energy_pJ", "cycles", "latency_s", "inferences_per_s",
+            "energy_per_inference_pJ", "edp_J_cycles", "utilization",
+            "dram_bytes_per_inference", "power_W", "energy_by_level", "energy_by_dataspace",
+            "dram_bytes_by_dataspace", "metrics", "distinct_layers", "cache", "wall_s",
+            "layers"}
+METRIC_KEYS = {"throughput_inferences_per_s", "throughput_macs_per_s", "peak_macs_per_s",
+               "latency_s", "latency_cycles", "energy_per_inference_pJ", "pJ_per_mac",
+               "power_W", "utilization", "offchip_bytes_per_inference",
+               "onchip_storage_bytes", "pes", "area_mm2", "area_missing"}
+LAYER_KEYS = {"name", "repeat", "searched_as", "status", "source", "inputs", "macs", "cycles",
+              "latency_s", "energy_pJ", "energy_per_inference_pJ", "pJ_per_mac",
+              "edp_J_cycles", "utilization", "dram_bytes_per_inference",
+              "dram_bytes_by_dataspace", "energy_by_level", "energy_by_dataspace", "mapping",
+              "search"}
+
+
+def run(capsys, *args):
+    code = main(["network", *map(str, args)])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture(scope="module")
+def resnet18(tmp_path_factory):
+    """The README's run (quick search setting): ResNet-18 on eyeriss_like, 2 jobs."""
+    out = tmp_path_factory.mktemp("resnet18")
+    import io
+    import contextlib
+    o, e = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(o), contextlib.redirect_stderr(e):
+        code = main(["network", "eyeriss_like", "resnet18", "--search-size", str(QUICK),
+                     "--jobs", "2", "--cache-dir", str(out / "cache"), "-o", str(out)])
+    return code, o.getvalue(), e.getvalue(), out
+
+
+def test_resnet18_on_eyeriss_like_writes_json_csv_txt_and_mappings(resnet18):
+    code, out, err, outdir = resnet18
+    assert code == 0, err
+    s = json.loads((outdir / "network.json").read_text())
+    assert set(s) == TOP_KEYS and set(s["metrics"]) == METRIC_KEYS
+    assert s["network"] == "resnet18" and s["arch"] == "eyeriss_like" and s["batch"] == 1
+    assert s["complete"] and s["unmapped"] == [] and s["distinct_layers"] == 12
+    assert abs(s["macs"] / 1e9 - 1.81) < 0.01
+    assert s["clock"]["cycle_s"] == 1e-9 and "global_cycle_seconds" in s["clock"]["source"]
+    assert len(s["layers"]) == 16 and all(set(r) == LAYER_KEYS for r in s["layers"])
+    assert sum(r["repeat"] for r in s["layers"]) == 21     # 17 3x3/7x7, 3 downsample, fc
+    assert (outdir / "network.txt").read_text() in out
+    assert "metrics (Sze et al.)" in out and "inferences/s" in out
+    assert "[layers 12/12]" in err
+
+
+def test_csv_has_a_row_per_layer_and_a_total(resnet18):
+    *_, outdir = resnet18
+    rows = list(csv.DictReader((outdir / "network.csv").open()))
+    s = json.loads((outdir / "network.json").read_text())
+    assert [r["layer"] for r in rows] == [r["name"] for r in s["layers"]] + ["TOTAL"]
+    total = rows[-1]
+    assert int(total["cycles"]) == s["cycles"] == sum(int(r["cycles"]) * int(r["repeat"])
+                                                      for r in rows[:-1])
+    assert math.isclose(float(total["energy_pJ"]),
+                        sum(float(r["energy_pJ"]) * int(r["repeat"]) for r in rows[:-1]))
+
+
+def test_mapping_files_evaluate_to_the_reported_numbers(resnet18, capsys):
+    """Each mappings/<layer>.yaml holds its problem and mapping: `mapper model` agrees."""
+    *_, outdir = resnet18
+    s = json.loads((outdir / "network.json").read_text())
+    for rec in s["layers"][:3]:
+        code = main(["model", "eyeriss_like", str(outdir / rec["mapping"]),
+                     "-o", str(outdir / "check")])
+        capsys.readouterr()
+        stats = json.loads((outdir / "check" / "stats.json").read_text())
+        assert code == 0 and stats["cycles"] == rec["cycles"]
+        assert math.isclose(stats["energy_pJ"], rec["energy_pJ"])
+
+
+def test_rerun_hits_the_cache(resnet18, capsys, tmp_path):
+    *_, outdir = resnet18
+    code, out, err = run(capsys, "eyeriss_like", "resnet18", "--search-size", QUICK,
+                         "--cache-dir", outdir / "cache", "-o", tmp_path)
+    assert code == 0 and "12 of 12 distinct layers from the cache" in out
+    again = json.loads((tmp_path / "network.json").read_text())
+    first = json.loads((outdir / "network.json").read_text())
+    assert again["energy_pJ"] == first["energy_pJ"] and again["cycles"] == first["cycles"]
+    assert all(r["search"]["cached"] for r in again["layers"])
+
+
+def test_missing_layer_is_a_clear_error(tmp_path, capsys):
+    net = write_network(tmp_path / "net.yaml", ["conv3x3_64_64_56", "conv3x3_64_64_57"])
+    code, out, err = run(capsys, "eyeriss_like", net, "-o", tmp_path / "out")
+    assert code == 2 and "Traceback" not in err
+    assert f"{net}: network.layers[1].layer: no layer 'conv3x3_64_64_57'" in err
+    assert "did you mean 'conv3x3_64_64_56'" in err
+
+
+def test_unknown_parameter_names_both_parameter_sets(capsys, tmp_path):
+    code, out, err = run(capsys, "eyeriss_like", "resnet18", "--set", "pe_rowz=4",
+                         "-o", tmp_path)
+    assert code == 2 and "unknown parameter 'pe_rowz' (--set pe_rowz=4)" in err
+    assert "did you mean 'pe_rows'" in err and "the network's parameters are: batch" in err
+
+
+def test_unknown_network_and_missing_arguments(capsys, tmp_path):
+    code, _, err = run(capsys, "eyeriss_like", "resnet19", "-o", tmp_path)
+    assert code == 2 and "did you mean 'resnet18'" in err
+    code, _, err = run(capsys, "eyeriss_like", "-o", tmp_path)
+    assert code == 2 and "expected ARCH and NETWORK" in err
+
+
+def test_infeasible_layer_is_reported_with_the_explanation(tmp_path, capsys):
+    """A weights spad of 4 words with a whole filter row forced into it: the 7x7 conv cannot
+    fit (the 3x3 conv can); the run goes on, reports it, and exits 1."""
+    cons = tmp_path / "cons.yaml"
+    cons.write_text("architecture_constraints:\n  targets:\n"
+                    "    - {target: weights_spad, type: temporal, factors: R=0}\n")
+    net = write_network(tmp_path / "net.yaml", ["conv7x7_3_64_112_s2", "conv3x3_64_64_56"])
+    code, out, err = run(capsys, "eyeriss_like", cons, net, "--set", "weights_spad_depth=2",
+                         "--search-size", QUICK, "--no-cache", "-o", tmp_path / "out")
+    assert code == 1 and "Traceback" not in err
+    assert "error: layer 'l0' (" in err and "no mapping fits on eyeriss_like" in err
+    assert "needs at least 7 words with R=7, but the level holds 4" in err
+    assert f"{cons}: architecture_constraints.targets[0].factors" in err
+    assert "INCOMPLETE" in out
+    s = json.loads((tmp_path / "out" / "network.json").read_text())
+    assert not s["complete"] and s["unmapped"] == ["l0"]
+    l0, l1 = s["layers"]
+    assert l0["status"] == "infeasible" and "mapping" not in l0 and l0["reasons"]
+    assert l1["status"] == "mapped" and s["cycles"] == l1["cycles"]
+    assert [p.name for p in (tmp_path / "out" / "mappings").iterdir()] == ["l1.yaml"]
