@@ -13,8 +13,10 @@ cannot be mapped is kept in the result (``status``) and the totals say they are 
 """
 from __future__ import annotations
 
-import re
+import signal
+import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -23,13 +25,15 @@ from .mapspace import MapSpace
 from .model import Evaluation, Model
 from .network import DistinctLayer, Network, load_network
 from .network_cache import LayerCache, default_cache_dir, layer_key
+from .network_inputs import (clock_of, mapping_file_names, network_parameters, network_path,
+                             split_overrides, subset)
 from .search import Progress, run_search
 from .search.objective import Objective, parse_objective
 from .search.settings import SearchSettings, read_mapper_settings
 from .spec.arch import Arch
 from .spec.errors import SpecError, Where
 from .spec.mapping import Mapping
-from .templates import Overrides, bundled_dir
+from .templates import Overrides
 
 #: ``cache_dir`` default: the per-user cache (:func:`default_cache_dir`)
 DEFAULT_CACHE = "default"
@@ -80,6 +84,8 @@ class NetworkResult:
     cache: dict = field(default_factory=dict)     # dir, hits, misses
     wall_s: float = 0.0
     note: str = ""                                # e.g. only some layers were run
+    #: ignored input keys (``note: ...``) and energy estimator warnings, for the caller to show
+    warnings: tuple[str, ...] = ()
 
     @property
     def complete(self) -> bool:
@@ -98,85 +104,6 @@ class NetworkResult:
         return network_summary(self)
 
 
-# -- inputs -----------------------------------------------------------------------------------
-
-def network_path(name_or_path: str | Path) -> Path:
-    """A network file, or a bundled network named without a path (``resnet18``)."""
-    p = Path(name_or_path)
-    if p.exists() or p.suffix or len(p.parts) > 1:
-        return p
-    found = bundled_dir("problems") / "networks" / f"{p}.yaml"
-    if found.is_file():
-        return found
-    import difflib
-    names = sorted(q.stem for q in found.parent.glob("*.yaml"))
-    hint = difflib.get_close_matches(str(p), names, n=1)
-    raise SpecError("no such file" + (f", and no bundled network of that name (did you mean "
-                                      f"{hint[0]!r}?)" if hint else "")
-                    + f"; bundled networks: {', '.join(names)}", str(p))
-
-
-def network_parameters(path: Path) -> list[str]:
-    """The parameter names a network file declares (``batch`` always), read leniently: the
-    network reader reports a malformed file properly."""
-    from .spec.loader import load_yaml
-    data = load_yaml(path)
-    net = data.get("network") if isinstance(data, dict) else None
-    params = net.get("parameters") if isinstance(net, dict) else None
-    return ["batch"] + [str(k) for k in (params or {}) if k != "batch"]
-
-
-def split_overrides(overrides: Overrides, net_params: Sequence[str]) -> tuple[Overrides, Overrides]:
-    """``--set`` values for the network (batch, seq ...) and for the architecture (the rest)."""
-    net = overrides.only(net_params)
-    return net, overrides.only(k for k in overrides.values if k not in net_params)
-
-
-def clock_of(arch: Arch, arch_file: str | None) -> tuple[float | None, str]:
-    """Seconds per cycle from the arch's attributes (``global_cycle_seconds``, Accelergy's
-    and Timeloop's name, or ``clock_hz``/``clock_mhz``), with where it came from."""
-    where = f" in the attributes of {arch_file or arch.name}"
-    sources = (arch.attributes, *(lv.attributes for lv in reversed(arch.storage)))
-    for attrs in sources:
-        for key, scale in (("global_cycle_seconds", None), ("clock_hz", 1.0),
-                           ("clock_mhz", 1e6), ("clock_ghz", 1e9)):
-            value = attrs.get(key)
-            if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-                seconds = value if scale is None else 1.0 / (value * scale)
-                return seconds, (f"{key} = {value:g}{where} ({1e-6 / seconds:g} MHz)")
-    return None, (f"no clock: the arch gives no global_cycle_seconds (or clock_mhz) attribute"
-                  f"{where}; latency and throughput are reported in cycles only")
-
-
-def mapping_file_names(layers: Sequence[DistinctLayer]) -> list[str]:
-    """File-system-safe, unique names for the layers' mapping files."""
-    out, seen = [], set()
-    for d in layers:
-        base = re.sub(r"[^A-Za-z0-9._-]+", "_", d.name).strip("._") or "layer"
-        name, i = base, 2
-        while name.lower() in seen:
-            name, i = f"{base}_{i}", i + 1
-        seen.add(name.lower())
-        out.append(name)
-    return out
-
-
-def subset(network: Network, only: int | Sequence[str]) -> Network:
-    """The network restricted to its first ``only`` distinct layers, or to the named layers
-    (for quick tests and partial runs; totals then cover those layers only)."""
-    if isinstance(only, int):
-        keep = {entry.name for d in network.distinct()[:only] for entry in d.layers}
-    else:
-        keep = set(only)
-        for name in keep:
-            if name not in network.graph:
-                raise SpecError(f"no layer {name!r} in network {network.name}", network.file)
-    layers = tuple(entry for entry in network.layers if entry.name in keep)
-    graph = network.graph.subgraph([entry.name for entry in layers]).copy()
-    return Network(network.name, layers, graph, network.parameters, network.batch,
-                   network.file, network.source)
-
-
 # -- one layer's search (runs in a worker) ----------------------------------------------------
 
 @dataclass(frozen=True)
@@ -191,7 +118,8 @@ def _search_layer(arch, tables, workload, constraints, objective: Objective,
     """CP-SAT's feasibility check, then the search (one job: the layers are the parallelism)."""
     from .prune import SolveTimeout, TilingModel
     try:
-        reasons = TilingModel(arch, workload, constraints).explain_infeasible()
+        with _python_sigint():
+            reasons = TilingModel(arch, workload, constraints).explain_infeasible()
     except SolveTimeout as e:      # the check could not decide: the search still can
         reasons, check = [], f"not decided ({e})"
     else:
@@ -203,6 +131,20 @@ def _search_layer(arch, tables, workload, constraints, objective: Objective,
                        settings.search_size, settings.victory_condition, progress=progress)
     stats = {**found.stats.to_json(), "feasibility_check": check}
     return _Found(None if found.best is None else found.best.mapping, stats)
+
+
+@contextmanager
+def _python_sigint():
+    """Keep Ctrl-C a KeyboardInterrupt across a CP-SAT solve: OR-Tools (9.15, with its
+    default ``catch_sigint_signal``) leaves the C-level SIGINT handler at the default, which
+    kills the process instead of letting the search return its best so far."""
+    main = threading.current_thread() is threading.main_thread()
+    handler = signal.getsignal(signal.SIGINT) if main else None
+    try:
+        yield
+    finally:
+        if main and handler is not None:
+            signal.signal(signal.SIGINT, handler)
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -262,7 +204,9 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     return NetworkResult(network, spec.arch, layers, settings.objective, settings, cycle_s,
                          clock_source, spec.energy_source,
                          {"dir": str(cache.dir) if cache.dir else None, "hits": cache.hits,
-                          "misses": cache.misses}, time.monotonic() - start, note)
+                          "misses": cache.misses}, time.monotonic() - start, note,
+                         tuple(f"note: {line}" for line in spec.notes.lines())
+                         + tuple(f"warning: energy: {w}" for w in spec.energy_warnings))
 
 
 def _settings(spec, objective, algorithm, jobs, time_limit, search_size, victory_condition,

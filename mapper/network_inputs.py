@@ -1,0 +1,101 @@
+"""The inputs of a whole-network run: finding the network, splitting ``--set`` values between
+the network and the arch, the clock, mapping file names, and partial networks."""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+from .network import DistinctLayer, Network
+from .spec.arch import Arch
+from .spec.errors import SpecError
+from .templates import Overrides, bundled_dir
+
+
+def network_path(name_or_path: str | Path) -> Path:
+    """A network file, or a bundled network named without a path (``resnet18``)."""
+    p = Path(name_or_path)
+    if p.exists() or p.suffix or len(p.parts) > 1:
+        return p
+    found = bundled_dir("problems") / "networks" / f"{p}.yaml"
+    if found.is_file():
+        return found
+    import difflib
+    names = sorted(q.stem for q in found.parent.glob("*.yaml"))
+    hint = difflib.get_close_matches(str(p), names, n=1)
+    raise SpecError("no such file" + (f", and no bundled network of that name (did you mean "
+                                      f"{hint[0]!r}?)" if hint else "")
+                    + f"; bundled networks: {', '.join(names)}", str(p))
+
+
+def network_parameters(path: Path) -> list[str]:
+    """The parameter names a network file declares (``batch`` always), read leniently: the
+    network reader reports a malformed file properly."""
+    from .spec.loader import load_yaml
+    data = load_yaml(path)
+    net = data.get("network") if isinstance(data, dict) else None
+    params = net.get("parameters") if isinstance(net, dict) else None
+    return ["batch"] + [str(k) for k in (params or {}) if k != "batch"]
+
+
+def split_overrides(overrides: Overrides, net_params: Sequence[str]) -> tuple[Overrides, Overrides]:
+    """``--set`` values for the network (batch, seq ...) and for the architecture (the rest)."""
+    net = overrides.only(net_params)
+    return net, overrides.only(k for k in overrides.values if k not in net_params)
+
+
+def clock_of(arch: Arch, arch_file: str | None) -> tuple[float | None, str]:
+    """Seconds per cycle from the arch's attributes (``global_cycle_seconds``, Accelergy's
+    and Timeloop's name, or ``clock_hz``/``clock_mhz``), with where it came from."""
+    where = f" in the attributes of {arch_file or arch.name}"
+    sources = (arch.attributes, *(lv.attributes for lv in reversed(arch.storage)))
+    for attrs in sources:
+        for key, scale in (("global_cycle_seconds", None), ("clock_hz", 1.0),
+                           ("clock_mhz", 1e6), ("clock_ghz", 1e9)):
+            value = _number(attrs.get(key))
+            if value is not None and value > 0:
+                seconds = value if scale is None else 1.0 / (value * scale)
+                return seconds, (f"{key} = {value:g}{where} ({1e-6 / seconds:g} MHz)")
+    return None, (f"no clock: the arch gives no global_cycle_seconds (or clock_mhz) attribute"
+                  f"{where}; latency and throughput are reported in cycles only")
+
+
+def _number(value) -> float | None:
+    """A number, or YAML 1.1's string for one (PyYAML reads ``1e-9`` as a string)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def mapping_file_names(layers: Sequence[DistinctLayer]) -> list[str]:
+    """File-system-safe, unique names for the layers' mapping files."""
+    out, seen = [], set()
+    for d in layers:
+        base = re.sub(r"[^A-Za-z0-9._-]+", "_", d.name).strip("._") or "layer"
+        name, i = base, 2
+        while name.lower() in seen:
+            name, i = f"{base}_{i}", i + 1
+        seen.add(name.lower())
+        out.append(name)
+    return out
+
+
+def subset(network: Network, only: int | Sequence[str]) -> Network:
+    """The network restricted to its first ``only`` distinct layers, or to the named layers
+    (for quick tests and partial runs; totals then cover those layers only)."""
+    if isinstance(only, int):
+        keep = {entry.name for d in network.distinct()[:only] for entry in d.layers}
+    else:
+        keep = set(only)
+        for name in keep:
+            if name not in network.graph:
+                raise SpecError(f"no layer {name!r} in network {network.name}", network.file)
+    layers = tuple(entry for entry in network.layers if entry.name in keep)
+    graph = network.graph.subgraph([entry.name for entry in layers]).copy()
+    return Network(network.name, layers, graph, network.parameters, network.batch,
+                   network.file, network.source)
