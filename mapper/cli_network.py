@@ -121,6 +121,9 @@ def cmd_network(args: argparse.Namespace) -> int:
             raise SpecError(f"--batch {args.batch}: expected at least 1")
         overrides = overrides.merged(Overrides({"batch": args.batch},
                                                {"batch": f"--batch {args.batch}"}))
+    if args.algorithm in ("exhaustive", "optimal") and args.time_limit is None:
+        print("note: an exhaustive search of a real layer may not finish; give --time-limit "
+              "(per layer) to get the best so far", file=sys.stderr)
     out = Path(args.output)
     progress = NetworkProgressLine()
     try:
@@ -131,8 +134,14 @@ def cmd_network(args: argparse.Namespace) -> int:
             search_size=args.search_size, victory_condition=args.victory_condition,
             seed=args.seed, energy_tables=args.energy_tables, ert=args.ert, art=args.art,
             cache_dir=_cache_dir(args, out), progress=progress)
-    finally:
+    except KeyboardInterrupt:
         progress.close()
+        print("interrupted: the layers finished so far are cached (unless --no-cache); run "
+              "again to go on from there", file=sys.stderr)
+        return 130
+    progress.close()
+    for line in result.warnings:
+        print(line, file=sys.stderr)
     summary = result.summary()
     text = format_text(summary)
     mappings = {f"{r.file_name}.yaml": _mapping_yaml(r, result.arch)

@@ -214,10 +214,11 @@ def format_text(summary: dict) -> str:
                  f"{_si(s['dram_bytes_per_inference'], 'B'):>10}")
     lat = (f"{_si(s['latency_s'], 's')} ({s['cycles']:,} cycles)" if s["latency_s"]
            else f"{s['cycles']:,} cycles (no clock)")
+    thr = (f"{_si(m['throughput_inferences_per_s'], 'inferences/s')} ("
+           f"{_si(m['throughput_macs_per_s'], 'MAC/s')} of {_si(m['peak_macs_per_s'], 'MAC/s')}"
+           f" peak)" if s["latency_s"] else "- (no clock)")
     lines += ["", "  metrics (Sze et al.):",
-              f"    throughput       {_si(m['throughput_inferences_per_s'], 'inferences/s')}"
-              f" ({_si(m['throughput_macs_per_s'], 'MAC/s')} of {_si(m['peak_macs_per_s'], 'MAC/s')}"
-              f" peak)",
+              f"    throughput       {thr}",
               f"    latency          {lat}",
               f"    energy           {_si(s['energy_per_inference_pJ'] * 1e-12, 'J')} per "
               f"inference ({(m['pJ_per_mac'] or 0):.3f} pJ/MAC); EDP "
