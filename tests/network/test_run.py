@@ -7,11 +7,13 @@ import math
 
 import pytest
 
-from mapper.network_run import clock_of, mapping_file_names, run_network
+from mapper.network_inputs import clock_of, mapping_file_names
+from mapper.network_run import run_network
 from mapper.network import load_network
+from mapper.network_report import format_text
 from mapper.templates import load_template, template_names
 
-from .helpers import NETWORKS, QUICK, network_names, small_params
+from .helpers import NETWORKS, QUICK, ROOT, network_names, small_params
 
 
 def check_totals(s: dict) -> None:
@@ -108,6 +110,21 @@ def test_clock_from_the_arch_or_cycles_only():
         storage=tuple(dataclasses.replace(lv, attributes={}) for lv in arch.storage))
     seconds, source = clock_of(bare, "x.yaml")
     assert seconds is None and "cycles only" in source
+    text = dataclasses.replace(bare, attributes={"global_cycle_seconds": "1e-9"})
+    assert clock_of(text, "x.yaml")[0] == 1e-9       # PyYAML reads 1e-9 as a string
+
+
+def test_without_a_clock_the_report_is_in_cycles(tmp_path):
+    arch = tmp_path / "noclock.yaml"
+    arch.write_text((ROOT / "arch_templates" / "eyeriss_like.yaml").read_text().replace(
+        ", global_cycle_seconds: 1 / (clock_mhz * 1e6)", ""))
+    result = run_network(arch, "resnet18", search_size=QUICK, cache_dir=None, only=1)
+    s = result.summary()
+    assert s["clock"]["cycle_s"] is None and "cycles only" in s["clock"]["source"]
+    assert s["latency_s"] is None and s["inferences_per_s"] is None and s["power_W"] is None
+    assert s["layers"][0]["latency_s"] is None and s["cycles"] > 0
+    text = format_text(s)
+    assert "(no clock)" in text and "throughput       -" in text
 
 
 def test_mapping_file_names_are_safe_and_unique():
