@@ -137,7 +137,9 @@ class Shifts:
             kappa = sum(A[r] * W for r, W in group)                       # (D,)
             width = np.int32 if _radix(group, bound) <= 2 ** 31 else np.int64
             key = carries.nest.scratch.empty((J, B), width)
-            inner = [np.zeros(B, dtype=np.int64)]
+            sums = carries.nest.scratch.empty((J + 1, B))   # rows of inner, where they change
+            sums[0] = 0
+            inner = [sums[0]]
             for j in range(J):
                 c, kap = inner[-1], int(kappa[dim_of[j]])
                 if kap == 0:
@@ -147,7 +149,7 @@ class Shifts:
                 else:
                     if j >= first:
                         np.subtract(c, carries.step[j] * kap, out=key[j], casting="unsafe")
-                    inner.append(c + carries.moving_step[j] * kap)
+                    inner.append(np.add(c, carries.moving_step[j] * kap, out=sums[j + 1]))
             self.groups.append((kappa, key, inner))
 
 

@@ -7,6 +7,8 @@ One :class:`Model` per (arch, workload, tables); :meth:`Model.evaluate` takes a
 """
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 
 from energy import ReferenceTables
@@ -14,10 +16,10 @@ from energy import ReferenceTables
 from ..spec.arch import Arch
 from ..spec.mapping import Mapping
 from ..spec.workload import Workload
-from .access import Carries, data_space_counts
+from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch
 from .cost import action_energies, storage_energy
-from .arena import Arena
+from .arena import Arena, BlockPool, Columns
 from .nest import Nest, NestShape, active_slots
 from .perf import level_cycles, utilization
 from .result import BatchResult, DataSpaceStats, Evaluation, LevelStats
@@ -32,12 +34,14 @@ class Model:
         self._energies: dict[frozenset, object] = {}
         self._shapes: dict[tuple, NestShape] = {}
         self._keep_plans: dict = {}
+        self._pools = (BlockPool(), BlockPool())     # memory of results, of work
+        self._result_bytes: dict = {}                # per skeleton: result bytes per mapping
 
     #: nest shapes kept (one per skeleton and pattern of present loops; oldest dropped first)
     SHAPES_KEPT = 512
 
-    def nest(self, batch: MappingBatch) -> Nest:
-        """The batch's nest, on the static structure shared by all batches of its pattern."""
+    def _shape(self, batch: MappingBatch) -> NestShape:
+        """The static nest structure of the batch's skeleton and present loops (cached)."""
         active = active_slots(batch)
         key = (batch.skeleton, active[0].tobytes(), active[1].tobytes())
         shape = self._shapes.get(key)
@@ -45,10 +49,17 @@ class Model:
             if len(self._shapes) >= self.SHAPES_KEPT:
                 del self._shapes[next(iter(self._shapes))]
             shape = self._shapes[key] = NestShape(batch.skeleton, *active)
-        # Size the arenas from what the last batch of this shape used, per mapping.
-        per_mapping = shape.memo.get("arena bytes per mapping", (0, 0))
+        return shape
+
+    def nest(self, batch: MappingBatch, out=None) -> Nest:
+        """The batch's nest, on the static structure shared by all batches of its pattern;
+        its arrays come from arenas sized from the last batch of that pattern."""
+        shape = self._shape(batch)
         B = len(batch)
-        return Nest(batch, shape, Arena(per_mapping[0] * B), Arena(per_mapping[1] * B))
+        if out is None:
+            out = Arena(self._result_bytes.get(batch.skeleton, 0) * B, self._pools[0])
+        return Nest(batch, shape, out, Arena(shape.memo.get("work bytes per mapping", 0) * B,
+                                             self._pools[1]))
 
     def _keeping(self, sk) -> tuple[list[list[bool]], np.ndarray, object]:
         """Per skeleton: keep flags per data space and level, the (K, DS) reported table and
@@ -74,13 +85,44 @@ class Model:
         return static
 
     # ------------------------------------------------------------------ batch
+    #: mappings per pass: a pass's work rows (64 KiB) stay below glibc's mmap threshold and
+    #: its arrays near the caches; a larger batch is evaluated in equal passes, each writing
+    #: its columns of the result (arena.Columns)
+    PASS = 8192
+
     def evaluate(self, batch: MappingBatch) -> BatchResult:
+        B = len(batch)
+        if B <= self.PASS:
+            return self._evaluate_pass(batch)
+        n = -(-B // self.PASS)
+        bounds = [B * i // n for i in range(n + 1)]
+        per_mapping = self._result_bytes.get(batch.skeleton, 0)
+        columns = Columns(Arena(per_mapping * B, self._pools[0]), B)
+        parts = [self._evaluate_pass(MappingBatch(batch.skeleton, batch.temporal[a:b],
+                                                  batch.spatial[a:b]), columns.window(a, b))
+                 for a, b in zip(bounds, bounds[1:])]
+
+        def whole(arrays):
+            return columns.whole(arrays[0]) if columns.whole(arrays[0]) is not None \
+                else np.concatenate(arrays, axis=-1)
+        result = parts[0]
+        fields = {f.name: whole([getattr(p, f.name) for p in parts])
+                  for f in dataclasses.fields(BatchResult)
+                  if isinstance(getattr(result, f.name), np.ndarray) and f.name != "reported"}
+        counts = {name: DataSpaceCounts(**{f.name: whole([getattr(p.counts[name], f.name)
+                                                           for p in parts])
+                                           for f in dataclasses.fields(DataSpaceCounts)})
+                  for name in result.counts}
+        return dataclasses.replace(result, batch=batch, counts=counts, **fields)
+
+    def _evaluate_pass(self, batch: MappingBatch, out=None) -> BatchResult:
+        """Evaluate a batch of at most PASS mappings; ``out``: where the result arrays go."""
         arch, wl = self.arch, self.workload
         sk = batch.skeleton
         K, B = len(arch.storage), len(batch)
         keep, reported, e = self._keeping(sk)
         reported = reported.copy()
-        nest = self.nest(batch)
+        nest = self.nest(batch, out)
         carries = Carries(nest)
         T = nest.temporal_product
         counts = {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
@@ -154,8 +196,8 @@ class Model:
                 valid &= (nest.fanout_x[k] <= fx) & (nest.fanout_y[k] <= fy)
 
         if B:
-            nest.shape.memo["arena bytes per mapping"] = (-(-out.used // B),
-                                                          -(-nest.scratch.used // B))
+            self._result_bytes[sk] = -(-out.used // B)
+            nest.shape.memo["work bytes per mapping"] = -(-nest.scratch.used // B)
         return BatchResult(
             batch=batch, ds_names=wl.ds_names, counts=counts, reported=reported,
             utilized_instances=inst, level_cycles=cyc, slowdown=slow, ds_energy=ds_energy,

@@ -138,11 +138,13 @@ class Nest:
         self.step_with_zero_row = self.scratch.empty((L + 1, B))
         self.step_with_zero_row[L] = 0
         step = self.step_with_zero_row[:L]
-        running = [np.ones(B, dtype=np.int64)] * D
+        extents = self.scratch.empty((L + 1, B))       # row L: the unit box
+        extents[L] = 1
+        running = [extents[L]] * D
         self._rows = {0: tuple(running)}
         for i, d in enumerate(self.dim_of):
             step[i] = running[d]
-            running[d] = running[d] * factor[i]
+            running[d] = np.multiply(running[d], factor[i], out=extents[i])
             if i + 1 in wanted:
                 self._rows[i + 1] = tuple(running)
         self.step = step
@@ -230,12 +232,14 @@ class TilePlan:
         (B,), shared between positions: read only."""
         rows = [_rank_extent(self.terms[r], nest.box_rows(i)) for r, i in self.slots]
         B = nest.batch_size
-        sizes = []
-        for i, ids in self.sizes:
-            size = rows[ids[0]].copy() if ids else np.ones(B, dtype=np.int64)
+        sizes = nest.scratch.empty((len(self.sizes), B))
+        for size, (i, ids) in zip(sizes, self.sizes):
+            if not ids:
+                size.fill(1)
+                continue
+            size[:] = rows[ids[0]]
             for s in ids[1:]:
                 size *= rows[s]
-            sizes.append(size)
         return ({i: [rows[s] for s in ids] for i, ids in self.rank_slots.items()},
                 {i: sizes[s] for i, s in self.size_of.items()})
 
