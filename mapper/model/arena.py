@@ -51,6 +51,12 @@ class BlockPool:
             block = np.empty(nbytes, dtype=np.uint8)
         return np.asarray(_Lease(self, block))
 
+    def __getstate__(self):                 # a pickled model (e.g. to joblib workers)
+        return {"keep": self.keep}          # starts with an empty pool
+
+    def __setstate__(self, state):
+        self.__init__(state["keep"])
+
     def give_back(self, block: np.ndarray) -> None:
         """Keep the ``keep`` most recently freed blocks (the sizes in use now)."""
         with self._lock:
