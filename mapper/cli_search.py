@@ -107,8 +107,14 @@ def cmd_search(args: argparse.Namespace) -> int:
         objective=_objective_arg(args.objective) if args.objective else None,
         algorithm=args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
         search_size=args.search_size, victory_condition=args.victory_condition, seed=args.seed)
-    from .prune import TilingModel
-    reasons = TilingModel(spec.arch, spec.workload, spec.constraints).explain_infeasible()
+    from .prune import SolveTimeout, TilingModel
+    try:
+        reasons = TilingModel(spec.arch, spec.workload, spec.constraints,
+                              time_limit=30).explain_infeasible()
+    except SolveTimeout as e:          # undecided: the search itself will tell
+        print(f"note: the CP-SAT feasibility check could not decide ({e}); searching anyway",
+              file=sys.stderr)
+        reasons = []
     if reasons:
         print("error: no mapping fits; the smallest set of conflicting constraints:",
               file=sys.stderr)

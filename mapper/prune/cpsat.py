@@ -239,9 +239,14 @@ class TilingModel:
             return 1
         if len(factors) == 1:
             return factors[0]
-        hi = min(cap, math.prod(self.upper(f) for f in factors))
-        v = self.model.new_int_var(1, hi, name)
-        self.model.add_multiplication_equality(v, factors)
+        # Pairwise, each partial product capped: CP-SAT rejects a product whose factors'
+        # bounds multiply past int64 even when the target's domain is small.
+        v = factors[0]
+        for i, f in enumerate(factors[1:], 1):
+            hi = min(cap, self.upper(v) * self.upper(f))
+            w = self.model.new_int_var(1, hi, name if i == len(factors) - 1 else f"{name}_{i}")
+            self.model.add_multiplication_equality(w, [v, f])
+            v = w
         return v
 
     def upper(self, v: cp_model.IntVar) -> int:

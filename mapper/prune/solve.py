@@ -53,6 +53,7 @@ def solver(tm: "TilingModel", workers: int | None = None) -> cp_model.CpSolver:
     s.parameters.random_seed = tm.seed
     s.parameters.cp_model_probing_level = 0
     s.parameters.symmetry_level = 0
+    s.parameters.catch_sigint_signal = False   # leave Ctrl-C to Python (a KeyboardInterrupt)
     if tm.time_limit is not None:
         s.parameters.max_time_in_seconds = tm.time_limit
     return s
