@@ -19,9 +19,10 @@ from .nest import Nest, TilePlan
 class Carries:
     """What the temporal loops contribute to every delta sum, computed once per batch.
 
-    For the temporal loops of the whole nest (innermost first): trip counts ``N`` (J, B),
-    ``moving = N >= 2``, carry weights ``w_j = (N_j - 1) prod_{l>j} N_l`` (TIMELOOP_SEMANTICS §3
-    (a): the weight of the visits whose carry is at j) and ``iters_j = prod_{l>=j} N_l``.
+    For the J temporal loops of the whole nest (innermost first), (J, B) arrays: ``moving``
+    (trip count ``N >= 2``), carry weights ``weight_j = (N_j - 1) prod_{l>j} N_l``
+    (TIMELOOP_SEMANTICS §3 (a): the weight of the visits whose carry is at j) and
+    ``moving_step``; ``iters`` (J+1, B) is ``prod_{l>=j} N_l`` and ``step`` the J step rows.
     """
 
     def __init__(self, nest: Nest):
@@ -302,10 +303,13 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
     """
     K = len(keep)
     B = nest.factor.shape[1]
-    groups = nest.out.full((K, B), 1)
+    groups = nest.out.empty((K, B))                 # every row written once below
     spread = [k for k in range(K) if nest.spatial_end[k] > nest.boundary[k]]
-    for k in spread:                                 # levels with spatial loops
-        groups[k] = distinct_translations(nest, k, A)
+    for k in range(K):
+        if k in spread:                              # a level with spatial loops
+            groups[k] = distinct_translations(nest, k, A)
+        else:
+            groups[k] = 1
     key = ("tiles", A.shape, A.tobytes())
     plan = nest.shape.memo.get(key)
     if plan is None:
@@ -327,25 +331,28 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
             np.floor_divide(partition[k + 1] * tiles[k], span, out=partition[k])
     outermost = max(k for k in range(K) if keep[k])
     shifts = carries.shifts(A)
-    reads = nest.out.full((K, B), 0)
-    fills = nest.out.full((K, B), 0)
+    reads, fills, updates = (nest.out.empty((K, B)) for _ in range(3))
     demand = nest.temporal_product                   # what the MACs ask of level 0
     if 0 in spread:
         demand = groups[0] * demand
-    for k in range(outermost + 1):
-        if keep[k]:
+    for k in range(K):
+        if keep[k] and k <= outermost:
             reads[k] = demand
             if k < outermost:
                 fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
                 demand = fills[k]
+            else:
+                fills[k] = 0
+        else:
+            reads[k] = fills[k] = 0
         if k < outermost and k + 1 in spread:
             demand = groups[k + 1] * demand
-    updates = nest.out.full((K, B), 0)
-    if read_write:
-        for k in range(outermost + 1):
-            if keep[k]:
-                updates[k] = reads[k]
-                reads[k] -= partition[k]
-                if k < outermost:
-                    fills[k] -= partition[k]
+    for k in range(K):
+        if read_write and keep[k] and k <= outermost:
+            updates[k] = reads[k]
+            reads[k] -= partition[k]
+            if k < outermost:
+                fills[k] -= partition[k]
+        else:
+            updates[k] = 0
     return DataSpaceCounts(tiles, partition, reads, fills, updates, groups)

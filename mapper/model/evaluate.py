@@ -145,7 +145,7 @@ class Model:
         # Cycles per level under its bandwidths; overall the slowest level (§7). A level
         # without bandwidths takes T cycles (ceil(T / 1.0) = T below 2**53).
         cyc = out.empty((K, B))
-        slow = out.full((K, B), 1.0, np.float64)
+        slow = out.empty((K, B), np.float64)
         exact = B == 0 or T.max() <= 2 ** 53
         T_float = T.astype(np.float64)
         limited = []                                  # levels whose cycles may exceed T
@@ -153,6 +153,7 @@ class Model:
             if exact and (level.read_bandwidth, level.write_bandwidth,
                           level.shared_bandwidth) == (None, None, None):
                 cyc[k] = T
+                slow[k] = 1.0
                 continue
             here = [counts[n] for i, n in enumerate(wl.ds_names) if reported[k, i]] or \
                 [counts[wl.ds_names[0]]]                      # all zero at this level
@@ -166,7 +167,7 @@ class Model:
 
         # Energy (§8): counts that are zero in every mapping (a read-only data space's
         # updates, the outermost keeper's fills) are passed as None.
-        ds_energy = out.full((K, len(wl.data_spaces), B), 0.0, np.float64)
+        ds_energy = out.empty((K, len(wl.data_spaces), B), np.float64)
         for i, ds in enumerate(wl.data_spaces):
             c = counts[ds.name]
             outermost = max(k for k in range(K) if keep[i][k])
@@ -175,6 +176,8 @@ class Model:
                     storage_energy(c.reads[k], c.fills[k] if k < outermost else None,
                                    c.updates[k] if ds.read_write else None, inst[k],
                                    arch.storage[k].block_size, e, k, out=ds_energy[k, i])
+                else:
+                    ds_energy[k, i] = 0.0
         compute_energy = computes * e.compute
         energy = ds_energy.sum(axis=(0, 1)) + compute_energy
 

@@ -110,6 +110,9 @@ class Nest:
       spatial_end  K ints: index after level k's spatial loops (the span of its children)
       iters        (J+1, B) iterations of the temporal loops from the j-th outwards
                    (``iters[0]`` = ``temporal_product``, ``iters[J]`` = 1)
+      out, scratch the arenas of the arrays that go into the result and of the work arrays
+                   (the work arrays, ``factor`` and ``step`` included, live while the nest
+                   does)
     """
 
     def __init__(self, batch: MappingBatch, shape: NestShape | None = None,
