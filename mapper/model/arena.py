@@ -30,10 +30,11 @@ class _Lease:
 
 
 class BlockPool:
-    """Free uint8 blocks of memory, reused by the arenas of later batches."""
+    """Free uint8 blocks of memory, reused by the arenas of later batches: at most ``keep``
+    blocks and ``keep_bytes`` bytes, the most recently freed (the sizes in use now)."""
 
-    def __init__(self, keep: int = 8):
-        self.keep = keep
+    def __init__(self, keep: int = 4, keep_bytes: int = 256 << 20):
+        self.keep, self.keep_bytes = keep, keep_bytes
         self._free: list[np.ndarray] = []
         self._lock = threading.RLock()       # re-entrant: give_back may run from a __del__
 
@@ -52,16 +53,16 @@ class BlockPool:
         return np.asarray(_Lease(self, block))
 
     def __getstate__(self):                 # a pickled model (e.g. to joblib workers)
-        return {"keep": self.keep}          # starts with an empty pool
+        return {"keep": self.keep, "keep_bytes": self.keep_bytes}   # starts empty
 
     def __setstate__(self, state):
-        self.__init__(state["keep"])
+        self.__init__(state["keep"], state["keep_bytes"])
 
     def give_back(self, block: np.ndarray) -> None:
-        """Keep the ``keep`` most recently freed blocks (the sizes in use now)."""
         with self._lock:
             self._free.append(block)
-            if len(self._free) > self.keep:
+            while len(self._free) > self.keep or \
+                    sum(len(b) for b in self._free) > self.keep_bytes:
                 del self._free[0]
 
 
