@@ -114,14 +114,17 @@ class Columns:
     def __init__(self, arena: Arena, batch_size: int):
         self.arena, self.batch_size = arena, batch_size
         self.arrays: list[np.ndarray] = []
-        self._whole: dict[int, np.ndarray] = {}         # id of a window -> its whole array
+        #: id of a window -> (the window, its whole array); the window is kept so that its
+        #: id cannot be reused by another array while this map exists
+        self._whole: dict[int, tuple[np.ndarray, np.ndarray]] = {}
 
     def window(self, start: int, stop: int) -> "_Window":
         return _Window(self, start, stop)
 
     def whole(self, window: np.ndarray) -> np.ndarray | None:
         """The whole array of a window handed out (None for other arrays)."""
-        return self._whole.get(id(window))
+        entry = self._whole.get(id(window))
+        return entry[1] if entry is not None and entry[0] is window else None
 
 
 class _Window:
@@ -143,7 +146,7 @@ class _Window:
             raise ValueError("the passes of a batch asked for different result arrays")
         self._next += 1
         out = whole[..., self.start: self.stop]
-        c._whole[id(out)] = whole
+        c._whole[id(out)] = (out, whole)
         self.used += out.nbytes
         return out
 
