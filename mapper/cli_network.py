@@ -12,41 +12,26 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
+from .progress import StatusLine
 
-class NetworkProgressLine:
-    """Layers done / total and the search's best so far, on one line of stderr."""
 
-    def __init__(self, stream=None, every_s: float = 5.0):
-        self.stream = stream or sys.stderr
-        self.tty = self.stream.isatty()
-        self.every = 0.25 if self.tty else every_s
-        self.last = 0.0
+class NetworkProgressLine(StatusLine):
+    """Layers done / total and the search's best so far."""
 
     def __call__(self, p) -> None:
-        now = time.monotonic()
         if p.status == "searching":
-            if now - self.last < self.every:
+            if not self.due():
                 return
             s = p.search
             best = "-" if s.best is None else ", ".join(f"{x:.4g}" for x in s.best)
-            text = (f"[layers {p.done}/{p.total}] {p.layer}: {s.phase} {s.elapsed_s:.1f}s, "
-                    f"evaluated {s.evaluated:,}, best {best}")
+            self.show(f"[layers {p.done}/{p.total}] {p.layer}: {s.phase} {s.elapsed_s:.1f}s, "
+                      f"evaluated {s.evaluated:,}, best {best}")
         else:
             edp = "" if p.best_edp is None else f", EDP {p.best_edp:.4g} J*cycle"
-            text = f"[layers {p.done}/{p.total}] {p.layer}: {p.status}{edp} ({p.elapsed_s:.1f}s)"
-        self.last = now
-        if self.tty:
-            self.stream.write("\r" + text[:120].ljust(120))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
+            self.show(f"[layers {p.done}/{p.total}] {p.layer}: {p.status}{edp} "
+                      f"({p.elapsed_s:.1f}s)")
 
 
 def add_parser(sub) -> None:

@@ -10,36 +10,20 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-import time
 from pathlib import Path
 
+from .progress import StatusLine
 
-class ProgressLine:
-    """One status line on stderr: redrawn in place on a terminal, else every few seconds."""
 
-    def __init__(self, stream=None, every_s: float = 5.0):
-        self.stream = stream or sys.stderr            # looked up now: it may have been replaced
-        self.tty = self.stream.isatty()
-        self.every = 0.25 if self.tty else every_s
-        self.last = 0.0
+class ProgressLine(StatusLine):
+    """The search's phase, time, evaluations and best objective so far."""
 
     def __call__(self, p) -> None:
-        now = time.monotonic()
-        if now - self.last < self.every:
+        if not self.due():
             return
-        self.last = now
         best = "-" if p.best is None else ", ".join(f"{x:.4g}" for x in p.best)
-        text = (f"[{p.phase}] {p.elapsed_s:6.1f}s  evaluated {p.evaluated:,}  valid {p.valid:,}"
-                f"  best {best}")
-        if self.tty:
-            self.stream.write("\r" + text.ljust(100))
-        else:
-            self.stream.write(text + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.tty:
-            self.stream.write("\n")
+        self.show(f"[{p.phase}] {p.elapsed_s:6.1f}s  evaluated {p.evaluated:,}  "
+                  f"valid {p.valid:,}  best {best}")
 
 
 def add_parser(sub) -> None:
