@@ -26,8 +26,8 @@ from .spec.workload import Workload
 from .templates import Overrides, read_arch_overridden, resolve_input
 
 #: top-level keys of Timeloop's and our formats that the model run does not use
-_OTHER_KEYS = {"mapper": "mapper settings are used by `mapper search`",
-               "mapspace": "mapspace settings are used by `mapper search`",
+_OTHER_KEYS = {"mapspace": "Timeloop's mapspace template: the mapspace searched here is the "
+                           "whole one, narrowed by the constraints",
                "variables": "variables are substituted by timeloopfe; give numbers",
                "globals": "not used", "compound_components": "not used",
                "components": "not used", "model": "not used"}
@@ -98,9 +98,9 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
         if key in _OTHER_KEYS and not (key == "mapspace" and "constraints" in
                                        (inputs.values[key] or {})):
             Where(inputs.files[key], key, inputs.notes).ignore(_OTHER_KEYS[key])
-        elif key not in _KNOWN_KEYS and key not in _OTHER_KEYS:
+        elif key not in _KNOWN_KEYS and key not in _OTHER_KEYS and key != "mapper":
             raise SpecError(f"unknown top-level key {key!r}; expected one of "
-                            f"{', '.join(_KNOWN_KEYS + tuple(_OTHER_KEYS))}",
+                            f"{', '.join(_KNOWN_KEYS + tuple(_OTHER_KEYS) + ('mapper',))}",
                             inputs.files[key], key)
     spec = Spec(arch, workload, mapping, None, constraints, inputs)
     _complete_tables(spec, given, energy_tables)

@@ -76,6 +76,10 @@ def cmd_model(args: argparse.Namespace) -> int:
 
     spec = api.load(args.files, ert=args.ert, art=args.art, energy_tables=args.energy_tables,
                     overrides=_overrides(args), layer=args.layer)
+    if "mapper" in spec.inputs.values:          # search settings: `mapper search` reads them
+        from .spec.errors import Where
+        Where(spec.inputs.files["mapper"], "mapper", spec.notes).ignore(
+            "Timeloop's mapper settings are read by `mapper search`, not by `mapper model`")
     _print_notes(spec)
     ev = api.evaluate(spec)
     broken = api.check(spec)
