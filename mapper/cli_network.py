@@ -14,6 +14,7 @@ import os
 import sys
 from pathlib import Path
 
+from .cli_types import nonnegative_int, positive_int, seconds
 from .progress import StatusLine
 
 
@@ -48,16 +49,16 @@ def add_parser(sub) -> None:
                    "last_level_accesses, 'energy,delay' or 'energy:1,delay:0.5'")
     n.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
                    help="per layer (default hybrid: random sampling, then hill climbing)")
-    n.add_argument("--jobs", type=int, help="worker processes; layers run in parallel, each "
+    n.add_argument("--jobs", type=positive_int, help="worker processes; layers run in parallel, each "
                    "layer's search on one worker (default 1)")
-    n.add_argument("--time-limit", type=float, metavar="S", help="per layer: stop its search "
+    n.add_argument("--time-limit", type=seconds, metavar="S", help="per layer: stop its search "
                    "after S seconds with the best mapping so far")
-    n.add_argument("--search-size", type=int, help="per layer: random evaluations (default "
+    n.add_argument("--search-size", type=positive_int, help="per layer: random evaluations (default "
                    "200000 for hybrid)")
-    n.add_argument("--victory-condition", type=int, help="per layer: stop after this many "
+    n.add_argument("--victory-condition", type=positive_int, help="per layer: stop after this many "
                    "valid mappings in a row without improvement")
-    n.add_argument("--seed", type=int, help="random seed (default 0)")
-    n.add_argument("--batch", type=int, help="the batch size (= --set batch=N; default: the "
+    n.add_argument("--seed", type=nonnegative_int, help="random seed (default 0)")
+    n.add_argument("--batch", type=positive_int, help="the batch size (= --set batch=N; default: the "
                    "network's)")
     n.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
     n.add_argument("--art", help="area reference table (Accelergy ART YAML)")

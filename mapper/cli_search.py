@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from .cli_types import nonnegative_int, positive_int, seconds
 from .progress import StatusLine
 
 
@@ -39,14 +40,14 @@ def add_parser(sub) -> None:
     s.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
                    help="hybrid (default): random sampling, then hill climbing; exhaustive "
                    "(= optimal): every mapping, proven optimal when it finishes")
-    s.add_argument("--jobs", type=int, help="worker processes (default 1)")
-    s.add_argument("--time-limit", type=float, metavar="S",
+    s.add_argument("--jobs", type=positive_int, help="worker processes (default 1)")
+    s.add_argument("--time-limit", type=seconds, metavar="S",
                    help="stop after S seconds with the best mapping so far")
-    s.add_argument("--search-size", type=int, help="random evaluations per job (random: then "
+    s.add_argument("--search-size", type=positive_int, help="random evaluations per job (random: then "
                    "stop; hybrid: then climb; default 200000 for hybrid)")
-    s.add_argument("--victory-condition", type=int,
+    s.add_argument("--victory-condition", type=positive_int,
                    help="stop after this many valid mappings in a row without improvement")
-    s.add_argument("--seed", type=int, help="random seed (default 0); results are "
+    s.add_argument("--seed", type=nonnegative_int, help="random seed (default 0); results are "
                    "deterministic for a seed and a number of jobs")
     s.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
     s.add_argument("--art", help="area reference table (Accelergy ART YAML)")

@@ -177,3 +177,16 @@ def test_infeasible_constraints_are_explained_not_searched(tmp_path, capsys):
     assert code == 1 and not (tmp_path / "o").exists()
     assert "Inputs tile at ifmap_spad needs at least 256 words with C=256" in err
     assert "architecture_constraints.targets[12].factors" in err
+
+
+@pytest.mark.parametrize("option", [["--jobs", "0"], ["--time-limit", "-1"],
+                                    ["--search-size", "-5"], ["--seed", "x"]])
+def test_bad_numeric_options_are_usage_errors(tmp_path, capsys, option):
+    from mapper.cli import main
+    ex = Path(__file__).resolve().parents[2] / "examples" / "eyeriss_like"
+    with pytest.raises(SystemExit) as exit_:
+        main(["search", str(ex / "arch.yaml"), str(ex / "problem.yaml"), *option,
+              "-o", str(tmp_path)])
+    assert exit_.value.code == 2
+    err = capsys.readouterr().err
+    assert f"argument {option[0]}: expected" in err and "Traceback" not in err
