@@ -117,7 +117,7 @@ class MapSpace:
         """Extend partial tilings ``done`` (factors of levels < k, in slot order) by level k."""
         K = len(self.arch.storage)
         if k == K:
-            yield self._assemble(done, self._slot_order(K - 1))
+            yield self.assemble(done, self._slot_order(K - 1))
             return
         last = k == K - 1
         # Group the partial tilings by their remaining bounds (one integer key per row).
@@ -202,7 +202,7 @@ class MapSpace:
         return [(s.level, s.axis, j) for level in range(k + 1)
                 for j, s in self._level_slots(level)]
 
-    def _assemble(self, columns: np.ndarray, where: list[tuple[int, str, int]]) -> Tilings:
+    def assemble(self, columns: np.ndarray, where: list[tuple[int, str, int]]) -> Tilings:
         """Tilings from factor columns, column c going to (level, axis, dim index) where[c]."""
         K, D = len(self.arch.storage), len(self.dims)
         B = len(columns)
@@ -241,4 +241,4 @@ class MapSpace:
             table = self.factor_table(d)
             columns.append(table[rng.integers(0, len(table), size=n)])
             where += [(s.level, s.axis, j) for s in self.slots[d]]
-        return self._assemble(np.concatenate(columns, axis=1), where)
+        return self.assemble(np.concatenate(columns, axis=1), where)

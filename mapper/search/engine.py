@@ -156,13 +156,13 @@ class Search:
             if victory_condition is not None and stale >= victory_condition:
                 return "victory condition"
 
-    def hill_climb(self, rng: np.random.Generator, starts: int = 4) -> str:
+    def hill_climb(self, starts: int = 4) -> str:
         """Improve the best few mappings found so far by local moves until none improves."""
         from .local import climb
         self.progress.phase = "local search"
         seeds = sorted(self.best.history, key=lambda h: h[0])[:starts]
         for key, batch, row in seeds:
-            status = climb(self, batch.take([row]), rng)
+            status = climb(self, batch.take([row]))
             if status != "converged":
                 return status
         return "converged"

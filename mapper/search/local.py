@@ -55,7 +55,7 @@ def retilings(search: "Search", batch: MappingBatch) -> Tilings:
                 rows.append(row)
     where = [(lv, ax, j) for lv, ax, j, _ in slots]
     cols = np.array(rows, dtype=np.int64).reshape(len(rows), len(slots))
-    return search.space._assemble(cols, where)
+    return search.space.assemble(cols, where)
 
 
 def reorders(search: "Search", batch: MappingBatch) -> list[tuple[tuple[str, ...], ...]]:
@@ -78,8 +78,7 @@ def reorders(search: "Search", batch: MappingBatch) -> list[tuple[tuple[str, ...
     return out
 
 
-def climb(search: "Search", batch: MappingBatch, rng: np.random.Generator,
-          max_steps: int = 200) -> str:
+def climb(search: "Search", batch: MappingBatch, max_steps: int = 200) -> str:
     """Best-improvement hill climbing from a one-mapping batch."""
     key, _, _ = search.consider(batch)
     for _ in range(max_steps):

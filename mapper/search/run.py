@@ -54,7 +54,7 @@ def _worker(model: Model, space: MapSpace, objective: Objective, algorithm: str,
             # Hybrid: a fixed number of random evaluations (deterministic), then hill climbing
             # from the best mappings found; the time limit only cuts it short.
             search.random(rng, search_size or HYBRID_SAMPLES, victory_condition)
-            stopped = search.hill_climb(rng)
+            stopped = search.hill_climb()
     except KeyboardInterrupt:
         stopped = "interrupted"
     best = search.best

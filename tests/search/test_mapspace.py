@@ -23,7 +23,7 @@ def _all_tilings(space):
         tables.append(space.factor_table(d))
         where += [(s.level, s.axis, j) for s in space.slots[d]]
     rows = [np.concatenate(c) for c in itertools.product(*tables)]
-    return space._assemble(np.array(rows), where)
+    return space.assemble(np.array(rows), where)
 
 
 @CASE
