@@ -4,12 +4,11 @@ model of the tiling space (mapper.prune)."""
 import itertools
 
 import numpy as np
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mapper.mapspace import MapSpace
-from mapper.model import MappingBatch, Model, Skeleton
+from mapper.model import MappingBatch, Model
 from mapper.prune import TilingModel
 from tests.model.builders import arch, gemm, level
 
