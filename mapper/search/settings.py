@@ -10,10 +10,11 @@ from .objective import Objective, parse_objective
 from .run import ALGORITHMS
 
 #: Timeloop mapper keys that only steer its own heuristics or logging
-_IGNORED = {"live-status", "diagnostics", "out_prefix", "log-interval", "log-oaves",
+#: (spelled with dashes: keys are compared after '_' -> '-', as Timeloop accepts both)
+_IGNORED = {"live-status", "diagnostics", "out-prefix", "log-interval", "log-oaves",
             "log-oaves-mappings", "log-stats", "log-suboptimal", "emit-whoop-nest",
             "penalize-consecutive-bypass-fails", "filter-revisits",
-            "max-permutations-per-if-visit", "version", "max_temporal_loops_in_a_mapping"}
+            "max-permutations-per-if-visit", "version", "max-temporal-loops-in-a-mapping"}
 
 
 @dataclass(frozen=True)
