@@ -1,7 +1,24 @@
 """mapper: a mapping-space search engine for DNN accelerators.
 
 The analytical core agrees with Timeloop v3.0.3 on action counts, cycles and energy. The
-Python API mirrors the ``mapper`` command: :func:`mapper.api.load` reads inputs and
-:func:`mapper.api.evaluate` runs the model on a mapping.
+Python API mirrors the ``mapper`` command::
+
+    import mapper
+    spec = mapper.load(["arch.yaml", "problem.yaml", "map.yaml"])
+    ev = mapper.evaluate(spec)          # an Evaluation; mapper.check(spec): constraint violations
+
+(:mod:`mapper.api`), with the search in :mod:`mapper.search`, whole networks in
+:mod:`mapper.network_run` and templates in :mod:`mapper.templates`.
 """
 __version__ = "0.1.0"
+
+_API = ("load", "evaluate", "check")
+
+
+def __getattr__(name: str):
+    """``mapper.load`` / ``evaluate`` / ``check``, imported on first use (keeps ``import
+    mapper`` light for the command line)."""
+    if name in _API:
+        from . import api
+        return getattr(api, name)
+    raise AttributeError(f"module 'mapper' has no attribute {name!r}")

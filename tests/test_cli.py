@@ -105,3 +105,9 @@ def test_missing_file_and_module_entry_point(tmp_path):
                        capture_output=True, text=True)
     assert r.returncode == 2 and "x.yaml: file not found" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def test_package_level_api():
+    import mapper
+    ev = mapper.evaluate(mapper.load([ARCH, PROBLEM, MAP]))
+    assert ev.cycles == 1251040 and not mapper.check(mapper.load([ARCH, PROBLEM, MAP]))
