@@ -35,7 +35,8 @@ ORIGINS = ("runtime", "table", "entry point", "built-in")  # tie-break precedenc
 def search_path(cli_dirs: Iterable[str | os.PathLike] = (),
                 arch_dirs: Iterable[str | os.PathLike] = (),
                 environ: Mapping[str, str] | None = None) -> list[Path]:
-    """Table locations in precedence order: ``--energy-tables``, the arch's, ``$ENERGY_TABLES_PATH``."""
+    """Table locations in precedence order: ``--energy-tables``, the arch's,
+    ``$ENERGY_TABLES_PATH``."""
     env = os.environ if environ is None else environ
     extra = [p for p in env.get(ENV_VAR, "").split(os.pathsep) if p.strip()]
     out: list[Path] = []
@@ -185,7 +186,8 @@ class Registry:
             try:
                 acc = est.supports(cls.name, action, attributes)
                 if acc is None:
-                    why = est.why_not(cls.name, action, attributes) if hasattr(est, "why_not") else ""
+                    why = (est.why_not(cls.name, action, attributes)
+                           if hasattr(est, "why_not") else "")
                     consulted.append(Candidate(label, entry.origin, None, None, why or "declined"))
                     continue
                 acc = _accuracy(acc, name)
@@ -302,7 +304,8 @@ class ComposedMAC:
                           f"{': ' + p.estimate.note if p.estimate.note else ''})" for p in parts)
         return Estimate(sum(p.estimate.value for p in parts), None,
                         " + ".join(dict.fromkeys(p.estimate.source for p in parts)),
-                        "; ".join(sorted({p.estimate.citation for p in parts if p.estimate.citation})),
+                        "; ".join(sorted({p.estimate.citation for p in parts
+                                          if p.estimate.citation})),
                         f"multiplier + adder = {note}",
                         any(p.estimate.extrapolated for p in parts))
 
@@ -310,5 +313,5 @@ class ComposedMAC:
         return self._why.get((component_class, action), "declined")
 
 
-__all__ = ["ARCH_KEY", "Candidate", "arch_table_dirs", "Choice", "ComposedMAC", "DummyStorage", "ENTRY_POINT_GROUP", "ENV_VAR",
-           "Estimate", "Estimator", "Registry", "search_path"]
+__all__ = ["ARCH_KEY", "Candidate", "arch_table_dirs", "Choice", "ComposedMAC", "DummyStorage",
+           "ENTRY_POINT_GROUP", "ENV_VAR", "Estimate", "Estimator", "Registry", "search_path"]

@@ -43,7 +43,8 @@ class OutOfRange(ValueError):
 
 def interp_axis(x: float, xs: Sequence[float], ys: Sequence[float], mode: str = "log",
                 exponent: float | None = None, axis: str = "x") -> tuple[float, str]:
-    """``(y, how)`` at ``x`` from sorted distinct ``xs``; ``how`` is exact/interpolated/extrapolated.
+    """``(y, how)`` at ``x`` from sorted distinct ``xs``; ``how`` is exact, interpolated or
+    extrapolated.
 
     ``mode`` "log": linear in log x - log y (linear in y over log x where an end point is 0);
     "linear": linear in x - y. Exact at table points; monotone where ``ys`` is.

@@ -107,8 +107,11 @@ class TableEstimator:
         cls = self._class(component_class)
         what = "area" if action is None else repr(action)
         rows, via_base = self._class_rows(cls)
-        rows = [r for r in rows if (r.area is not None if action is None else
-                                    r.energy is not None and (r.actions is None or action in r.actions))]
+        if action is None:
+            rows = [r for r in rows if r.area is not None]
+        else:
+            rows = [r for r in rows
+                    if r.energy is not None and (r.actions is None or action in r.actions)]
         if not rows:
             raise _NoAnswer(f"no {what} rows for class {cls.name}")
         notes: list[str] = [cls.base_note] if via_base else []
@@ -169,7 +172,8 @@ class TableEstimator:
             if action is None:
                 factor, extrap = area_scale(best, q)
             else:
-                factor, extrap = energy_scale(best, q, from_v, None if to_v is None else float(to_v))
+                to_volts = None if to_v is None else float(to_v)
+                factor, extrap = energy_scale(best, q, from_v, to_volts)
         except OutOfRange as e:
             raise _NoAnswer(str(e)) from None
         notes.append(f"scaled {best:g} nm -> {q:g} nm x{factor:.4g} (Stillmaker & Baas 2017"

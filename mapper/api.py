@@ -11,7 +11,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from energy import EstimationError, EstimationReport, ReferenceTables, TableError, read_art, read_ert
+from energy import (EstimationError, EstimationReport, ReferenceTables, TableError, read_art,
+                    read_ert)
 
 from .model.evaluate import Model
 from .model.result import Evaluation

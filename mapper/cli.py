@@ -58,7 +58,8 @@ def cmd_energy(args: argparse.Namespace) -> int:
     else:
         for comp, actions in spec.tables.energy_pJ.items():
             for action, e in actions.items():
-                print(f"{comp:<24} {action:<8} {e:.6g} pJ  ({spec.tables.source.get((comp, action), '')})")
+                source = spec.tables.source.get((comp, action), "")
+                print(f"{comp:<24} {action:<8} {e:.6g} pJ  ({source})")
     if args.output:
         instances = {lv.name: lv.instances for lv in (*spec.arch.storage, spec.arch.compute)}
         text = yaml.safe_dump(write_ert(spec.tables, prefix=spec.arch.name, instances=instances),

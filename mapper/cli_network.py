@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from .cli_types import nonnegative_int, positive_int, seconds
+from .cli_types import positive_int
 from .progress import StatusLine
 
 
@@ -45,25 +45,12 @@ def add_parser(sub) -> None:
                        "NETWORK is a network file or a bundled network's name (resnet18).")
     n.add_argument("files", nargs="+", metavar="FILE",
                    help="ARCH [CONSTRAINTS.yaml MAPPER.yaml ...] NETWORK")
-    n.add_argument("--objective", help="per layer: edp (default), energy, delay, "
-                   "last_level_accesses, 'energy,delay' or 'energy:1,delay:0.5'")
-    n.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
-                   help="per layer (default hybrid: random sampling, then hill climbing)")
-    n.add_argument("--jobs", type=positive_int, help="worker processes; layers run in parallel, each "
-                   "layer's search on one worker (default 1)")
-    n.add_argument("--time-limit", type=seconds, metavar="S", help="per layer: stop its search "
-                   "after S seconds with the best mapping so far")
-    n.add_argument("--search-size", type=positive_int, help="per layer: random evaluations (default "
-                   "200000 for hybrid)")
-    n.add_argument("--victory-condition", type=positive_int, help="per layer: stop after this many "
-                   "valid mappings in a row without improvement")
-    n.add_argument("--seed", type=nonnegative_int, help="random seed (default 0)")
-    n.add_argument("--batch", type=positive_int, help="the batch size (= --set batch=N; default: the "
-                   "network's)")
-    n.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
-    n.add_argument("--art", help="area reference table (Accelergy ART YAML)")
-    n.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
-                   help="a directory of energy/area table files (repeatable)")
+    n.add_argument("--jobs", type=positive_int, help="worker processes; layers run in "
+                   "parallel, each layer's search on one worker (default 1)")
+    n.add_argument("--batch", type=positive_int, help="the batch size (= --set batch=N; "
+                   "default: the network's)")
+    from .cli_search import add_search_options
+    add_search_options(n, per_layer=True)
     n.add_argument("--cache-dir", metavar="DIR", help="where per-layer results are cached "
                    "(default $MAPPER_CACHE_DIR or ~/.cache/dnn-mapper, else OUTDIR/.cache)")
     n.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")

@@ -35,30 +35,38 @@ def add_parser(sub) -> None:
                        "command line override the mapper settings of the files.")
     s.add_argument("files", nargs="+", metavar="YAML",
                    help="ARCH.yaml PROBLEM.yaml [CONSTRAINTS.yaml] [MAPPER.yaml] [more]")
-    s.add_argument("--objective", help="edp (default), energy, delay, last_level_accesses; "
-                   "'energy,delay' = lexicographic; 'energy:1,delay:0.5' = weighted sum")
-    s.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
-                   help="hybrid (default): random sampling, then hill climbing; exhaustive "
-                   "(= optimal): every mapping, proven optimal when it finishes")
     s.add_argument("--jobs", type=positive_int, help="worker processes (default 1)")
-    s.add_argument("--time-limit", type=seconds, metavar="S",
-                   help="stop after S seconds with the best mapping so far")
-    s.add_argument("--search-size", type=positive_int, help="random evaluations per job (random: then "
-                   "stop; hybrid: then climb; default 200000 for hybrid)")
-    s.add_argument("--victory-condition", type=positive_int,
-                   help="stop after this many valid mappings in a row without improvement")
-    s.add_argument("--seed", type=nonnegative_int, help="random seed (default 0); results are "
-                   "deterministic for a seed and a number of jobs")
-    s.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
-    s.add_argument("--art", help="area reference table (Accelergy ART YAML)")
-    s.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
-                   help="a directory of energy/area table files (repeatable)")
+    add_search_options(s)
     s.add_argument("--layer", metavar="NAME",
                    help="the layer to search, when a file is a layer library (problems/layers)")
     s.add_argument("-o", "--output", default="out", help="output directory (default: out)")
     from .cli import _add_override_args
     _add_override_args(s)
     s.set_defaults(func=cmd_search)
+
+
+def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> None:
+    """The options of a search, shared by ``mapper search`` and ``mapper network`` (where each
+    applies to every layer's search)."""
+    each = "per layer: " if per_layer else ""
+    p.add_argument("--objective", help=f"{each}edp (default), energy, delay, "
+                   "last_level_accesses; 'energy,delay' = lexicographic; 'energy:1,delay:0.5' "
+                   "= weighted sum")
+    p.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
+                   help=f"{each}hybrid (default): random sampling, then hill climbing; "
+                   "exhaustive (= optimal): every mapping, proven optimal when it finishes")
+    p.add_argument("--time-limit", type=seconds, metavar="S",
+                   help=f"{each}stop after S seconds with the best mapping so far")
+    p.add_argument("--search-size", type=positive_int, help=f"{each}random evaluations per "
+                   "job (random: then stop; hybrid: then climb; default 200000 for hybrid)")
+    p.add_argument("--victory-condition", type=positive_int, help=f"{each}stop after this "
+                   "many valid mappings in a row without improvement")
+    p.add_argument("--seed", type=nonnegative_int, help="random seed (default 0); results are "
+                   "deterministic for a seed and a number of jobs")
+    p.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
+    p.add_argument("--art", help="area reference table (Accelergy ART YAML)")
+    p.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
+                   help="a directory of energy/area table files (repeatable)")
 
 
 def _objective_arg(text: str):

@@ -150,12 +150,13 @@ class MapSpace:
 
     def _compute_options(self, k: int, rest: tuple[int, ...], last: bool):
         slots = self._level_slots(k)
+        none = np.zeros((0, len(slots)), np.int64), np.zeros((0, len(self.dims)), np.int64)
         per_dim = []
         for j, d in enumerate(self.dims):
             mine = [s for jj, s in slots if jj == j]
             if not mine:
                 if last and rest[j] != 1:
-                    return np.zeros((0, len(slots)), np.int64), np.zeros((0, len(self.dims)), np.int64)
+                    return none
                 continue
             combos = []
             for fs in itertools.product(*(divisors(rest[j]) for _ in mine)):
@@ -168,7 +169,7 @@ class MapSpace:
                     continue            # one fan-out axis per dimension and level
                 combos.append(fs)
             if not combos:
-                return np.zeros((0, len(slots)), np.int64), np.zeros((0, len(self.dims)), np.int64)
+                return none
             per_dim.append(np.array(combos, dtype=np.int64))
         options = product_rows(per_dim) if per_dim else np.ones((1, 0), dtype=np.int64)
         remaining = np.tile(np.array(rest, dtype=np.int64), (len(options), 1))

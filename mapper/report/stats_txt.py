@@ -113,7 +113,9 @@ def format_summary(arch: Arch, workload: Workload, ev: Evaluation,
     traffic = sum(ds.reads_per_instance + ds.updates_per_instance + ds.fills_per_instance
                   for ds in dram.dataspaces.values()) * arch.storage[-1].word_bits / 8
     w(f"Off-chip traffic ({dram.name}): {traffic:.0f} bytes")
-    w(f"On-chip storage: {sum((lv.capacity_words or 0) * lv.word_bits * lv.instances for lv in arch.storage[:-1] if not lv.is_dummy) / 8:.0f} bytes")
+    on_chip_bits = sum((lv.capacity_words or 0) * lv.word_bits * lv.instances
+                       for lv in arch.storage[:-1] if not lv.is_dummy)
+    w(f"On-chip storage: {on_chip_bits / 8:.0f} bytes")
     w(f"MAC instances: {arch.compute.instances}")
     w("")
     w("pJ/MAC")

@@ -50,7 +50,8 @@ def support_groups(space: MapSpace, tilings: Tilings, temporal: bool = True
     yield from _groups(keys)
 
 
-def pattern_orders(space: MapSpace, tilings: Tilings, row: int) -> list[tuple[tuple[str, ...], ...]]:
+def pattern_orders(space: MapSpace, tilings: Tilings,
+                   row: int) -> list[tuple[tuple[str, ...], ...]]:
     """Every combination of distinct level orders for the temporal support of ``row``."""
     dims = space.dims
     per_level = []

@@ -77,7 +77,8 @@ class _Best:
 
 class Search:
     def __init__(self, model: Model, space: MapSpace, objective: Objective,
-                 time_limit: float | None = None, progress: Callable[[Progress], None] | None = None):
+                 time_limit: float | None = None,
+                 progress: Callable[[Progress], None] | None = None):
         self.model, self.space, self.objective = model, space, objective
         self.deadline = None if time_limit is None else time.monotonic() + time_limit
         self.callback = progress

@@ -34,7 +34,8 @@ def _slot_values(search: "Search", batch: MappingBatch) -> list[tuple[int, str, 
             if s.axis == "T":
                 f = int(batch.temporal[0, s.level, j])
             else:
-                f = int(batch.spatial[0, s.level, j]) if sk.spatial_axis(s.level, d) == s.axis else 1
+                on_axis = sk.spatial_axis(s.level, d) == s.axis
+                f = int(batch.spatial[0, s.level, j]) if on_axis else 1
             out.append((s.level, s.axis, j, f))
     return out
 

@@ -135,7 +135,8 @@ def read_arch_v03(value: Any, where: Where) -> Arch:
     if len(trees) != 1:
         (where / "subtree").fail(f"expected exactly one top-level node, got {len(trees)}")
     leaves: list[_Leaf] = []
-    top_attrs = as_mapping(trees[0].get("attributes", {}) or {}, where / "subtree" / 0 / "attributes") \
+    top_attrs = as_mapping(trees[0].get("attributes", {}) or {},
+                           where / "subtree" / 0 / "attributes") \
         if isinstance(trees[0], dict) else {}
     _flatten(trees[0], where / "subtree" / 0, {}, 1, leaves)
     if len(leaves) < 2:

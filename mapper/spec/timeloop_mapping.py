@@ -99,8 +99,11 @@ def read_mapping(value: Any, where: Where, arch: Arch, workload: Workload) -> Ma
         if (target, kind) in seen:
             dw.fail(f"a second {kind} directive for {target!r}")
         seen.add((target, kind))
-        allowed = {"target", "type"} | ({"keep", "bypass"} if kind == "datatype" else
-                                        {"factors", "permutation"} | ({"split"} if kind == "spatial" else set()))
+        if kind == "datatype":
+            allowed = {"target", "type", "keep", "bypass"}
+        else:
+            allowed = {"target", "type", "factors", "permutation"} | (
+                {"split"} if kind == "spatial" else set())
         for key in directive:
             if key not in allowed:
                 (dw / key).ignore(f"not a key of a {kind} directive")
