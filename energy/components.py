@@ -178,11 +178,9 @@ def _num(attrs: dict, key: str, where: str) -> float | None:
     v = attrs.get(key)
     if v is None:
         return None
-    if isinstance(v, bool) or not isinstance(v, (int, float, str)):
-        raise EstimationError(f"{where}: attribute {key}={v!r} is not a number")
     try:
-        f = float(v)
-    except ValueError:
+        f = parse_number(v, where, EstimationError, nonnegative=False)
+    except EstimationError:
         raise EstimationError(f"{where}: attribute {key}={v!r} is not a number") from None
     if not f > 0:
         raise EstimationError(f"{where}: attribute {key}={v!r} must be positive")
