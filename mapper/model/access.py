@@ -291,8 +291,8 @@ class DataSpaceCounts:
     multicast_groups: np.ndarray   # G_k: distinct translations under level k's fan-out
 
 
-def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bool],
-                      read_write: bool) -> DataSpaceCounts:
+def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: list[bool],
+                      read_write: bool, bound=None) -> DataSpaceCounts:
     """Reads, fills and updates per instance of every level for one data space.
 
     ``keep[k]`` says whether level k keeps the data space. Levels above the outermost keeper
@@ -300,6 +300,9 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
     children's demand, times the number ``G`` of distinct translations of its fan-out.
     Read-write: every delta leaving a child is an update of the parent; the first touch of each
     element of an instance's partition needs no read and no fill (partial sums start at 0).
+    With ``bound = (DeltaBound, Bound, temporal, spatial)`` (``bound.py``) the delta sums of
+    the levels whose loop orders ``Bound`` leaves open are replaced by lower bounds, so every
+    count is a lower bound.
     """
     K = len(keep)
     B = nest.factor.shape[1]
@@ -330,7 +333,7 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
             span = sizes[nest.spatial_end[k + 1]]
             np.floor_divide(partition[k + 1] * tiles[k], span, out=partition[k])
     outermost = max(k for k in range(K) if keep[k])
-    shifts = carries.shifts(A)
+    shifts = carries.shifts(A) if carries is not None else None
     reads, fills, updates = (nest.out.empty((K, B)) for _ in range(3))
     demand = nest.temporal_product                   # what the MACs ask of level 0
     if 0 in spread:
@@ -339,7 +342,12 @@ def data_space_counts(nest: Nest, carries: Carries, A: np.ndarray, keep: list[bo
         if keep[k] and k <= outermost:
             reads[k] = demand
             if k < outermost:
-                fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
+                if bound is None or bound[1].exact(k):
+                    fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
+                elif bound[1].open_tiling(k):
+                    fills[k] = tiles[k].copy()
+                else:
+                    fills[k] = bound[0].lower_bound(k, tiles[k], rank_ext[k], *bound[2:])
                 demand = fills[k]
             else:
                 fills[k] = 0

@@ -18,6 +18,7 @@ from ..spec.mapping import Mapping
 from ..spec.workload import Workload
 from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch
+from .bound import Bound, DeltaBound
 from .cost import action_energies, storage_energy
 from .arena import Arena, BlockPool, Columns
 from .nest import Nest, NestShape, active_slots
@@ -36,6 +37,7 @@ class Model:
         self._keep_plans: dict = {}
         self._pools = (BlockPool(), BlockPool())     # memory of results, of work
         self._result_bytes: dict = {}                # per skeleton: result bytes per mapping
+        self._delta_bounds: dict[int, DeltaBound] = {}
 
     #: nest shapes kept (one per skeleton and pattern of present loops; oldest dropped first)
     SHAPES_KEPT = 512
@@ -84,22 +86,30 @@ class Model:
             static = self._keep_plans[sk] = (keep, reported, self._energies[used])
         return static
 
+    def _delta_bound(self, i: int) -> DeltaBound:
+        if i not in self._delta_bounds:
+            self._delta_bounds[i] = DeltaBound(self.projections[i])
+        return self._delta_bounds[i]
+
     # ------------------------------------------------------------------ batch
     #: mappings per pass: a pass's work rows (64 KiB) stay below glibc's mmap threshold and
     #: its arrays near the caches; a larger batch is evaluated in equal passes, each writing
     #: its columns of the result (arena.Columns)
     PASS = 8192
 
-    def evaluate(self, batch: MappingBatch) -> BatchResult:
+    def evaluate(self, batch: MappingBatch, bound: Bound | None = None) -> BatchResult:
+        """Counts, cycles and energy of every mapping of the batch; with ``bound``, lower
+        bounds of them over the loop orders (and completions) that ``bound`` leaves open."""
         B = len(batch)
         if B <= self.PASS:
-            return self._evaluate_pass(batch)
+            return self._evaluate_pass(batch, bound=bound)
         n = -(-B // self.PASS)
         bounds = [B * i // n for i in range(n + 1)]
         per_mapping = self._result_bytes.get(batch.skeleton, 0)
         columns = Columns(Arena(per_mapping * B, self._pools[0]), B)
         parts = [self._evaluate_pass(MappingBatch(batch.skeleton, batch.temporal[a:b],
-                                                  batch.spatial[a:b]), columns.window(a, b))
+                                                  batch.spatial[a:b]), columns.window(a, b),
+                                     bound)
                  for a, b in zip(bounds, bounds[1:])]
 
         def whole(arrays):
@@ -115,7 +125,8 @@ class Model:
                   for name in result.counts}
         return dataclasses.replace(result, batch=batch, counts=counts, **fields)
 
-    def _evaluate_pass(self, batch: MappingBatch, out=None) -> BatchResult:
+    def _evaluate_pass(self, batch: MappingBatch, out=None,
+                       bound: Bound | None = None) -> BatchResult:
         """Evaluate a batch of at most PASS mappings; ``out``: where the result arrays go."""
         arch, wl = self.arch, self.workload
         sk = batch.skeleton
@@ -123,10 +134,17 @@ class Model:
         keep, reported, e = self._keeping(sk)
         reported = reported.copy()
         nest = self.nest(batch, out)
-        carries = Carries(nest)
         T = nest.temporal_product
+        if bound is not None:
+            carries = Carries(nest) if bound.exact_from is not None else None
+            factors = (batch.temporal.transpose(1, 2, 0), batch.spatial.transpose(1, 2, 0))
+            bounds = [(self._delta_bound(i), bound) + factors
+                      for i in range(len(wl.data_spaces))]
+        else:
+            carries = Carries(nest)
+            bounds = [None] * len(wl.data_spaces)
         counts = {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
-                                             ds.read_write)
+                                             ds.read_write, bounds[i])
                   for i, ds in enumerate(wl.data_spaces)}
         spread = [nest.spatial_end[k] > nest.boundary[k] for k in range(K)]
 

@@ -1,0 +1,139 @@
+"""A lower bound of the delta sum of eq. (1) over every loop order, for a fixed tiling.
+
+The optimal search prunes whole tilings with it: energy and cycles only grow with the words
+that enter each tile (every action count is a non-negative combination of delta sums), so the
+model run on these bounds instead of the delta sums bounds the energy and the cycles of every
+loop order of the tiling from below.
+
+With ``s_1`` the shift of the innermost moving loop ``a`` above level k, eq. (1) reads
+``D = |T| N - overlap(s_1) W_same`` (``N`` the product of the trip counts above k, ``W_same``
+the carry weights of the loops whose shift equals ``s_1``; TIMELOOP_SEMANTICS §3). The loop
+``a`` is one of the non-unit temporal loops of the lowest level above k that has any, and its
+step does not depend on the order. Which carries can shift like ``a`` follows from signs
+alone (projection coefficients >= 0): a carry of loop j moves rank r by
+``A[r, d_j] step_j - sum of A[r, d_l] step_l`` over the moving loops l inside j, and the loops
+over j's own dimension inside j never add up to ``step_j`` (each step is at least twice the
+one inside it). Hence a carry of j can shift like ``a`` only if
+
+* j moves every rank that ``a`` moves (a shift along them must be positive), and
+* every rank that j, or a moving loop inside j, moves outside the ranks of ``a`` is a sum of
+  at least two dimensions that both have non-unit loops above k (a single-dimension rank, or a
+  rank only one loop can move, cannot come back to zero).
+
+A loop that satisfies the second condition is *compatible*; the candidates ``S(a)`` are the
+compatible loops of a level all of whose inner levels (from ``a``'s on) hold only compatible
+loops, which also satisfy the first. Placing ``S(a)`` innermost maximises their carry weights:
+``sum_{j in S} w_j <= N - N / prod_{j in S} N_j``. So
+
+    D >= min over a of  |T| N - overlap(s_a) (N - N / prod_{j in S(a)} N_j),
+
+exact for data spaces whose ranks are single dimensions (the minimum then keeps the largest run
+of non-projecting loops innermost) and a bound for sliding windows.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Bound:
+    """What a bounding evaluation (``Model.evaluate(batch, bound)``) leaves open.
+
+    * Loop orders: those of levels below ``exact_from`` are open; the batch's orders of level
+      ``exact_from`` and above are the real ones, so the delta sums of the tiles below them
+      (levels ``exact_from - 1`` and up) are exact. None: every order is open.
+    * ``fixed_through = k``: the batch stands for partial tilings whose levels above k are
+      open. Each row carries all of its remaining factors as temporal loops of the outermost
+      level and has no spatial loops above k. The bounds then hold for every way of splitting
+      those factors among the levels above k. A tile above k is counted as entering once,
+      the least any split can do: a delta sum is at least the tile.
+    """
+
+    exact_from: int | None = None
+    fixed_through: int | None = None
+
+    def exact(self, k: int) -> bool:
+        return self.exact_from is not None and k >= self.exact_from - 1
+
+    def open_tiling(self, k: int) -> bool:
+        return self.fixed_through is not None and k > self.fixed_through
+
+
+class DeltaBound:
+    """Static facts of one data space's projection ``A`` (R, D) for :meth:`lower_bound`."""
+
+    def __init__(self, A: np.ndarray):
+        self.A = A
+        self.valid = bool((A >= 0).all())          # the sign argument needs A >= 0
+        R, D = A.shape
+        self.touches = A != 0                                      # (R, D)
+        self.multi = self.touches.sum(axis=1) >= 2                 # (R,)
+        self.ranks_of = [np.flatnonzero(self.touches[:, d]) for d in range(D)]
+
+    def lower_bound(self, k: int, tile: np.ndarray, ranks: list[np.ndarray],
+                    temporal: np.ndarray, spatial: np.ndarray) -> np.ndarray:
+        """(B,) lower bound of level k's delta sum over all loop orders.
+
+        ``tile`` (B,) and ``ranks`` (R rows (B,)) are level k's tile and rank extents;
+        ``temporal`` and ``spatial`` the (K, D, B) factors of the batch.
+        """
+        above = temporal[k + 1:]                                  # (La, D, B)
+        B = tile.shape[0]
+        if above.shape[0] == 0 or not self.valid:
+            return tile.copy()
+        nonunit = above > 1
+        level_any = nonunit.any(axis=1)                           # (La, B)
+        has = level_any.any(axis=0)
+        if not has.any():
+            return tile.copy()
+        N = above.reshape(-1, B).prod(axis=0)
+        L1 = np.argmax(level_any, axis=0)                         # lowest level with a loop
+        columns = np.arange(B)
+        # Step of a loop of dimension d at level L1: the extent of d inside it, i.e. the tile
+        # times the spatial factors of levels k+1..L1 (the temporal ones between are units).
+        extent = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)      # (D, B)
+        spread = np.cumprod(spatial[k + 1:], axis=0)[L1, :, columns].T      # (D, B)
+        step = extent * spread
+        first = nonunit[L1, :, columns].T                          # (D, B): loops at L1
+        movable = nonunit.any(axis=0)                              # (D, B)
+        # a rank can come back to zero when two of its dimensions have loops above k
+        cancels = self.multi[:, None] & ((self.touches[:, :, None] & movable[None]).sum(axis=1)
+                                         >= 2)                     # (R, B)
+        full = tile * N
+        best = None
+        for da in range(self.A.shape[1]):
+            cand = has & first[da]
+            if not cand.any():
+                continue
+            Ra = self.ranks_of[da]
+            overlap = np.ones(B, dtype=np.int64)
+            for r, row in enumerate(ranks):
+                if r in Ra:
+                    overlap *= np.maximum(row - self.A[r, da] * step[da], 0)
+                else:
+                    overlap *= row
+            if not overlap.any():
+                bound_a = full
+            else:
+                outside = np.ones(len(self.A), dtype=bool)
+                outside[Ra] = False
+                # compatible[d]: every rank of d outside Ra can cancel
+                bad = outside[:, None] & ~cancels                       # (R, B)
+                compatible = ~((self.touches[:, :, None] & bad[:, None, :]).any(axis=0))
+                if len(Ra):
+                    covers = self.touches[Ra].all(axis=0)               # (D,) moves all of Ra
+                    allowed = compatible & covers[:, None]
+                else:
+                    allowed = compatible
+                level_ok = ~(nonunit & ~compatible[None]).any(axis=1)    # (La, B)
+                prefix = np.ones_like(level_ok)
+                if len(level_ok) > 1:
+                    prefix[1:] = np.cumprod(level_ok[:-1], axis=0).astype(bool)
+                members = nonunit & allowed[None] & prefix[:, None, :]
+                same = np.where(members, above, 1).reshape(-1, B).prod(axis=0)
+                bound_a = full - overlap * (N - N // same)
+            bound_a = np.where(cand, bound_a, np.iinfo(np.int64).max)
+            best = bound_a if best is None else np.minimum(best, bound_a)
+        return np.where(has, best, tile)

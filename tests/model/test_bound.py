@@ -1,0 +1,131 @@
+"""The lower bounds of the optimal search (``mapper/model/bound.py``) against the model itself.
+
+Every bound must be at most what the model gives for every loop order (and, for partial
+tilings, every completion) it stands for: per level and data space for the fills, and for the
+energy and the cycles. Workloads have sliding windows with strides (the hard case: shifts that
+can coincide), an output channel that Inputs do not project on, and fan-outs.
+"""
+import itertools
+
+import numpy as np
+from hypothesis import given, settings, strategies as st
+
+from energy import ReferenceTables
+from mapper.mapspace.factors import factorizations
+from mapper.model import MappingBatch, Model, Skeleton
+from mapper.model.bound import Bound
+from mapper.spec.workload import DataSpace, Workload
+from tests.model.builders import arch, level
+
+TABLES = ReferenceTables({"DRAM": {"read": 100.0, "write": 100.0},
+                          "glb": {"read": 6.0, "write": 7.0}, "l1": {"read": 2.0, "write": 2.5},
+                          "rf": {"read": 1.0, "write": 1.2}, "mac": {"compute": 0.5}})
+#: DRAM > glb > l1 (fan-out 2 in X to the rfs) > rf; innermost first: rf 0, l1 1, glb 2, DRAM 3
+ARCH = arch(level("DRAM"), level("glb", read_bandwidth=2.0), level("l1"),
+            level("rf", instances=2, mesh=(2, 1)), macs=2)
+DIMS = ("R", "P", "C", "M")
+
+
+def conv1d(R: int, P: int, C: int, M: int, stride: int) -> Workload:
+    """Outputs[m, p] += Weights[m, c, r] * Inputs[c, stride*p + r]."""
+    return Workload("conv", DIMS, {"R": R, "P": P, "C": C, "M": M}, (
+        DataSpace("Weights", ((("M", 1),), (("C", 1),), (("R", 1),))),
+        DataSpace("Inputs", ((("C", 1),), (("R", 1), ("P", stride)))),
+        DataSpace("Outputs", ((("M", 1),), (("P", 1),)), read_write=True)))
+
+
+def random_tilings(wl: Workload, rng: np.random.Generator, n: int):
+    """(temporal, spatial) (n, 4, D): every dimension over rf T, l1 X (fan-out), l1 T,
+    glb T, DRAM T."""
+    temporal = np.ones((n, 4, len(DIMS)), np.int64)
+    spatial = np.ones((n, 4, len(DIMS)), np.int64)
+    for j, d in enumerate(DIMS):
+        table = factorizations(wl.bounds[d], [(1, 99)] * 5)
+        rows = table[rng.integers(len(table), size=n)]
+        temporal[:, 0, j], spatial[:, 1, j], temporal[:, 1, j] = rows[:, 0], rows[:, 1], rows[:, 2]
+        temporal[:, 2, j], temporal[:, 3, j] = rows[:, 3], rows[:, 4]
+    return temporal, spatial
+
+
+def minima_over_orders(model, temporal, spatial, keep, inner_orders, dram_orders=None):
+    """Per mapping the minimum over every (glb, DRAM) order of the fills (per data space,
+    (K, B)), the energy and the cycles; rf and l1 orders fixed."""
+    perms = list(itertools.permutations(DIMS))
+    best = None
+    for glb, dram in itertools.product(perms, dram_orders or perms):
+        sk = Skeleton(DIMS, inner_orders + (glb, dram), (DIMS,) * 4, (len(DIMS),) * 4, keep)
+        r = model.evaluate(MappingBatch(sk, temporal, spatial))
+        now = ({n: c.fills for n, c in r.counts.items()}, r.energy, r.cycles)
+        if best is None:
+            best = now
+        else:
+            best = ({n: np.minimum(best[0][n], now[0][n]) for n in now[0]},
+                    np.minimum(best[1], now[1]), np.minimum(best[2], now[2]))
+    return best
+
+
+workloads = st.builds(conv1d, R=st.sampled_from([1, 2, 3]), P=st.sampled_from([2, 3, 4, 6]),
+                      C=st.sampled_from([1, 2, 4]), M=st.sampled_from([1, 2, 4]),
+                      stride=st.sampled_from([1, 2]))
+keeps = st.tuples(*(st.sets(st.sampled_from(["Weights", "Inputs", "Outputs"]))
+                    for _ in range(3)))
+
+
+@settings(max_examples=12, deadline=None)
+@given(wl=workloads, keep=keeps, seed=st.integers(0, 2 ** 16),
+       orders=st.tuples(st.permutations(DIMS).map(tuple), st.permutations(DIMS).map(tuple)))
+def test_bound_is_below_every_loop_order(wl, keep, seed, orders):
+    model = Model(ARCH, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    temporal, spatial = random_tilings(wl, np.random.default_rng(seed), 24)
+    fills, energy, cycles = minima_over_orders(model, temporal, spatial, keep, tuple(orders))
+    sk = Skeleton(DIMS, tuple(orders) + (DIMS, DIMS), (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    bound = model.evaluate(MappingBatch(sk, temporal, spatial), Bound())
+    for name, counts in bound.counts.items():
+        assert (counts.fills <= fills[name]).all(), name
+    assert (bound.energy <= energy * (1 + 1e-12)).all()
+    assert (bound.cycles <= cycles).all()
+
+
+@settings(max_examples=8, deadline=None)
+@given(wl=workloads, seed=st.integers(0, 2 ** 16), dram=st.permutations(DIMS).map(tuple))
+def test_bound_with_the_outer_order_fixed_is_below_every_inner_order(wl, seed, dram):
+    """``Bound(exact_from=3)``: the DRAM order is the batch's; the glb order is open."""
+    model = Model(ARCH, wl, TABLES)
+    keep = (frozenset({"Outputs"}), frozenset({"Weights"}), frozenset({"Inputs", "Outputs"}),
+            frozenset(wl.ds_names))
+    temporal, spatial = random_tilings(wl, np.random.default_rng(seed), 24)
+    fills, energy, cycles = minima_over_orders(model, temporal, spatial, keep, (DIMS, DIMS),
+                                               [tuple(dram)])
+    sk = Skeleton(DIMS, (DIMS, DIMS, DIMS, tuple(dram)), (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    bound = model.evaluate(MappingBatch(sk, temporal, spatial), Bound(exact_from=3))
+    for name, counts in bound.counts.items():
+        assert (counts.fills <= fills[name]).all(), name
+        assert (counts.fills[2:] == fills[name][2:]).all()       # glb and DRAM: exact
+    assert (bound.energy <= energy * (1 + 1e-12)).all()
+
+
+@settings(max_examples=6, deadline=None)
+@given(wl=workloads, seed=st.integers(0, 2 ** 16))
+def test_partial_tiling_bound_is_below_every_completion(wl, seed):
+    """``Bound(fixed_through=1)``: rf and l1 (with the fan-out) fixed, the rest of each
+    dimension parked at DRAM; every split between glb and DRAM and every order costs more."""
+    model = Model(ARCH, wl, TABLES)
+    keep = (frozenset({"Weights", "Inputs"}), frozenset({"Outputs"}),
+            frozenset({"Inputs", "Outputs", "Weights"}), frozenset(wl.ds_names))
+    temporal, spatial = random_tilings(wl, np.random.default_rng(seed), 6)
+    parked = temporal.copy()
+    parked[:, 3] *= parked[:, 2]
+    parked[:, 2] = 1
+    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    bound = model.evaluate(MappingBatch(sk, parked, spatial), Bound(fixed_through=1))
+    for i in range(len(temporal)):
+        # every split of the parked factors between glb and DRAM
+        splits = [factorizations(int(parked[i, 3, j]), [(1, 99)] * 2) for j in range(len(DIMS))]
+        rows = np.array([np.concatenate(c) for c in itertools.product(*splits)])
+        t = np.repeat(temporal[i:i + 1], len(rows), axis=0)
+        t[:, 2], t[:, 3] = rows[:, 0::2], rows[:, 1::2]
+        s = np.repeat(spatial[i:i + 1], len(rows), axis=0)
+        _, energy, cycles = minima_over_orders(model, t, s, keep, (DIMS, DIMS))
+        assert bound.energy[i] <= energy.min() * (1 + 1e-12)
+        assert bound.cycles[i] <= cycles.min()
