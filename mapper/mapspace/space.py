@@ -110,12 +110,45 @@ class MapSpace:
         rest = np.array([[self.workload.bounds[d] for d in self.dims]], dtype=np.int64)
         yield from self._expand(0, start, rest, keep, chunk)
 
+    # ------------------------------------------------------------------ partial tilings
+    def last_spatial_level(self) -> int | None:
+        """The outermost level with a spatial slot: once the levels through it are tiled,
+        every spatial factor is fixed (the optimal search bounds partial tilings there)."""
+        levels = [s.level for d in self.dims for s in self.slots[d] if s.axis != "T"]
+        return max(levels) if levels else None
+
+    def partial_tilings(self, keep: tuple[frozenset[str], ...], through: int,
+                        chunk: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The tilings of levels 0..``through`` that fit, as (factor columns in
+        ``_slot_order(through)`` order, each row's remaining bound per dimension)."""
+        start = np.zeros((1, 0), dtype=np.int64)
+        rest = np.array([[self.workload.bounds[d] for d in self.dims]], dtype=np.int64)
+        yield from self._expand(0, start, rest, keep, chunk, stop=through)
+
+    def completions(self, done: np.ndarray, rest: np.ndarray, through: int,
+                    keep: tuple[frozenset[str], ...], chunk: int = 65536) -> Iterator[Tilings]:
+        """Every tiling that fits and extends the partial tilings ``(done, rest)``."""
+        if len(done):
+            yield from self._expand(through + 1, done, rest, keep, chunk)
+
+    def parked(self, done: np.ndarray, rest: np.ndarray, through: int) -> Tilings:
+        """The partial tilings with their remaining factors as temporal loops of the outermost
+        level: what :meth:`Model.evaluate` bounds with ``fixed_through``."""
+        tilings = self.assemble(done, self._slot_order(through))
+        tilings.temporal[:, -1] *= rest
+        return tilings
+
     def _level_slots(self, k: int) -> list[tuple[int, Slot]]:
         return [(j, s) for j, d in enumerate(self.dims) for s in self.slots[d] if s.level == k]
 
-    def _expand(self, k: int, done: np.ndarray, rest: np.ndarray, keep, chunk: int):
-        """Extend partial tilings ``done`` (factors of levels < k, in slot order) by level k."""
+    def _expand(self, k: int, done: np.ndarray, rest: np.ndarray, keep, chunk: int,
+                stop: int | None = None):
+        """Extend partial tilings ``done`` (factors of levels < k, in slot order) by level k;
+        with ``stop``, yield (done, rest) once the levels through ``stop`` are tiled."""
         K = len(self.arch.storage)
+        if stop is not None and k == stop + 1:
+            yield done, rest
+            return
         if k == K:
             yield self.assemble(done, self._slot_order(K - 1))
             return
@@ -137,7 +170,8 @@ class MapSpace:
         done, rest = np.concatenate(pieces_done), np.concatenate(pieces_rest)
         done, rest = self._prune(k, done, rest, keep)
         for i in range(0, len(done), chunk):
-            yield from self._expand(k + 1, done[i:i + chunk], rest[i:i + chunk], keep, chunk)
+            yield from self._expand(k + 1, done[i:i + chunk], rest[i:i + chunk], keep, chunk,
+                                    stop)
 
     def _options(self, k: int, rest: tuple[int, ...], last: bool) -> tuple[np.ndarray, np.ndarray]:
         """Factor choices of level k's slots given each dimension's remaining bound, and the

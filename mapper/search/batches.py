@@ -50,15 +50,21 @@ def support_groups(space: MapSpace, tilings: Tilings, temporal: bool = True
     yield from _groups(keys)
 
 
-def pattern_orders(space: MapSpace, tilings: Tilings,
-                   row: int) -> list[tuple[tuple[str, ...], ...]]:
-    """Every combination of distinct level orders for the temporal support of ``row``."""
+def level_choices(space: MapSpace, tilings: Tilings,
+                  row: int) -> list[tuple[tuple[str, ...], ...]]:
+    """Per level, the distinct orders of the temporal support of ``row``."""
     dims = space.dims
     per_level = []
     for k in range(len(space.arch.storage)):
         nonunit = tuple(d for j, d in enumerate(dims) if tilings.temporal[row, k, j] > 1)
         per_level.append(level_orders(nonunit, dims, space.constraints.levels[k].temporal.order))
-    return list(itertools.product(*per_level))
+    return per_level
+
+
+def pattern_orders(space: MapSpace, tilings: Tilings,
+                   row: int) -> list[tuple[tuple[str, ...], ...]]:
+    """Every combination of distinct level orders for the temporal support of ``row``."""
+    return list(itertools.product(*level_choices(space, tilings, row)))
 
 
 def skeleton_for(space: MapSpace, tilings: Tilings, rows: np.ndarray,

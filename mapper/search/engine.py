@@ -4,6 +4,11 @@ Algorithms (all deterministic for a given seed):
 
 * ``exhaustive``: every tiling that fits, every distinct loop order, every keep choice. When
   it finishes, its best mapping is proven optimal (nothing was skipped).
+* ``optimal``: branch and bound over the same space. A lower bound of the objective over all
+  loop orders of a tiling (``model/bound.py``), and over all completions of a partial tiling
+  whose spatial factors are fixed, discards what cannot beat the incumbent (the best mapping
+  found so far, seeded by a hybrid search); the rest is evaluated like ``exhaustive``. When it
+  finishes, its best mapping is proven optimal.
 * ``random``: Timeloop-like sampling. Each batch is a random full loop order per level and
   random tilings; it stops at ``search_size`` evaluations, at the time limit, or after
   ``victory_condition`` consecutive valid mappings that did not improve.
@@ -11,21 +16,27 @@ Algorithms (all deterministic for a given seed):
   mappings found: move one prime factor of a dimension between two of its slots, or move one
   loop of a level's order, while that improves the objective.
 
-Only ``exhaustive`` can claim optimality; the others, a time limit or an interrupt return the
+Only ``exhaustive`` and ``optimal`` can claim optimality; the others, a time limit or an interrupt return the
 best mapping found so far marked as not proven.
 """
 from __future__ import annotations
 
+import json
+import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from ..mapspace.space import MapSpace
+from ..mapspace.space import MapSpace, Tilings
 from ..model.batch import MappingBatch
 from ..model.evaluate import Model
 from ..model.result import Evaluation
+from ..model.bound import Bound
+from ..mapspace.orders import level_orders
+from .batches import _groups as _row_groups
 from .batches import exhaustive_batches, random_order, skeleton_for, support_groups
 from .objective import Objective
 
@@ -39,6 +50,8 @@ class Progress:
     best: tuple[float, ...] | None = None
     elapsed_s: float = 0.0
     phase: str = ""
+    #: tilings (partial or complete) the bound discarded without evaluating their orders
+    pruned: int = 0
 
 
 @dataclass
@@ -50,11 +63,13 @@ class SearchStats:
     proven_optimal: bool
     wall_s: float
     stopped_by: str                       # "finished", "time limit", "interrupted", ...
+    pruned: int = 0                       # tilings the bound discarded (optimal)
 
     def to_json(self) -> dict:
         return {"algorithm": self.algorithm, "evaluated": self.evaluated, "valid": self.valid,
                 "space_size": self.space_size, "proven_optimal": self.proven_optimal,
-                "wall_s": round(self.wall_s, 3), "stopped_by": self.stopped_by}
+                "wall_s": round(self.wall_s, 3), "stopped_by": self.stopped_by,
+                "pruned_by_bound": self.pruned}
 
 
 @dataclass
@@ -75,6 +90,15 @@ class _Best:
     history: list[tuple[tuple[float, ...], MappingBatch, int]] = field(default_factory=list)
 
 
+def _restricted(order: tuple[str, ...], nonunit: np.ndarray, dims: tuple[str, ...],
+                constraint) -> bool:
+    """Whether ``order`` puts the non-unit loops in the (single) order the constraint allows
+    for them."""
+    present = tuple(d for j, d in enumerate(dims) if nonunit[j])
+    allowed = level_orders(present, dims, constraint)
+    return len(allowed) == 1 and tuple(d for d in order if d in present) == allowed[0][:len(present)]
+
+
 class Search:
     def __init__(self, model: Model, space: MapSpace, objective: Objective,
                  time_limit: float | None = None,
@@ -85,6 +109,11 @@ class Search:
         self.best = _Best()
         self.progress = Progress()
         self.start = time.monotonic()
+        #: a file through which parallel workers of one optimal search share the best key
+        #: found by any of them (every worker prunes with it); None: not shared
+        self.shared: Path | None = None
+        self._shared_key: tuple[float, ...] | None = None
+        self._shared_read = 0.0
 
     # ------------------------------------------------------------------ bookkeeping
     def out_of_time(self) -> bool:
@@ -105,6 +134,7 @@ class Search:
                 self.best.key, self.best.batch, self.best.row = key, batch, row
                 self.best.history.append((key, batch.take([row]), 0))
                 improved = True
+                self._publish()
         self.progress.best = self.best.key
         self.progress.elapsed_s = time.monotonic() - self.start
         if self.callback:
@@ -132,6 +162,197 @@ class Search:
                     if self.out_of_time():
                         return "time limit"
         return "finished"
+
+    #: surviving tilings visited per round (best bound first); the incumbent found in one
+    #: round prunes the next
+    VISIT = 16384
+
+    def optimal(self, share: tuple[int, int] = (0, 1), chunk: int = 16384) -> str:
+        """Branch and bound; ``share = (i, n)``: this worker's share of the space.
+
+        1. Partial tilings whose spatial factors are fixed are bounded over every completion
+           and loop order (``Bound.fixed_through``).
+        2. The completions of those that may beat the incumbent are bounded over every loop
+           order; the survivors are sorted by their bound.
+        3. Best bound first, each surviving tiling's loop orders are enumerated outermost
+           level first, every order of a level bounded over the orders still open inside it.
+        A bound is compared with the incumbent when it is used, so every improvement prunes
+        what follows; what is left when the bounds reach the incumbent cannot beat it.
+        """
+        self.progress.phase = "optimal"
+        for keep in self.space.keep_choices:
+            tilings, keys = self._candidates(keep, share, chunk)
+            visit = self.VISIT
+            for i in range(0, len(tilings), visit):
+                ok = self._may_improve(keys[i:i + visit])
+                self.progress.pruned += int((~ok).sum())
+                rows = np.arange(i, min(i + visit, len(tilings)))[ok]
+                if not len(rows):
+                    break                                     # sorted: the rest cannot win
+                chunk_tilings = Tilings(tilings.temporal[rows].astype(np.int64),
+                                        tilings.spatial[rows].astype(np.int64),
+                                        tilings.on_y[rows])
+                levels = list(reversed(range(len(self.space.arch.storage))))
+                chosen = [self.space.dims] * len(levels)
+                for group in support_groups(self.space, chunk_tilings, temporal=False):
+                    if self._orders(chunk_tilings, group, levels, chosen, keep):
+                        return "time limit"
+                if self.out_of_time():
+                    return "time limit"
+        return "finished"
+
+    def _candidates(self, keep, share: tuple[int, int], chunk: int) -> tuple[Tilings, np.ndarray]:
+        """This worker's tilings that may beat the incumbent, sorted by their bound (factors
+        kept as int32 while they wait), and their bound keys."""
+        space = self.space
+        through = space.last_spatial_level()
+        if through is not None and through >= len(space.arch.storage) - 1:
+            through = None
+        if through is None:
+            sources = (t for i, t in enumerate(space.tilings(keep, chunk=chunk))
+                       if i % share[1] == share[0])
+        else:
+            done, rest, bound = self._partials(keep, through)
+            mine = np.arange(len(done)) % share[1] == share[0]
+            sources = space.completions(done[mine], rest[mine], through, keep, chunk=chunk)
+        kept, keys = [], []
+        for tilings in sources:
+            k = self._bound_keys(tilings, keep, valid=True)
+            ok = self._may_improve(k)
+            self.progress.pruned += int((~ok).sum())
+            kept.append(Tilings(tilings.temporal[ok].astype(np.int32),
+                                tilings.spatial[ok].astype(np.int32), tilings.on_y[ok]))
+            keys.append(k[ok])
+        K, D = len(space.arch.storage), len(space.dims)
+        if not kept:
+            empty = np.zeros((0, K, D), np.int32)
+            return Tilings(empty, empty, empty.astype(bool)), np.zeros((0, 1))
+        keys = np.concatenate(keys)
+        order = np.lexsort(keys.T[::-1])
+        return Tilings(*(np.concatenate([getattr(t, f) for t in kept])[order]
+                         for f in ("temporal", "spatial", "on_y"))), keys[order]
+
+    def _partials(self, keep, through: int):
+        """Every partial tiling through ``through`` that may beat the incumbent, sorted by its
+        bound: (factor columns, remaining bounds, bound keys)."""
+        parts = []
+        for done, rest in self.space.partial_tilings(keep, through):
+            keys = self._bound_keys(self.space.parked(done, rest, through), keep, through)
+            ok = self._may_improve(keys)
+            self.progress.pruned += int((~ok).sum())
+            parts.append((done[ok], rest[ok], keys[ok]))
+        if not parts:
+            return np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64), np.zeros((0, 1))
+        done, rest, keys = (np.concatenate(x) for x in zip(*parts))
+        order = np.lexsort(keys.T[::-1])
+        return done[order], rest[order], keys[order]
+
+    def _bound_keys(self, tilings: Tilings, keep, fixed_through: int | None = None,
+                    valid: bool = False) -> np.ndarray:
+        """(B, n) lower bounds of the objective key of every loop order of each tiling (and
+        every completion, with ``fixed_through``); +inf where ``valid`` and the tiling cannot
+        be valid (capacity and fan-out do not depend on the loop order)."""
+        keys = np.empty((len(tilings), len(self.objective.metrics) if
+                         self.objective.weights is None else 1))
+        orders = tuple(self.space.dims for _ in self.space.arch.storage)
+        for rows in support_groups(self.space, tilings, temporal=False):
+            sk = skeleton_for(self.space, tilings, rows, orders, keep)
+            result = self.model.evaluate(MappingBatch(sk, tilings.temporal[rows],
+                                                      tilings.spatial[rows]),
+                                         Bound(fixed_through=fixed_through))
+            keys[rows] = self.objective.key(result)
+            if valid:
+                keys[rows[~result.valid]] = np.inf
+        return keys
+
+    def _may_improve(self, keys: np.ndarray) -> np.ndarray:
+        """Which bounds leave room to beat the incumbent (the best key of this worker or,
+        when shared, of any worker): below it in the first metric (or equal, when later
+        metrics can still break the tie)."""
+        best = self._incumbent()
+        if best is None:
+            return np.ones(len(keys), dtype=bool)
+        first = keys[:, 0]
+        return first < best[0] if keys.shape[1] == 1 else first <= best[0]
+
+    def _incumbent(self) -> tuple[float, ...] | None:
+        if self.shared is not None and time.monotonic() - self._shared_read > 0.05:
+            self._shared_read = time.monotonic()
+            try:
+                self._shared_key = tuple(json.loads(self.shared.read_text()))
+            except (OSError, ValueError):
+                pass
+        keys = [k for k in (self.best.key, self._shared_key) if k is not None]
+        return min(keys) if keys else None
+
+    def _publish(self) -> None:
+        """Write this worker's best key to the shared file if it beats what is there."""
+        if self.shared is None:
+            return
+        best = self._incumbent()
+        if best is not None and self.best.key is not None and self.best.key <= best:
+            tmp = self.shared.with_name(f"{self.shared.name}.{os.getpid()}")
+            tmp.write_text(json.dumps(list(self.best.key)))
+            os.replace(tmp, self.shared)
+
+    def _orders(self, tilings: Tilings, rows: np.ndarray, levels: list[int], chosen: list,
+                keep) -> str:
+        """Every distinct loop order of the tilings ``rows`` (one fan-out axis pattern),
+        outermost level first. The rows are split by their non-unit loops at the level, and
+        each of its orders is bounded over the orders still open inside it
+        (``Bound.exact_from``) before those are enumerated; rows that differ only further in
+        share these bounding batches."""
+        if not levels:
+            sk = skeleton_for(self.space, tilings, rows, tuple(chosen), keep)
+            self.consider(MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows]))
+            return "time limit" if self.out_of_time() else ""
+        level, inner = levels[0], levels[1:]
+        constraint = self.space.constraints.levels[level].temporal.order
+        dims = self.space.dims
+        nonunit = tilings.temporal[rows, level] > 1                        # (n, D)
+        # One order serves every row when no row has two loops here, or when the
+        # permutation constraint allows a single order of all dimensions (it orders every
+        # subset too): no split, so the rows stay in one batch.
+        pinned = level_orders(dims, dims, constraint)
+        if (np.count_nonzero(nonunit, axis=1) <= 1).all():
+            chosen[level] = pinned[0]
+            return self._orders(tilings, rows, inner, chosen, keep)
+        groups = list(_row_groups(nonunit))
+        if len(pinned) == 1 and all(
+                _restricted(pinned[0], nonunit[g[0]], dims, constraint) for g in groups):
+            chosen[level] = pinned[0]
+            return self._orders(tilings, rows, inner, chosen, keep)
+        for group in groups:
+            g = rows[group]
+            choices = level_orders(tuple(d for j, d in enumerate(dims) if nonunit[group[0], j]),
+                                   dims, constraint)
+            open_inside = len(choices) > 1 and bool(
+                (np.count_nonzero(tilings.temporal[g][:, inner] > 1, axis=2) > 1).any())
+            if not open_inside:
+                for order in choices:
+                    chosen[level] = order
+                    if self._orders(tilings, g, inner, chosen, keep):
+                        return "time limit"
+                continue
+            # Bound every order of this level first, then visit them best bound first.
+            bounded = []
+            for order in choices:
+                chosen[level] = order
+                sk = skeleton_for(self.space, tilings, g, tuple(chosen), keep)
+                result = self.model.evaluate(MappingBatch(sk, tilings.temporal[g],
+                                                          tilings.spatial[g]),
+                                             Bound(exact_from=level))
+                bounded.append((order, self.objective.key(result)))
+            bounded.sort(key=lambda ob: tuple(ob[1].min(axis=0)))
+            for order, keys in bounded:
+                ok = self._may_improve(keys)
+                self.progress.pruned += int((~ok).sum())
+                if not ok.any():
+                    continue
+                chosen[level] = order
+                if self._orders(tilings, g[ok], inner, chosen, keep):
+                    return "time limit"
+        return ""
 
     def random(self, rng: np.random.Generator, search_size: int | None = None,
                victory_condition: int | None = None, batch_size: int = 2048) -> str:

@@ -12,6 +12,7 @@ from mapper.mapspace import MapSpace
 from mapper.mapspace.factors import count_factorizations, factorizations
 from mapper.model import MappingBatch, Model, Skeleton
 from mapper.search import Objective, parse_objective, run_search
+from mapper.search.engine import Search
 from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
 from tests.model.builders import arch, conv1d, gemm, level
 
@@ -48,10 +49,15 @@ def brute_force(model, constraints_keep_glb, objective):
     return best
 
 
-@pytest.mark.parametrize("objective", ["edp", "energy", "delay,energy"])
-def test_exhaustive_equals_brute_force(objective):
+@pytest.mark.parametrize("algorithm", ["exhaustive", "optimal", "optimal without incumbent"])
+@pytest.mark.parametrize("objective", ["edp", "energy", "delay,energy", "energy:1,delay:50"])
+def test_exhaustive_and_optimal_equal_brute_force(objective, algorithm):
+    """``optimal`` prunes with bounds, seeded by a hybrid search; run on its own (no
+    incumbent at all) the branch and bound must still reach the brute-force optimum."""
     wl = conv1d(P=4, R=3)
-    obj = parse_objective(objective)
+    obj = parse_objective(dict((m, float(w)) for m, w in (p.split(":") for p in
+                                                          objective.split(",")))
+                          if ":" in objective else objective)
     glb_keep = frozenset({"Inputs", "Outputs", "Weights"})
     constraints = Constraints((LevelConstraints("rf"),
                                LevelConstraints("glb", dataspaces=tuple(
@@ -59,9 +65,15 @@ def test_exhaustive_equals_brute_force(objective):
                                LevelConstraints("DRAM")))
     model = Model(ARCH, wl, TABLES)
     space = MapSpace(ARCH, wl, constraints)
-    result = run_search(model, space, obj, "exhaustive")
-    assert result.stats.proven_optimal and result.stats.stopped_by == "finished"
-    found = tuple(float(x) for x in obj.key(model.evaluate(MappingBatch.of([result.best.mapping])))[0])
+    if algorithm == "optimal without incumbent":
+        search = Search(model, space, obj)
+        assert search.optimal() == "finished"
+        mapping = search.evaluation().mapping
+    else:
+        result = run_search(model, space, obj, algorithm)
+        assert result.stats.proven_optimal and result.stats.stopped_by == "finished"
+        mapping = result.best.mapping
+    found = tuple(float(x) for x in obj.key(model.evaluate(MappingBatch.of([mapping])))[0])
     assert found == pytest.approx(brute_force(model, glb_keep, obj))
 
 
@@ -114,7 +126,8 @@ def test_cli_search_writes_a_mapping_that_model_reproduces(tmp_path, capsys):
     assert again["cycles"] == stats["cycles"] and again["energy_pJ"] == stats["energy_pJ"]
 
 
-def test_exhaustive_equals_brute_force_with_free_fanout_axes():
+@pytest.mark.parametrize("algorithm", ["exhaustive", "optimal"])
+def test_exhaustive_and_optimal_equal_brute_force_with_free_fanout_axes(algorithm):
     """A 2 x 2 array under the glb: each spatial dimension may go on X or Y; brute force
     tries every spatial permutation and split (which puts each dimension on an axis)."""
     wl = gemm(M=2, N=2, K=3)
@@ -125,7 +138,7 @@ def test_exhaustive_equals_brute_force_with_free_fanout_axes():
         LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
         for n, kp in zip(("rf", "glb", "DRAM"), keep)))
     model = Model(a, wl, TABLES)
-    result = run_search(model, MapSpace(a, wl, constraints), Objective(), "exhaustive")
+    result = run_search(model, MapSpace(a, wl, constraints), Objective(), algorithm)
     dims = wl.dims
     tables = [factorizations(wl.bounds[d], [(1, 99)] * 4) for d in dims]
     F = np.array([np.concatenate(c) for c in itertools.product(*tables)]).reshape(-1, 3, 4)
@@ -190,3 +203,24 @@ def test_bad_numeric_options_are_usage_errors(tmp_path, capsys, option):
     assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert f"argument {option[0]}: expected" in err and "Traceback" not in err
+
+
+def test_optimal_equals_exhaustive_on_a_sliding_window_with_strides():
+    """Four levels, a fan-out under l1, a strided sliding window and a channel the inputs do not
+    project on: the branch and bound (no incumbent) reaches exhaustive's optimum."""
+    from tests.model.test_bound import ARCH as A4, TABLES as T4, conv1d as conv
+    wl = conv(R=3, P=4, C=1, M=2, stride=2)
+    keep = (frozenset({"Weights"}), frozenset({"Outputs"}), frozenset({"Inputs", "Outputs"}),
+            frozenset(wl.ds_names))
+    constraints = Constraints(tuple(
+        LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
+        for n, kp in zip(("rf", "l1", "glb", "DRAM"), keep)))
+    model = Model(A4, wl, T4)
+    space = MapSpace(A4, wl, constraints)
+    for obj in (Objective(), parse_objective("energy")):
+        exhaustive = run_search(model, space, obj, "exhaustive")
+        search = Search(model, space, obj)
+        assert search.optimal() == "finished"
+        assert search.best.key[0] == pytest.approx(float(obj.key(model.evaluate(
+            MappingBatch.of([exhaustive.best.mapping])))[0, 0]))
+        assert search.progress.pruned > 0
