@@ -1,6 +1,6 @@
 """Our best EDP against Timeloop's mapper on the reference layers (Eyeriss-like arch, reference ERT).
 
-    python benchmarks/search_vs_reference.py [--algorithm hybrid] [--time-limit 10] [--jobs 2]
+    python benchmarks/search_vs_reference.py [--algorithm optimal] [--time-limit S] [--jobs 2]
                                              [--layers resnet18_conv3x3_7,...] [--seed 0]
 
 Prints per layer our EDP / Timeloop's best EDP at any budget (search_results.json: its default
@@ -31,8 +31,8 @@ LAYERS = ["resnet18_conv3x3_56", "resnet18_conv3x3_7", "alexnet_conv1", "vgg16_c
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--algorithm", default="hybrid")
-    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--algorithm", default="optimal")
+    ap.add_argument("--time-limit", type=float, default=None)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--layers", default=",".join(LAYERS))

@@ -94,7 +94,7 @@ def cmd_network(args: argparse.Namespace) -> int:
             raise SpecError(f"--batch {args.batch}: expected at least 1")
         overrides = overrides.merged(Overrides({"batch": args.batch},
                                                {"batch": f"--batch {args.batch}"}))
-    if args.algorithm in ("exhaustive", "optimal") and args.time_limit is None:
+    if args.algorithm == "exhaustive" and args.time_limit is None:
         print("note: an exhaustive search of a real layer may not finish; give --time-limit "
               "(per layer) to get the best so far", file=sys.stderr)
     out = Path(args.output)
@@ -143,7 +143,7 @@ def cmd_network(args: argparse.Namespace) -> int:
                      "any exists")
             print(f"error: layer {r.name!r} ({where}): no valid mapping found among those "
                   f"evaluated, {exist}: search longer (--search-size, --time-limit) or use "
-                  f"--algorithm exhaustive", file=sys.stderr)
+                  f"--algorithm optimal", file=sys.stderr)
     return 0 if result.complete else 1
 
 

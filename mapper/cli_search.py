@@ -54,7 +54,8 @@ def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> N
                    "= weighted sum")
     p.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
                    help=f"{each}hybrid (default): random sampling, then hill climbing; "
-                   "exhaustive (= optimal): every mapping, proven optimal when it finishes")
+                   "optimal: branch and bound seeded by hybrid, proven optimal when it "
+                   "finishes; exhaustive: every mapping, no bounds (for checking)")
     p.add_argument("--time-limit", type=seconds, metavar="S",
                    help=f"{each}stop after S seconds with the best mapping so far")
     p.add_argument("--search-size", type=positive_int, help=f"{each}random evaluations per "
@@ -120,7 +121,7 @@ def cmd_search(args: argparse.Namespace) -> int:
           f" algorithm {settings.algorithm}, {settings.jobs} job(s)")
     print(f"  mapspace before pruning: {size['tilings']:,} tilings x {size['loop_orders']:,} "
           f"loop orders x {size['keep_choices']} keep choices = {size['total']:.3g} mappings")
-    if settings.algorithm in ("exhaustive", "optimal") and settings.time_limit is None:
+    if settings.algorithm == "exhaustive" and settings.time_limit is None:
         print("  note: an exhaustive search of a space this size may not finish; give "
               "--time-limit to get the best so far", file=sys.stderr)
     progress = ProgressLine()
@@ -131,10 +132,12 @@ def cmd_search(args: argparse.Namespace) -> int:
     progress.close()
     st = result.stats
     print(f"  evaluated {st.evaluated:,} mappings ({st.valid:,} valid) in {st.wall_s:.1f} s; "
-          f"stopped: {st.stopped_by}; proven optimal: {'yes' if st.proven_optimal else 'no'}")
+          f"stopped: {st.stopped_by}; proven optimal: {'yes' if st.proven_optimal else 'no'}"
+          + (f"; {st.pruned:,} tilings and loop orders discarded by the bound"
+             if settings.algorithm == "optimal" else ""))
     if result.best is None:
         print("error: no valid mapping found among those evaluated, though some exist (the "
-              "constraints are feasible): search longer or use --algorithm exhaustive",
+              "constraints are feasible): search longer or use --algorithm optimal",
               file=sys.stderr)
         return 1
     ev = result.best
