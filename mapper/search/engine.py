@@ -96,7 +96,8 @@ def _restricted(order: tuple[str, ...], nonunit: np.ndarray, dims: tuple[str, ..
     for them."""
     present = tuple(d for j, d in enumerate(dims) if nonunit[j])
     allowed = level_orders(present, dims, constraint)
-    return len(allowed) == 1 and tuple(d for d in order if d in present) == allowed[0][:len(present)]
+    mine = tuple(d for d in order if d in present)
+    return len(allowed) == 1 and mine == allowed[0][:len(present)]
 
 
 class Search:
@@ -182,6 +183,8 @@ class Search:
         self.progress.phase = "optimal"
         for keep in self.space.keep_choices:
             tilings, keys = self._candidates(keep, share, chunk)
+            if self.out_of_time():
+                return "time limit"
             visit = self.VISIT
             for i in range(0, len(tilings), visit):
                 ok = self._may_improve(keys[i:i + visit])
@@ -189,6 +192,7 @@ class Search:
                 rows = np.arange(i, min(i + visit, len(tilings)))[ok]
                 if not len(rows):
                     break                                     # sorted: the rest cannot win
+                self.progress.phase = "optimal: loop orders"
                 chunk_tilings = Tilings(tilings.temporal[rows].astype(np.int64),
                                         tilings.spatial[rows].astype(np.int64),
                                         tilings.on_y[rows])
@@ -217,6 +221,12 @@ class Search:
             sources = space.completions(done[mine], rest[mine], through, keep, chunk=chunk)
         kept, keys = [], []
         for tilings in sources:
+            if self.out_of_time():
+                break
+            self.progress.phase = "optimal: bounding tilings"
+            if self.callback:
+                self.progress.elapsed_s = time.monotonic() - self.start
+                self.callback(self.progress)
             k = self._bound_keys(tilings, keep, valid=True)
             ok = self._may_improve(k)
             self.progress.pruned += int((~ok).sum())
@@ -270,9 +280,9 @@ class Search:
         when shared, of any worker): below it in the first metric (or equal, when later
         metrics can still break the tie)."""
         best = self._incumbent()
-        if best is None:
-            return np.ones(len(keys), dtype=bool)
         first = keys[:, 0]
+        if best is None:
+            return np.isfinite(first)
         return first < best[0] if keys.shape[1] == 1 else first <= best[0]
 
     def _incumbent(self) -> tuple[float, ...] | None:
@@ -311,13 +321,14 @@ class Search:
         dims = self.space.dims
         nonunit = tilings.temporal[rows, level] > 1                        # (n, D)
         # One order serves every row when no row has two loops here, or when the
-        # permutation constraint allows a single order of all dimensions (it orders every
-        # subset too): no split, so the rows stay in one batch.
-        pinned = level_orders(dims, dims, constraint)
+        # permutation constraint allows a single order of all dimensions and so of the loops
+        # of every row: no split, so the rows stay in one batch.
         if (np.count_nonzero(nonunit, axis=1) <= 1).all():
-            chosen[level] = pinned[0]
+            chosen[level] = dims
             return self._orders(tilings, rows, inner, chosen, keep)
         groups = list(_row_groups(nonunit))
+        pinned = level_orders(dims, dims, constraint) \
+            if constraint is not None and len(dims) <= 8 else ()
         if len(pinned) == 1 and all(
                 _restricted(pinned[0], nonunit[g[0]], dims, constraint) for g in groups):
             chosen[level] = pinned[0]
