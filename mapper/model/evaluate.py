@@ -135,14 +135,13 @@ class Model:
         reported = reported.copy()
         nest = self.nest(batch, out)
         T = nest.temporal_product
+        # A bound needs the carries only for the levels whose orders it takes as given.
+        carries = Carries(nest) if bound is None or bound.exact_from is not None else None
+        bounds = [None] * len(wl.data_spaces)
         if bound is not None:
-            carries = Carries(nest) if bound.exact_from is not None else None
             factors = (batch.temporal.transpose(1, 2, 0), batch.spatial.transpose(1, 2, 0))
             bounds = [(self._delta_bound(i), bound) + factors
                       for i in range(len(wl.data_spaces))]
-        else:
-            carries = Carries(nest)
-            bounds = [None] * len(wl.data_spaces)
         counts = {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
                                              ds.read_write, bounds[i])
                   for i, ds in enumerate(wl.data_spaces)}

@@ -18,7 +18,7 @@ from ..spec.constraints import order_allows
 from ..model.batch import MappingBatch, Skeleton
 
 
-def _groups(keys: np.ndarray) -> Iterator[np.ndarray]:
+def row_groups(keys: np.ndarray) -> Iterator[np.ndarray]:
     """Row indices of each distinct row of a (B, n) bool array."""
     packed = np.packbits(keys, axis=1) if keys.shape[1] else np.zeros((len(keys), 1), np.uint8)
     _, inverse = np.unique(packed, axis=0, return_inverse=True)
@@ -47,24 +47,18 @@ def support_groups(space: MapSpace, tilings: Tilings, temporal: bool = True
     keys = axis_bits(space, tilings)
     if temporal:
         keys = np.concatenate([keys, (tilings.temporal > 1).reshape(len(tilings), -1)], axis=1)
-    yield from _groups(keys)
-
-
-def level_choices(space: MapSpace, tilings: Tilings,
-                  row: int) -> list[tuple[tuple[str, ...], ...]]:
-    """Per level, the distinct orders of the temporal support of ``row``."""
-    dims = space.dims
-    per_level = []
-    for k in range(len(space.arch.storage)):
-        nonunit = tuple(d for j, d in enumerate(dims) if tilings.temporal[row, k, j] > 1)
-        per_level.append(level_orders(nonunit, dims, space.constraints.levels[k].temporal.order))
-    return per_level
+    yield from row_groups(keys)
 
 
 def pattern_orders(space: MapSpace, tilings: Tilings,
                    row: int) -> list[tuple[tuple[str, ...], ...]]:
     """Every combination of distinct level orders for the temporal support of ``row``."""
-    return list(itertools.product(*level_choices(space, tilings, row)))
+    dims = space.dims
+    per_level = []
+    for k in range(len(space.arch.storage)):
+        nonunit = tuple(d for j, d in enumerate(dims) if tilings.temporal[row, k, j] > 1)
+        per_level.append(level_orders(nonunit, dims, space.constraints.levels[k].temporal.order))
+    return list(itertools.product(*per_level))
 
 
 def skeleton_for(space: MapSpace, tilings: Tilings, rows: np.ndarray,

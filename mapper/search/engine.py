@@ -36,8 +36,8 @@ from ..model.evaluate import Model
 from ..model.result import Evaluation
 from ..model.bound import Bound
 from ..mapspace.orders import level_orders
-from .batches import _groups as _row_groups
-from .batches import exhaustive_batches, random_order, skeleton_for, support_groups
+from .batches import (exhaustive_batches, random_order, row_groups, skeleton_for,
+                      support_groups)
 from .objective import Objective
 
 
@@ -326,7 +326,7 @@ class Search:
         if (np.count_nonzero(nonunit, axis=1) <= 1).all():
             chosen[level] = dims
             return self._orders(tilings, rows, inner, chosen, keep)
-        groups = list(_row_groups(nonunit))
+        groups = list(row_groups(nonunit))
         pinned = level_orders(dims, dims, constraint) \
             if constraint is not None and len(dims) <= 8 else ()
         if len(pinned) == 1 and all(
