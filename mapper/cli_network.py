@@ -86,12 +86,8 @@ def cmd_network(args: argparse.Namespace) -> int:
 
     if len(args.files) < 2:
         raise SpecError("expected ARCH and NETWORK (e.g. mapper network eyeriss_like resnet18)")
-    if args.jobs is not None and args.jobs < 1:
-        raise SpecError(f"--jobs {args.jobs}: expected at least 1")
     overrides = _overrides(args)
     if args.batch is not None:
-        if args.batch < 1:
-            raise SpecError(f"--batch {args.batch}: expected at least 1")
         overrides = overrides.merged(Overrides({"batch": args.batch},
                                                {"batch": f"--batch {args.batch}"}))
     if args.algorithm == "exhaustive" and args.time_limit is None:

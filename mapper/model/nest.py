@@ -178,10 +178,6 @@ class Nest:
         """(D, B) box of level k's tile (all loops at levels <= k)."""
         return self.box(self.boundary[k + 1])
 
-    def span_extents(self, k: int) -> np.ndarray:
-        """(D, B) box of all children of level k together (its tile without its temporal loops)."""
-        return self.box(self.spatial_end[k])
-
     def temporal_above(self, k: int) -> list[int]:
         """Indices of the temporal loops outside level k's tile, innermost first."""
         return [i for i in range(self.boundary[k + 1], len(self.loops)) if self.is_temporal[i]]

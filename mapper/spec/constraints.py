@@ -80,10 +80,6 @@ class NestConstraints:
                 lo, hi = max(lo, b.lo), min(hi, b.hi)
         return lo, hi
 
-    @property
-    def is_empty(self) -> bool:
-        return not self.factors and self.order is None and self.split is None
-
 
 @dataclass(frozen=True)
 class DataSpaceRule:

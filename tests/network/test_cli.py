@@ -122,6 +122,17 @@ def test_unknown_network_and_missing_arguments(capsys, tmp_path):
     assert code == 2 and "expected ARCH and NETWORK" in err
 
 
+@pytest.mark.parametrize("option", [["--jobs", "0"], ["--batch", "0"], ["--batch", "two"]])
+def test_bad_jobs_and_batch_are_usage_errors(capsys, tmp_path, option):
+    """argparse rejects them (the command has no checks of its own for these)."""
+    with pytest.raises(SystemExit) as exit_:
+        main(["network", "eyeriss_like", "resnet18", *option, "-o", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert exit_.value.code == 2 and "Traceback" not in err
+    assert f"argument {option[0]}: expected an integer >= 1" in err
+    assert not any(tmp_path.iterdir())
+
+
 def test_infeasible_layer_is_reported_with_the_explanation(tmp_path, capsys):
     """A weights spad of 4 words with a whole filter row forced into it: the 7x7 conv cannot
     fit (the 3x3 conv can); the run goes on, reports it, and exits 1."""
