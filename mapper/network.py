@@ -38,7 +38,7 @@ from .spec.errors import SpecError, Where, as_int, as_list, as_mapping, as_str, 
 from .spec.expr import evaluate
 from .spec.loader import load_yaml
 from .spec.workload import Workload
-from .templates import Overrides
+from .templates import Overrides, bundled_dir
 
 _NETWORK_KEYS = ("name", "source", "parameters", "batch_dim", "library", "layers")
 _ENTRY_KEYS = ("name", "layer", "problem", "repeat", "inputs", "bounds")
@@ -118,10 +118,27 @@ class Network:
 
 # -- reading ----------------------------------------------------------------------------------
 
+def network_path(name_or_path: str | Path) -> Path:
+    """A network file, or a bundled network named without a path (``resnet18``): the one
+    resolution used by :func:`load_network` and ``mapper network``."""
+    p = Path(name_or_path)
+    if p.exists() or p.suffix or len(p.parts) > 1:
+        return p
+    found = bundled_dir("problems") / "networks" / f"{p}.yaml"
+    if found.is_file():
+        return found
+    names = sorted(q.stem for q in found.parent.glob("*.yaml"))
+    hint = difflib.get_close_matches(str(p), names, n=1)
+    raise SpecError("no such file" + (f", and no bundled network of that name (did you mean "
+                                      f"{hint[0]!r}?)" if hint else "")
+                    + f"; bundled networks: {', '.join(names)}", str(p))
+
+
 def load_network(path: str | Path,
                  overrides: Overrides | Mapping[str, Any] | None = None) -> Network:
-    """Read and validate a network file; ``overrides`` sets its parameters (batch, seq...)."""
-    path = Path(path)
+    """Read and validate a network file, or a bundled network by name (``"resnet18"``);
+    ``overrides`` sets its parameters (batch, seq...)."""
+    path = network_path(path)
     return read_network(load_yaml(path), str(path), Overrides.of(overrides), path.parent)
 
 

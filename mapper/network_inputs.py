@@ -6,26 +6,10 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from .network import DistinctLayer, Network
+from .network import DistinctLayer, Network, network_path  # noqa: F401 (re-exported)
 from .spec.arch import Arch
 from .spec.errors import SpecError
-from .templates import Overrides, bundled_dir
-
-
-def network_path(name_or_path: str | Path) -> Path:
-    """A network file, or a bundled network named without a path (``resnet18``)."""
-    p = Path(name_or_path)
-    if p.exists() or p.suffix or len(p.parts) > 1:
-        return p
-    found = bundled_dir("problems") / "networks" / f"{p}.yaml"
-    if found.is_file():
-        return found
-    import difflib
-    names = sorted(q.stem for q in found.parent.glob("*.yaml"))
-    hint = difflib.get_close_matches(str(p), names, n=1)
-    raise SpecError("no such file" + (f", and no bundled network of that name (did you mean "
-                                      f"{hint[0]!r}?)" if hint else "")
-                    + f"; bundled networks: {', '.join(names)}", str(p))
+from .templates import Overrides
 
 
 def network_parameters(path: Path) -> list[str]:

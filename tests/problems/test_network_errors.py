@@ -151,3 +151,18 @@ def test_malformed_network_files(tmp_path, text, message):
 def test_missing_network_file(tmp_path):
     with pytest.raises(SpecError, match="file not found"):
         load_network(tmp_path / "none.yaml")
+
+
+def test_load_network_accepts_a_bundled_name_like_the_command(tmp_path, monkeypatch):
+    by_name = load_network("resnet18", {"batch": 2})
+    by_file = load_network(ROOT / "problems" / "networks" / "resnet18.yaml", {"batch": 2})
+    assert by_name.file == by_file.file and by_name.name == "resnet18"
+    assert by_name.macs == by_file.macs == 2 * 1_814_073_344
+    monkeypatch.chdir(tmp_path)              # a file in the working directory wins
+    (tmp_path / "resnet18").write_text(f"network:\n  name: mine\n  layers:\n"
+                                       f"    - {{name: x, layer: {EINSUM}}}\n")
+    assert load_network("resnet18").name == "mine"
+    with pytest.raises(SpecError) as e:
+        load_network("resnet19")
+    assert "no bundled network of that name (did you mean 'resnet18'?)" in str(e.value)
+    assert "bundled networks: " in str(e.value) and "bert_base" in str(e.value)
