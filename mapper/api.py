@@ -7,7 +7,7 @@
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -87,6 +87,8 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     if found is None and need_workload:
         inputs.require("problem", "problem", "workload")
     workload = read_workload(*found) if found else None
+    if layer is not None and "name" not in found[0]:
+        workload = replace(workload, name=layer)    # a library layer is named after its key
     mapping = None
     found = inputs.get("mapping")
     if found is not None:

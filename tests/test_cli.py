@@ -111,3 +111,22 @@ def test_package_level_api():
     import mapper
     ev = mapper.evaluate(mapper.load([ARCH, PROBLEM, MAP]))
     assert ev.cycles == 1251040 and not mapper.check(mapper.load([ARCH, PROBLEM, MAP]))
+
+
+def test_a_library_layer_is_named_after_its_key(tmp_path, capsys):
+    """`--layer NAME` names the workload NAME (not the Einsum default 'einsum'), unless the
+    library entry gives its own name."""
+    import yaml
+    problem = yaml.safe_load((DATA.parent / "spec" / "resnet18_conv3x3_7.einsum.yaml")
+                             .read_text())["problem"]
+    unnamed = {k: v for k, v in problem.items() if k != "name"}
+    lib = tmp_path / "lib.yaml"
+    lib.write_text(yaml.safe_dump({"layers": {"conv_7": unnamed,
+                                              "named": {**unnamed, "name": "mine"}}}))
+    code, out, _ = run(capsys, ARCH, lib, MAP, "--layer", "conv_7", "-o", tmp_path / "o")
+    assert code == 0 and out.startswith("conv_7 on ")
+    code, out, _ = run(capsys, ARCH, lib, MAP, "--layer", "named", "-o", tmp_path / "o")
+    assert code == 0 and out.startswith("mine on ")
+    from mapper import api
+    spec = api.load([ARCH, lib], need_mapping=False, layer="conv_7")
+    assert spec.workload.name == "conv_7" and spec.workload.macs == 512 * 512 * 9 * 49
