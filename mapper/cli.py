@@ -10,30 +10,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 from . import __version__
 
 
 def _write_outputs(outdir: Path, files: dict[str, str]) -> None:
-    """Write all files or none: each goes to a temporary file first, then is renamed."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    staged = []
-    try:
-        for name, text in files.items():
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=outdir)
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            staged.append((tmp, outdir / name))
-    except BaseException:
-        for tmp, _ in staged:
-            os.unlink(tmp)
-        raise
-    for tmp, final in staged:
-        os.replace(tmp, final)
+    """Write all files or none, with normal permissions (see :mod:`mapper.outputs`)."""
+    from .outputs import write_files
+    write_files(outdir, files)
 
 
 def _print_notes(spec) -> None:

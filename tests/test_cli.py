@@ -130,3 +130,19 @@ def test_a_library_layer_is_named_after_its_key(tmp_path, capsys):
     from mapper import api
     spec = api.load([ARCH, lib], need_mapping=False, layer="conv_7")
     assert spec.workload.name == "conv_7" and spec.workload.macs == 512 * 512 * 9 * 49
+
+
+@pytest.mark.parametrize("mask", [0o022, 0o002, 0o077])
+def test_outputs_get_the_permissions_the_umask_gives(tmp_path, capsys, mask):
+    import os
+    import stat
+    old = os.umask(mask)
+    try:
+        code, _, _ = run(capsys, ARCH, PROBLEM, MAP, "-o", tmp_path / "o")
+    finally:
+        os.umask(old)
+    assert code == 0
+    written = sorted(p.name for p in (tmp_path / "o").iterdir())
+    assert written == ["map.txt", "stats.json", "stats.txt"]       # no temporary left over
+    for name in written:
+        assert stat.S_IMODE((tmp_path / "o" / name).stat().st_mode) == 0o666 & ~mask
