@@ -17,9 +17,25 @@ from . import __version__
 
 
 def _write_outputs(outdir: Path, files: dict[str, str]) -> None:
-    """Write all files or none, with normal permissions (see :mod:`mapper.outputs`)."""
+    """Write one run's outputs into an output directory (all or none, normal permissions),
+    removing the files an earlier run of ours wrote there that this run does not write
+    (:mod:`mapper.outputs`); say which were removed or left in place."""
+    from .outputs import MANIFEST, write_run_outputs
+    done = write_run_outputs(outdir, files)
+    if done.removed:
+        print(f"note: removed from {outdir} an earlier run's outputs that this run does not "
+              f"write: {', '.join(str(p.relative_to(outdir)) for p in done.removed)}",
+              file=sys.stderr)
+    for path, reason in done.kept:
+        print(f"note: {path}: an earlier run's output that this run does not write; left in "
+              f"place: {reason} (remove it, or see {outdir / MANIFEST})", file=sys.stderr)
+
+
+def _write_file(path: str | Path, text: str) -> Path:
+    """Write one file (not an output directory) atomically, with normal permissions."""
     from .outputs import write_files
-    write_files(outdir, files)
+    path = Path(path)
+    return write_files(path.parent, {path.name: text})[0]
 
 
 def _print_notes(spec) -> None:
@@ -50,8 +66,7 @@ def cmd_energy(args: argparse.Namespace) -> int:
         instances = {lv.name: lv.instances for lv in (*spec.arch.storage, spec.arch.compute)}
         text = yaml.safe_dump(write_ert(spec.tables, prefix=spec.arch.name, instances=instances),
                               sort_keys=False)
-        out = Path(args.output)
-        _write_outputs(out.parent if str(out.parent) else Path("."), {out.name: text})
+        out = _write_file(args.output, text)
         print(f"wrote {out} (Accelergy ERT and ART)")
     return 0
 
@@ -112,7 +127,7 @@ def cmd_import_onnx(args: argparse.Namespace) -> int:
     result = import_onnx(args.model, name=args.name, dims=dims)
     out = Path(args.output)
     net = read_network(parse_yaml(result.text, str(out)), str(out), base=out.parent)
-    _write_outputs(out.parent if str(out.parent) else Path("."), {out.name: result.text})
+    _write_file(out, result.text)
     skipped = ", ".join(f"{op} x{n}" for op, n in result.skipped.most_common()) or "none"
     print(f"{net.name}: {len(net.layers)} layers ({len(net.distinct())} distinct), "
           f"{net.macs / 1e9:.4g} GMACs; wrote {out}")

@@ -113,11 +113,10 @@ def cmd_network(args: argparse.Namespace) -> int:
         print(line, file=sys.stderr)
     summary = result.summary()
     text = format_text(summary)
-    mappings = {f"{r.file_name}.yaml": _mapping_yaml(r, result.arch)
+    mappings = {f"mappings/{r.file_name}.yaml": _mapping_yaml(r, result.arch)
                 for r in result.layers if r.evaluation is not None}
-    _write_outputs(out / "mappings", mappings)
     _write_outputs(out, {"network.json": json.dumps(summary, indent=1) + "\n",
-                         "network.csv": format_csv(summary), "network.txt": text})
+                         "network.csv": format_csv(summary), "network.txt": text, **mappings})
     print(text, end="")
     c = summary["cache"]
     print(f"  {c['hits']} of {c['hits'] + c['misses']} distinct layers from the cache "

@@ -143,6 +143,32 @@ def test_outputs_get_the_permissions_the_umask_gives(tmp_path, capsys, mask):
         os.umask(old)
     assert code == 0
     written = sorted(p.name for p in (tmp_path / "o").iterdir())
-    assert written == ["map.txt", "stats.json", "stats.txt"]       # no temporary left over
+    # no temporary file left over
+    assert written == [".mapper-outputs", "map.txt", "stats.json", "stats.txt"]
     for name in written:
         assert stat.S_IMODE((tmp_path / "o" / name).stat().st_mode) == 0o666 & ~mask
+
+
+def test_an_output_directory_holds_one_runs_outputs(tmp_path, capsys):
+    """`mapper model -o D` after `mapper search -o D`: the search's mapping.yaml goes (it was
+    written by our run and is unchanged); files we did not write, and ours that the user
+    changed, stay."""
+    ex = Path(__file__).resolve().parents[1] / "examples" / "eyeriss_like"
+    out = tmp_path / "o"
+    assert main(["search", str(ex / "arch.yaml"), str(ex / "problem.yaml"), "--algorithm",
+                 "random", "--search-size", "2000", "-o", str(out)]) == 0
+    assert (out / "mapping.yaml").is_file()
+    (out / "notes.md").write_text("mine\n")
+    code, _, err = run(capsys, ex / "arch.yaml", ex / "problem.yaml", ex / "map.yaml", "-o", out)
+    assert code == 0 and not (out / "mapping.yaml").exists()
+    assert f"note: removed from {out} an earlier run's outputs that this run does not write: " \
+           "mapping.yaml" in err
+    assert sorted(p.name for p in out.iterdir()) == [".mapper-outputs", "map.txt", "notes.md",
+                                                    "stats.json", "stats.txt"]
+    # the user edits map.txt; a run that writes no map.txt leaves it, and says so
+    (out / "map.txt").write_text("edited\n")
+    from mapper.outputs import write_run_outputs
+    done = write_run_outputs(out, {"stats.txt": "x\n"})
+    assert done.removed == [out / "stats.json"] and done.kept == [
+        (out / "map.txt", "changed since that run wrote it")]
+    assert (out / "map.txt").read_text() == "edited\n" and (out / "notes.md").exists()

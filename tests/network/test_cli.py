@@ -122,6 +122,19 @@ def test_unknown_network_and_missing_arguments(capsys, tmp_path):
     assert code == 2 and "expected ARCH and NETWORK" in err
 
 
+def test_a_later_network_run_removes_the_earlier_networks_mappings(tmp_path, capsys):
+    big = write_network(tmp_path / "big.yaml", ["conv3x3_512_512_7", "fc_512_1000"], "big")
+    small = write_network(tmp_path / "small.yaml", ["fc_512_1000"], "small")
+    out = tmp_path / "out"
+    for net in (big, small):
+        code, _, err = run(capsys, "eyeriss_like", net, "--search-size", QUICK, "--no-cache",
+                           "-o", out)
+        assert code == 0, err
+    assert sorted(p.name for p in (out / "mappings").iterdir()) == ["l0.yaml"]
+    assert "removed from" in err and "mappings/l1.yaml" in err
+    assert json.loads((out / "network.json").read_text())["network"] == "small"
+
+
 @pytest.mark.parametrize("option", [["--jobs", "0"], ["--batch", "0"], ["--batch", "two"]])
 def test_bad_jobs_and_batch_are_usage_errors(capsys, tmp_path, option):
     """argparse rejects them (the command has no checks of its own for these)."""
