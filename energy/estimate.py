@@ -81,6 +81,10 @@ def estimate_tables(components: Iterable[Component], *,
                     ) -> tuple[ReferenceTables, EstimationReport]:
     """ERT/ART of ``components`` and the report of who supplied each number.
 
+    Numbers extrapolated beyond a table's range and optional ones left out are also warned
+    about (:class:`ExtrapolationWarning`, :class:`EstimationWarning`), briefly: the report's
+    records say how each was estimated or why it was left out.
+
     ``registry`` defaults to :meth:`Registry.default` over ``search_path`` and ``plugins``.
     """
     reg = registry or Registry.default(search_path, plugins, entry_points)
@@ -125,11 +129,11 @@ def estimate_tables(components: Iterable[Component], *,
                     for r in report.records if r.extrapolated]
     if extrapolated:
         warnings.warn(ExtrapolationWarning(
-            "extrapolated beyond their table's range (the report's notes say how): "
+            "extrapolated beyond their table's range: "
             + ", ".join(extrapolated)), stacklevel=2)
     if left_out:
         warnings.warn(EstimationWarning(
-            f"left out of the tables, no estimator supplies them (not zero; see the report): "
+            f"left out of the tables, as no estimator supplies them (unknown, not zero): "
             f"{', '.join(left_out)}"), stacklevel=2)
     return tables, report
 

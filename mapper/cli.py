@@ -38,11 +38,14 @@ def _write_file(path: str | Path, text: str) -> Path:
     return write_files(path.parent, {path.name: text})[0]
 
 
-def _print_notes(spec) -> None:
+def _print_notes(spec, energy_details: bool = True) -> None:
+    """Ignored input keys, then the energy estimators' warnings and where their details are
+    (``energy_details=False`` where the command prints those details itself)."""
+    from .energy_tables import DETAILS, warning_lines
     for line in spec.notes.lines():
         print(f"note: {line}", file=sys.stderr)
-    for line in spec.energy_warnings:
-        print(f"warning: energy: {line}", file=sys.stderr)
+    for line in warning_lines(spec.energy_warnings, DETAILS if energy_details else None):
+        print(line, file=sys.stderr)
 
 
 def cmd_energy(args: argparse.Namespace) -> int:
@@ -53,7 +56,7 @@ def cmd_energy(args: argparse.Namespace) -> int:
     from . import api
     spec = api.load(args.files, need_mapping=False, need_workload=False,
                     energy_tables=args.energy_tables, overrides=_overrides(args))
-    _print_notes(spec)
+    _print_notes(spec, energy_details=False)        # the report below gives them
     print(f"{spec.arch.name}: {spec.energy_source}")
     if spec.energy_report is not None:
         print(spec.energy_report.format())

@@ -38,3 +38,16 @@ def estimate_arch_tables(arch: Arch, table_dirs: Sequence[str | os.PathLike] = (
         warnings.simplefilter("always")
         tables, report = estimate_tables(arch_components(arch), search_path=dirs)
     return tables, report, [str(w.message) for w in caught]
+
+
+#: where a user of the command finds the details the energy warnings leave out
+DETAILS = ("`mapper energy ARCH` (with this run's --set, --params and --energy-tables) lists "
+           "every energy and area with the estimator that supplied it and its notes")
+
+
+def warning_lines(warnings: Sequence[str], details: str | None = DETAILS) -> list[str]:
+    """The estimator warnings as printed lines, then where their details are (once)."""
+    lines = [f"warning: energy: {w}" for w in warnings]
+    if lines and details:
+        lines.append(f"note: energy: {details}")
+    return lines

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
+from .energy_tables import warning_lines
 from .mapspace import MapSpace
 from .model import Evaluation, Model
 from .network import DistinctLayer, Network, load_network
@@ -206,7 +207,7 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
                          {"dir": str(cache.dir) if cache.dir else None, "hits": cache.hits,
                           "misses": cache.misses}, time.monotonic() - start, note,
                          tuple(f"note: {line}" for line in spec.notes.lines())
-                         + tuple(f"warning: energy: {w}" for w in spec.energy_warnings))
+                         + tuple(warning_lines(spec.energy_warnings)))
 
 
 def _settings(spec, objective, algorithm, jobs, time_limit, search_size, victory_condition,

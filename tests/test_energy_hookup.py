@@ -70,3 +70,28 @@ def test_an_ert_file_is_used_as_given():
     spec = api.load([arch, PROBLEM, MAP])
     assert spec.energy_source.startswith("ERT from") and spec.energy_report is None
     assert spec.tables.energy("shared_glb", "read") == 18.183829
+
+
+def test_energy_warnings_say_where_their_details_are(tmp_path, capsys):
+    """The warnings name what was extrapolated or left out; `mapper model` points at
+    `mapper energy`, whose report holds each number's estimator and notes; `mapper energy`
+    prints that report itself."""
+    assert main(["model", "eyeriss_like", str(PROBLEM), str(MAP), "-o", str(tmp_path)]) == 0
+    err = capsys.readouterr().err
+    assert "see the report" not in err and "report's notes" not in err
+    warned = [line for line in err.splitlines() if line.startswith("warning: energy: ")]
+    assert len(warned) == 2 and "extrapolated beyond their table's range: " in warned[0]
+    assert "psum_spad.read (eyeriss_65nm)" in warned[0] and "mac.leak" in warned[1]
+    assert err.splitlines().count(
+        "note: energy: `mapper energy ARCH` (with this run's --set, --params and "
+        "--energy-tables) lists every energy and area with the estimator that supplied it and "
+        "its notes") == 1
+    assert main(["energy", "eyeriss_like"]) == 0
+    out, err = capsys.readouterr()
+    assert "mapper energy ARCH" not in err and "warning: energy: extrapolated" in err
+    psum_read = next(line for line in out.splitlines() if line.startswith("psum_spad ")
+                     and " read " in line)
+    assert "extrapolated" in psum_read
+    mac_leak = next(line for line in out.splitlines() if line.startswith("mac ")
+                    and " leak " in line)
+    assert "not estimated" in mac_leak
