@@ -16,13 +16,37 @@ import tempfile
 import time
 from pathlib import Path
 
+import yaml
+
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+DATA = ROOT / "tests" / "data" / "timeloop"        # reference data (not test code)
+CASES = sorted(p for p in (DATA / "cases").iterdir() if (p / "case.yaml").is_file())
 
+from mapper import api  # noqa: E402
 from mapper.prune import TilingModel  # noqa: E402
-from mapper.spec.timeloop_constraints import read_constraints  # noqa: E402
-from tests.constraints.refs import CASES, load  # noqa: E402
-from tests.prune.test_explain import eyeriss_variant  # noqa: E402
+
+
+def load_case(d: Path) -> api.Spec:
+    """A reference case's arch, problem and mapping (case.yaml names the first two)."""
+    case = yaml.safe_load((d / "case.yaml").read_text())
+    return api.load([DATA / "archs" / f"{case['arch']}.yaml",
+                     DATA / "problems" / f"{case['problem']}.yaml", d / "map.yaml"])
+
+
+def eyeriss_variant(tmp: Path, depths: dict[str, int], factors: dict[int, str]) -> TilingModel:
+    """The Eyeriss-like arch with some depths and constraint targets changed, on
+    resnet18_conv3x3_7."""
+    a = yaml.safe_load((DATA / "archs" / "eyeriss_like.yaml").read_text())
+    for node in a["architecture"]["subtree"][0]["local"]:
+        if node["name"].split("[")[0] in depths:
+            node["attributes"]["depth"] = depths[node["name"].split("[")[0]]
+    for i, text in factors.items():
+        a["architecture_constraints"]["targets"][i]["factors"] = text
+    (tmp / "arch.yaml").write_text(yaml.safe_dump(a))
+    spec = api.load([tmp / "arch.yaml", DATA / "problems" / "resnet18_conv3x3_7.yaml"],
+                    need_mapping=False)
+    return TilingModel(spec.arch, spec.workload, spec.constraints)
 
 
 def main() -> None:
@@ -33,11 +57,10 @@ def main() -> None:
     print(f"{'case':58s} {'build':>7s} {'feasible':>9s} {'admits':>7s} {'domains':>8s} "
           f"{'count':>16s}")
     for d in CASES:
-        ref = load(d)
-        c = read_constraints(ref.inputs, ref.arch, ref.workload)
+        ref = load_case(d)
         keep = [lm.keep for lm in ref.mapping.levels]
         t0 = time.perf_counter()
-        tm = TilingModel(ref.arch, ref.workload, c, keep, workers=args.workers)
+        tm = TilingModel(ref.arch, ref.workload, ref.constraints, keep, workers=args.workers)
         t1 = time.perf_counter()
         ok = tm.feasible()
         t2 = time.perf_counter()
