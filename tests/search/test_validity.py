@@ -5,7 +5,10 @@ written as Timeloop mapping YAML and read back.
 The properties draw a small constrained problem around a *witness*: a random mapping that
 fits, from which the constraints are derived (factors, permutations, splits, keep/bypass,
 utilization) so that they stay feasible. The search's vectorized validity predicate must agree
-with ``check_mapping``. Then the cases users reported, through the command line."""
+with ``check_mapping``; the mapspace's generators and the hill climbing's moves must stay
+inside the constraints; every algorithm's result must pass, and the proven algorithms must find
+a mapping at least as good as the witness and agree with each other. Then the cases users
+reported, through the command line."""
 from __future__ import annotations
 
 import json
@@ -23,11 +26,17 @@ from mapper.cli import main
 from mapper.mapspace import MapSpace
 from mapper.model import MappingBatch, Model, Skeleton
 from mapper.search import parse_objective, run_search
-from mapper.search.batches import random_order, skeleton_for, support_groups
+from mapper.search.batches import (exhaustive_batches, random_order, skeleton_for,
+                                   support_groups)
+from mapper.search.engine import Search
+from mapper.search.local import completed, reorders, retilings
 from mapper.search.validity import InvalidResult, constraint_mask, verified_best
 from mapper.spec.constraints import (Constraints, DataSpaceRule, FactorBound, LevelConstraints,
                                      LoopOrder, NestConstraints, check_mapping)
+from mapper.spec.errors import Where
 from mapper.spec.mapping import LevelMapping, Mapping
+from mapper.spec.timeloop_mapping import read_mapping
+from mapper.spec.timeloop_writer import dump_yaml, mapping_to_timeloop
 from tests.model.builders import arch, gemm, level
 
 TABLES = ReferenceTables({"DRAM": {"read": 100.0, "write": 100.0},
@@ -136,6 +145,52 @@ def problems(draw):
     return a, wl, constraints, witness
 
 
+def _no_worse(key, than) -> bool:
+    """``key <= than`` lexicographically, up to rounding."""
+    for a, b in zip(key, than):
+        if a != pytest.approx(b, rel=1e-9):
+            return a < b
+    return True
+
+
+def _round_trip(mapping: Mapping, a, wl) -> Mapping:
+    text = dump_yaml({"mapping": mapping_to_timeloop(mapping, a, wl)})
+    return read_mapping(yaml.safe_load(text), Where("mapping.yaml"), a, wl)
+
+
+def _accepted(mapping: Mapping, a, wl, constraints) -> None:
+    """What ``mapper model`` checks, on the mapping as written to and read from YAML."""
+    back = _round_trip(mapping, a, wl)
+    assert check_mapping(back, a, wl, constraints) == []
+    ev = Model(a, wl, TABLES).evaluate_mapping(back)
+    assert ev.valid, ev.violations
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(problems(), st.sampled_from(["edp", "energy", "delay,energy"]))
+def test_every_algorithm_returns_a_mapping_mapper_model_accepts(problem, objective):
+    a, wl, constraints, witness = problem
+    model = Model(a, wl, TABLES)
+    space = MapSpace(a, wl, constraints)
+    obj = parse_objective(objective)
+    witness_key = tuple(obj.key(model.evaluate(MappingBatch.of([witness])))[0])
+    keys = {}
+    for algorithm in ("hybrid", "random", "exhaustive", "optimal"):
+        result = run_search(model, space, obj, algorithm, jobs=1, time_limit=1.0,
+                            search_size=300)
+        if result.best is None:
+            assert algorithm in ("hybrid", "random") or result.stats.stopped_by != "finished"
+            continue
+        _accepted(result.best.mapping, a, wl, constraints)
+        if result.stats.stopped_by == "finished" and algorithm in ("exhaustive", "optimal"):
+            keys[algorithm] = tuple(obj.key(model.evaluate(MappingBatch.of(
+                [result.best.mapping])))[0])
+            assert _no_worse(keys[algorithm], witness_key)
+    if len(keys) == 2:
+        assert keys["optimal"] == pytest.approx(keys["exhaustive"])
+
+
 @settings(max_examples=25, deadline=None,
           suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 @given(problems(), st.data())
@@ -162,6 +217,90 @@ def test_constraint_mask_equals_check_mapping(problem, data):
         assert mask.tolist() == expected
     one = MappingBatch.of([witness])
     assert constraint_mask(one, constraints, a).tolist() == [True]
+
+
+#: what local moves and the mapspace's own generators may still break, left to the search's
+#: validity predicate: how many free loops fit on a fan-out axis, and the utilization
+LEFT_TO_THE_MASK = ("spatial permutation", "spatial split", "utilization")
+
+
+def _generated_violations(batch: MappingBatch, a, wl, constraints) -> list:
+    return [v for i in range(len(batch)) for v in check_mapping(batch.mapping(i), a, wl,
+                                                                  constraints)
+            if not v.constraint.startswith(LEFT_TO_THE_MASK)]
+
+
+@settings(max_examples=40, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(problems())
+def test_local_moves_stay_in_the_constrained_space(problem):
+    """From a mapping that satisfies the constraints, every re-tiling and every reorder of the
+    hill climbing keeps the factor, permutation and keep constraints (the root cause of
+    hybrid returning K4/K8 under K=16 / K=2, and of loops breaking a DRAM permutation)."""
+    a, wl, constraints, witness = problem
+    space = MapSpace(a, wl, constraints)
+    search = Search(Model(a, wl, TABLES), space, parse_objective("edp"))
+    batch = completed(search, MappingBatch.of([witness]))
+    assert _generated_violations(batch, a, wl, constraints) == []
+    tilings = retilings(search, batch)
+    for rows in support_groups(space, tilings, temporal=False):
+        sk = skeleton_for(space, tilings, rows, batch.skeleton.temporal_order,
+                          batch.skeleton.keep)
+        moved = MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows])
+        assert _generated_violations(moved, a, wl, constraints) == []
+    for orders in reorders(search, batch):
+        sk = batch.skeleton
+        moved = MappingBatch(Skeleton(sk.dims, orders, sk.spatial_order, sk.split, sk.keep),
+                             batch.temporal, batch.spatial)
+        assert _generated_violations(moved, a, wl, constraints) == []
+
+
+@settings(max_examples=25, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(problems(), st.integers(0, 2**32 - 1))
+def test_mapspace_generators_stay_in_the_constrained_space(problem, seed):
+    """The exhaustive enumeration (distinct loop orders of each tiling) and the random
+    sampling (a random allowed full order per level) keep the factor, permutation and keep
+    constraints; the exhaustive one includes the witness's tiling."""
+    a, wl, constraints, witness = problem
+    space = MapSpace(a, wl, constraints)
+    rng = np.random.default_rng(seed)
+    found = False
+    for keep in space.keep_choices:
+        for tilings in space.tilings(keep):
+            found |= bool(((tilings.temporal == np.array([lv.temporal for lv in witness.levels]))
+                           .all(axis=(1, 2)) & (tilings.spatial == np.array(
+                               [lv.spatial for lv in witness.levels])).all(axis=(1, 2))).any())
+            for batch in exhaustive_batches(space, tilings, keep):
+                assert _generated_violations(batch, a, wl, constraints) == []
+        tilings = space.sample(32, rng)
+        orders = tuple(random_order(space, k, rng) for k in range(len(a.storage)))
+        for rows in support_groups(space, tilings, temporal=False):
+            sk = skeleton_for(space, tilings, rows, orders, keep)
+            batch = MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows])
+            assert _generated_violations(batch, a, wl, constraints) == []
+    assert found
+
+
+def test_a_spatial_factor_constraint_bounds_the_product_over_both_axes():
+    """``M=2`` at a 2x2 fan-out: M's spatial factor is 2 on X or on Y (a loop sits on one
+    axis), so each axis alone may be 1. Per-slot bounds (2 on X *and* 2 on Y) left no tiling
+    at all: the search found nothing, and the random sampler raised a ValueError."""
+    a = build_arch((2, 2), False, {"glb": BIG, "rf": BIG})
+    wl = gemm(2, 1, 1)
+    glb = NestConstraints((FactorBound("M", 2, 2, "M=2"),))
+    constraints = Constraints((LevelConstraints("rf"), LevelConstraints("glb", spatial=glb),
+                               LevelConstraints("DRAM")))
+    space = MapSpace(a, wl, constraints)
+    assert [s.axis for s in space.slots["M"] if s.level == 1] == ["X", "Y", "T"]
+    assert sorted(map(tuple, space.factor_table("M"))) == [(1, 1, 2, 1, 1), (1, 2, 1, 1, 1)]
+    tilings = [t for keep in space.keep_choices for t in space.tilings(keep)]
+    spatial = np.concatenate([t.spatial[:, 1, 0] for t in tilings])
+    on_y = np.concatenate([t.on_y[:, 1, 0] for t in tilings])
+    assert set(spatial) == {2} and set(on_y) == {False, True}
+    result = run_search(Model(a, wl, TABLES), space, parse_objective("edp"), "random",
+                        search_size=10)
+    assert result.best.mapping.levels[1].spatial == (2, 1, 1)
 
 
 # --------------------------------------------------------------------------------------------
