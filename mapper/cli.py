@@ -207,6 +207,7 @@ def main(argv: list[str] | None = None) -> int:
     from energy import EstimationError, TableError
 
     from .model.cost import EnergyLookupError
+    from .search.validity import InvalidResult
     from .spec.errors import SpecError
 
     args = build_parser().parse_args(argv)
@@ -215,6 +216,9 @@ def main(argv: list[str] | None = None) -> int:
     except (SpecError, EnergyLookupError, EstimationError, TableError) as e:
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except InvalidResult as e:            # a bug of the search, said so without a traceback
+        print(f"error: {e}", file=sys.stderr)
+        return 3
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -78,7 +78,6 @@ def _cache_dir(args: argparse.Namespace, outdir: Path):
 
 def cmd_network(args: argparse.Namespace) -> int:
     from .cli import _overrides, _write_outputs
-    from .cli_search import _objective_arg
     from .network_report import format_csv, format_text
     from .network_run import run_network
     from .spec.errors import SpecError
@@ -98,7 +97,7 @@ def cmd_network(args: argparse.Namespace) -> int:
     try:
         result = run_network(
             args.files[:-1], args.files[-1], overrides=overrides,
-            objective=_objective_arg(args.objective) if args.objective else None,
+            objective=args.objective,
             algorithm=args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
             search_size=args.search_size, victory_condition=args.victory_condition,
             seed=args.seed, energy_tables=args.energy_tables, ert=args.ert, art=args.art,

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_types import nonnegative_int, positive_int, seconds
+from .cli_types import nonnegative_int, objective, positive_int, seconds
 from .progress import StatusLine
 
 
@@ -49,7 +49,7 @@ def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> N
     """The options of a search, shared by ``mapper search`` and ``mapper network`` (where each
     applies to every layer's search)."""
     each = "per layer: " if per_layer else ""
-    p.add_argument("--objective", help=f"{each}edp (default), energy, delay, "
+    p.add_argument("--objective", type=objective, help=f"{each}edp (default), energy, delay, "
                    "last_level_accesses; 'energy,delay' = lexicographic; 'energy:1,delay:0.5' "
                    "= weighted sum")
     p.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
@@ -70,16 +70,6 @@ def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> N
                    help="a directory of energy/area table files (repeatable)")
 
 
-def _objective_arg(text: str):
-    from .search.objective import parse_objective
-    from .spec.errors import Where
-    if ":" in text:
-        pairs = dict(item.split(":", 1) for item in text.split(","))
-        return parse_objective({k.strip(): v.strip() for k, v in pairs.items()},
-                               Where("--objective"))
-    return parse_objective(text, Where("--objective"))
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from . import api
     from .cli import _overrides, _print_notes, _write_outputs
@@ -98,7 +88,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     found = spec.inputs.get("mapper")
     settings = read_mapper_settings(*found) if found else SearchSettings()
     settings = settings.merged(
-        objective=_objective_arg(args.objective) if args.objective else None,
+        objective=args.objective,
         algorithm=args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
         search_size=args.search_size, victory_condition=args.victory_condition, seed=args.seed)
     from .prune import SolveTimeout, TilingModel

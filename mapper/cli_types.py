@@ -35,3 +35,14 @@ def seconds(text: str) -> float:
     if not math.isfinite(value) or value <= 0:
         raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
     return value
+
+
+def objective(text: str):
+    """``--objective``: read by the one parser of an objective's text form; what does not
+    parse is a usage error saying what was expected."""
+    from .search.objective import parse_objective_text
+    from .spec.errors import SpecError
+    try:
+        return parse_objective_text(text)
+    except SpecError as e:
+        raise argparse.ArgumentTypeError(e.message) from None

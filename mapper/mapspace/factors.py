@@ -54,12 +54,42 @@ def factorizations(bound: int, ranges: list[tuple[int, int]]) -> np.ndarray:
 @dataclass(frozen=True)
 class Slot:
     """Where a factor of one dimension may go: level k's temporal nest (axis 'T') or its
-    fan-out on 'X' or 'Y'; ``lo..hi`` from the user's factor constraints."""
+    fan-out on 'X' or 'Y'; ``lo..hi`` from the user's factor constraints. A spatial slot's
+    range bounds the level's spatial factor, the product over its axes (:func:`allowed`)."""
 
     level: int
     axis: str
     lo: int = 1
     hi: int = 1 << 62
+
+    def walk_range(self, slots: list["Slot"]) -> tuple[int, int]:
+        """The range this factor alone may take among ``slots`` (one dimension's): its own,
+        but from 1 for a spatial slot whose level has the other axis too (there the product
+        of the two factors, not each, must reach ``lo``)."""
+        if self.axis != "T" and any(s.level == self.level and s.axis not in ("T", self.axis)
+                                    for s in slots):
+            return 1, self.hi
+        return self.lo, self.hi
+
+
+def allowed(slots: list[Slot], rows: np.ndarray) -> np.ndarray:
+    """(n,) which rows of factors of one dimension (one column per slot of ``slots``) the
+    slots allow: each temporal factor within its range; per level, at most one fan-out axis
+    used (a loop sits on one axis) and the spatial factor, the product over the axes, within
+    the range (as ``check_mapping`` judges the level's spatial factor)."""
+    ok = np.ones(len(rows), dtype=bool)
+    spatial: dict[int, list[int]] = {}
+    for c, s in enumerate(slots):
+        if s.axis == "T":
+            ok &= (rows[:, c] >= s.lo) & (rows[:, c] <= s.hi)
+        else:
+            spatial.setdefault(s.level, []).append(c)
+    for cols in spatial.values():
+        f = rows[:, cols]
+        used = f.prod(axis=1)
+        lo, hi = slots[cols[0]].lo, slots[cols[0]].hi
+        ok &= ((f > 1).sum(axis=1) <= 1) & (used >= lo) & (used <= hi)
+    return ok
 
 
 def product_rows(options: list[np.ndarray]) -> np.ndarray:

@@ -4,7 +4,9 @@ Only loops with a factor above 1 exist in the nest (TIMELOOP_SEMANTICS §1), so 
 permutations that differ only in where the unit loops sit are the same mapping: the orders
 worth enumerating are the permutations of a level's *non-unit* dimensions that the level's
 permutation constraint allows (judged semantically, as the constraint checker does). Each is
-completed into a full permutation with the unit dimensions appended in the workload's order.
+completed into a full permutation the constraint allows as a whole (:func:`complete_order`), so
+that a loop that becomes non-unit later (a hill-climbing move re-tiles without reordering)
+still sits where the constraint lets it.
 """
 from __future__ import annotations
 
@@ -19,12 +21,28 @@ def level_orders(nonunit: tuple[str, ...], dims: tuple[str, ...],
                  constraint: LoopOrder | None) -> tuple[tuple[str, ...], ...]:
     """Full permutations (innermost first) of a level, one per distinct order of the
     ``nonunit`` dimensions the constraint allows."""
-    rest = tuple(d for d in dims if d not in nonunit)
     out = []
     for perm in itertools.permutations(nonunit):
         if constraint is None or order_allows(constraint, len(dims), len(dims), perm):
-            out.append(perm + rest)
+            out.append(complete_order(perm, dims, constraint))
     return tuple(out)
+
+
+def complete_order(loops: tuple[str, ...], dims: tuple[str, ...],
+                   constraint: LoopOrder | None) -> tuple[str, ...]:
+    """A full permutation (innermost first) with ``loops`` in their order, that the constraint
+    allows as a whole (if it allows ``loops``): its pinned inner dimensions, the free ones
+    (``loops`` first, then the others in the workload's order), its pinned outer ones. Every
+    subsequence of such an order is allowed too. Without a constraint: ``loops`` then the other
+    dimensions in the workload's order."""
+    rest = tuple(d for d in dims if d not in loops)
+    if constraint is None:
+        return tuple(loops) + rest
+    pinned = set(constraint.inner) | set(constraint.outer)
+    inner = tuple(d for d in constraint.inner if d in dims)
+    outer = tuple(d for d in constraint.outer if d in dims)
+    free = tuple(d for d in (*loops, *rest) if d not in pinned)
+    return inner + free + outer
 
 
 def spatial_order(x_dims: tuple[str, ...], y_dims: tuple[str, ...], dims: tuple[str, ...],

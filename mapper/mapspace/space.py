@@ -25,7 +25,7 @@ from ..model.capacity import tile_words
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, NestConstraints
 from ..spec.workload import Workload
-from .factors import Slot, divisors, factorizations, product_rows
+from .factors import Slot, allowed, divisors, factorizations, product_rows
 
 
 @dataclass
@@ -193,18 +193,19 @@ class MapSpace:
                     return none
                 continue
             combos = []
+            ranges = [s.walk_range(mine) for s in mine]
             for fs in itertools.product(*(divisors(rest[j]) for _ in mine)):
                 p = math.prod(fs)
                 if rest[j] % p or (last and p != rest[j]):
                     continue
-                if any(not (s.lo <= f <= s.hi) for f, s in zip(fs, mine)):
+                if any(not (lo <= f <= hi) for f, (lo, hi) in zip(fs, ranges)):
                     continue
-                if sum(f > 1 for f, s in zip(fs, mine) if s.axis != "T") > 1:
-                    continue            # one fan-out axis per dimension and level
                 combos.append(fs)
-            if not combos:
+            combos = np.array(combos, dtype=np.int64).reshape(len(combos), len(mine))
+            combos = combos[allowed(mine, combos)]      # one fan-out axis; spatial products
+            if not len(combos):
                 return none
-            per_dim.append(np.array(combos, dtype=np.int64))
+            per_dim.append(combos)
         options = product_rows(per_dim) if per_dim else np.ones((1, 0), dtype=np.int64)
         remaining = np.tile(np.array(rest, dtype=np.int64), (len(options), 1))
         for col, (j, _) in enumerate(slots):
@@ -255,17 +256,12 @@ class MapSpace:
 
     # ------------------------------------------------------------------ sampling
     def factor_table(self, d: str) -> np.ndarray:
-        """(n, slots) every factorization of dimension ``d`` over its slots, without those that
-        use both fan-out axes of one level (a loop sits on one axis); cached."""
+        """(n, slots) every factorization of dimension ``d`` over its slots that the slots
+        allow (``factors.allowed``: one fan-out axis per level, factor ranges); cached."""
         if d not in self._tables:
             slots = self.slots[d]
-            table = factorizations(self.workload.bounds[d], [(s.lo, s.hi) for s in slots])
-            ok = np.ones(len(table), dtype=bool)
-            for level in {s.level for s in slots if s.axis != "T"}:
-                cols = [c for c, s in enumerate(slots) if s.level == level and s.axis != "T"]
-                if len(cols) > 1:
-                    ok &= (table[:, cols] > 1).sum(axis=1) <= 1
-            self._tables[d] = table[ok]
+            table = factorizations(self.workload.bounds[d], [s.walk_range(slots) for s in slots])
+            self._tables[d] = table[allowed(slots, table)]
         return self._tables[d]
 
     def sample(self, n: int, rng: np.random.Generator) -> Tilings:

@@ -12,9 +12,8 @@ from typing import Iterator
 
 import numpy as np
 
-from ..mapspace.orders import level_orders, spatial_order
+from ..mapspace.orders import complete_order, level_orders, spatial_order
 from ..mapspace.space import MapSpace, Tilings
-from ..spec.constraints import order_allows
 from ..model.batch import MappingBatch, Skeleton
 
 
@@ -88,11 +87,11 @@ def exhaustive_batches(space: MapSpace, tilings: Tilings, keep) -> Iterator[Mapp
 
 
 def random_order(space: MapSpace, k: int, rng: np.random.Generator) -> tuple[str, ...]:
-    """A full permutation of level k that its constraint allows, drawn at random."""
+    """A full permutation of level k drawn uniformly from those its constraint allows: the
+    pinned inner loops, the free ones in a random order, the pinned outer ones."""
     constraint = space.constraints.levels[k].temporal.order
-    n = len(space.dims)
-    for _ in range(200):
-        perm = tuple(space.dims[i] for i in rng.permutation(n))
-        if constraint is None or order_allows(constraint, n, n, perm):
-            return perm
-    return level_orders(tuple(space.dims), space.dims, constraint)[0]
+    if constraint is None:
+        return tuple(space.dims[i] for i in rng.permutation(len(space.dims)))
+    free = [d for d in space.dims if d not in constraint.inner and d not in constraint.outer]
+    return complete_order(tuple(free[i] for i in rng.permutation(len(free))), space.dims,
+                          constraint)

@@ -39,6 +39,7 @@ from ..mapspace.orders import level_orders
 from .batches import (exhaustive_batches, random_order, row_groups, skeleton_for,
                       support_groups)
 from .objective import Objective
+from .validity import valid_mask
 
 
 @dataclass
@@ -124,7 +125,7 @@ class Search:
         """Evaluate a batch: (best valid key, its row, whether it improved the incumbent)."""
         result = self.model.evaluate(batch)
         self.progress.evaluated += len(batch)
-        valid = np.flatnonzero(result.valid)
+        valid = np.flatnonzero(valid_mask(batch, result, self.space.constraints, self.model.arch))
         self.progress.valid += len(valid)
         key, row, improved = None, -1, False
         if len(valid):

@@ -1,14 +1,25 @@
 """Hill climbing around one mapping: move a prime factor of a dimension between two of its
 slots (re-tiling), or move one loop of a level's order; take the best improving move until
-none improves (first-improvement would depend on the move order; best-improvement does not)."""
+none improves (first-improvement would depend on the move order; best-improvement does not).
+
+Moves stay inside the mapspace: a re-tiling only where the factor constraints allow it
+(``factors.allowed``, as the mapspace's own tilings), a reorder only to an order the level's
+permutation constraint allows. Each level's order is a full permutation the constraint allows
+as a whole (``complete_order``), so a loop that a re-tiling makes non-unit sits where the
+constraint lets it. What the model or the constraints still reject (capacity, fan-out,
+utilization, spatial splits) never becomes an incumbent: ``Search.consider`` keeps valid
+mappings only."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
 import numpy as np
 
+from ..mapspace.factors import allowed
+from ..mapspace.orders import complete_order
 from ..mapspace.space import Tilings
-from ..model.batch import MappingBatch
+from ..model.batch import MappingBatch, Skeleton
+from ..spec.constraints import order_allows
 from .batches import skeleton_for, support_groups
 
 if TYPE_CHECKING:
@@ -56,31 +67,56 @@ def retilings(search: "Search", batch: MappingBatch) -> Tilings:
                 rows.append(row)
     where = [(lv, ax, j) for lv, ax, j, _ in slots]
     cols = np.array(rows, dtype=np.int64).reshape(len(rows), len(slots))
-    return search.space.assemble(cols, where)
+    ok = np.ones(len(cols), dtype=bool)
+    for j, d in enumerate(search.space.dims):
+        mine = [c for c, (_, _, jj, _) in enumerate(slots) if jj == j]
+        ok &= allowed(search.space.slots[d], cols[:, mine])
+    return search.space.assemble(cols[ok], where)
 
 
 def reorders(search: "Search", batch: MappingBatch) -> list[tuple[tuple[str, ...], ...]]:
     """Every full order set one loop move away: one non-unit loop of one level moved to another
-    position among that level's non-unit loops."""
+    position among that level's non-unit loops, where the level's permutation constraint
+    allows the result."""
     sk, dims = batch.skeleton, batch.skeleton.dims
     out = []
     for k, order in enumerate(sk.temporal_order):
+        constraint = search.space.constraints.levels[k].temporal.order
         nonunit = [d for d in order if batch.temporal[0, k, dims.index(d)] > 1]
-        rest = [d for d in order if d not in nonunit]
         for i in range(len(nonunit)):
             for t in range(len(nonunit)):
                 if t == i:
                     continue
                 moved = nonunit[:i] + nonunit[i + 1:]
                 moved.insert(t, nonunit[i])
+                if constraint is not None and not order_allows(constraint, len(dims),
+                                                                len(dims), moved):
+                    continue
                 new = list(sk.temporal_order)
-                new[k] = tuple(moved + rest)
+                new[k] = complete_order(tuple(moved), dims, constraint)
                 out.append(tuple(new))
     return out
 
 
+def completed(search: "Search", batch: MappingBatch) -> MappingBatch:
+    """The one-mapping batch with each level's order completed into a full permutation its
+    constraint allows (the non-unit loops keep their order; the mapping is the same)."""
+    sk, dims = batch.skeleton, batch.skeleton.dims
+    orders = []
+    for k, order in enumerate(sk.temporal_order):
+        constraint = search.space.constraints.levels[k].temporal.order
+        loops = tuple(d for d in order if batch.temporal[0, k, dims.index(d)] > 1)
+        if constraint is not None and not order_allows(constraint, len(dims), len(dims), loops):
+            orders.append(order)                 # not allowed as it is: never kept anyway
+        else:
+            orders.append(complete_order(loops, dims, constraint))
+    return MappingBatch(Skeleton(dims, tuple(orders), sk.spatial_order, sk.split, sk.keep),
+                        batch.temporal, batch.spatial)
+
+
 def climb(search: "Search", batch: MappingBatch, max_steps: int = 200) -> str:
     """Best-improvement hill climbing from a one-mapping batch."""
+    batch = completed(search, batch)
     key, _, _ = search.consider(batch)
     for _ in range(max_steps):
         if search.out_of_time():
@@ -97,7 +133,7 @@ def climb(search: "Search", batch: MappingBatch, max_steps: int = 200) -> str:
                     best_key, best_batch = k2, cand.take([r2])
         for orders in reorders(search, batch):
             sk = batch.skeleton
-            cand = MappingBatch(type(sk)(sk.dims, orders, sk.spatial_order, sk.split, sk.keep),
+            cand = MappingBatch(Skeleton(sk.dims, orders, sk.spatial_order, sk.split, sk.keep),
                                 batch.temporal, batch.spatial)
             k2, _, _ = search.consider(cand)
             if k2 is not None and (best_key is None or k2 < best_key):

@@ -2,12 +2,13 @@
 or an ordered list of them (lexicographic, Timeloop's ``optimization_metrics``)."""
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..model.result import BatchResult
-from ..spec.errors import Where, as_list, as_mapping, as_number, as_str
+from ..spec.errors import Where, as_list, as_mapping, as_str
 
 METRICS = ("energy", "delay", "edp", "last_level_accesses")
 _ALIASES = {"cycles": "delay", "latency": "delay", "energy_delay_product": "edp",
@@ -52,20 +53,74 @@ class Objective:
         return " then ".join(self.metrics)
 
 
+#: what an objective may be, for error messages
+EXPECTED = (f"expected a metric ({', '.join(METRICS)}), a comma-separated list of metrics "
+            f"minimized in order ('energy,delay'), or a weighted sum whose every item is "
+            f"metric:weight ('energy:1,delay:0.5')")
+
+
 def parse_objective(value, where: Where | None = None) -> Objective:
-    """``"edp"``, ``"energy,delay"`` / ``[energy, delay]`` (lexicographic) or
-    ``{energy: 1, delay: 0.5}`` (weighted)."""
+    """``"edp"``, ``"energy,delay"`` / ``[energy, delay]`` (lexicographic),
+    ``"energy:1,delay:0.5"`` / ``{energy: 1, delay: 0.5}`` (weighted)."""
     where = where or Where(None, "objective")
+    if isinstance(value, str):
+        return parse_objective_text(value, where)
     if isinstance(value, dict):
         d = as_mapping(value, where)
+        if not d:
+            where.fail(EXPECTED + ", got an empty mapping")
         names = tuple(_metric(k, where / k) for k in d)
-        return Objective(names, tuple(as_number(v, where / k, minimum=0) for k, v in d.items()))
-    if isinstance(value, str):
-        value = [v for v in value.replace(" ", "").split(",") if v]
+        return _weighted(names, tuple(_weight(v, where / k) for k, v in d.items()), where)
     items = as_list(value, where)
     if not items:
-        where.fail(f"expected at least one metric of {', '.join(METRICS)}")
+        where.fail(EXPECTED + ", got an empty list")
     return Objective(tuple(_metric(as_str(v, where / i), where / i) for i, v in enumerate(items)))
+
+
+def parse_objective_text(text: str, where: Where | None = None) -> Objective:
+    """The text form of an objective, the one parser of ``--objective`` and of strings in
+    files: ``edp``; ``energy,delay`` (lexicographic); ``energy:1,delay:0.5`` (a weighted sum:
+    then every item is ``metric:weight``, each weight a finite number >= 0, one of them > 0).
+    Anything else fails through ``where`` with what was expected (a :class:`SpecError`)."""
+    where = where or Where()
+    items = [item.strip() for item in str(text).split(",") if item.strip()]
+    if not items:
+        where.fail(f"{EXPECTED}; got {text!r}")
+    if not any(":" in item for item in items):
+        return Objective(tuple(_metric(item, where) for item in items))
+    names, weights = [], []
+    for item in items:
+        parts = [p.strip() for p in item.split(":")]
+        if len(parts) != 2 or not all(parts):
+            hint = "" if ":" in item else " (no weight; in a weighted sum every item has one)"
+            where.fail(f"{EXPECTED}; got the item {item!r}{hint} in {text!r}")
+        names.append(_metric(parts[0], where))
+        weights.append(_weight(parts[1], where, parts[0]))
+    return _weighted(tuple(names), tuple(weights), where)
+
+
+def _weighted(names: tuple[str, ...], weights: tuple[float, ...], where: Where) -> Objective:
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            where.fail(f"metric {name} appears twice in the weighted sum; expected each "
+                       f"metric at most once")
+    if not any(w > 0 for w in weights):
+        where.fail("every weight of the weighted sum is 0; expected at least one weight > 0")
+    return Objective(names, weights)
+
+
+def _weight(value, where: Where, metric: str | None = None) -> float:
+    of = f" of {metric}" if metric else ""
+    number = value
+    if isinstance(value, str):
+        try:
+            number = float(value)
+        except ValueError:
+            pass
+    if isinstance(number, bool) or not isinstance(number, (int, float)) \
+            or not math.isfinite(number) or number < 0:
+        where.fail(f"expected the weight{of} to be a finite number >= 0, got {value!r}")
+    return float(number)
 
 
 def _metric(name: str, where: Where) -> str:

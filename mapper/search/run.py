@@ -22,6 +22,7 @@ from ..model.batch import MappingBatch
 from ..model.evaluate import Model
 from .engine import Progress, Search, SearchResult, SearchStats
 from .objective import Objective
+from .validity import verified_best
 
 ALGORITHMS = ("exhaustive", "optimal", "random", "hybrid")
 #: random evaluations of a hybrid search before the hill climbing (per worker)
@@ -113,7 +114,7 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
     best = None
     if found:
         key, one, *_ = min(found, key=lambda o: o[0])
-        best = model.evaluation(model.evaluate(one), 0)
+        best = verified_best(model, space.constraints, one)
     stats = SearchStats(algorithm, evaluated, valid, space_size(space), proven,
                         time.monotonic() - start, stopped, sum(o[5] for o in outs))
     return SearchResult(best, stats, objective)
