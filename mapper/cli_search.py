@@ -110,11 +110,6 @@ def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> N
                    help="a directory of energy/area table files (repeatable)")
 
 
-def _objective_arg(text: str):
-    from .api import objective
-    return objective(text)
-
-
 def cmd_search(args: argparse.Namespace) -> int:
     from . import api
     from .cli import _overrides, _print_notes, _write_outputs
