@@ -21,9 +21,6 @@ sys.path.insert(0, str(ROOT))
 DATA = ROOT / "tests" / "data" / "timeloop"
 
 from mapper import api  # noqa: E402
-from mapper.mapspace import MapSpace  # noqa: E402
-from mapper.model import Model  # noqa: E402
-from mapper.search import Objective, run_search  # noqa: E402
 
 LAYERS = ["resnet18_conv3x3_56", "resnet18_conv3x3_7", "alexnet_conv1", "vgg16_conv_3_1",
           "pointwise_1x1", "gemm_bert_ffn"]
@@ -44,17 +41,19 @@ def main() -> None:
         spec = api.load([DATA / "archs" / "eyeriss_like.yaml", DATA / "problems" / f"{layer}.yaml"],
                         need_mapping=False)
         t0 = time.monotonic()
-        space = MapSpace(spec.arch, spec.workload, spec.constraints)
-        result = run_search(Model(spec.arch, spec.workload, spec.tables), space, Objective(),
-                            args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
-                            seed=args.seed)
+        # the one search pipeline (feasibility check, search), as `mapper search` runs it
+        outcome = api.search(spec, objective="edp", algorithm=args.algorithm, jobs=args.jobs,
+                             time_limit=args.time_limit, seed=args.seed)
         wall = time.monotonic() - t0
         theirs = min(r["edp_J_cycle"] for r in reference[f"eyeriss_like/{layer}"].values())
-        ours = result.best.edp if result.best else float("inf")
+        ours = outcome.best.edp if outcome.best else float("inf")
+        evaluated = outcome.stats.evaluated if outcome.stats else 0
         print(f"{layer:<22} {ours:>12.4g} {theirs:>12.4g} {ours / theirs:>6.3f} {wall:>7.1f} "
-              f"{str(result.stats.proven_optimal):>6} {result.stats.evaluated:>10}", flush=True)
-    from joblib.externals.loky import get_reusable_executor
-    get_reusable_executor().shutdown(wait=True)     # so the workers' peak is accounted
+              f"{str(outcome.proven_optimal):>6} {evaluated:>10}", flush=True)
+        if outcome.stopped_early:            # Ctrl-C: the layers so far are printed
+            print(f"{outcome.stopped_by}", file=sys.stderr)
+            break
+    # the search's worker processes have ended (and been waited for): RUSAGE_CHILDREN has them
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak memory: {peak:.0f} MiB (main process), {children:.0f} MiB (largest worker)")
