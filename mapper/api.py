@@ -201,16 +201,18 @@ def evaluate(spec: Spec, mapping: Mapping | None = None) -> Evaluation:
     return model_of(spec).evaluate_mapping(mapping)
 
 
-def objective(value: "str | dict | Objective") -> "Objective":
+def parse_objective_arg(value: "str | dict | Objective",
+                        name: str = "objective") -> "Objective":
     """An objective as the command line gives it: ``edp``, ``energy,delay`` (lexicographic),
-    ``energy:1,delay:0.5`` (weighted), a ``{metric: weight}`` dict, or an Objective."""
+    ``energy:1,delay:0.5`` (weighted), a ``{metric: weight}`` dict, or an Objective; an
+    error names ``name`` (e.g. ``--objective``)."""
     from .search.objective import Objective, parse_objective
     if isinstance(value, Objective):
         return value
     if isinstance(value, str) and ":" in value:
         pairs = [item.split(":", 1) for item in value.split(",")]
         value = {k.strip(): v.strip() for k, v in pairs}
-    return parse_objective(value, Where("objective"))
+    return parse_objective(value, Where(name))
 
 
 def search_settings(spec: Spec, *, objective: "str | dict | Objective | None" = None,
@@ -223,9 +225,10 @@ def search_settings(spec: Spec, *, objective: "str | dict | Objective | None" = 
     from .search.settings import SearchSettings, read_mapper_settings
     found = spec.inputs.get("mapper")
     base = read_mapper_settings(*found) if found else SearchSettings()
-    settings = base.merged(objective=None if objective is None else globals()["objective"](
-        objective), algorithm=algorithm, jobs=jobs, time_limit=time_limit,
-        search_size=search_size, victory_condition=victory_condition, seed=seed)
+    settings = base.merged(
+        objective=None if objective is None else parse_objective_arg(objective),
+        algorithm=algorithm, jobs=jobs, time_limit=time_limit, search_size=search_size,
+        victory_condition=victory_condition, seed=seed)
     if settings.jobs < 1:
         raise SpecError(f"jobs = {settings.jobs}: expected at least 1")
     return settings

@@ -86,6 +86,7 @@ def _cache_dir(args: argparse.Namespace, outdir: Path):
 
 
 def cmd_network(args: argparse.Namespace) -> int:
+    from . import api
     from .cli import _overrides, _write_outputs
     from .cli_search import stopped_exit_status
     from .network_report import format_csv, format_text
@@ -110,7 +111,8 @@ def cmd_network(args: argparse.Namespace) -> int:
     progress = NetworkProgressLine()
     try:
         result = run_network(
-            args.files[:-1], args.files[-1], overrides=overrides, objective=args.objective,
+            args.files[:-1], args.files[-1], overrides=overrides,
+            objective=args.objective and api.parse_objective_arg(args.objective, "--objective"),
             algorithm=args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
             search_size=args.search_size, victory_condition=args.victory_condition,
             seed=args.seed, energy_tables=args.energy_tables, ert=args.ert, art=args.art,

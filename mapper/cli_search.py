@@ -119,8 +119,9 @@ def cmd_search(args: argparse.Namespace) -> int:
                     energy_tables=args.energy_tables, overrides=_overrides(args),
                     layer=args.layer)
     _print_notes(spec)
+    objective = args.objective and api.parse_objective_arg(args.objective, "--objective")
     settings = api.search_settings(
-        spec, objective=args.objective, algorithm=args.algorithm, jobs=args.jobs,
+        spec, objective=objective, algorithm=args.algorithm, jobs=args.jobs,
         time_limit=args.time_limit, search_size=args.search_size,
         victory_condition=args.victory_condition, seed=args.seed)
     progress = ProgressLine(spec)
