@@ -67,7 +67,8 @@ class LayerResult:
 
 @dataclass(frozen=True)
 class NetworkProgress:
-    """What a progress line shows: after each layer, and during a layer's search (jobs=1)."""
+    """What a progress line shows: after each layer, and during a layer's search (with
+    several jobs, of whichever layer reported last)."""
 
     done: int
     total: int

@@ -171,6 +171,9 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
     reasons: list[StopReason] = []
 
     def round_(pool: WorkerPool | None, name: str, algo: str, bound=None, shared=None) -> None:
+        if stop.reason() is not None:             # stopped before it began
+            reasons.append(stop.reason())
+            return
         left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
         tasks = [WorkerTask(algo, seeds[i], (i, jobs), left, search_size, victory_condition,
                             bound, shared) for i in range(jobs)]
@@ -210,7 +213,7 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
             shared = Path(tmp) / "best.json" if jobs > 1 else None
             round_(pool, "optimal", "optimal", seeded[0] if seeded else None, shared)
 
-    if jobs == 1:
+    if jobs == 1 or stop.reason() is not None:
         rounds(None)
     else:
         with WorkerPool(jobs, stop) as pool:
