@@ -194,8 +194,8 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
         except KeyboardInterrupt:         # a second Ctrl-C: the reports are what is left
             stop.request(StopReason.INTERRUPTED)
             pool.close(now=True)
-        if len(done) < jobs:              # workers that did not return (killed after a stop)
-            reasons.append(stop.reason() or StopReason.INTERRUPTED)
+        if len(done) < jobs:              # workers killed after a stop or past the time limit
+            reasons.append(stop.reason() or StopReason.TIME_LIMIT)
 
     def rounds(pool: WorkerPool | None) -> None:
         if algorithm != "optimal":

@@ -223,6 +223,8 @@ class WorkerPool:
                 except (EOFError, OSError):
                     self._lost(w, stopped_at is not None)
                     continue
+                except Exception as e:                # noqa: BLE001 -- a message not read
+                    raise WorkerError(f"a worker's message could not be read: {e!r}") from e
                 if kind == "report":
                     if on_report is not None and tid == w.task:
                         on_report(tid - first, payload)
