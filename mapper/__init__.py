@@ -6,18 +6,23 @@ Python API mirrors the ``mapper`` command::
     import mapper
     spec = mapper.load(["arch.yaml", "problem.yaml", "map.yaml"])
     ev = mapper.evaluate(spec)          # an Evaluation; mapper.check(spec): constraint violations
+    outcome = mapper.search(["arch.yaml", "problem.yaml"], algorithm="optimal", jobs=2)
+    network = mapper.run_network("eyeriss_like", "resnet18", jobs=2)
 
 (:mod:`mapper.api`), with the search in :mod:`mapper.search`, whole networks in
 :mod:`mapper.network_run` and templates in :mod:`mapper.templates`.
 """
 __version__ = "0.1.0"
 
-_API = ("load", "evaluate", "check")
+_API = ("load", "evaluate", "check", "search", "run_network")
 
 
 def __getattr__(name: str):
-    """``mapper.load`` / ``evaluate`` / ``check``, imported on first use (keeps ``import
-    mapper`` light for the command line)."""
+    """``mapper.load`` / ``evaluate`` / ``check`` / ``search`` / ``run_network``, imported on
+    first use (keeps ``import mapper`` light for the command line)."""
+    if name == "search":                 # the package, which is callable as api.search
+        import importlib
+        return importlib.import_module(".search", __name__)
     if name in _API:
         from . import api
         return getattr(api, name)

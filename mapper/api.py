@@ -1,15 +1,18 @@
-"""The Python API: load inputs the way ``mapper`` does and evaluate mappings.
+"""The Python API: load inputs the way ``mapper`` does, evaluate mappings, search.
 
     >>> from mapper import api
     >>> spec = api.load(["arch.yaml", "problem.yaml", "map.yaml"])
     >>> result = api.evaluate(spec)          # an Evaluation (typed), or raises SpecError
     >>> result.energy_pJ, result.cycles
+    >>> outcome = api.search(["arch.yaml", "problem.yaml"], algorithm="optimal", jobs=2)
+    >>> outcome.best.edp, outcome.stats.proven_optimal, outcome.stopped_by
+    >>> network = api.run_network("eyeriss_like", "resnet18", jobs=2)
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 
 from energy import (EstimationError, EstimationReport, ReferenceTables, TableError, read_art,
                     read_ert)
@@ -25,6 +28,12 @@ from .spec.timeloop_constraints import read_constraints
 from .spec.mapping import Mapping
 from .spec.workload import Workload
 from .templates import Overrides, read_arch_overridden, resolve_input
+
+if TYPE_CHECKING:
+    from .network_run import NetworkResult
+    from .search.objective import Objective
+    from .search.pipeline import SearchOutcome
+    from .search.settings import SearchSettings
 
 #: top-level keys of Timeloop's and our formats that the model run does not use
 _OTHER_KEYS = {"mapspace": "Timeloop's mapspace template: the mapspace searched here is the "
@@ -192,3 +201,64 @@ def evaluate(spec: Spec, mapping: Mapping | None = None) -> Evaluation:
     if mapping is None:
         raise SpecError("no mapping given: expected a top-level key 'mapping'")
     return model_of(spec).evaluate_mapping(mapping)
+
+
+def parse_objective_arg(value: "str | dict | Objective",
+                        name: str = "objective") -> "Objective":
+    """An objective as the command line gives it: ``edp``, ``energy,delay`` (lexicographic),
+    ``energy:1,delay:0.5`` (weighted), a ``{metric: weight}`` dict, or an Objective; an
+    error names ``name`` (e.g. ``--objective``)."""
+    from .search.objective import Objective, parse_objective
+    if isinstance(value, Objective):
+        return value
+    return parse_objective(value, Where(name))
+
+
+def search_settings(spec: Spec, *, objective: "str | dict | Objective | None" = None,
+                    algorithm: str | None = None, jobs: int | None = None,
+                    time_limit: float | None = None, search_size: int | None = None,
+                    victory_condition: int | None = None,
+                    seed: int | None = None) -> "SearchSettings":
+    """The spec's Timeloop ``mapper:`` settings (if any), with the arguments given here
+    winning, as on the command line."""
+    from .search.settings import SearchSettings, read_mapper_settings
+    found = spec.inputs.get("mapper")
+    base = read_mapper_settings(*found) if found else SearchSettings()
+    settings = base.merged(
+        objective=None if objective is None else parse_objective_arg(objective),
+        algorithm=algorithm, jobs=jobs, time_limit=time_limit, search_size=search_size,
+        victory_condition=victory_condition, seed=seed)
+    if settings.jobs < 1:
+        raise SpecError(f"jobs = {settings.jobs}: expected at least 1")
+    return settings
+
+
+def search(spec: "Spec | Sequence[str | Path]", *,
+           objective: "str | dict | Objective | None" = None, algorithm: str | None = None,
+           jobs: int | None = None, time_limit: float | None = None,
+           search_size: int | None = None, victory_condition: int | None = None,
+           seed: int | None = None, progress: Callable | None = None,
+           **load_options: Any) -> "SearchOutcome":
+    """Search the best mapping of a layer: a loaded :class:`Spec`, or files to :func:`load`
+    (``load_options``: ``overrides``, ``layer``, ``ert``, ``art``, ``energy_tables``).
+
+    The settings default to the inputs' Timeloop ``mapper:`` settings; the arguments win.
+    Returns a :class:`~mapper.search.pipeline.SearchOutcome`: the feasibility check (and
+    why nothing fits, if so), the best :class:`Evaluation` and the search's statistics.
+    Ctrl-C (or SIGTERM) during the search returns the best mapping so far
+    (``outcome.stopped_by``). ``progress`` gets a ``SearchStarted``, then ``Progress`` a
+    few times a second."""
+    from .search.pipeline import SearchInputs
+    from .search.pipeline import search as run
+    if not isinstance(spec, Spec):
+        spec = load(spec, need_mapping=False, **load_options)
+    settings = search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,
+                               time_limit=time_limit, search_size=search_size,
+                               victory_condition=victory_condition, seed=seed)
+    return run(SearchInputs.of(spec), settings, progress)
+
+
+def run_network(arch, network, **options: Any) -> "NetworkResult":
+    """Search every distinct layer of a network: :func:`mapper.network_run.run_network`."""
+    from .network_run import run_network as run
+    return run(arch, network, **options)

@@ -204,6 +204,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _run(argv)
+    except KeyboardInterrupt:            # anywhere, also while starting up: no traceback
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def _run(argv: list[str] | None) -> int:
     from energy import EstimationError, TableError
 
     from .model.cost import EnergyLookupError
@@ -219,12 +227,15 @@ def main(argv: list[str] | None = None) -> int:
     except InvalidResult as e:            # a bug of the search, said so without a traceback
         print(f"error: {e}", file=sys.stderr)
         return 3
-    except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
-        return 130
     except OSError as e:
         print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return 2
+    except RuntimeError as e:
+        workers = sys.modules.get("mapper.search.workers")      # loaded if workers ran
+        if workers is None or not isinstance(e, workers.WorkerError):
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

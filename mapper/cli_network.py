@@ -4,7 +4,9 @@ Writes OUTDIR/network.json, network.csv, network.txt (the summary it prints) and
 mappings/<layer>.yaml (each a Timeloop mapping with its layer's problem, which ``mapper model
 ARCH mappings/<layer>.yaml`` evaluates). Progress (layers done / total, the best so far) goes
 to stderr. Exit status 0 when every layer is mapped, 1 when some layer has no mapping (listed,
-with CP-SAT's explanation when no mapping can fit), 2 for bad input.
+with CP-SAT's explanation when no mapping can fit), 2 for bad input; after Ctrl-C (130) or
+SIGTERM (143) the outputs are written all the same, with the layers searched so far (the one
+being searched with its best mapping so far), as ``mapper search`` does.
 """
 from __future__ import annotations
 
@@ -16,6 +18,11 @@ from pathlib import Path
 
 from .cli_types import positive_int
 from .progress import StatusLine
+
+EXIT_STATUS = ("exit status: 0 when every layer is mapped; 1 when a layer is not; 2 for bad "
+               "input; 130 after Ctrl-C and 143 after SIGTERM, with the outputs written all "
+               "the same (the layers searched so far, the one being searched with its best "
+               "mapping so far, the others 'not searched'), for any --jobs.")
 
 
 class NetworkProgressLine(StatusLine):
@@ -42,7 +49,9 @@ def add_parser(sub) -> None:
                        "network (identical layers once, counted as often as they occur) and "
                        "report per layer and in total. ARCH is a template name or arch file, "
                        "optionally followed by constraint, mapper-settings and ERT/ART files; "
-                       "NETWORK is a network file or a bundled network's name (resnet18).")
+                       "NETWORK is a network file or a bundled network's name (resnet18). "
+                       "Ctrl-C or SIGTERM stop the run and write what it has.",
+                       epilog=EXIT_STATUS)
     n.add_argument("files", nargs="+", metavar="FILE",
                    help="ARCH [CONSTRAINTS.yaml MAPPER.yaml ...] NETWORK")
     n.add_argument("--jobs", type=positive_int, help="worker processes; layers run in "
@@ -77,7 +86,9 @@ def _cache_dir(args: argparse.Namespace, outdir: Path):
 
 
 def cmd_network(args: argparse.Namespace) -> int:
+    from . import api
     from .cli import _overrides, _write_outputs
+    from .cli_search import stopped_exit_status
     from .network_report import format_csv, format_text
     from .network_run import run_network
     from .spec.errors import SpecError
@@ -102,12 +113,8 @@ def cmd_network(args: argparse.Namespace) -> int:
             search_size=args.search_size, victory_condition=args.victory_condition,
             seed=args.seed, energy_tables=args.energy_tables, ert=args.ert, art=args.art,
             cache_dir=_cache_dir(args, out), progress=progress)
-    except KeyboardInterrupt:
+    finally:
         progress.close()
-        print("interrupted: the layers finished so far are cached (unless --no-cache); run "
-              "again to go on from there", file=sys.stderr)
-        return 130
-    progress.close()
     for line in result.warnings:
         print(line, file=sys.stderr)
     summary = result.summary()
@@ -122,6 +129,11 @@ def cmd_network(args: argparse.Namespace) -> int:
           f"({c['dir'] or 'off'}); {summary['wall_s']:.1f} s")
     print(f"  wrote {out / 'network.json'}, {out / 'network.csv'}, {out / 'network.txt'}, "
           f"{out / 'mappings'}/ ({len(mappings)} files)")
+    stopped = stopped_exit_status(result.stopped_by)
+    if stopped is not None:
+        print(f"{result.stopped_by}: wrote the layers searched so far (the layers finished are "
+              f"cached unless --no-cache; run again to go on from there)", file=sys.stderr)
+        return stopped
     for r in result.layers:
         if r.evaluation is not None:
             continue

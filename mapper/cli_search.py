@@ -2,8 +2,8 @@
 
 Writes OUTDIR/mapping.yaml (Timeloop's mapping YAML, which ``mapper model`` and
 ``timeloop-model`` accept), stats.txt, map.txt and stats.json (``mapper model``'s schema plus a
-``search`` record). Shows progress with the best so far; Ctrl-C or ``--time-limit`` returns the
-best mapping found so far, marked as not proven optimal.
+``search`` record). The work is :func:`mapper.search.pipeline.search`; this module reads the
+arguments, shows its progress and writes its outcome.
 """
 from __future__ import annotations
 
@@ -15,16 +15,54 @@ from pathlib import Path
 from .cli_types import nonnegative_int, objective, positive_int, seconds
 from .progress import StatusLine
 
+#: the exit status of a run stopped by a signal, which still wrote its best so far
+STOPPED_EXIT = {"interrupted": 130, "terminated": 143}
+
+EXIT_STATUS = ("exit status: 0 when a mapping was found (also when --time-limit, the search "
+               "size or the victory condition ended the search); 1 when none was (no mapping "
+               "fits the constraints, or none valid was met); 2 for bad input; 130 after "
+               "Ctrl-C and 143 after SIGTERM, with the best mapping so far written all the "
+               "same (stats.json: proven_optimal false, stopped_by interrupted/terminated), "
+               "for any --jobs. A second Ctrl-C stops at once.")
+
+
+def stopped_exit_status(stopped_by) -> int | None:
+    """130 (Ctrl-C) or 143 (SIGTERM) for a run a signal stopped, else None."""
+    return STOPPED_EXIT.get(str(stopped_by))
+
 
 class ProgressLine(StatusLine):
-    """The search's phase, time, evaluations and best objective so far."""
+    """The search's phase, time, evaluations and best objective so far; the mapspace's size
+    when the search starts."""
+
+    def __init__(self, spec, out=None, **kw):
+        super().__init__(**kw)
+        self.spec, self.out = spec, out or sys.stdout
 
     def __call__(self, p) -> None:
+        from .search.pipeline import SearchStarted
+        if isinstance(p, SearchStarted):
+            self.started(p)
+            return
         if not self.due():
             return
         best = "-" if p.best is None else ", ".join(f"{x:.4g}" for x in p.best)
         self.show(f"[{p.phase}] {p.elapsed_s:6.1f}s  evaluated {p.evaluated:,}  "
                   f"valid {p.valid:,}  best {best}")
+
+    def started(self, e) -> None:
+        spec, st, size = self.spec, e.settings, e.space_size
+        if e.feasibility.note:
+            print(f"note: the CP-SAT feasibility check could not decide ({e.feasibility.note});"
+                  f" searching anyway", file=sys.stderr)
+        print(f"{spec.workload.name} on {spec.arch.name}: objective {st.objective.describe()},"
+              f" algorithm {st.algorithm}, {st.jobs} job(s)", file=self.out)
+        print(f"  mapspace before pruning: {size['tilings']:,} tilings x "
+              f"{size['loop_orders']:,} loop orders x {size['keep_choices']} keep choices = "
+              f"{size['total']:.3g} mappings", file=self.out, flush=True)
+        if st.algorithm == "exhaustive" and st.time_limit is None:
+            print("  note: an exhaustive search of a space this size may not finish; give "
+                  "--time-limit to get the best so far (or press Ctrl-C)", file=sys.stderr)
 
 
 def add_parser(sub) -> None:
@@ -32,7 +70,9 @@ def add_parser(sub) -> None:
                        description="Search the mapspace for the mapping that minimizes the "
                        "objective. Files are merged Timeloop-style (architecture, problem, "
                        "constraints, Timeloop's mapper settings, ERT/ART). Options on the "
-                       "command line override the mapper settings of the files.")
+                       "command line override the mapper settings of the files. Ctrl-C, "
+                       "SIGTERM or --time-limit stop the search with the best mapping so far.",
+                       epilog=EXIT_STATUS)
     s.add_argument("files", nargs="+", metavar="YAML",
                    help="ARCH.yaml PROBLEM.yaml [CONSTRAINTS.yaml] [MAPPER.yaml] [more]")
     s.add_argument("--jobs", type=positive_int, help="worker processes (default 1)")
@@ -73,81 +113,74 @@ def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> N
 def cmd_search(args: argparse.Namespace) -> int:
     from . import api
     from .cli import _overrides, _print_notes, _write_outputs
-    from .mapspace import MapSpace
-    from .model import Model
-    from .report.maptxt import format_map_txt
-    from .report.stats_txt import format_stats_txt
-    from .search import run_search, space_size
-    from .search.settings import SearchSettings, read_mapper_settings
-    from .spec.timeloop_writer import dump_yaml, mapping_to_timeloop
+    from .search.pipeline import Feasibility, SearchInputs, search
 
     spec = api.load(args.files, ert=args.ert, art=args.art, need_mapping=False,
                     energy_tables=args.energy_tables, overrides=_overrides(args),
                     layer=args.layer)
     _print_notes(spec)
-    found = spec.inputs.get("mapper")
-    settings = read_mapper_settings(*found) if found else SearchSettings()
-    settings = settings.merged(
-        objective=args.objective,
-        algorithm=args.algorithm, jobs=args.jobs, time_limit=args.time_limit,
-        search_size=args.search_size, victory_condition=args.victory_condition, seed=args.seed)
-    from .prune import SolveTimeout, TilingModel
+    objective = args.objective                      # parsed by argparse (cli_types)
+    settings = api.search_settings(
+        spec, objective=objective, algorithm=args.algorithm, jobs=args.jobs,
+        time_limit=args.time_limit, search_size=args.search_size,
+        victory_condition=args.victory_condition, seed=args.seed)
+    progress = ProgressLine(spec)
     try:
-        reasons = TilingModel(spec.arch, spec.workload, spec.constraints,
-                              time_limit=30).explain_infeasible()
-    except SolveTimeout as e:          # undecided: the search itself will tell
-        print(f"note: the CP-SAT feasibility check could not decide ({e}); searching anyway",
-              file=sys.stderr)
-        reasons = []
-    if reasons:
+        outcome = search(SearchInputs.of(spec), settings, progress)
+    finally:
+        progress.close()
+    stopped = stopped_exit_status(outcome.stopped_by)
+    if outcome.feasibility == Feasibility.INFEASIBLE:
         print("error: no mapping fits; the smallest set of conflicting constraints:",
               file=sys.stderr)
-        for line in reasons:
+        for line in outcome.reasons:
             print(f"  {line}", file=sys.stderr)
         return 1
-    space = MapSpace(spec.arch, spec.workload, spec.constraints)
-    size = space_size(space)
-    print(f"{spec.workload.name} on {spec.arch.name}: objective {settings.objective.describe()},"
-          f" algorithm {settings.algorithm}, {settings.jobs} job(s)")
-    print(f"  mapspace before pruning: {size['tilings']:,} tilings x {size['loop_orders']:,} "
-          f"loop orders x {size['keep_choices']} keep choices = {size['total']:.3g} mappings")
-    if settings.algorithm == "exhaustive" and settings.time_limit is None:
-        print("  note: an exhaustive search of a space this size may not finish; give "
-              "--time-limit to get the best so far", file=sys.stderr)
-    progress = ProgressLine()
-    result = run_search(Model(spec.arch, spec.workload, spec.tables), space,
-                        settings.objective, settings.algorithm, settings.jobs,
-                        settings.time_limit, settings.seed, settings.search_size,
-                        settings.victory_condition, progress=progress)
-    progress.close()
-    st = result.stats
-    print(f"  evaluated {st.evaluated:,} mappings ({st.valid:,} valid) in {st.wall_s:.1f} s; "
-          f"stopped: {st.stopped_by}; proven optimal: {'yes' if st.proven_optimal else 'no'}"
-          + (f"; {st.pruned:,} tilings and loop orders discarded by the bound"
-             if settings.algorithm == "optimal" else ""))
-    if result.best is None:
+    st = outcome.stats
+    if st is not None:
+        print(f"  evaluated {st.evaluated:,} mappings ({st.valid:,} valid) in {st.wall_s:.1f} s;"
+              f" stopped: {st.stopped_by}; proven optimal: "
+              f"{'yes' if st.proven_optimal else 'no'}"
+              + (f"; {st.pruned:,} tilings and loop orders discarded by the bound"
+                 if settings.algorithm == "optimal" else ""))
+    if outcome.best is None:
+        if stopped is not None:
+            print(f"{outcome.stopped_by}: stopped before any valid mapping was found; nothing "
+                  f"written", file=sys.stderr)
+            return stopped
         print("error: no valid mapping found among those evaluated, though some exist (the "
               "constraints are feasible): search longer or use --algorithm optimal",
               file=sys.stderr)
         return 1
-    ev = result.best
+    out = Path(args.output)
+    _write_outputs(out, search_outputs(spec, outcome))
+    ev = outcome.best
+    print(f"  best: EDP {ev.edp:.4g} J*cycle, energy {ev.energy_pJ / 1e6:.2f} uJ "
+          f"({ev.energy_pJ / ev.computes:.3f} pJ/MAC), cycles {ev.cycles:,}, "
+          f"utilization {ev.utilization:.2f}")
+    print(f"  wrote {out / 'mapping.yaml'}, {out / 'stats.txt'}, {out / 'map.txt'}, "
+          f"{out / 'stats.json'}")
+    if stopped is not None:
+        print(f"{outcome.stopped_by}: wrote the best mapping found so far (not proven "
+              f"optimal)", file=sys.stderr)
+        return stopped
+    return 0
+
+
+def search_outputs(spec, outcome) -> dict[str, str]:
+    """The files of a search's best mapping: mapping.yaml, stats.txt, map.txt, stats.json."""
+    from .report.maptxt import format_map_txt
+    from .report.stats_txt import format_stats_txt
+    from .spec.timeloop_writer import dump_yaml, mapping_to_timeloop
+    ev = outcome.best
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
              for lv in ev.storage}
     stats = ev.to_json()
-    stats["search"] = st.to_json()
-    stats["search"]["objective"] = settings.objective.describe()
-    files = {
+    stats["search"] = outcome.to_json()
+    return {
         "mapping.yaml": dump_yaml({"mapping": mapping_to_timeloop(ev.mapping, spec.arch,
                                                                   spec.workload)}),
         "stats.txt": format_stats_txt(spec.arch, spec.workload, ev),
         "map.txt": format_map_txt(spec.arch, spec.workload, ev.mapping, tiles),
         "stats.json": json.dumps(stats, indent=1) + "\n",
     }
-    out = Path(args.output)
-    _write_outputs(out, files)
-    print(f"  best: EDP {ev.edp:.4g} J*cycle, energy {ev.energy_pJ / 1e6:.2f} uJ "
-          f"({ev.energy_pJ / ev.computes:.3f} pJ/MAC), cycles {ev.cycles:,}, "
-          f"utilization {ev.utilization:.2f}")
-    print(f"  wrote {out / 'mapping.yaml'}, {out / 'stats.txt'}, {out / 'map.txt'}, "
-          f"{out / 'stats.json'}")
-    return 0

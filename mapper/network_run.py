@@ -5,40 +5,47 @@ occurs, and add the layers up (Sze et al.: judge a design on whole networks, bat
     >>> result = run_network("eyeriss_like", "resnet18", objective="edp", jobs=2)
     >>> result.summary()["energy_pJ"], result.summary()["latency_s"]
 
-Layers run in parallel over joblib workers (``jobs``), each layer's search on one worker;
+Each layer is searched by the one search pipeline (:func:`mapper.search.pipeline.search`).
+Layers run in parallel over worker processes (``jobs``), each layer's search on one worker;
 each layer's best mapping is cached on disk (:mod:`mapper.network_cache`) and re-evaluated
 when read, so a re-run, or a sweep that meets the same layer, does not search it again.
 Layers are summed as if run one after another, each with the whole batch; a layer that
 cannot be mapped is kept in the result (``status``) and the totals say they are incomplete.
+
+Ctrl-C or SIGTERM stops the run: the layers being searched keep their best mapping so far
+(not cached), the layers not started yet are ``not searched``, and
+``NetworkResult.stopped_by`` says why.
 """
 from __future__ import annotations
 
-import signal
-import threading
 import time
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from contextlib import nullcontext
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from .energy_tables import warning_lines
-from .mapspace import MapSpace
 from .model import Evaluation, Model
 from .network import DistinctLayer, Network, load_network
 from .network_cache import LayerCache, default_cache_dir, layer_key
 from .network_inputs import (clock_of, mapping_file_names, network_parameters, network_path,
                              split_overrides, subset)
-from .search import Progress, run_search
-from .search.objective import Objective, parse_objective
-from .search.settings import SearchSettings, read_mapper_settings
+from .search import Progress
+from .search.objective import Objective
+from .search.pipeline import Feasibility, SearchInputs, SearchOutcome
+from .search.pipeline import search as search_pipeline
+from .search.settings import SearchSettings
+from .search.stopping import StopFlag, StopReason, stop_on_signals
+from .search.workers import Context, LocalContext, Task, WorkerPool
 from .spec.arch import Arch
 from .spec.errors import SpecError, Where
-from .spec.mapping import Mapping
 from .templates import Overrides
 
 #: ``cache_dir`` default: the per-user cache (:func:`default_cache_dir`)
 DEFAULT_CACHE = "default"
 MAPPED, INFEASIBLE, NOT_FOUND = "mapped", "infeasible", "no valid mapping found"
+#: the run was stopped (Ctrl-C, SIGTERM) before this layer was searched
+NOT_SEARCHED = "not searched"
 
 
 @dataclass
@@ -61,7 +68,8 @@ class LayerResult:
 
 @dataclass(frozen=True)
 class NetworkProgress:
-    """What a progress line shows: after each layer, and during a layer's search (jobs=1)."""
+    """What a progress line shows: after each layer, and during a layer's search (with
+    several jobs, of whichever layer reported last)."""
 
     done: int
     total: int
@@ -87,6 +95,8 @@ class NetworkResult:
     note: str = ""                                # e.g. only some layers were run
     #: ignored input keys (``note: ...``) and energy estimator warnings, for the caller to show
     warnings: tuple[str, ...] = ()
+    #: set when a signal stopped the run (Ctrl-C: interrupted, SIGTERM: terminated)
+    stopped_by: StopReason | None = None
 
     @property
     def complete(self) -> bool:
@@ -105,47 +115,16 @@ class NetworkResult:
         return network_summary(self)
 
 
-# -- one layer's search (runs in a worker) ----------------------------------------------------
+# -- one layer's search (a task: in this process or in a worker) --------------------------
 
-@dataclass(frozen=True)
-class _Found:
-    mapping: Mapping | None
-    stats: dict | None
-    reasons: tuple[str, ...] = ()
-
-
-def _search_layer(arch, tables, workload, constraints, objective: Objective,
-                  settings: SearchSettings, progress=None) -> _Found:
-    """CP-SAT's feasibility check, then the search (one job: the layers are the parallelism)."""
-    from .prune import SolveTimeout, TilingModel
-    try:
-        with _python_sigint():
-            reasons = TilingModel(arch, workload, constraints).explain_infeasible()
-    except SolveTimeout as e:      # the check could not decide: the search still can
-        reasons, check = [], f"not decided ({e})"
-    else:
-        check = "feasible"
-    if reasons:
-        return _Found(None, None, tuple(reasons))
-    found = run_search(Model(arch, workload, tables), MapSpace(arch, workload, constraints),
-                       objective, settings.algorithm, 1, settings.time_limit, settings.seed,
-                       settings.search_size, settings.victory_condition, progress=progress)
-    stats = {**found.stats.to_json(), "feasibility_check": check}
-    return _Found(None if found.best is None else found.best.mapping, stats)
-
-
-@contextmanager
-def _python_sigint():
-    """Keep Ctrl-C a KeyboardInterrupt across a CP-SAT solve: OR-Tools (9.15, with its
-    default ``catch_sigint_signal``) leaves the C-level SIGINT handler at the default, which
-    kills the process instead of letting the search return its best so far."""
-    main = threading.current_thread() is threading.main_thread()
-    handler = signal.getsignal(signal.SIGINT) if main else None
-    try:
-        yield
-    finally:
-        if main and handler is not None:
-            signal.signal(signal.SIGINT, handler)
+def search_layer(inputs: SearchInputs, settings: SearchSettings, *,
+                 context: Context) -> SearchOutcome:
+    """The pipeline's search of one layer, on one job (the layers are the parallelism); its
+    progress goes to ``context.report``."""
+    def progress(p) -> None:
+        if isinstance(p, Progress) and context.due():
+            context.report(p)
+    return search_pipeline(inputs, replace(settings, jobs=1), progress, stop=context.stop)
 
 
 # -- the run ----------------------------------------------------------------------------------
@@ -159,7 +138,8 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
                 ert: str | Path | None = None, art: str | Path | None = None,
                 cache_dir: str | Path | None = DEFAULT_CACHE,
                 only: int | Sequence[str] | None = None,
-                progress: Callable[[NetworkProgress], None] | None = None) -> NetworkResult:
+                progress: Callable[[NetworkProgress], None] | None = None,
+                stop: StopFlag | None = None) -> NetworkResult:
     """Search every distinct layer of ``network`` on ``arch`` and collect the results.
 
     ``arch``: a template name or arch file, or a list of files (arch, constraints, Timeloop's
@@ -168,6 +148,8 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     name or a :class:`Network`. ``overrides`` set template parameters and the network's
     parameters (``batch``, ``seq``) alike. ``time_limit`` is per layer. ``cache_dir=None``
     turns the cache off. ``only``: the first N distinct layers, or the named layers.
+    ``stop``: the caller's stop flag; without one, SIGINT and SIGTERM stop the run while it
+    searches (the layers searched so far are kept, see :attr:`NetworkResult.stopped_by`).
     """
     from . import api
     start = time.monotonic()
@@ -190,8 +172,9 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     given = spec.inputs.get("problem", "workload", "layers")
     if given is not None:
         given[1].fail("the network gives the layers: leave problems out of the arch inputs")
-    settings = _settings(spec, objective, algorithm, jobs, time_limit, search_size,
-                         victory_condition, seed)
+    settings = api.search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,
+                                   time_limit=time_limit, search_size=search_size,
+                                   victory_condition=victory_condition, seed=seed)
     note = ""
     if only is not None:
         total = len(network.distinct())
@@ -200,37 +183,28 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     cache = LayerCache(default_cache_dir() if cache_dir == DEFAULT_CACHE else cache_dir)
     arch_file = spec.inputs.files.get("architecture", spec.inputs.files.get("arch"))
     cycle_s, clock_source = clock_of(spec.arch, arch_file)
-    runner = _Runner(spec, network, settings, cache, progress, start)
-    layers = runner.run()
+    own = stop is None
+    stop = StopFlag() if own else stop
+    runner = _Runner(spec, network, settings, cache, progress, start, stop)
+    with stop_on_signals(stop) if own else nullcontext():
+        layers = runner.run()
+    stopped = stop.reason()
     return NetworkResult(network, spec.arch, layers, settings.objective, settings, cycle_s,
                          clock_source, spec.energy_source,
                          {"dir": str(cache.dir) if cache.dir else None, "hits": cache.hits,
                           "misses": cache.misses}, time.monotonic() - start, note,
                          tuple(f"note: {line}" for line in spec.notes.lines())
-                         + tuple(warning_lines(spec.energy_warnings)))
-
-
-def _settings(spec, objective, algorithm, jobs, time_limit, search_size, victory_condition,
-              seed) -> SearchSettings:
-    found = spec.inputs.get("mapper")
-    base = read_mapper_settings(*found) if found else SearchSettings()
-    if isinstance(objective, str):
-        objective = parse_objective(objective, Where("objective"))
-    settings = base.merged(objective=objective, algorithm=algorithm, jobs=jobs,
-                           time_limit=time_limit, search_size=search_size,
-                           victory_condition=victory_condition, seed=seed)
-    if settings.jobs < 1:
-        raise SpecError(f"jobs = {settings.jobs}: expected at least 1")
-    return settings
+                         + tuple(warning_lines(spec.energy_warnings)),
+                         stopped if stopped is not None and stopped.early else None)
 
 
 class _Runner:
-    """Cache look-ups first, then the searches of the misses (inline or over joblib)."""
+    """Cache look-ups first, then the searches of the misses (inline or over workers)."""
 
     def __init__(self, spec, network: Network, settings: SearchSettings, cache: LayerCache,
-                 progress, start: float):
+                 progress, start: float, stop: StopFlag):
         self.spec, self.network, self.settings, self.cache = spec, network, settings, cache
-        self.progress, self.start = progress, start
+        self.progress, self.start, self.stop = progress, start, stop
         self.distinct = network.distinct()
         self.names = mapping_file_names(self.distinct)
         self.done = 0
@@ -265,49 +239,63 @@ class _Runner:
             else:
                 self.cache.misses += 1
                 todo.append((i, d, constraints, key))
-        for i, found in self.searches(todo):
+        for i, outcome in self.searches(todo):
             _, d, _, key = next(t for t in todo if t[0] == i)
-            results[i] = self.finish(d, key, found)
+            results[i] = self.finish(d, key, outcome)
             results[i].file_name = self.names[i]
             self.report(d.name, results[i].status, results[i])
+        for i, d, _, key in todo:                 # stopped before these were searched
+            if results[i] is None:
+                results[i] = LayerResult(d, key, NOT_SEARCHED, file_name=self.names[i])
         return results
 
     def searches(self, todo):
-        """(index, _Found) as the searches finish."""
+        """(index, SearchOutcome) as the searches finish; after a stop, only those that
+        returned (the ones not started, or killed, are missing)."""
         spec, s = self.spec, self.settings
+
+        def inputs(d, constraints) -> SearchInputs:
+            return SearchInputs(spec.arch, d.workload, constraints, spec.tables)
+
         if s.jobs == 1 or len(todo) <= 1:
             for i, d, constraints, _ in todo:
-                def shown(p: Progress, name=d.name):
-                    if self.progress:
-                        self.progress(NetworkProgress(self.done, len(self.distinct), name,
-                                                      "searching", self.elapsed(), p))
-                found = _search_layer(spec.arch, spec.tables, d.workload, constraints,
-                                      s.objective, s, progress=shown)
-                yield i, found
+                if self.stop.reason() is not None:
+                    return
+                context = LocalContext(self.stop, lambda p, name=d.name: self.searching(name, p))
+                yield i, search_layer(inputs(d, constraints), s, context=context)
             return
-        from joblib import Parallel, delayed
-        jobs = min(s.jobs, len(todo))
-        yield from Parallel(n_jobs=jobs, return_as="generator_unordered")(
-            delayed(_indexed)(i, spec.arch, spec.tables, d.workload, constraints, s.objective, s)
-            for i, d, constraints, _ in todo)
+        names = {n: d.name for n, (_, d, _, _) in enumerate(todo)}
+        with WorkerPool(min(s.jobs, len(todo)), self.stop) as pool:
+            try:
+                for n, outcome in pool.results(
+                        [Task(search_layer, (inputs(d, constraints), s))
+                         for _, d, constraints, _ in todo],
+                        on_report=lambda n, p: self.searching(names[n], p)):
+                    yield todo[n][0], outcome
+            except KeyboardInterrupt:         # a second Ctrl-C: stop now with what is done
+                self.stop.request(StopReason.INTERRUPTED)
+                pool.close(now=True)
 
-    def finish(self, d: DistinctLayer, key: str, found: _Found) -> LayerResult:
-        if found.reasons:
-            return LayerResult(d, key, INFEASIBLE, reasons=found.reasons)
-        if "interrupted" in found.stats["stopped_by"]:
-            raise KeyboardInterrupt          # the layers done so far are cached already
-        search = {**found.stats, "objective": self.settings.objective.describe(),
-                  "cached": False}
-        if found.mapping is None:
-            return LayerResult(d, key, NOT_FOUND, search=search)
-        ev = Model(self.spec.arch, d.workload, self.spec.tables).evaluate_mapping(found.mapping)
-        from .spec.timeloop_writer import mapping_to_timeloop
-        self.cache.put(key, {"layer": d.name, "arch": self.spec.arch.name,
-                             "objective": self.settings.objective.describe(),
-                             "search": found.stats,
-                             "mapping": mapping_to_timeloop(found.mapping, self.spec.arch,
-                                                            d.workload)})
-        return LayerResult(d, key, MAPPED, ev, search)
+    def searching(self, name: str, p: Progress) -> None:
+        if self.progress:
+            self.progress(NetworkProgress(self.done, len(self.distinct), name, "searching",
+                                          self.elapsed(), p))
+
+    def finish(self, d: DistinctLayer, key: str, outcome: SearchOutcome) -> LayerResult:
+        if outcome.feasibility == Feasibility.INFEASIBLE:
+            return LayerResult(d, key, INFEASIBLE, reasons=outcome.reasons)
+        search = {**outcome.to_json(), "cached": False}
+        if outcome.best is None:
+            return LayerResult(d, key, NOT_SEARCHED if outcome.stopped_early else NOT_FOUND,
+                               search=search)
+        if not outcome.stopped_early:         # a best so far is not the search's answer
+            from .spec.timeloop_writer import mapping_to_timeloop
+            self.cache.put(key, {"layer": d.name, "arch": self.spec.arch.name,
+                                 "objective": self.settings.objective.describe(),
+                                 "search": outcome.to_json(),
+                                 "mapping": mapping_to_timeloop(outcome.best.mapping,
+                                                                self.spec.arch, d.workload)})
+        return LayerResult(d, key, MAPPED, outcome.best, search)
 
     def from_cache(self, d: DistinctLayer, key: str, constraints) -> LayerResult | None:
         """A cached mapping, re-evaluated now; anything unusable is a miss."""
@@ -339,8 +327,3 @@ class _Runner:
             ev = result.evaluation
             self.progress(NetworkProgress(self.done, len(self.distinct), name, status,
                                           self.elapsed(), None, ev.edp if ev else None))
-
-
-def _indexed(i: int, *args) -> tuple[int, _Found]:
-    """A joblib task: the layer's index with its search (a module-level function: picklable)."""
-    return i, _search_layer(*args)

@@ -18,13 +18,17 @@ Algorithms (all deterministic for a given seed):
 
 Only ``exhaustive`` and ``optimal`` can claim optimality; the others, a time limit or an interrupt return the
 best mapping found so far marked as not proven.
+
+Ties: of mappings with equal objective keys the search keeps the first in canonical order
+(:mod:`mapper.search.incumbent`), whatever the order in which they were met, so the proven
+algorithms return the same mapping for any number of workers.
 """
 from __future__ import annotations
 
 import json
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -38,13 +42,15 @@ from ..model.bound import Bound
 from ..mapspace.orders import level_orders
 from .batches import (exhaustive_batches, random_order, row_groups, skeleton_for,
                       support_groups)
+from .incumbent import Best, Incumbent, canonical, factor_rows
 from .objective import Objective
 from .validity import valid_mask
+from .stopping import StopFlag, StopReason
 
 
 @dataclass
 class Progress:
-    """What a progress bar shows; passed to the callback after every batch."""
+    """What a progress line shows: counters, the best objective key so far, the phase."""
 
     evaluated: int = 0
     valid: int = 0
@@ -63,13 +69,13 @@ class SearchStats:
     space_size: dict
     proven_optimal: bool
     wall_s: float
-    stopped_by: str                       # "finished", "time limit", "interrupted", ...
+    stopped_by: StopReason
     pruned: int = 0                       # tilings the bound discarded (optimal)
 
     def to_json(self) -> dict:
         return {"algorithm": self.algorithm, "evaluated": self.evaluated, "valid": self.valid,
                 "space_size": self.space_size, "proven_optimal": self.proven_optimal,
-                "wall_s": round(self.wall_s, 3), "stopped_by": self.stopped_by,
+                "wall_s": round(self.wall_s, 3), "stopped_by": str(self.stopped_by),
                 "pruned_by_bound": self.pruned}
 
 
@@ -78,17 +84,6 @@ class SearchResult:
     best: Evaluation | None
     stats: SearchStats
     objective: Objective
-
-
-@dataclass
-class _Best:
-    """The incumbent: its objective key and where it lives."""
-
-    key: tuple[float, ...] | None = None
-    batch: MappingBatch | None = None
-    row: int = -1
-    #: every incumbent so far, as one-mapping batches (the hill climbing starts from them)
-    history: list[tuple[tuple[float, ...], MappingBatch, int]] = field(default_factory=list)
 
 
 def _restricted(order: tuple[str, ...], nonunit: np.ndarray, dims: tuple[str, ...],
@@ -104,13 +99,19 @@ def _restricted(order: tuple[str, ...], nonunit: np.ndarray, dims: tuple[str, ..
 class Search:
     def __init__(self, model: Model, space: MapSpace, objective: Objective,
                  time_limit: float | None = None,
-                 progress: Callable[[Progress], None] | None = None):
+                 progress: Callable[[Progress], None] | None = None,
+                 stop: StopFlag | None = None):
         self.model, self.space, self.objective = model, space, objective
         self.deadline = None if time_limit is None else time.monotonic() + time_limit
         self.callback = progress
-        self.best = _Best()
+        #: set from outside (a signal, the parent process): stop at the next check
+        self.stop = stop
+        self.best = Best()
         self.progress = Progress()
         self.start = time.monotonic()
+        #: a key to beat that is not a mapping of this search (optimal: the best of the
+        #: hybrid round); it prunes, but the result is always a mapping this search met
+        self.bound: tuple[float, ...] | None = None
         #: a file through which parallel workers of one optimal search share the best key
         #: found by any of them (every worker prunes with it); None: not shared
         self.shared: Path | None = None
@@ -119,10 +120,24 @@ class Search:
 
     # ------------------------------------------------------------------ bookkeeping
     def out_of_time(self) -> bool:
-        return self.deadline is not None and time.monotonic() > self.deadline
+        """Whether to stop now: the time limit has passed or a stop was requested (the
+        algorithms then return "time limit"; :meth:`stop_reason` says which)."""
+        return ((self.deadline is not None and time.monotonic() > self.deadline)
+                or (self.stop is not None and self.stop.reason() is not None))
+
+    def stop_reason(self, returned: str) -> StopReason:
+        """The reason to report for what an algorithm returned: a requested stop (a signal)
+        shows through the "time limit" the algorithms return for every early stop."""
+        reason = StopReason(returned)
+        requested = None if self.stop is None else self.stop.reason()
+        if reason == StopReason.TIME_LIMIT and requested is not None:
+            return requested
+        return reason
 
     def consider(self, batch: MappingBatch) -> tuple[tuple[float, ...] | None, int, bool]:
-        """Evaluate a batch: (best valid key, its row, whether it improved the incumbent)."""
+        """Evaluate a batch: (best valid key, its row, whether it improved the incumbent's
+        key). Of rows with equal keys the first in canonical order counts; an equal key
+        first in canonical order replaces the incumbent without counting as improving."""
         result = self.model.evaluate(batch)
         self.progress.evaluated += len(batch)
         valid = np.flatnonzero(valid_mask(batch, result, self.space.constraints, self.model.arch))
@@ -131,12 +146,18 @@ class Search:
         if len(valid):
             keys = self.objective.key(result)[valid]
             i = int(np.lexsort(keys.T[::-1])[0])
+            tied = np.flatnonzero((keys == keys[i]).all(axis=1))
+            if len(tied) > 1:
+                f = factor_rows(batch, valid[tied])
+                i = int(tied[np.lexsort(f.T[::-1])[0]])
             key, row = tuple(float(x) for x in keys[i]), int(valid[i])
-            if self.best.key is None or key < self.best.key:
-                self.best.key, self.best.batch, self.best.row = key, batch, row
-                self.best.history.append((key, batch.take([row]), 0))
-                improved = True
-                self._publish()
+            best = self.best.current
+            if best is None or best.beaten_by(key, lambda: canonical(batch, row)):
+                improved = best is None or key < best.key
+                self.best.current = Incumbent(key, batch, row, canonical(batch, row))
+                if improved:
+                    self.best.history.append((key, batch.take([row]), 0))
+                    self._publish()
         self.progress.best = self.best.key
         self.progress.elapsed_s = time.monotonic() - self.start
         if self.callback:
@@ -144,12 +165,11 @@ class Search:
         return key, row, improved
 
     def evaluation(self) -> Evaluation | None:
-        if self.best.batch is None:
-            return None
-        return self.model.evaluation(self.model.evaluate(self.best.batch.take([self.best.row])), 0)
+        one = self.best.one()
+        return None if one is None else self.model.evaluation(self.model.evaluate(one), 0)
 
     # ------------------------------------------------------------------ algorithms
-    def exhaustive(self, share: tuple[int, int] = (0, 1)) -> str:
+    def exhaustive(self, share: tuple[int, int] = (0, 1)) -> StopReason:
         """Every mapping; with ``share = (i, n)`` only the tiling chunks ``c`` with
         ``c % n == i`` (the workers of a parallel run split the space this way)."""
         self.progress.phase = "exhaustive"
@@ -162,8 +182,8 @@ class Search:
                 for batch in exhaustive_batches(self.space, tilings, keep):
                     self.consider(batch)
                     if self.out_of_time():
-                        return "time limit"
-        return "finished"
+                        return StopReason.TIME_LIMIT
+        return StopReason.FINISHED
 
     #: surviving tilings visited per round (best bound first); the incumbent found in one
     #: round prunes the next
@@ -278,22 +298,25 @@ class Search:
 
     def _may_improve(self, keys: np.ndarray) -> np.ndarray:
         """Which bounds leave room to beat the incumbent (the best key of this worker or,
-        when shared, of any worker): below it in the first metric (or equal, when later
-        metrics can still break the tie)."""
+        when shared, of any worker): below it or equal in the first metric. Equal is kept:
+        later metrics may break the tie, and of mappings with equal keys the search returns
+        the first in canonical order, so it must meet all of them whatever the incumbent was
+        when it got there (the result must not depend on timing or on the workers)."""
         best = self._incumbent()
         first = keys[:, 0]
         if best is None:
             return np.isfinite(first)
-        return first < best[0] if keys.shape[1] == 1 else first <= best[0]
+        return first <= best[0]
 
     def _incumbent(self) -> tuple[float, ...] | None:
+        """The key to beat: this search's best, its seed bound, or (shared) any worker's."""
         if self.shared is not None and time.monotonic() - self._shared_read > 0.05:
             self._shared_read = time.monotonic()
             try:
                 self._shared_key = tuple(json.loads(self.shared.read_text()))
             except (OSError, ValueError):
                 pass
-        keys = [k for k in (self.best.key, self._shared_key) if k is not None]
+        keys = [k for k in (self.best.key, self.bound, self._shared_key) if k is not None]
         return min(keys) if keys else None
 
     def _publish(self) -> None:
@@ -367,16 +390,16 @@ class Search:
         return ""
 
     def random(self, rng: np.random.Generator, search_size: int | None = None,
-               victory_condition: int | None = None, batch_size: int = 2048) -> str:
+               victory_condition: int | None = None, batch_size: int = 2048) -> StopReason:
         """Random batches until ``search_size`` evaluations, the victory condition or the
         time limit."""
         self.progress.phase = "random"
         stale = 0
         while True:
             if self.out_of_time():
-                return "time limit"
+                return StopReason.TIME_LIMIT
             if search_size is not None and self.progress.evaluated >= search_size:
-                return "search size"
+                return StopReason.SEARCH_SIZE
             keep = self.space.keep_choices[rng.integers(len(self.space.keep_choices))]
             tilings = self.space.sample(batch_size, rng)
             orders = tuple(random_order(self.space, k, rng)
@@ -388,15 +411,15 @@ class Search:
                                                             tilings.spatial[rows]))
                 stale = 0 if improved else stale + (self.progress.valid - before)
             if victory_condition is not None and stale >= victory_condition:
-                return "victory condition"
+                return StopReason.VICTORY_CONDITION
 
-    def hill_climb(self, starts: int = 4) -> str:
+    def hill_climb(self, starts: int = 4) -> StopReason:
         """Improve the best few mappings found so far by local moves until none improves."""
         from .local import climb
         self.progress.phase = "local search"
         seeds = sorted(self.best.history, key=lambda h: h[0])[:starts]
         for key, batch, row in seeds:
-            status = climb(self, batch.take([row]))
-            if status != "converged":
+            status = StopReason(climb(self, batch.take([row])))
+            if status != StopReason.CONVERGED:
                 return status
-        return "converged"
+        return StopReason.CONVERGED

@@ -1,16 +1,19 @@
-"""Run a search, in one process or over joblib workers, and merge the workers' best mappings.
+"""Run a search, in this process or over worker processes, and merge the workers' best mappings.
 
 Workers are independent: each runs the same algorithm with its own random stream
 (``SeedSequence(seed).spawn``) or, for ``exhaustive`` and ``optimal``, its own share of the
-space, so the result depends only on the seed and the number of jobs. ``optimal`` runs in two
-rounds: a hybrid search whose best mapping becomes every worker's incumbent, then the branch
-and bound. joblib's Dask backend runs the
-same workers on a cluster (``with joblib.parallel_config(backend="dask"): ...``).
+space, so the result depends only on the seed and the number of jobs; for ``exhaustive`` and
+``optimal`` it does not depend on the number of jobs either (ties are broken in canonical
+order, see :func:`mapper.search.engine.canonical`). ``optimal`` runs in two rounds: a hybrid
+search whose best key every worker of the branch and bound must beat, then the branch and
+bound. The workers run in a :class:`~mapper.search.workers.WorkerPool`: a stop request (a
+signal, the time limit) makes every worker return its best so far, and none outlives the run.
 """
 from __future__ import annotations
 
 import tempfile
 import time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,8 +24,11 @@ from ..mapspace.space import MapSpace
 from ..model.batch import MappingBatch
 from ..model.evaluate import Model
 from .engine import Progress, Search, SearchResult, SearchStats
+from .incumbent import canonical
 from .objective import Objective
 from .validity import verified_best
+from .stopping import StopFlag, StopReason, interrupted_after
+from .workers import Context, LocalContext, Task, WorkerPool
 
 ALGORITHMS = ("exhaustive", "optimal", "random", "hybrid")
 #: random evaluations of a hybrid search before the hill climbing (per worker)
@@ -44,79 +50,182 @@ def space_size(space: MapSpace) -> dict:
             "total": sizes["tilings"] * orders * sizes["keep_choices"]}
 
 
-def _worker(model: Model, space: MapSpace, objective: Objective, algorithm: str,
-            seed: np.random.SeedSequence, share: tuple[int, int], time_limit: float | None,
-            search_size: int | None, victory_condition: int | None,
-            progress: Callable[[Progress], None] | None = None, incumbent=None, shared=None):
-    search = Search(model, space, objective, time_limit, progress)
-    search.shared = shared
-    if incumbent is not None:
-        search.best.key, search.best.batch, search.best.row = incumbent[0], incumbent[1], 0
-    rng = np.random.default_rng(seed)
+@dataclass(frozen=True)
+class WorkerTask:
+    """What one worker searches."""
+
+    algorithm: str
+    seed: np.random.SeedSequence
+    share: tuple[int, int]                       # (i, n): the i-th of n shares of the space
+    time_limit: float | None
+    search_size: int | None = None
+    victory_condition: int | None = None
+    #: a key to beat (optimal: the best of the hybrid round); it prunes, it is not a result
+    bound: tuple[float, ...] | None = None
+    #: the file through which the workers of one optimal search share their best keys
+    shared: Path | None = None
+
+
+@dataclass(frozen=True)
+class WorkerResult:
+    """A worker's best mapping and counters: its result, or a progress report while it runs
+    (``stopped_by`` None). A report is also what is left of a worker that is killed."""
+
+    progress: Progress
+    mapping: MappingBatch | None                 # the best mapping, a batch of one
+    stopped_by: StopReason | None
+
+    @property
+    def key(self) -> tuple[float, ...] | None:
+        return self.progress.best
+
+
+def search_share(model: Model, space: MapSpace, objective: Objective, task: WorkerTask, *,
+                 context: Context) -> WorkerResult:
+    """One worker's search (in a worker process or in this one)."""
+    search = Search(model, space, objective, task.time_limit, stop=context.stop)
+    search.shared, search.bound = task.shared, task.bound
+
+    def snapshot(stopped_by: StopReason | None) -> WorkerResult:
+        return WorkerResult(replace(search.progress), search.best.one(), stopped_by)
+
+    def report(_: Progress) -> None:
+        if context.due():
+            context.report(snapshot(None))
+
+    search.callback = report
+    rng = np.random.default_rng(task.seed)
     try:
-        if algorithm == "exhaustive":
-            stopped = search.exhaustive(share)
-        elif algorithm == "optimal":
-            stopped = search.optimal(share)
-        elif algorithm == "random":
-            stopped = search.random(rng, search_size, victory_condition)
-        else:
-            # Hybrid: a fixed number of random evaluations (deterministic), then hill climbing
-            # from the best mappings found; the time limit only cuts it short.
-            search.random(rng, search_size or HYBRID_SAMPLES, victory_condition)
-            stopped = search.hill_climb()
-    except KeyboardInterrupt:
-        stopped = "interrupted"
-    best = search.best
-    one = best.batch.take([best.row]) if best.batch is not None else None
-    return (best.key, one, search.progress.evaluated, search.progress.valid, stopped,
-            search.progress.pruned)
+        with interrupted_after(context.stop, context.interrupt_signal):
+            returned = _run(search, task, rng)
+        stopped = search.stop_reason(returned)
+    except KeyboardInterrupt:       # a second Ctrl-C, or no return in time after a stop
+        context.stop.request(StopReason.INTERRUPTED)
+        stopped = context.stop.reason()
+    return snapshot(stopped)
+
+
+def _run(search: Search, task: WorkerTask, rng: np.random.Generator) -> str:
+    """The task's algorithm; what it returned."""
+    if task.algorithm == "exhaustive":
+        return search.exhaustive(task.share)
+    if task.algorithm == "optimal":
+        return search.optimal(task.share)
+    if task.algorithm == "random":
+        return search.random(rng, task.search_size, task.victory_condition)
+    # Hybrid: a fixed number of random evaluations (deterministic), then hill climbing from
+    # the best mappings found; the time limit only cuts it short.
+    returned = search.random(rng, task.search_size or HYBRID_SAMPLES, task.victory_condition)
+    return returned if search.out_of_time() else search.hill_climb()
+
+
+class _Merged:
+    """The workers' latest results (or reports) of a run: the progress of the whole search
+    and its best mapping."""
+
+    def __init__(self, start: float, progress: Callable[[Progress], None] | None):
+        self.start, self.callback = start, progress
+        self.latest: dict[tuple[str, int], WorkerResult] = {}     # (round, worker) -> result
+        self.phase = ""
+
+    def update(self, round_: str, worker: int, result: WorkerResult) -> None:
+        self.latest[round_, worker] = result
+        self.phase = result.progress.phase
+        if self.callback is not None:
+            self.callback(self.progress())
+
+    def progress(self) -> Progress:
+        rs = list(self.latest.values())
+        keys = [r.key for r in rs if r.key is not None]
+        return Progress(sum(r.progress.evaluated for r in rs), sum(r.progress.valid for r in rs),
+                        min(keys) if keys else None, time.monotonic() - self.start, self.phase,
+                        sum(r.progress.pruned for r in rs))
+
+    def best(self, prefer: str) -> tuple[tuple[float, ...], MappingBatch] | None:
+        """The best mapping of all results: the smallest key; of equal keys one of round
+        ``prefer`` (optimal: the branch and bound's, not its seed's), then the first in
+        canonical order."""
+        found = [(r.key, rnd != prefer, canonical(r.mapping, 0), r.mapping)
+                 for (rnd, _), r in self.latest.items() if r.mapping is not None]
+        if not found:
+            return None
+        key, _, _, mapping = min(found, key=lambda f: f[:3])
+        return key, mapping
 
 
 def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: str = "hybrid",
                jobs: int = 1, time_limit: float | None = None, seed: int = 0,
                search_size: int | None = None, victory_condition: int | None = None,
-               progress: Callable[[Progress], None] | None = None) -> SearchResult:
+               progress: Callable[[Progress], None] | None = None,
+               stop: StopFlag | None = None, size: dict | None = None) -> SearchResult:
+    """Search with ``jobs`` workers (1: in this process). ``stop``: a flag that, once set (by
+    a signal handler, see :func:`mapper.search.stopping.stop_on_signals`), makes the search
+    return its best mapping so far; ``progress`` gets the progress of the whole search a few
+    times a second. ``size``: :func:`space_size` of the space, if known already."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
     start = time.monotonic()
+    stop = stop if stop is not None else StopFlag()
     seeds = np.random.SeedSequence(seed).spawn(jobs)
     deadline = None if time_limit is None else start + time_limit
+    merged = _Merged(start, progress)
+    reasons: list[StopReason] = []
 
-    def round_(algo: str, incumbent=None, shared=None) -> list:
+    def round_(pool: WorkerPool | None, name: str, algo: str, bound=None, shared=None) -> None:
+        if stop.reason() is not None:             # stopped before it began
+            reasons.append(stop.reason())
+            return
         left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-        args = [(model, space, objective, algo, seeds[i], (i, jobs), left, search_size,
-                 victory_condition) for i in range(jobs)]
-        if jobs == 1:
-            return [_worker(*args[0], progress=progress, incumbent=incumbent)]
-        from joblib import Parallel, delayed
-        return Parallel(n_jobs=jobs)(delayed(_worker)(*a, incumbent=incumbent, shared=shared)
-                                     for a in args)
+        tasks = [WorkerTask(algo, seeds[i], (i, jobs), left, search_size, victory_condition,
+                            bound, shared) for i in range(jobs)]
+        if pool is None:
+            context = LocalContext(stop, lambda r: merged.update(name, 0, r))
+            result = search_share(model, space, objective, tasks[0], context=context)
+            merged.update(name, 0, result)
+            reasons.append(result.stopped_by)
+            return
+        done = set()
+        try:
+            for i, result in pool.results(
+                    [Task(search_share, (model, space, objective, t)) for t in tasks],
+                    on_report=lambda i, r: merged.update(name, i, r), deadline=deadline):
+                merged.update(name, i, result)
+                reasons.append(result.stopped_by)
+                done.add(i)
+        except KeyboardInterrupt:         # a second Ctrl-C: the reports are what is left
+            stop.request(StopReason.INTERRUPTED)
+            pool.close(now=True)
+        if len(done) < jobs:              # workers killed after a stop or past the time limit
+            reasons.append(stop.reason() or StopReason.TIME_LIMIT)
 
-    outs = []
-    if algorithm == "optimal":
-        # The incumbent of the branch and bound: a hybrid search's best mapping. The workers
-        # share every improvement through a file (each prunes with the best of all).
-        first = round_("hybrid")
-        seeded = [o for o in first if o[0] is not None]
-        incumbent = min(seeded, key=lambda o: o[0])[:2] if seeded else None
+    def rounds(pool: WorkerPool | None) -> None:
+        if algorithm != "optimal":
+            round_(pool, "search", algorithm)
+            return
+        # Every worker of the branch and bound must beat the hybrid search's best key; the
+        # workers share every improvement through a file (each prunes with the best of all).
+        round_(pool, "seed", "hybrid")
+        if stop.reason() is not None or (deadline is not None and time.monotonic() >= deadline):
+            reasons.append(stop.reason() or StopReason.TIME_LIMIT)
+            return
+        reasons.clear()                   # the hybrid round's ends say nothing of the result
+        seeded = merged.best("seed")
         with tempfile.TemporaryDirectory(prefix="mapper-optimal-") as tmp:
             shared = Path(tmp) / "best.json" if jobs > 1 else None
-            outs = [o[:4] + ("",) + o[5:] for o in first] + round_("optimal", incumbent, shared)
+            round_(pool, "optimal", "optimal", seeded[0] if seeded else None, shared)
+
+    if jobs == 1 or stop.reason() is not None:
+        rounds(None)
     else:
-        outs = round_(algorithm)
-    found = [o for o in outs if o[0] is not None]
-    evaluated = sum(o[2] for o in outs)
-    valid = sum(o[3] for o in outs)
-    reasons = {o[4] for o in outs} - {""}
-    stopped = ", ".join(sorted(reasons))
-    proven = algorithm in ("exhaustive", "optimal") and stopped == "finished"
-    best = None
-    if found:
-        key, one, *_ = min(found, key=lambda o: o[0])
-        best = verified_best(model, space.constraints, one)
-    stats = SearchStats(algorithm, evaluated, valid, space_size(space), proven,
-                        time.monotonic() - start, stopped, sum(o[5] for o in outs))
+        with WorkerPool(jobs, stop) as pool:
+            rounds(pool)
+    stopped = StopReason.overall(reasons)
+    found = merged.best("optimal" if algorithm == "optimal" else "search")
+    best = None if found is None else verified_best(model, space.constraints, found[1])
+    total = merged.progress()
+    proven = algorithm in ("exhaustive", "optimal") and stopped == StopReason.FINISHED
+    stats = SearchStats(algorithm, total.evaluated, total.valid, size or space_size(space),
+                        proven, time.monotonic() - start, stopped, total.pruned)
     return SearchResult(best, stats, objective)
 
 
