@@ -129,3 +129,63 @@ def test_partial_tiling_bound_is_below_every_completion(wl, seed):
         _, energy, cycles = minima_over_orders(model, t, s, keep, (DIMS, DIMS))
         assert bound.energy[i] <= energy.min() * (1 + 1e-12)
         assert bound.cycles[i] <= cycles.min()
+
+
+def minimum_over_completions(model, temporal0, spatial_above_max, keep, rest):
+    """The least energy and cycles over every completion of one partial tiling fixed through
+    rf (factors ``temporal0`` (D,)): ``rest`` (D,) split over l1's fan-out (at most
+    ``spatial_above_max`` in all), l1, glb and DRAM, with every distinct loop order of l1,
+    glb and DRAM."""
+    from mapper.mapspace.orders import level_orders
+    per_dim = [factorizations(int(rest[j]), [(1, 99)] * 4) for j in range(len(DIMS))]
+    rows = np.array([np.concatenate(c) for c in itertools.product(*per_dim)])
+    spatial_cols = rows[:, 0::4]
+    rows = rows[np.prod(spatial_cols, axis=1) <= spatial_above_max]
+    B = len(rows)
+    t = np.ones((B, 4, len(DIMS)), np.int64)
+    s = np.ones((B, 4, len(DIMS)), np.int64)
+    t[:, 0] = temporal0
+    s[:, 1], t[:, 1], t[:, 2], t[:, 3] = rows[:, 0::4], rows[:, 1::4], rows[:, 2::4], rows[:, 3::4]
+    energy, cycles = np.inf, np.inf
+    pattern = (t[:, 1:] > 1).reshape(B, -1)
+    for p in np.unique(pattern, axis=0):
+        g = np.flatnonzero((pattern == p).all(axis=1))
+        nonunit = [tuple(d for j, d in enumerate(DIMS) if t[g[0], k, j] > 1) for k in (1, 2, 3)]
+        for orders in itertools.product(*(level_orders(n, DIMS, None) for n in nonunit)):
+            sk = Skeleton(DIMS, (DIMS,) + orders, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+            r = model.evaluate(MappingBatch(sk, t[g], s[g]))
+            energy = min(energy, r.energy.min())
+            cycles = min(cycles, r.cycles.min())
+    return energy, cycles
+
+
+small_workloads = st.builds(conv1d, R=st.sampled_from([1, 2, 3]), P=st.sampled_from([2, 4]),
+                            C=st.sampled_from([1, 2]), M=st.sampled_from([1, 2, 4]),
+                            stride=st.sampled_from([1, 2]))
+
+
+@settings(max_examples=10, deadline=None)
+@given(wl=small_workloads, keep=keeps, seed=st.integers(0, 2 ** 16))
+def test_partial_tiling_bound_with_open_fanout_is_below_every_completion(wl, keep, seed):
+    """``Bound(fixed_through=0, parallel=...)``: only rf fixed; l1's fan-out (2 in X), l1,
+    glb and DRAM open. Every completion, spatial factors included, and every order of the
+    open levels costs at least the bound (energy; cycles with ``parked_cycles``). Data
+    spaces kept nowhere below l1 reach it with the MACs' demand, which l1's fan-out can
+    multicast or reduce."""
+    from mapper.model.bound import parked_cycles
+    model = Model(ARCH, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    rng = np.random.default_rng(seed)
+    for _ in range(2):
+        rf = np.array([rng.choice([f for f in range(1, wl.bounds[d] + 1)
+                                   if wl.bounds[d] % f == 0]) for d in DIMS])
+        rest = np.array([wl.bounds[d] for d in DIMS]) // rf
+        parked = np.ones((1, 4, len(DIMS)), np.int64)
+        parked[0, 0], parked[0, 3] = rf, rest
+        parallel = np.array([min(2, int(np.prod(rest)))])
+        sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+        bound = model.evaluate(MappingBatch(sk, parked, np.ones_like(parked)),
+                               Bound(fixed_through=0, parallel=parallel))
+        energy, cycles = minimum_over_completions(model, rf, 2, keep, rest)
+        assert bound.energy[0] <= energy * (1 + 1e-12)
+        assert parked_cycles(bound.cycles, parallel)[0] <= cycles
