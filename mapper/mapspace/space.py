@@ -138,17 +138,17 @@ class MapSpace:
         tilings.temporal[:, -1] *= rest
         return tilings
 
-    def finish(self, done: np.ndarray, rest: np.ndarray, keep) -> Tilings:
-        """Whole tilings from partial tilings through the level below the outermost: the
-        outermost level's temporal loops take each dimension's remainder (the only choice;
-        vectorized, as each row would be a group of its own in :meth:`expand`)."""
+    def finish(self, done: np.ndarray, rest: np.ndarray, keep) -> np.ndarray:
+        """Whole tilings, as factor columns in ``slot_order(K - 1)``, from partial tilings
+        through the level below the outermost: the outermost level's temporal loops take
+        each dimension's remainder (the only choice; vectorized, as each row would be a
+        group of its own in :meth:`expand`)."""
         K = len(self.arch.storage)
         slots = self._level_slots(K - 1)
         if any(s.axis != "T" for _, s in slots):
             pieces = [d for d, _ in self.expand(K - 1, done, rest, keep)]
-            cols = np.concatenate(pieces) if pieces else np.zeros((0, done.shape[1] + len(slots)),
-                                                                  np.int64)
-            return self.assemble(cols, self._slot_order(K - 1))
+            return np.concatenate(pieces) if pieces else \
+                np.zeros((0, done.shape[1] + len(slots)), np.int64)
         ok = np.ones(len(done), dtype=bool)
         has = np.zeros(len(self.dims), dtype=bool)
         for j, s in slots:
@@ -157,7 +157,7 @@ class MapSpace:
         ok &= (rest[:, ~has] == 1).all(axis=1)
         cols = np.concatenate([done[ok], rest[ok][:, [j for j, _ in slots]]], axis=1)
         cols, _ = self._prune(K - 1, cols, rest[ok], keep)
-        return self.assemble(cols, self._slot_order(K - 1))
+        return cols
 
     def open_parallelism(self, rest: np.ndarray, k: int) -> np.ndarray:
         """(B,) an upper bound of the product of the spatial factors that the levels above k
@@ -197,6 +197,8 @@ class MapSpace:
         _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
         order = np.argsort(inverse.reshape(-1), kind="stable")
         groups = np.split(order, np.cumsum(np.bincount(inverse.reshape(-1)))[:-1])
+        held: list[tuple[np.ndarray, np.ndarray]] = []       # pieces joined up to ``piece``
+        size = 0
         for rows, r in zip(groups, rest[first]):
             choices = self._options(k, tuple(int(x) for x in r), last)
             if choices is None:
@@ -208,8 +210,16 @@ class MapSpace:
                     d = product_rows([done[sub], options])
                     n = np.tile(new_rest, (len(sub), 1))
                     d, n = self._prune(k, d, n, keep)
-                    if len(d):
-                        yield d, n
+                    if not len(d):
+                        continue
+                    held.append((d, n))
+                    size += len(d)
+                    if size >= piece:
+                        yield np.concatenate([h[0] for h in held]), \
+                            np.concatenate([h[1] for h in held])
+                        held, size = [], 0
+        if held:
+            yield np.concatenate([h[0] for h in held]), np.concatenate([h[1] for h in held])
 
     def _expand(self, k: int, done: np.ndarray, rest: np.ndarray, keep, chunk: int,
                 stop: int | None = None):

@@ -189,6 +189,8 @@ class Search:
     PIECE = 16384
     #: partial tilings passed down together to the next level, best bound first
     DESCEND = 512
+    #: whole tilings held (factor columns, int32) before their loop orders are visited
+    HOLD = 1 << 20
 
     def optimal(self, share: tuple[int, int] = (0, 1)) -> str:
         """Branch and bound, depth first over the levels from the innermost; ``share = (i,
@@ -211,11 +213,15 @@ class Search:
             start = np.zeros((1, 0), dtype=np.int64)
             rest = np.array([[self.space.workload.bounds[d] for d in self.space.dims]],
                             dtype=np.int64)
+            self._held: list[tuple[np.ndarray, np.ndarray]] = []
+            self._held_rows = 0
             try:
                 if K == 1:
-                    self._visit(self.space.finish(start, rest, keep), keep)
+                    self._hold(self.space.finish(start, rest, keep), keep)
+                    self._hold(None, keep)
                 else:
                     self._descend(0, start, rest, keep, share, split)
+                    self._hold(None, keep)
             except _OutOfTime:
                 return "time limit"
         return "finished"
@@ -246,7 +252,7 @@ class Search:
                 if not len(d):
                     continue
             if k == K - 2:
-                self._visit(self.space.finish(d, r, keep), keep)
+                self._hold(self.space.finish(d, r, keep), keep)
                 continue
             self.progress.phase = f"optimal: bounding level {self.space.arch.storage[k].name}"
             self._show()
@@ -261,28 +267,43 @@ class Search:
                 if len(rows):
                     self._descend(k + 1, d[rows], r[rows], keep, share, split)
 
-    def _visit(self, tilings: Tilings, keep) -> None:
-        """Bound whole tilings over every loop order; enumerate the orders of those that may
-        beat the incumbent, best bound first."""
-        if not len(tilings):
-            return
-        self.progress.phase = "optimal: bounding tilings"
-        self._show()
-        keys = self._bound_keys(tilings, keep, valid=True)
-        ok = self._may_improve(keys)
-        self.progress.pruned += int((~ok).sum())
-        order = np.flatnonzero(ok)[np.lexsort(keys[ok].T[::-1])]
+    def _hold(self, columns: np.ndarray | None, keep) -> None:
+        """Bound whole tilings (factor columns) over every loop order and hold those that may
+        beat the incumbent; when HOLD of them are held (None: at the end), visit them best
+        bound first. Memory stays bounded; when everything fits, the visit is best first over
+        the whole space."""
+        if columns is not None and len(columns):
+            self.progress.phase = "optimal: bounding tilings"
+            self._show()
+            where = self.space.slot_order(len(self.space.arch.storage) - 1)
+            keys = self._bound_keys(self.space.assemble(columns, where), keep, valid=True)
+            ok = self._may_improve(keys)
+            self.progress.pruned += int((~ok).sum())
+            if ok.any():
+                self._held.append((columns[ok].astype(np.int32), keys[ok]))
+                self._held_rows += int(ok.sum())
+        if self._held and (columns is None or self._held_rows >= self.HOLD):
+            held, self._held, self._held_rows = self._held, [], 0
+            self._visit(np.concatenate([h[0] for h in held]),
+                        np.concatenate([h[1] for h in held]), keep)
+
+    def _visit(self, columns: np.ndarray, keys: np.ndarray, keep) -> None:
+        """Enumerate the loop orders of whole tilings, best bound first, while their bounds
+        may beat the incumbent."""
+        where = self.space.slot_order(len(self.space.arch.storage) - 1)
+        order = np.lexsort(keys.T[::-1])
         levels = list(reversed(range(len(self.space.arch.storage))))
         chosen = [self.space.dims] * len(levels)
-        for i in range(0, len(order), self.DESCEND):
-            rows = order[i:i + self.DESCEND]
+        for i in range(0, len(order), self.PIECE):
+            rows = order[i:i + self.PIECE]
             keep_rows = self._may_improve(keys[rows])
             self.progress.pruned += int((~keep_rows).sum())
             rows = rows[keep_rows]
             if not len(rows):
+                self.progress.pruned += max(len(order) - i - self.PIECE, 0)
                 break                                     # sorted: the rest cannot win
             self.progress.phase = "optimal: loop orders"
-            part = Tilings(tilings.temporal[rows], tilings.spatial[rows], tilings.on_y[rows])
+            part = self.space.assemble(columns[rows].astype(np.int64), where)
             for group in support_groups(self.space, part, temporal=False):
                 if self._orders(part, group, levels, chosen, keep):
                     raise _OutOfTime
