@@ -159,20 +159,6 @@ class MapSpace:
         cols, _ = self._prune(K - 1, cols, rest[ok], keep)
         return cols
 
-    def open_parallelism(self, rest: np.ndarray, k: int) -> np.ndarray:
-        """(B,) an upper bound of the product of the spatial factors that the levels above k
-        can still take, given each row's remaining bounds (the fan-outs there, and the
-        remainders of the dimensions that have a spatial slot there)."""
-        fan = 1
-        for j in range(k + 1, len(self.arch.storage)):
-            fx, fy = self.arch.fanout(j)
-            fan *= fx * fy
-        spread = [j for j, d in enumerate(self.dims)
-                  if any(s.level > k and s.axis != "T" for s in self.slots[d])]
-        if not spread:
-            return np.ones(len(rest), dtype=np.int64)
-        return np.minimum(np.prod(rest[:, spread], axis=1), fan)
-
     def count_partials(self, keep, through: int, limit: int) -> int:
         """How many partial tilings through ``through`` fit, counting up to ``limit``."""
         n = 0

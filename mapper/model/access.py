@@ -338,20 +338,17 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
     demand = nest.temporal_product                   # what the MACs ask of level 0
     if 0 in spread:
         demand = groups[0] * demand
-    open_from = bound[1].fixed_through + 1 if bound is not None and \
-        bound[1].fixed_through is not None else None
     for k in range(K):
-        if k == open_from and bound[1].parallel is not None and not any(keep[:k]):
-            # the MACs' own demand: spatial loops above may multicast or reduce it
-            demand = -(-demand // np.maximum(bound[1].parallel, 1))
         if keep[k] and k <= outermost:
             reads[k] = demand
             if k < outermost:
                 if bound is None or bound[1].exact(k):
                     fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
                 elif bound[1].open_tiling(k):
-                    # every element of the instance's partition enters it at least once
-                    fills[k] = np.maximum(tiles[k], partition[k])
+                    # every element of the instance's partition enters it at least once,
+                    # when the data space has no stride gaps (DeltaBound.dense)
+                    fills[k] = np.maximum(tiles[k], partition[k]) if bound[0].dense \
+                        else tiles[k].copy()
                 else:
                     fills[k] = bound[0].lower_bound(k, tiles[k], rank_ext[k], *bound[2:])
                 demand = fills[k]

@@ -32,7 +32,7 @@ of non-projecting loops innermost) and a bound for sliding windows.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -46,25 +46,14 @@ class Bound:
       (levels ``exact_from - 1`` and up) are exact. None: every order is open.
     * ``fixed_through = k``: the batch stands for partial tilings whose levels above k are
       open. Each row carries all of its remaining factors as temporal loops of the outermost
-      level (the *parked* form). The bounds then hold for every way of splitting those
-      factors among the levels above k, spatial slots included (``docs/OPTIMAL_SEARCH.md``):
-      a tile above k enters each instance at least once and its partition at least once;
-      a data space that no level through k keeps reaches the levels above k with the MACs'
-      demand, which multicast and spatial reduction above k divide by at most ``parallel``;
-      the cycles are corrected by :func:`parked_cycles`.
+      level (the *parked* form) and no spatial slot may remain above k. The bounds then hold
+      for every way of splitting those factors among the levels above k
+      (``docs/OPTIMAL_SEARCH.md``): a tile above k enters its instance at least once, and so
+      does its partition when the data space has no stride gaps (``DeltaBound.dense``).
     """
 
     exact_from: int | None = None
     fixed_through: int | None = None
-    #: (B,) with ``fixed_through``: an upper bound of the product of the spatial factors the
-    #: open levels may still take (``MapSpace.open_parallelism``); None: they take none
-    parallel: np.ndarray | None = field(default=None, compare=False)
-
-    def rows(self, a: int, b: int) -> "Bound":
-        """The bound of the rows a..b of its batch (a pass of a large batch)."""
-        if self.parallel is None:
-            return self
-        return Bound(self.exact_from, self.fixed_through, self.parallel[a:b])
 
     def exact(self, k: int) -> bool:
         return self.exact_from is not None and k >= self.exact_from - 1
@@ -79,6 +68,9 @@ class DeltaBound:
     def __init__(self, A: np.ndarray):
         self.A = A
         self.valid = bool((A >= 0).all())          # the sign argument needs A >= 0
+        #: every element of a tile's hull is touched (coefficients 0 or 1: no stride gaps),
+        #: so the partition (a hull) is a lower bound of the elements that must enter
+        self.dense = bool(((A == 0) | (A == 1)).all())
         R, D = A.shape
         self.touches = A != 0                                      # (R, D)
         self.multi = self.touches.sum(axis=1) >= 2                 # (R,)
@@ -150,13 +142,3 @@ class DeltaBound:
             best = bound_a if best is None else np.minimum(best, bound_a)
         return np.where(has, best, tile)
 
-
-def parked_cycles(cycles: np.ndarray, parallel: np.ndarray) -> np.ndarray:
-    """(B,) a lower bound of the cycles of every completion of a partial tiling whose open
-    levels may still hold spatial loops, from the cycles of its parked form
-    (``Bound.fixed_through``) and ``parallel``, an upper bound of the product of those
-    spatial factors. A completion runs its compute on ``s <= parallel`` times as many
-    instances, and every level's words per instance shrink at most by ``s`` (the totals
-    are at least the parked ones), so each term of the cycles (§7) shrinks at most by
-    ``parallel``."""
-    return -(-cycles // np.maximum(parallel, 1))

@@ -109,7 +109,7 @@ class Model:
         columns = Columns(Arena(per_mapping * B, self._pools[0]), B)
         parts = [self._evaluate_pass(MappingBatch(batch.skeleton, batch.temporal[a:b],
                                                   batch.spatial[a:b]), columns.window(a, b),
-                                     bound.rows(a, b) if bound is not None else None)
+                                     bound)
                  for a, b in zip(bounds, bounds[1:])]
 
         def whole(arrays):

@@ -21,7 +21,6 @@ best mapping found so far marked as not proven.
 """
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import time
@@ -35,7 +34,7 @@ from ..mapspace.space import MapSpace, Tilings
 from ..model.batch import MappingBatch
 from ..model.evaluate import Model
 from ..model.result import Evaluation
-from ..model.bound import Bound, parked_cycles
+from ..model.bound import Bound
 from ..mapspace.orders import level_orders
 from .batches import (exhaustive_batches, random_order, row_groups, skeleton_for,
                       support_groups)
@@ -208,6 +207,11 @@ class Search:
         """
         self.progress.phase = "optimal"
         K = len(self.space.arch.storage)
+        # Partial tilings are bounded from the last level with a spatial slot on: below it,
+        # spatial loops could still come above (multicast and spatial reduction there, which
+        # the parked form cannot see).
+        last = self.space.last_spatial_level()
+        self._bounded_from = 0 if last is None else last
         for keep in self.space.keep_choices:
             split = self._split_level(keep, share[1])
             start = np.zeros((1, 0), dtype=np.int64)
@@ -254,10 +258,13 @@ class Search:
             if k == K - 2:
                 self._hold(self.space.finish(d, r, keep), keep)
                 continue
+            if k < self._bounded_from:
+                # spatial slots remain above: the parked bound does not hold (see the docs)
+                self._descend(k + 1, d, r, keep, share, split)
+                continue
             self.progress.phase = f"optimal: bounding level {self.space.arch.storage[k].name}"
             self._show()
-            keys = self._bound_keys(self.space.parked(d, r, k), keep, k,
-                                    parallel=self.space.open_parallelism(r, k))
+            keys = self._bound_keys(self.space.parked(d, r, k), keep, k)
             ok = self._may_improve(keys)
             self.progress.pruned += int((~ok).sum())
             order = np.flatnonzero(ok)[np.lexsort(keys[ok].T[::-1])]
@@ -314,12 +321,10 @@ class Search:
             self.callback(self.progress)
 
     def _bound_keys(self, tilings: Tilings, keep, fixed_through: int | None = None,
-                    valid: bool = False, parallel: np.ndarray | None = None) -> np.ndarray:
+                    valid: bool = False) -> np.ndarray:
         """(B, n) lower bounds of the objective key of every loop order of each tiling (and
         every completion, with ``fixed_through``); +inf where ``valid`` and the tiling cannot
-        be valid (capacity and fan-out do not depend on the loop order). ``parallel`` (B,):
-        at most how much more parallel a completion can be than the parked tiling (its
-        cycles are divided by it: ``parked_cycles``)."""
+        be valid (capacity and fan-out do not depend on the loop order)."""
         keys = np.empty((len(tilings), len(self.objective.metrics) if
                          self.objective.weights is None else 1))
         orders = tuple(self.space.dims for _ in self.space.arch.storage)
@@ -327,12 +332,7 @@ class Search:
             sk = skeleton_for(self.space, tilings, rows, orders, keep)
             result = self.model.evaluate(MappingBatch(sk, tilings.temporal[rows],
                                                       tilings.spatial[rows]),
-                                         Bound(fixed_through=fixed_through,
-                                               parallel=None if parallel is None
-                                               else parallel[rows]))
-            if parallel is not None:
-                result = dataclasses.replace(result, cycles=parked_cycles(result.cycles,
-                                                                          parallel[rows]))
+                                         Bound(fixed_through=fixed_through))
             keys[rows] = self.objective.key(result)
             if valid:
                 keys[rows[~result.valid]] = np.inf
