@@ -138,13 +138,79 @@ class MapSpace:
         tilings.temporal[:, -1] *= rest
         return tilings
 
+    def finish(self, done: np.ndarray, rest: np.ndarray, keep) -> np.ndarray:
+        """Whole tilings, as factor columns in ``slot_order(K - 1)``, from partial tilings
+        through the level below the outermost: the outermost level's temporal loops take
+        each dimension's remainder (the only choice; vectorized, as each row would be a
+        group of its own in :meth:`expand`)."""
+        K = len(self.arch.storage)
+        slots = self._level_slots(K - 1)
+        if any(s.axis != "T" for _, s in slots):
+            pieces = [d for d, _ in self.expand(K - 1, done, rest, keep)]
+            return np.concatenate(pieces) if pieces else \
+                np.zeros((0, done.shape[1] + len(slots)), np.int64)
+        ok = np.ones(len(done), dtype=bool)
+        has = np.zeros(len(self.dims), dtype=bool)
+        for j, s in slots:
+            has[j] = True
+            ok &= (rest[:, j] >= s.lo) & (rest[:, j] <= s.hi)
+        ok &= (rest[:, ~has] == 1).all(axis=1)
+        cols = np.concatenate([done[ok], rest[ok][:, [j for j, _ in slots]]], axis=1)
+        cols, _ = self._prune(K - 1, cols, rest[ok], keep)
+        return cols
+
+    def count_partials(self, keep, through: int, limit: int) -> int:
+        """How many partial tilings through ``through`` fit, counting up to ``limit``."""
+        n = 0
+        for done, _ in self.partial_tilings(keep, through):
+            n += len(done)
+            if n >= limit:
+                break
+        return n
+
     def _level_slots(self, k: int) -> list[tuple[int, Slot]]:
         return [(j, s) for j, d in enumerate(self.dims) for s in self.slots[d] if s.level == k]
 
+    def expand(self, k: int, done: np.ndarray, rest: np.ndarray, keep,
+               piece: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """Extend partial tilings ``done`` (factors of levels < k, in slot order; ``rest``
+        their remaining bound per dimension) by every choice of level k that fits (fan-out,
+        capacity with these keep sets, utilization), in pieces of at most about ``piece``
+        rows: memory stays bounded however many choices a level has."""
+        last = k == len(self.arch.storage) - 1
+        # Group the partial tilings by their remaining bounds (one integer key per row).
+        key = rest @ self._radix
+        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+        order = np.argsort(inverse.reshape(-1), kind="stable")
+        groups = np.split(order, np.cumsum(np.bincount(inverse.reshape(-1)))[:-1])
+        held: list[tuple[np.ndarray, np.ndarray]] = []       # pieces joined up to ``piece``
+        size = 0
+        for rows, r in zip(groups, rest[first]):
+            choices = self._options(k, tuple(int(x) for x in r), last)
+            if choices is None:
+                continue
+            for options, new_rest in self._option_blocks(k, r, choices, piece):
+                per_row = max(1, piece // len(options))
+                for a in range(0, len(rows), per_row):
+                    sub = rows[a:a + per_row]
+                    d = product_rows([done[sub], options])
+                    n = np.tile(new_rest, (len(sub), 1))
+                    d, n = self._prune(k, d, n, keep)
+                    if not len(d):
+                        continue
+                    held.append((d, n))
+                    size += len(d)
+                    if size >= piece:
+                        yield np.concatenate([h[0] for h in held]), \
+                            np.concatenate([h[1] for h in held])
+                        held, size = [], 0
+        if held:
+            yield np.concatenate([h[0] for h in held]), np.concatenate([h[1] for h in held])
+
     def _expand(self, k: int, done: np.ndarray, rest: np.ndarray, keep, chunk: int,
                 stop: int | None = None):
-        """Extend partial tilings ``done`` (factors of levels < k, in slot order) by level k;
-        with ``stop``, yield (done, rest) once the levels through ``stop`` are tiled."""
+        """Depth first through levels k.. of :meth:`expand`; with ``stop``, yield (done, rest)
+        once the levels through ``stop`` are tiled, else whole tilings."""
         K = len(self.arch.storage)
         if stop is not None and k == stop + 1:
             yield done, rest
@@ -152,45 +218,29 @@ class MapSpace:
         if k == K:
             yield self.assemble(done, self._slot_order(K - 1))
             return
-        last = k == K - 1
-        # Group the partial tilings by their remaining bounds (one integer key per row).
-        key = rest @ self._radix
-        _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-        order = np.argsort(inverse.reshape(-1), kind="stable")
-        groups = np.split(order, np.cumsum(np.bincount(inverse.reshape(-1)))[:-1])
-        pieces_done, pieces_rest = [], []
-        for rows, r in zip(groups, rest[first]):
-            options, new_rest = self._options(k, tuple(int(x) for x in r), last)
-            if len(options) == 0:
-                continue
-            pieces_done.append(product_rows([done[rows], options]))
-            pieces_rest.append(np.tile(new_rest, (len(rows), 1)))
-        if not pieces_done:
-            return
-        done, rest = np.concatenate(pieces_done), np.concatenate(pieces_rest)
-        done, rest = self._prune(k, done, rest, keep)
-        for i in range(0, len(done), chunk):
-            yield from self._expand(k + 1, done[i:i + chunk], rest[i:i + chunk], keep, chunk,
-                                    stop)
+        for d, n in self.expand(k, done, rest, keep, chunk):
+            yield from self._expand(k + 1, d, n, keep, chunk, stop)
 
-    def _options(self, k: int, rest: tuple[int, ...], last: bool) -> tuple[np.ndarray, np.ndarray]:
-        """Factor choices of level k's slots given each dimension's remaining bound, and the
-        bounds that remain after each choice; at the outermost level each dimension's factors
-        must use up its remainder. Memoized: many partial tilings share their remainders."""
+    def _options(self, k: int, rest: tuple[int, ...], last: bool) -> list[np.ndarray] | None:
+        """Per dimension with slots at level k, its factor choices there (rows over its
+        slots) given its remaining bound; at the outermost level each dimension's factors must
+        use up its remainder; None when some dimension has no choice. Memoized: many partial
+        tilings share their remainders."""
         cache_key = (k, rest)
         if cache_key not in self._option_cache:
+            if len(self._option_cache) > 100_000:            # bounded memory: start afresh
+                self._option_cache.clear()
             self._option_cache[cache_key] = self._compute_options(k, rest, last)
         return self._option_cache[cache_key]
 
     def _compute_options(self, k: int, rest: tuple[int, ...], last: bool):
         slots = self._level_slots(k)
-        none = np.zeros((0, len(slots)), np.int64), np.zeros((0, len(self.dims)), np.int64)
         per_dim = []
         for j, d in enumerate(self.dims):
             mine = [s for jj, s in slots if jj == j]
             if not mine:
                 if last and rest[j] != 1:
-                    return none
+                    return None
                 continue
             combos = []
             ranges = [s.walk_range(mine) for s in mine]
@@ -204,13 +254,27 @@ class MapSpace:
             combos = np.array(combos, dtype=np.int64).reshape(len(combos), len(mine))
             combos = combos[allowed(mine, combos)]      # one fan-out axis; spatial products
             if not len(combos):
-                return none
+                return None
             per_dim.append(combos)
-        options = product_rows(per_dim) if per_dim else np.ones((1, 0), dtype=np.int64)
-        remaining = np.tile(np.array(rest, dtype=np.int64), (len(options), 1))
-        for col, (j, _) in enumerate(slots):
-            remaining[:, j] //= options[:, col]
-        return options, remaining
+        return per_dim
+
+    def _option_blocks(self, k: int, rest: np.ndarray, per_dim: list[np.ndarray], piece: int
+                       ) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The product of the dimensions' choices in blocks of at most ``piece`` rows (mixed
+        radix over the choice indices, so no block needs the whole product), each with the
+        bounds that remain after it."""
+        slots = self._level_slots(k)
+        sizes = [len(c) for c in per_dim]
+        total = math.prod(sizes)
+        for a in range(0, total, piece):
+            index = np.unravel_index(np.arange(a, min(a + piece, total)), sizes) \
+                if sizes else ()
+            options = np.concatenate([c[i] for c, i in zip(per_dim, index)], axis=1) \
+                if sizes else np.ones((1, 0), dtype=np.int64)
+            remaining = np.tile(np.asarray(rest, dtype=np.int64), (len(options), 1))
+            for col, (j, _) in enumerate(slots):
+                remaining[:, j] //= options[:, col]
+            yield options, remaining
 
     def _prune(self, k: int, done: np.ndarray, rest: np.ndarray, keep):
         """Drop partial tilings that overflow level k's fan-out or capacity."""
@@ -232,6 +296,10 @@ class MapSpace:
             used = np.prod(done[:, spatial], axis=1) if spatial else np.ones(len(done))
             ok &= used >= self.constraints.min_utilization * self.arch.compute.instances
         return done[ok], rest[ok]
+
+    def slot_order(self, k: int) -> list[tuple[int, str, int]]:
+        """(level, axis, dim index) of the columns of a partial tiling through level k."""
+        return self._slot_order(k)
 
     def _slot_order(self, k: int) -> list[tuple[int, str, int]]:
         """(level, axis, dim index) of the columns of a partial tiling through level k."""

@@ -345,7 +345,10 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                 if bound is None or bound[1].exact(k):
                     fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
                 elif bound[1].open_tiling(k):
-                    fills[k] = tiles[k].copy()
+                    # every element of the instance's partition enters it at least once,
+                    # when the data space has no stride gaps (DeltaBound.dense)
+                    fills[k] = np.maximum(tiles[k], partition[k]) if bound[0].dense \
+                        else tiles[k].copy()
                 else:
                     fills[k] = bound[0].lower_bound(k, tiles[k], rank_ext[k], *bound[2:])
                 demand = fills[k]

@@ -46,9 +46,10 @@ class Bound:
       (levels ``exact_from - 1`` and up) are exact. None: every order is open.
     * ``fixed_through = k``: the batch stands for partial tilings whose levels above k are
       open. Each row carries all of its remaining factors as temporal loops of the outermost
-      level and has no spatial loops above k. The bounds then hold for every way of splitting
-      those factors among the levels above k. A tile above k is counted as entering once,
-      the least any split can do: a delta sum is at least the tile.
+      level (the *parked* form) and no spatial slot may remain above k. The bounds then hold
+      for every way of splitting those factors among the levels above k
+      (``docs/OPTIMAL_SEARCH.md``): a tile above k enters its instance at least once, and so
+      does its partition when the data space has no stride gaps (``DeltaBound.dense``).
     """
 
     exact_from: int | None = None
@@ -67,6 +68,9 @@ class DeltaBound:
     def __init__(self, A: np.ndarray):
         self.A = A
         self.valid = bool((A >= 0).all())          # the sign argument needs A >= 0
+        #: every element of a tile's hull is touched (coefficients 0 or 1: no stride gaps),
+        #: so the partition (a hull) is a lower bound of the elements that must enter
+        self.dense = bool(((A == 0) | (A == 1)).all())
         R, D = A.shape
         self.touches = A != 0                                      # (R, D)
         self.multi = self.touches.sum(axis=1) >= 2                 # (R,)
@@ -137,3 +141,4 @@ class DeltaBound:
             bound_a = np.where(cand, bound_a, np.iinfo(np.int64).max)
             best = bound_a if best is None else np.minimum(best, bound_a)
         return np.where(has, best, tile)
+

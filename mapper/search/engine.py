@@ -48,6 +48,26 @@ from .validity import valid_mask
 from .stopping import StopFlag, StopReason
 
 
+class _OutOfTime(Exception):
+    """Raised inside the branch and bound when the time limit has passed."""
+
+
+#: odd 64-bit multipliers of the row hash that splits partial tilings between workers
+_HASH = np.array([0x9E3779B97F4A7C15 - (1 << 64), 0xC2B2AE3D27D4EB4F - (1 << 64),
+                  0x165667B19E3779F9, 0x27D4EB2F165667C5, 0x94D049BB133111EB - (1 << 64)],
+                 dtype=np.int64)
+
+
+def _row_hash(columns: np.ndarray) -> np.ndarray:
+    """(B,) a non-negative hash of each row of factor columns (wrapping int64 arithmetic)."""
+    w = np.resize(_HASH, columns.shape[1]) if columns.shape[1] else np.zeros(0, np.int64)
+    with np.errstate(over="ignore"):
+        h = (columns.astype(np.int64) * w).sum(axis=1)
+        h ^= h >> np.int64(29)
+        h = h * np.int64(0x5851F42D4C957F2D)
+    return (h >> np.int64(1)) & np.int64((1 << 62) - 1)
+
+
 @dataclass
 class Progress:
     """What a progress line shows: counters, the best objective key so far, the phase."""
@@ -185,98 +205,141 @@ class Search:
                         return StopReason.TIME_LIMIT
         return StopReason.FINISHED
 
-    #: surviving tilings visited per round (best bound first); the incumbent found in one
-    #: round prunes the next
-    VISIT = 16384
+    #: partial tilings bounded per model batch (memory stays near this many rows per level)
+    PIECE = 16384
+    #: partial tilings passed down together to the next level, best bound first
+    DESCEND = 512
+    #: whole tilings held (factor columns, int32) before their loop orders are visited
+    HOLD = 1 << 20
 
-    def optimal(self, share: tuple[int, int] = (0, 1), chunk: int = 16384) -> str:
-        """Branch and bound; ``share = (i, n)``: this worker's share of the space.
+    def optimal(self, share: tuple[int, int] = (0, 1)) -> str:
+        """Branch and bound, depth first over the levels from the innermost; ``share = (i,
+        n)``: this worker's share of the space (``docs/OPTIMAL_SEARCH.md``).
 
-        1. Partial tilings whose spatial factors are fixed are bounded over every completion
-           and loop order (``Bound.fixed_through``).
-        2. The completions of those that may beat the incumbent are bounded over every loop
-           order; the survivors are sorted by their bound.
-        3. Best bound first, each surviving tiling's loop orders are enumerated outermost
-           level first, every order of a level bounded over the orders still open inside it.
+        1. Level by level, the choices of a level are enumerated in bounded pieces for the
+           partial tilings that survived below it; each partial tiling is bounded over every
+           completion and loop order (``Bound.fixed_through``) and dropped when it cannot
+           beat the incumbent; the survivors go down best bound first.
+        2. Whole tilings are bounded over every loop order; the survivors' loop orders are
+           enumerated outermost level first, every order of a level bounded over the orders
+           still open inside it.
         A bound is compared with the incumbent when it is used, so every improvement prunes
-        what follows; what is left when the bounds reach the incumbent cannot beat it.
+        what follows. Memory is a few pieces per level whatever the space.
         """
         self.progress.phase = "optimal"
+        K = len(self.space.arch.storage)
+        # Partial tilings are bounded from the last level with a spatial slot on: below it,
+        # spatial loops could still come above (multicast and spatial reduction there, which
+        # the parked form cannot see).
+        last = self.space.last_spatial_level()
+        self._bounded_from = 0 if last is None else last
         for keep in self.space.keep_choices:
-            tilings, keys = self._candidates(keep, share, chunk)
-            if self.out_of_time():
+            split = self._split_level(keep, share[1])
+            start = np.zeros((1, 0), dtype=np.int64)
+            rest = np.array([[self.space.workload.bounds[d] for d in self.space.dims]],
+                            dtype=np.int64)
+            self._held: list[tuple[np.ndarray, np.ndarray]] = []
+            self._held_rows = 0
+            try:
+                if K == 1:
+                    self._hold(self.space.finish(start, rest, keep), keep)
+                    self._hold(None, keep)
+                else:
+                    self._descend(0, start, rest, keep, share, split)
+                    self._hold(None, keep)
+            except _OutOfTime:
                 return "time limit"
-            visit = self.VISIT
-            for i in range(0, len(tilings), visit):
-                ok = self._may_improve(keys[i:i + visit])
-                self.progress.pruned += int((~ok).sum())
-                rows = np.arange(i, min(i + visit, len(tilings)))[ok]
-                if not len(rows):
-                    break                                     # sorted: the rest cannot win
-                self.progress.phase = "optimal: loop orders"
-                chunk_tilings = Tilings(tilings.temporal[rows].astype(np.int64),
-                                        tilings.spatial[rows].astype(np.int64),
-                                        tilings.on_y[rows])
-                levels = list(reversed(range(len(self.space.arch.storage))))
-                chosen = [self.space.dims] * len(levels)
-                for group in support_groups(self.space, chunk_tilings, temporal=False):
-                    if self._orders(chunk_tilings, group, levels, chosen, keep):
-                        return "time limit"
-                if self.out_of_time():
-                    return "time limit"
         return "finished"
 
-    def _candidates(self, keep, share: tuple[int, int], chunk: int) -> tuple[Tilings, np.ndarray]:
-        """This worker's tilings that may beat the incumbent, sorted by their bound (factors
-        kept as int32 while they wait), and their bound keys."""
-        space = self.space
-        through = space.last_spatial_level()
-        if through is not None and through >= len(space.arch.storage) - 1:
-            through = None
-        if through is None:
-            sources = (t for i, t in enumerate(space.tilings(keep, chunk=chunk))
-                       if i % share[1] == share[0])
-        else:
-            done, rest, bound = self._partials(keep, through)
-            mine = np.arange(len(done)) % share[1] == share[0]
-            sources = space.completions(done[mine], rest[mine], through, keep, chunk=chunk)
-        kept, keys = [], []
-        for tilings in sources:
-            if self.out_of_time():
-                break
-            self.progress.phase = "optimal: bounding tilings"
-            if self.callback:
-                self.progress.elapsed_s = time.monotonic() - self.start
-                self.callback(self.progress)
-            k = self._bound_keys(tilings, keep, valid=True)
-            ok = self._may_improve(k)
-            self.progress.pruned += int((~ok).sum())
-            kept.append(Tilings(tilings.temporal[ok].astype(np.int32),
-                                tilings.spatial[ok].astype(np.int32), tilings.on_y[ok]))
-            keys.append(k[ok])
-        K, D = len(space.arch.storage), len(space.dims)
-        if not kept:
-            empty = np.zeros((0, K, D), np.int32)
-            return Tilings(empty, empty, empty.astype(bool)), np.zeros((0, 1))
-        keys = np.concatenate(keys)
-        order = np.lexsort(keys.T[::-1])
-        return Tilings(*(np.concatenate([getattr(t, f) for t in kept])[order]
-                         for f in ("temporal", "spatial", "on_y"))), keys[order]
+    def _split_level(self, keep, n: int) -> int | None:
+        """The level at which the workers of a parallel run split the partial tilings (by a
+        hash of their factors, so the split does not depend on what was pruned): the
+        innermost level with enough of them to share."""
+        if n <= 1:
+            return None
+        K = len(self.space.arch.storage)
+        for k in range(K - 1):
+            if self.space.count_partials(keep, k, 64 * n) >= 64 * n:
+                return k
+        return K - 2
 
-    def _partials(self, keep, through: int):
-        """Every partial tiling through ``through`` that may beat the incumbent, sorted by its
-        bound: (factor columns, remaining bounds, bound keys)."""
-        parts = []
-        for done, rest in self.space.partial_tilings(keep, through):
-            keys = self._bound_keys(self.space.parked(done, rest, through), keep, through)
+    def _descend(self, k: int, done: np.ndarray, rest: np.ndarray, keep,
+                 share: tuple[int, int], split: int | None) -> None:
+        """Extend ``done`` (tiled through level k - 1) by level k, bound, and go on with the
+        survivors; through the level below the outermost, visit the whole tilings."""
+        K = len(self.space.arch.storage)
+        for d, r in self.space.expand(k, done, rest, keep, self.PIECE):
+            if self.out_of_time():
+                raise _OutOfTime
+            if k == split:
+                mine = _row_hash(d) % share[1] == share[0]
+                d, r = d[mine], r[mine]
+                if not len(d):
+                    continue
+            if k == K - 2:
+                self._hold(self.space.finish(d, r, keep), keep)
+                continue
+            if k < self._bounded_from:
+                # spatial slots remain above: the parked bound does not hold (see the docs)
+                self._descend(k + 1, d, r, keep, share, split)
+                continue
+            self.progress.phase = f"optimal: bounding level {self.space.arch.storage[k].name}"
+            self._show()
+            keys = self._bound_keys(self.space.parked(d, r, k), keep, k)
             ok = self._may_improve(keys)
             self.progress.pruned += int((~ok).sum())
-            parts.append((done[ok], rest[ok], keys[ok]))
-        if not parts:
-            return np.zeros((0, 0), np.int64), np.zeros((0, 0), np.int64), np.zeros((0, 1))
-        done, rest, keys = (np.concatenate(x) for x in zip(*parts))
+            order = np.flatnonzero(ok)[np.lexsort(keys[ok].T[::-1])]
+            for i in range(0, len(order), self.DESCEND):
+                rows = order[i:i + self.DESCEND]
+                rows = rows[self._may_improve(keys[rows])]          # the incumbent moved
+                if len(rows):
+                    self._descend(k + 1, d[rows], r[rows], keep, share, split)
+
+    def _hold(self, columns: np.ndarray | None, keep) -> None:
+        """Bound whole tilings (factor columns) over every loop order and hold those that may
+        beat the incumbent; when HOLD of them are held (None: at the end), visit them best
+        bound first. Memory stays bounded; when everything fits, the visit is best first over
+        the whole space."""
+        if columns is not None and len(columns):
+            self.progress.phase = "optimal: bounding tilings"
+            self._show()
+            where = self.space.slot_order(len(self.space.arch.storage) - 1)
+            keys = self._bound_keys(self.space.assemble(columns, where), keep, valid=True)
+            ok = self._may_improve(keys)
+            self.progress.pruned += int((~ok).sum())
+            if ok.any():
+                self._held.append((columns[ok].astype(np.int32), keys[ok]))
+                self._held_rows += int(ok.sum())
+        if self._held and (columns is None or self._held_rows >= self.HOLD):
+            held, self._held, self._held_rows = self._held, [], 0
+            self._visit(np.concatenate([h[0] for h in held]),
+                        np.concatenate([h[1] for h in held]), keep)
+
+    def _visit(self, columns: np.ndarray, keys: np.ndarray, keep) -> None:
+        """Enumerate the loop orders of whole tilings, best bound first, while their bounds
+        may beat the incumbent."""
+        where = self.space.slot_order(len(self.space.arch.storage) - 1)
         order = np.lexsort(keys.T[::-1])
-        return done[order], rest[order], keys[order]
+        levels = list(reversed(range(len(self.space.arch.storage))))
+        chosen = [self.space.dims] * len(levels)
+        for i in range(0, len(order), self.PIECE):
+            rows = order[i:i + self.PIECE]
+            keep_rows = self._may_improve(keys[rows])
+            self.progress.pruned += int((~keep_rows).sum())
+            rows = rows[keep_rows]
+            if not len(rows):
+                self.progress.pruned += max(len(order) - i - self.PIECE, 0)
+                break                                     # sorted: the rest cannot win
+            self.progress.phase = "optimal: loop orders"
+            part = self.space.assemble(columns[rows].astype(np.int64), where)
+            for group in support_groups(self.space, part, temporal=False):
+                if self._orders(part, group, levels, chosen, keep):
+                    raise _OutOfTime
+
+    def _show(self) -> None:
+        if self.callback:
+            self.progress.elapsed_s = time.monotonic() - self.start
+            self.callback(self.progress)
 
     def _bound_keys(self, tilings: Tilings, keep, fixed_through: int | None = None,
                     valid: bool = False) -> np.ndarray:

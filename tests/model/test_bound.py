@@ -129,3 +129,4 @@ def test_partial_tiling_bound_is_below_every_completion(wl, seed):
         _, energy, cycles = minima_over_orders(model, t, s, keep, (DIMS, DIMS))
         assert bound.energy[i] <= energy.min() * (1 + 1e-12)
         assert bound.cycles[i] <= cycles.min()
+
