@@ -8,6 +8,8 @@ wall-clock limit. The case process prints one result line (:func:`report`), incl
 """
 from __future__ import annotations
 
+import argparse
+
 import json
 import os
 import resource
@@ -143,8 +145,38 @@ def _kill_session(sid: int, leader_too: bool = True) -> None:
 
 # -- in the case's process -----------------------------------------------------------------
 
+def search(spec, case: dict):
+    """The one call that runs a case's search: the pipeline of ``mapper search``
+    (feasibility check, search), EDP unless the case names an objective."""
+    from mapper import api
+    return api.search(spec, objective=case.get("objective", "edp"),
+                      algorithm=case.get("algorithm", "optimal"), jobs=case["jobs"],
+                      time_limit=case["time_limit"], seed=case["seed"])
+
+
+def run_one(case: dict) -> None:
+    """In the case's own process: load ``case["files"]``, search, check, print the result
+    line."""
+    from mapper import api
+    files = case["files"]
+    spec = api.load(files, need_mapping=False)
+    t0 = time.monotonic()
+    result = search(spec, case)
+    report(describe(spec, result, time.monotonic() - t0, files))
+
+
+def add_case_options(ap: argparse.ArgumentParser, jobs: int = 2) -> None:
+    """The options every case of a benchmark takes."""
+    ap.add_argument("--time-limit", type=float, default=60.0, help="per case, seconds")
+    ap.add_argument("--kill-margin", type=float, default=30.0,
+                    help="kill a case still running this long after its time limit")
+    ap.add_argument("--jobs", type=int, default=jobs)
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--case", help=argparse.SUPPRESS)
+
+
 def describe(spec, result, wall_s: float, files: list) -> dict:
-    """A search result as a JSON-able record, with whether ``mapper model`` accepts the
+    """A search outcome (``mapper.api.search``) as a JSON-able record, with whether ``mapper model`` accepts the
     mapping: no constraint broken and valid in the model, for the returned mapping and for
     the Timeloop mapping YAML that ``mapper search`` writes, read back as ``mapper model``
     reads it (``files``: the arch and problem files the case was loaded from)."""
@@ -154,8 +186,8 @@ def describe(spec, result, wall_s: float, files: list) -> dict:
     from mapper.spec.timeloop_writer import dump_yaml, mapping_to_timeloop
 
     st = result.stats
-    record = {"proven": bool(st.proven_optimal), "stopped_by": st.stopped_by,
-              "evaluated": int(st.evaluated), "search_wall_s": wall_s, "edp": None,
+    record = {"proven": bool(result.proven_optimal), "stopped_by": str(result.stopped_by),
+              "evaluated": int(st.evaluated) if st else 0, "search_wall_s": wall_s, "edp": None,
               "energy_pJ": None, "cycles": None, "accepted": None, "rejected_because": ""}
     best = result.best
     if best is None:

@@ -22,36 +22,15 @@ import json
 import statistics
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from case_runner import describe, fmt, report, run_case, yes_no  # noqa: E402
+from case_runner import add_case_options, fmt, run_case, run_one, yes_no  # noqa: E402
 
 NETWORKS = ("resnet50", "bert_base")
-
-
-def search(spec, jobs: int, time_limit: float, seed: int):
-    """The one call that runs a search: proven-optimal branch and bound, EDP."""
-    from mapper.mapspace import MapSpace
-    from mapper.model import Model
-    from mapper.search import Objective, run_search
-    return run_search(Model(spec.arch, spec.workload, spec.tables),
-                      MapSpace(spec.arch, spec.workload, spec.constraints), Objective(),
-                      "optimal", jobs=jobs, time_limit=time_limit, seed=seed)
-
-
-def run_one(case: dict) -> None:
-    """In the case's own process: load, search, check, print the result line."""
-    from mapper import api
-    files = [case["template"], case["problem"]]
-    spec = api.load(files, need_mapping=False)
-    t0 = time.monotonic()
-    result = search(spec, case["jobs"], case["time_limit"], case["seed"])
-    report(describe(spec, result, time.monotonic() - t0, files))
 
 
 def distinct_layers(networks: list[str], only: list[str], tmp: Path) -> list[tuple[str, Path]]:
@@ -94,13 +73,8 @@ def main() -> None:
                     help="comma-separated template names (default: all bundled)")
     ap.add_argument("--networks", default=",".join(NETWORKS))
     ap.add_argument("--layers", default="", help="comma-separated layer names (default: all)")
-    ap.add_argument("--time-limit", type=float, default=60.0, help="per case, seconds")
-    ap.add_argument("--kill-margin", type=float, default=30.0,
-                    help="kill a case still running this long after its time limit")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", metavar="FILE", help="also write the results here")
-    ap.add_argument("--case", help=argparse.SUPPRESS)
+    add_case_options(ap)
     args = ap.parse_args()
     if args.case:
         run_one(json.loads(args.case))
@@ -141,7 +115,7 @@ def run_all(args, templates: list[str], layers: list[tuple[str, Path]]) -> list[
     rows = []
     for template in templates:
         for label, problem in layers:
-            case = {"template": template, "problem": str(problem), "jobs": args.jobs,
+            case = {"files": [template, str(problem)], "jobs": args.jobs,
                     "time_limit": args.time_limit, "seed": args.seed}
             run = run_case([sys.executable, __file__, "--case", json.dumps(case)],
                            args.time_limit + args.kill_margin)

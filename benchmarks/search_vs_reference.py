@@ -22,7 +22,6 @@ import argparse
 import json
 import math
 import sys
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -30,31 +29,11 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 DATA = ROOT / "tests" / "data" / "timeloop"        # reference data (not test code)
 
-from case_runner import describe, fmt, report, run_case, yes_no  # noqa: E402
+from case_runner import add_case_options, fmt, run_case, run_one, yes_no  # noqa: E402
 
 ARCHS = ("eyeriss_like", "simple_weight_stationary", "simple_output_stationary")
 LAYERS = ("resnet18_conv3x3_56", "resnet18_conv3x3_7", "alexnet_conv1", "vgg16_conv_3_1",
           "pointwise_1x1", "gemm_bert_ffn")
-
-
-def search(spec, algorithm: str, jobs: int, time_limit: float, seed: int):
-    """The one call that runs a search: EDP, Timeloop's default objective."""
-    from mapper.mapspace import MapSpace
-    from mapper.model import Model
-    from mapper.search import Objective, run_search
-    return run_search(Model(spec.arch, spec.workload, spec.tables),
-                      MapSpace(spec.arch, spec.workload, spec.constraints), Objective(),
-                      algorithm, jobs=jobs, time_limit=time_limit, seed=seed)
-
-
-def run_one(case: dict) -> None:
-    """In the case's own process: load, search, check, print the result line."""
-    from mapper import api
-    files = [case["arch"], case["problem"]]
-    spec = api.load(files, need_mapping=False)
-    t0 = time.monotonic()
-    result = search(spec, case["algorithm"], case["jobs"], case["time_limit"], case["seed"])
-    report(describe(spec, result, time.monotonic() - t0, files))
 
 
 def timeloop_best(reference: dict, arch: str, layer: str) -> float | None:
@@ -68,12 +47,7 @@ def main() -> None:
     ap.add_argument("--layers", default=",".join(LAYERS),
                     help=f"comma-separated, of: {', '.join(LAYERS)}")
     ap.add_argument("--algorithm", default="optimal")
-    ap.add_argument("--jobs", type=int, default=2)
-    ap.add_argument("--time-limit", type=float, default=60.0, help="per case, seconds")
-    ap.add_argument("--kill-margin", type=float, default=30.0,
-                    help="kill a case still running this long after its time limit")
-    ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--case", help=argparse.SUPPRESS)
+    add_case_options(ap)
     args = ap.parse_args()
     if args.case:
         run_one(json.loads(args.case))
@@ -91,8 +65,8 @@ def main() -> None:
     ratios = []
     for arch in archs:
         for layer in layers:
-            case = {"arch": str(DATA / "archs" / f"{arch}.yaml"),
-                    "problem": str(DATA / "problems" / f"{layer}.yaml"),
+            case = {"files": [str(DATA / "archs" / f"{arch}.yaml"),
+                              str(DATA / "problems" / f"{layer}.yaml")],
                     "algorithm": args.algorithm, "jobs": args.jobs,
                     "time_limit": args.time_limit, "seed": args.seed}
             run = run_case([sys.executable, __file__, "--case", json.dumps(case)],

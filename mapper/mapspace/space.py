@@ -125,12 +125,6 @@ class MapSpace:
         rest = np.array([[self.workload.bounds[d] for d in self.dims]], dtype=np.int64)
         yield from self._expand(0, start, rest, keep, chunk, stop=through)
 
-    def completions(self, done: np.ndarray, rest: np.ndarray, through: int,
-                    keep: tuple[frozenset[str], ...], chunk: int = 65536) -> Iterator[Tilings]:
-        """Every tiling that fits and extends the partial tilings ``(done, rest)``."""
-        if len(done):
-            yield from self._expand(through + 1, done, rest, keep, chunk)
-
     def parked(self, done: np.ndarray, rest: np.ndarray, through: int) -> Tilings:
         """The partial tilings with their remaining factors as temporal loops of the outermost
         level: what :meth:`Model.evaluate` bounds with ``fixed_through``."""

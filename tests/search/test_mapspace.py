@@ -47,3 +47,26 @@ def test_enumeration_equals_model_validity_and_cpsat(M, N, K, glb_depth, rf_dept
         valid += int(res.valid.sum())
     assert ours == valid
     assert ours == TilingModel(a, wl, keep=keep).count()
+
+
+@CASE
+@given(st.sampled_from([2, 4, 6]), st.sampled_from([1, 2, 3]), st.sampled_from([2, 4]),
+       st.integers(2, 12), st.integers(1, 6), st.sampled_from([(2, 1), (2, 2), (4, 1)]),
+       st.sets(st.sampled_from(["A", "B", "Z"])))
+def test_finish_equals_the_enumeration_of_the_outermost_level(M, N, K, glb_depth, rf_depth,
+                                                              mesh, rf_keep):
+    """``MapSpace.finish`` (the outermost level's loops take the remainders, vectorized) gives
+    the same whole tilings as expanding the outermost level like any other."""
+    wl = gemm(M=M, N=N, K=K)
+    n = mesh[0] * mesh[1]
+    a = arch(level("DRAM"), level("glb", depth=glb_depth),
+             level("rf", instances=n, mesh=mesh, depth=rf_depth), macs=n, mac_mesh=mesh)
+    space = MapSpace(a, wl)
+    keep = (frozenset(rf_keep), frozenset(wl.ds_names), frozenset(wl.ds_names))
+    last = len(a.storage) - 1
+    finished, expanded = set(), set()
+    for done, rest in space.partial_tilings(keep, last - 1):
+        finished |= set(map(tuple, space.finish(done, rest, keep)))
+        expanded |= {tuple(r) for d, _ in space.expand(last, done, rest, keep) for r in d}
+    assert finished == expanded
+    assert len(finished) == sum(len(t) for t in space.tilings(keep))

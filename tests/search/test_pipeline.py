@@ -23,10 +23,10 @@ from mapper.search.pipeline import Feasibility, SearchInputs, SearchOutcome, Sea
 from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
 from mapper.spec.timeloop_mapping import read_mapping
 from mapper.spec.errors import Where
-from tests.model.builders import arch, conv1d, gemm, level
+from tests.model.builders import conv1d
 from tests.network.helpers import LIBRARY, QUICK
 
-from .test_search import ARCH, TABLES
+from tests.search.cases import ARCH, TABLES, free_fanout_gemm
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "timeloop"
 ARCH_FILE = DATA / "archs" / "eyeriss_like.yaml"
@@ -105,13 +105,7 @@ def test_infeasible_constraints_give_the_reasons_and_no_search(tmp_path, capsys)
 
 def _fanout_case():
     """A 2 x 2 array: each spatial dimension may go on X or Y, so many mappings tie."""
-    wl = gemm(M=2, N=2, K=3)
-    a = arch(level("DRAM"), level("glb", depth=16),
-             level("rf", instances=4, mesh=(2, 2), depth=4), macs=4, mac_mesh=(2, 2))
-    keep = (frozenset({"A", "Z"}), frozenset(wl.ds_names), frozenset(wl.ds_names))
-    constraints = Constraints(tuple(
-        LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
-        for n, kp in zip(("rf", "glb", "DRAM"), keep)))
+    a, wl, constraints, _ = free_fanout_gemm()
     return Model(a, wl, TABLES), MapSpace(a, wl, constraints)
 
 

@@ -7,20 +7,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from energy import ReferenceTables
 from mapper.mapspace import MapSpace
 from mapper.mapspace.factors import count_factorizations, factorizations
 from mapper.model import MappingBatch, Model, Skeleton
 from mapper.search import Objective, parse_objective, run_search
 from mapper.search.engine import Search
 from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
-from tests.model.builders import arch, conv1d, gemm, level
+from tests.model.builders import conv1d, gemm
 
-TABLES = ReferenceTables({"DRAM": {"read": 100.0, "write": 100.0},
-                          "glb": {"read": 6.0, "write": 7.0}, "rf": {"read": 1.0, "write": 1.2},
-                          "mac": {"compute": 0.5}})
-ARCH = arch(level("DRAM"), level("glb", depth=12), level("rf", instances=2, mesh=(2, 1), depth=3),
-            macs=2)
+from tests.search.cases import ARCH, TABLES, free_fanout_gemm
 
 
 def brute_force(model, constraints_keep_glb, objective):
@@ -130,13 +125,7 @@ def test_cli_search_writes_a_mapping_that_model_reproduces(tmp_path, capsys):
 def test_exhaustive_and_optimal_equal_brute_force_with_free_fanout_axes(algorithm):
     """A 2 x 2 array under the glb: each spatial dimension may go on X or Y; brute force
     tries every spatial permutation and split (which puts each dimension on an axis)."""
-    wl = gemm(M=2, N=2, K=3)
-    a = arch(level("DRAM"), level("glb", depth=16),
-             level("rf", instances=4, mesh=(2, 2), depth=4), macs=4, mac_mesh=(2, 2))
-    keep = (frozenset({"A", "Z"}), frozenset(wl.ds_names), frozenset(wl.ds_names))
-    constraints = Constraints(tuple(
-        LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
-        for n, kp in zip(("rf", "glb", "DRAM"), keep)))
+    a, wl, constraints, keep = free_fanout_gemm()
     model = Model(a, wl, TABLES)
     result = run_search(model, MapSpace(a, wl, constraints), Objective(), algorithm)
     dims = wl.dims
