@@ -212,7 +212,7 @@ class Search:
     #: whole tilings held (factor columns, int32) before their loop orders are visited
     HOLD = 1 << 20
 
-    def optimal(self, share: tuple[int, int] = (0, 1)) -> str:
+    def optimal(self, share: tuple[int, int] = (0, 1)) -> StopReason:
         """Branch and bound, depth first over the levels from the innermost; ``share = (i,
         n)``: this worker's share of the space (``docs/OPTIMAL_SEARCH.md``).
 
@@ -248,8 +248,8 @@ class Search:
                     self._descend(0, start, rest, keep, share, split)
                     self._hold(None, keep)
             except _OutOfTime:
-                return "time limit"
-        return "finished"
+                return StopReason.TIME_LIMIT
+        return StopReason.FINISHED
 
     def _split_level(self, keep, n: int) -> int | None:
         """The level at which the workers of a parallel run split the partial tilings (by a
@@ -393,8 +393,9 @@ class Search:
             os.replace(tmp, self.shared)
 
     def _orders(self, tilings: Tilings, rows: np.ndarray, levels: list[int], chosen: list,
-                keep) -> str:
-        """Every distinct loop order of the tilings ``rows`` (one fan-out axis pattern),
+                keep) -> bool:
+        """Whether the search must stop (time limit or a stop request), after every distinct
+        loop order of the tilings ``rows`` (one fan-out axis pattern),
         outermost level first. The rows are split by their non-unit loops at the level, and
         each of its orders is bounded over the orders still open inside it
         (``Bound.exact_from``) before those are enumerated; rows that differ only further in
@@ -402,7 +403,7 @@ class Search:
         if not levels:
             sk = skeleton_for(self.space, tilings, rows, tuple(chosen), keep)
             self.consider(MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows]))
-            return "time limit" if self.out_of_time() else ""
+            return self.out_of_time()
         level, inner = levels[0], levels[1:]
         constraint = self.space.constraints.levels[level].temporal.order
         dims = self.space.dims
@@ -430,7 +431,7 @@ class Search:
                 for order in choices:
                     chosen[level] = order
                     if self._orders(tilings, g, inner, chosen, keep):
-                        return "time limit"
+                        return True
                 continue
             # Bound every order of this level first, then visit them best bound first.
             bounded = []
@@ -449,8 +450,8 @@ class Search:
                     continue
                 chosen[level] = order
                 if self._orders(tilings, g[ok], inner, chosen, keep):
-                    return "time limit"
-        return ""
+                    return True
+        return False
 
     def random(self, rng: np.random.Generator, search_size: int | None = None,
                victory_condition: int | None = None, batch_size: int = 2048) -> StopReason:
