@@ -130,3 +130,72 @@ def test_partial_tiling_bound_is_below_every_completion(wl, seed):
         assert bound.energy[i] <= energy.min() * (1 + 1e-12)
         assert bound.cycles[i] <= cycles.min()
 
+
+
+def minimum_over_temporal_completions(model, keep, temporal_fixed, spatial, through, rest):
+    """The least energy and cycles over every split of ``rest`` (D,) among the temporal
+    loops of the levels above ``through`` and every distinct loop order of those levels; the
+    temporal factors of levels through ``through`` (``temporal_fixed`` (4, D)) and every
+    spatial factor (``spatial`` (4, D)) as given."""
+    from mapper.mapspace.orders import level_orders
+    open_levels = list(range(through + 1, 4))
+    n = len(open_levels)
+    per_dim = [factorizations(int(rest[j]), [(1, 99)] * n) for j in range(len(DIMS))]
+    rows = np.array([np.concatenate(c) for c in itertools.product(*per_dim)])
+    B = len(rows)
+    t = np.repeat(temporal_fixed[None], B, axis=0)
+    for i, k in enumerate(open_levels):
+        t[:, k] = rows[:, i::n]
+    s = np.repeat(spatial[None], B, axis=0)
+    energy, cycles = np.inf, np.inf
+    pattern = (t[:, open_levels] > 1).reshape(B, -1)
+    for p in np.unique(pattern, axis=0):
+        g = np.flatnonzero((pattern == p).all(axis=1))
+        nonunit = [tuple(d for j, d in enumerate(DIMS) if t[g[0], k, j] > 1) for k in open_levels]
+        for orders in itertools.product(*(level_orders(x, DIMS, None) for x in nonunit)):
+            sk = Skeleton(DIMS, (DIMS,) * (4 - n) + orders, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+            r = model.evaluate(MappingBatch(sk, t[g], s[g]))
+            energy = min(energy, r.energy.min())
+            cycles = min(cycles, r.cycles.min())
+    return energy, cycles
+
+
+small_workloads = st.builds(conv1d, R=st.sampled_from([1, 2, 3]), P=st.sampled_from([2, 4]),
+                            C=st.sampled_from([1, 2]), M=st.sampled_from([1, 2, 4]),
+                            stride=st.sampled_from([1, 2]))
+
+
+@settings(max_examples=12, deadline=None)
+@given(wl=small_workloads, keep=keeps, seed=st.integers(0, 2 ** 16),
+       through=st.sampled_from([-1, 0, 1]))
+def test_parked_bound_with_every_spatial_factor_fixed_is_below_every_completion(
+        wl, keep, seed, through):
+    """``Bound(fixed_through=k)`` with every spatial factor fixed, those above k included
+    (the optimal search fixes the spatial factors first): the temporal factors of the levels
+    above k are parked at DRAM; every split of them among those levels, in every order, costs
+    at least the bound. k = -1: only the spatial factors are fixed."""
+    model = Model(ARCH, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    rng = np.random.default_rng(seed)
+    for _ in range(2):
+        bounds = np.array([wl.bounds[d] for d in DIMS])
+        spatial = np.ones((4, len(DIMS)), np.int64)
+        j = rng.integers(len(DIMS))                          # l1's fan-out: 2 in X
+        if bounds[j] % 2 == 0 and rng.random() < 0.8:
+            spatial[1, j] = 2
+        rest = bounds // spatial.prod(axis=0)
+        temporal = np.ones((4, len(DIMS)), np.int64)
+        for k in range(through + 1):
+            for jj in range(len(DIMS)):
+                f = rng.choice([x for x in range(1, rest[jj] + 1) if rest[jj] % x == 0])
+                temporal[k, jj] = f
+                rest[jj] //= f
+        parked = temporal.copy()
+        parked[3] = rest
+        sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+        bound = model.evaluate(MappingBatch(sk, parked[None], spatial[None]),
+                               Bound(fixed_through=through))
+        energy, cycles = minimum_over_temporal_completions(model, keep, temporal, spatial,
+                                                           through, rest)
+        assert bound.energy[0] <= energy * (1 + 1e-12)
+        assert bound.cycles[0] <= cycles
