@@ -8,9 +8,12 @@ and datatype-bypass subspaces):
 * per level, a **loop order** of its non-unit temporal loops (``orders.py``);
 * per level, the **kept data spaces** (``keep_choices``).
 
-Tilings are enumerated level by level from the innermost, dropping partial tilings whose
-tiles overflow a buffer (for the kept data spaces) or whose spatial factors overflow a fan-out,
-before anything outside them is enumerated; they are yielded in bounded chunks.
+Tilings are enumerated in stages: first every spatial factor (all fan-outs at once, dropping
+what overflows a fan-out or misses the utilization constraint), then the temporal factors
+level by level from the innermost, dropping partial tilings whose tiles overflow a buffer
+(for the kept data spaces) before anything outside them is enumerated. A partial tiling
+"through level k" has every spatial factor and the temporal factors of levels 0..k (k = -1:
+the spatial factors only). Stages are enumerated in pieces of bounded size.
 """
 from __future__ import annotations
 
@@ -106,29 +109,24 @@ class MapSpace:
     def tilings(self, keep: tuple[frozenset[str], ...], chunk: int = 65536) -> Iterator[Tilings]:
         """Every tiling that fits (capacity with these keep sets, fan-outs, factor and
         utilization constraints), in chunks of at most about ``chunk``."""
-        start = np.zeros((1, 0), dtype=np.int64)
-        rest = np.array([[self.workload.bounds[d] for d in self.dims]], dtype=np.int64)
-        yield from self._expand(0, start, rest, keep, chunk)
+        yield from self._expand(-1, *self.root(), keep, chunk)
 
     # ------------------------------------------------------------------ partial tilings
-    def last_spatial_level(self) -> int | None:
-        """The outermost level with a spatial slot: once the levels through it are tiled,
-        every spatial factor is fixed (the optimal search bounds partial tilings there)."""
-        levels = [s.level for d in self.dims for s in self.slots[d] if s.axis != "T"]
-        return max(levels) if levels else None
+    def root(self) -> tuple[np.ndarray, np.ndarray]:
+        """The empty partial tiling: no factor columns, every bound remaining."""
+        return (np.zeros((1, 0), dtype=np.int64),
+                np.array([[self.workload.bounds[d] for d in self.dims]], dtype=np.int64))
 
     def partial_tilings(self, keep: tuple[frozenset[str], ...], through: int,
                         chunk: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """The tilings of levels 0..``through`` that fit, as (factor columns in
-        ``_slot_order(through)`` order, each row's remaining bound per dimension)."""
-        start = np.zeros((1, 0), dtype=np.int64)
-        rest = np.array([[self.workload.bounds[d] for d in self.dims]], dtype=np.int64)
-        yield from self._expand(0, start, rest, keep, chunk, stop=through)
+        """The partial tilings through level ``through`` that fit, as (factor columns in
+        ``slot_order(through)`` order, each row's remaining bound per dimension)."""
+        yield from self._expand(-1, *self.root(), keep, chunk, stop=through)
 
     def parked(self, done: np.ndarray, rest: np.ndarray, through: int) -> Tilings:
         """The partial tilings with their remaining factors as temporal loops of the outermost
         level: what :meth:`Model.evaluate` bounds with ``fixed_through``."""
-        tilings = self.assemble(done, self._slot_order(through))
+        tilings = self.assemble(done, self.slot_order(through))
         tilings.temporal[:, -1] *= rest
         return tilings
 
@@ -138,11 +136,7 @@ class MapSpace:
         each dimension's remainder (the only choice; vectorized, as each row would be a
         group of its own in :meth:`expand`)."""
         K = len(self.arch.storage)
-        slots = self._level_slots(K - 1)
-        if any(s.axis != "T" for _, s in slots):
-            pieces = [d for d, _ in self.expand(K - 1, done, rest, keep)]
-            return np.concatenate(pieces) if pieces else \
-                np.zeros((0, done.shape[1] + len(slots)), np.int64)
+        slots = self._stage_slots(K - 1)
         ok = np.ones(len(done), dtype=bool)
         has = np.zeros(len(self.dims), dtype=bool)
         for j, s in slots:
@@ -162,15 +156,22 @@ class MapSpace:
                 break
         return n
 
-    def _level_slots(self, k: int) -> list[tuple[int, Slot]]:
-        return [(j, s) for j, d in enumerate(self.dims) for s in self.slots[d] if s.level == k]
+    def _stage_slots(self, k: int) -> list[tuple[int, Slot]]:
+        """(dim index, slot) of the stage that completes the partial tilings through level k:
+        every spatial slot for k = -1, else level k's temporal slot of each dimension."""
+        if k < 0:
+            return [(j, s) for j, d in enumerate(self.dims) for s in self.slots[d]
+                    if s.axis != "T"]
+        return [(j, s) for j, d in enumerate(self.dims) for s in self.slots[d]
+                if s.level == k and s.axis == "T"]
 
     def expand(self, k: int, done: np.ndarray, rest: np.ndarray, keep,
                piece: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
-        """Extend partial tilings ``done`` (factors of levels < k, in slot order; ``rest``
-        their remaining bound per dimension) by every choice of level k that fits (fan-out,
-        capacity with these keep sets, utilization), in pieces of at most about ``piece``
-        rows: memory stays bounded however many choices a level has."""
+        """Extend partial tilings ``done`` (through level k - 1, in slot order; ``rest``
+        their remaining bound per dimension) to level k (k = -1: the spatial factors) by
+        every choice that fits (fan-out, capacity with these keep sets, utilization), in
+        pieces of at most about ``piece`` rows: memory stays bounded however many choices a
+        level has."""
         last = k == len(self.arch.storage) - 1
         # Group the partial tilings by their remaining bounds (one integer key per row).
         key = rest @ self._radix
@@ -204,21 +205,21 @@ class MapSpace:
     def _expand(self, k: int, done: np.ndarray, rest: np.ndarray, keep, chunk: int,
                 stop: int | None = None):
         """Depth first through levels k.. of :meth:`expand`; with ``stop``, yield (done, rest)
-        once the levels through ``stop`` are tiled, else whole tilings."""
+        once the partial tilings are through ``stop``, else whole tilings."""
         K = len(self.arch.storage)
         if stop is not None and k == stop + 1:
             yield done, rest
             return
         if k == K:
-            yield self.assemble(done, self._slot_order(K - 1))
+            yield self.assemble(done, self.slot_order(K - 1))
             return
         for d, n in self.expand(k, done, rest, keep, chunk):
             yield from self._expand(k + 1, d, n, keep, chunk, stop)
 
     def _options(self, k: int, rest: tuple[int, ...], last: bool) -> list[np.ndarray] | None:
-        """Per dimension with slots at level k, its factor choices there (rows over its
-        slots) given its remaining bound; at the outermost level each dimension's factors must
-        use up its remainder; None when some dimension has no choice. Memoized: many partial
+        """Per dimension with slots in the stage of level k (:meth:`_stage_slots`), its factor
+        choices there (rows over its slots) given its remaining bound; at the outermost level
+        each dimension's factors must use up its remainder; None when some dimension has no choice. Memoized: many partial
         tilings share their remainders."""
         cache_key = (k, rest)
         if cache_key not in self._option_cache:
@@ -228,7 +229,7 @@ class MapSpace:
         return self._option_cache[cache_key]
 
     def _compute_options(self, k: int, rest: tuple[int, ...], last: bool):
-        slots = self._level_slots(k)
+        slots = self._stage_slots(k)
         per_dim = []
         for j, d in enumerate(self.dims):
             mine = [s for jj, s in slots if jj == j]
@@ -257,7 +258,7 @@ class MapSpace:
         """The product of the dimensions' choices in blocks of at most ``piece`` rows (mixed
         radix over the choice indices, so no block needs the whole product), each with the
         bounds that remain after it."""
-        slots = self._level_slots(k)
+        slots = self._stage_slots(k)
         sizes = [len(c) for c in per_dim]
         total = math.prod(sizes)
         for a in range(0, total, piece):
@@ -271,34 +272,36 @@ class MapSpace:
             yield options, remaining
 
     def _prune(self, k: int, done: np.ndarray, rest: np.ndarray, keep):
-        """Drop partial tilings that overflow level k's fan-out or capacity."""
-        order = self._slot_order(k)
+        """Drop partial tilings through level k that overflow a fan-out or miss the
+        utilization constraint (k = -1: the spatial factors are all known), or overflow
+        level k's capacity."""
+        order = self.slot_order(k)
         ok = np.ones(len(done), dtype=bool)
-        fx, fy = self.arch.fanout(k)
-        for axis, fan in (("X", fx), ("Y", fy)):
-            cols = [c for c, (level, a, _) in enumerate(order) if level == k and a == axis]
-            if cols:
-                ok &= np.prod(done[:, cols], axis=1) <= fan
+        if k < 0:
+            for level in range(len(self.arch.storage)):
+                fx, fy = self.arch.fanout(level)
+                for axis, fan in (("X", fx), ("Y", fy)):
+                    cols = [c for c, (lv, a, _) in enumerate(order) if lv == level and a == axis]
+                    if cols:
+                        ok &= np.prod(done[:, cols], axis=1) <= fan
+            if self.constraints.min_utilization:
+                used = np.prod(done, axis=1) if done.shape[1] else np.ones(len(done))
+                ok &= used >= self.constraints.min_utilization * self.arch.compute.instances
+            return done[ok], rest[ok]
         level = self.arch.storage[k]
         if level.effective_capacity is not None and keep[k]:
             extents = np.ones((len(self.dims), len(done)), dtype=np.int64)
-            for c, (_, _, j) in enumerate(order):
-                extents[j] *= done[:, c]
+            for c, (lv, _, j) in enumerate(order):
+                if lv <= k:
+                    extents[j] *= done[:, c]
             ok &= tile_words(self.workload, extents, keep[k]) <= level.effective_capacity
-        if k == len(self.arch.storage) - 1 and self.constraints.min_utilization:
-            spatial = [c for c, (_, a, _) in enumerate(order) if a != "T"]
-            used = np.prod(done[:, spatial], axis=1) if spatial else np.ones(len(done))
-            ok &= used >= self.constraints.min_utilization * self.arch.compute.instances
         return done[ok], rest[ok]
 
     def slot_order(self, k: int) -> list[tuple[int, str, int]]:
-        """(level, axis, dim index) of the columns of a partial tiling through level k."""
-        return self._slot_order(k)
-
-    def _slot_order(self, k: int) -> list[tuple[int, str, int]]:
-        """(level, axis, dim index) of the columns of a partial tiling through level k."""
-        return [(s.level, s.axis, j) for level in range(k + 1)
-                for j, s in self._level_slots(level)]
+        """(level, axis, dim index) of the columns of a partial tiling through level k: the
+        spatial slots, then the temporal slots of levels 0..k."""
+        return [(s.level, s.axis, j) for stage in range(-1, k + 1)
+                for j, s in self._stage_slots(stage)]
 
     def assemble(self, columns: np.ndarray, where: list[tuple[int, str, int]]) -> Tilings:
         """Tilings from factor columns, column c going to (level, axis, dim index) where[c]."""

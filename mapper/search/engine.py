@@ -216,10 +216,11 @@ class Search:
         """Branch and bound, depth first over the levels from the innermost; ``share = (i,
         n)``: this worker's share of the space (``docs/OPTIMAL_SEARCH.md``).
 
-        1. Level by level, the choices of a level are enumerated in bounded pieces for the
-           partial tilings that survived below it; each partial tiling is bounded over every
-           completion and loop order (``Bound.fixed_through``) and dropped when it cannot
-           beat the incumbent; the survivors go down best bound first.
+        1. The spatial factors first (all fan-outs), then the temporal factors level by
+           level from the innermost: a stage's choices are enumerated in bounded pieces for
+           the partial tilings that survived before it; each partial tiling is bounded over
+           every completion and loop order (``Bound.fixed_through``) and dropped when it
+           cannot beat the incumbent; the survivors go down best bound first.
         2. Whole tilings are bounded over every loop order; the survivors' loop orders are
            enumerated outermost level first, every order of a level bounded over the orders
            still open inside it.
@@ -227,26 +228,13 @@ class Search:
         what follows. Memory is a few pieces per level whatever the space.
         """
         self.progress.phase = "optimal"
-        K = len(self.space.arch.storage)
-        # Partial tilings are bounded from the last level with a spatial slot on: below it,
-        # spatial loops could still come above (multicast and spatial reduction there, which
-        # the parked form cannot see).
-        last = self.space.last_spatial_level()
-        self._bounded_from = 0 if last is None else last
         for keep in self.space.keep_choices:
             split = self._split_level(keep, share[1])
-            start = np.zeros((1, 0), dtype=np.int64)
-            rest = np.array([[self.space.workload.bounds[d] for d in self.space.dims]],
-                            dtype=np.int64)
             self._held: list[tuple[np.ndarray, np.ndarray]] = []
             self._held_rows = 0
             try:
-                if K == 1:
-                    self._hold(self.space.finish(start, rest, keep), keep)
-                    self._hold(None, keep)
-                else:
-                    self._descend(0, start, rest, keep, share, split)
-                    self._hold(None, keep)
+                self._descend(-1, *self.space.root(), keep, share, split)
+                self._hold(None, keep)
             except _OutOfTime:
                 return StopReason.TIME_LIMIT
         return StopReason.FINISHED
@@ -258,15 +246,16 @@ class Search:
         if n <= 1:
             return None
         K = len(self.space.arch.storage)
-        for k in range(K - 1):
+        for k in range(-1, K - 2):
             if self.space.count_partials(keep, k, 64 * n) >= 64 * n:
                 return k
         return K - 2
 
     def _descend(self, k: int, done: np.ndarray, rest: np.ndarray, keep,
                  share: tuple[int, int], split: int | None) -> None:
-        """Extend ``done`` (tiled through level k - 1) by level k, bound, and go on with the
-        survivors; through the level below the outermost, visit the whole tilings."""
+        """Extend ``done`` (through level k - 1) to level k (k = -1: the spatial factors),
+        bound, and go on with the survivors; through the level below the outermost, hold the
+        whole tilings for their visit."""
         K = len(self.space.arch.storage)
         for d, r in self.space.expand(k, done, rest, keep, self.PIECE):
             if self.out_of_time():
@@ -279,11 +268,8 @@ class Search:
             if k == K - 2:
                 self._hold(self.space.finish(d, r, keep), keep)
                 continue
-            if k < self._bounded_from:
-                # spatial slots remain above: the parked bound does not hold (see the docs)
-                self._descend(k + 1, d, r, keep, share, split)
-                continue
-            self.progress.phase = f"optimal: bounding level {self.space.arch.storage[k].name}"
+            self.progress.phase = "optimal: bounding " + \
+                (f"level {self.space.arch.storage[k].name}" if k >= 0 else "spatial factors")
             self._show()
             keys = self._bound_keys(self.space.parked(d, r, k), keep, k)
             ok = self._may_improve(keys)
