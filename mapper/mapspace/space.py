@@ -147,15 +147,6 @@ class MapSpace:
         cols, _ = self._prune(K - 1, cols, rest[ok], keep)
         return cols
 
-    def count_partials(self, keep, through: int, limit: int) -> int:
-        """How many partial tilings through ``through`` fit, counting up to ``limit``."""
-        n = 0
-        for done, _ in self.partial_tilings(keep, through):
-            n += len(done)
-            if n >= limit:
-                break
-        return n
-
     def _stage_slots(self, k: int) -> list[tuple[int, Slot]]:
         """(dim index, slot) of the stage that completes the partial tilings through level k:
         every spatial slot for k = -1, else level k's temporal slot of each dimension."""

@@ -228,31 +228,18 @@ class Search:
         what follows. Memory is a few pieces per level whatever the space.
         """
         self.progress.phase = "optimal"
+        self._share = share
         for keep in self.space.keep_choices:
-            split = self._split_level(keep, share[1])
             self._held: list[tuple[np.ndarray, np.ndarray]] = []
             self._held_rows = 0
             try:
-                self._descend(-1, *self.space.root(), keep, share, split)
+                self._descend(-1, *self.space.root(), keep)
                 self._hold(None, keep)
             except _OutOfTime:
                 return StopReason.TIME_LIMIT
         return StopReason.FINISHED
 
-    def _split_level(self, keep, n: int) -> int | None:
-        """The level at which the workers of a parallel run split the partial tilings (by a
-        hash of their factors, so the split does not depend on what was pruned): the
-        innermost level with enough of them to share."""
-        if n <= 1:
-            return None
-        K = len(self.space.arch.storage)
-        for k in range(-1, K - 2):
-            if self.space.count_partials(keep, k, 64 * n) >= 64 * n:
-                return k
-        return K - 2
-
-    def _descend(self, k: int, done: np.ndarray, rest: np.ndarray, keep,
-                 share: tuple[int, int], split: int | None) -> None:
+    def _descend(self, k: int, done: np.ndarray, rest: np.ndarray, keep) -> None:
         """Extend ``done`` (through level k - 1) to level k (k = -1: the spatial factors),
         bound, and go on with the survivors; through the level below the outermost, hold the
         whole tilings for their visit."""
@@ -260,11 +247,6 @@ class Search:
         for d, r in self.space.expand(k, done, rest, keep, self.PIECE):
             if self.out_of_time():
                 raise _OutOfTime
-            if k == split:
-                mine = _row_hash(d) % share[1] == share[0]
-                d, r = d[mine], r[mine]
-                if not len(d):
-                    continue
             if k == K - 2:
                 self._hold(self.space.finish(d, r, keep), keep)
                 continue
@@ -279,13 +261,17 @@ class Search:
                 rows = order[i:i + self.DESCEND]
                 rows = rows[self._may_improve(keys[rows])]          # the incumbent moved
                 if len(rows):
-                    self._descend(k + 1, d[rows], r[rows], keep, share, split)
+                    self._descend(k + 1, d[rows], r[rows], keep)
 
     def _hold(self, columns: np.ndarray | None, keep) -> None:
         """Bound whole tilings (factor columns) over every loop order and hold those that may
         beat the incumbent; when HOLD of them are held (None: at the end), visit them best
         bound first. Memory stays bounded; when everything fits, the visit is best first over
         the whole space."""
+        if columns is not None and self._share[1] > 1:
+            # the workers share the whole tilings (where the work is) by a hash of their
+            # factors: every tiling is one worker's, whatever each worker pruned before
+            columns = columns[_row_hash(columns) % self._share[1] == self._share[0]]
         if columns is not None and len(columns):
             self.progress.phase = "optimal: bounding tilings"
             self._show()
