@@ -25,17 +25,26 @@ def _all_tilings(space):
     return space.assemble(np.array(rows), where)
 
 
-@CASE
-@given(st.sampled_from([2, 4, 6]), st.sampled_from([1, 2, 3]), st.sampled_from([2, 4]),
-       st.integers(2, 12), st.integers(1, 6), st.sampled_from([(2, 1), (2, 2), (4, 1)]),
-       st.sets(st.sampled_from(["A", "B", "Z"])))
-def test_enumeration_equals_model_validity_and_cpsat(M, N, K, glb_depth, rf_depth, mesh, rf_keep):
-    wl = gemm(M=M, N=N, K=K)
+@st.composite
+def small_spaces(draw):
+    """(space, keep sets): a small GEMM on DRAM > glb > rf array, random sizes and rf keeps."""
+    wl = gemm(M=draw(st.sampled_from([2, 4, 6])), N=draw(st.sampled_from([1, 2, 3])),
+              K=draw(st.sampled_from([2, 4])))
+    mesh = draw(st.sampled_from([(2, 1), (2, 2), (4, 1)]))
     n = mesh[0] * mesh[1]
-    a = arch(level("DRAM"), level("glb", depth=glb_depth),
-             level("rf", instances=n, mesh=mesh, depth=rf_depth), macs=n, mac_mesh=mesh)
-    space = MapSpace(a, wl)
+    a = arch(level("DRAM"), level("glb", depth=draw(st.integers(2, 12))),
+             level("rf", instances=n, mesh=mesh, depth=draw(st.integers(1, 6))), macs=n,
+             mac_mesh=mesh)
+    rf_keep = draw(st.sets(st.sampled_from(["A", "B", "Z"])))
     keep = (frozenset(rf_keep), frozenset(wl.ds_names), frozenset(wl.ds_names))
+    return MapSpace(a, wl), keep
+
+
+@CASE
+@given(small_spaces())
+def test_enumeration_equals_model_validity_and_cpsat(case):
+    space, keep = case
+    wl, a = space.workload, space.arch
     ours = sum(len(t) for t in space.tilings(keep))
     every = _all_tilings(space)
     # the model's validity does not depend on loop orders: evaluate each axis pattern once
@@ -50,19 +59,12 @@ def test_enumeration_equals_model_validity_and_cpsat(M, N, K, glb_depth, rf_dept
 
 
 @CASE
-@given(st.sampled_from([2, 4, 6]), st.sampled_from([1, 2, 3]), st.sampled_from([2, 4]),
-       st.integers(2, 12), st.integers(1, 6), st.sampled_from([(2, 1), (2, 2), (4, 1)]),
-       st.sets(st.sampled_from(["A", "B", "Z"])))
-def test_finish_equals_the_enumeration_of_the_outermost_level(M, N, K, glb_depth, rf_depth,
-                                                              mesh, rf_keep):
+@given(small_spaces())
+def test_finish_equals_the_enumeration_of_the_outermost_level(case):
     """``MapSpace.finish`` (the outermost level's loops take the remainders, vectorized) gives
     the same whole tilings as expanding the outermost level like any other."""
-    wl = gemm(M=M, N=N, K=K)
-    n = mesh[0] * mesh[1]
-    a = arch(level("DRAM"), level("glb", depth=glb_depth),
-             level("rf", instances=n, mesh=mesh, depth=rf_depth), macs=n, mac_mesh=mesh)
-    space = MapSpace(a, wl)
-    keep = (frozenset(rf_keep), frozenset(wl.ds_names), frozenset(wl.ds_names))
+    space, keep = case
+    a = space.arch
     last = len(a.storage) - 1
     finished, expanded = set(), set()
     for done, rest in space.partial_tilings(keep, last - 1):
