@@ -36,14 +36,20 @@ def _allows(order: LoopOrder | None, split: int | None, n: int, x: tuple[str, ..
 
 
 def _patterns(nonunit: np.ndarray):
-    """(pattern, rows) of each distinct row of a (B, D) bool array."""
+    """(pattern, rows) of each distinct row of a (B, D) bool array (rows packed into one
+    integer each, so the grouping is a 1-D unique)."""
     if nonunit.shape[1] == 0:
         yield np.zeros(0, bool), np.arange(len(nonunit))
         return
-    patterns, inverse = np.unique(nonunit, axis=0, return_inverse=True)
-    inverse = inverse.reshape(-1)
-    for i, pattern in enumerate(patterns):
-        yield pattern, np.flatnonzero(inverse == i)
+    packed = nonunit.astype(np.int64) @ (np.int64(1) << np.arange(nonunit.shape[1],
+                                                                 dtype=np.int64))
+    keys, first, inverse = np.unique(packed, return_index=True, return_inverse=True)
+    if len(keys) == 1:
+        yield nonunit[0], np.arange(len(nonunit))
+        return
+    order = np.argsort(inverse, kind="stable")
+    for f, rows in zip(first, np.split(order, np.cumsum(np.bincount(inverse))[:-1])):
+        yield nonunit[f], rows
 
 
 def constraint_mask(batch: MappingBatch, constraints: Constraints, arch: Arch) -> np.ndarray:
