@@ -228,6 +228,3 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
                         proven, time.monotonic() - start, stopped, total.pruned)
     return SearchResult(best, stats, objective)
 
-
-def best_batch(result: SearchResult) -> MappingBatch | None:
-    return None if result.best is None else MappingBatch.of([result.best.mapping])
