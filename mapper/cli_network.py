@@ -86,7 +86,6 @@ def _cache_dir(args: argparse.Namespace, outdir: Path):
 
 
 def cmd_network(args: argparse.Namespace) -> int:
-    from . import api
     from .cli import _overrides, _write_outputs
     from .cli_search import stopped_exit_status
     from .network_report import format_csv, format_text

@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from .network import DistinctLayer, Network, network_path  # noqa: F401 (re-exported)
+from .network import DistinctLayer, Network
 from .spec.arch import Arch
 from .spec.errors import SpecError
 from .templates import Overrides

@@ -26,9 +26,9 @@ from typing import Any, Callable, Sequence
 
 from .energy_tables import warning_lines
 from .model import Evaluation, Model
-from .network import DistinctLayer, Network, load_network
+from .network import DistinctLayer, Network, load_network, network_path
 from .network_cache import LayerCache, default_cache_dir, layer_key
-from .network_inputs import (clock_of, mapping_file_names, network_parameters, network_path,
+from .network_inputs import (clock_of, mapping_file_names, network_parameters,
                              split_overrides, subset)
 from .search import Progress
 from .search.objective import Objective
