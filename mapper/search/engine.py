@@ -198,7 +198,11 @@ class Search:
     PIECE = 16384
     #: partial tilings passed down together to the next level, best bound first
     DESCEND = 512
-    #: whole tilings held (factor columns, int32) before their loop orders are visited
+    #: whole tilings held (factor columns, int32) before their loop orders are visited: at
+    #: first FIRST_HOLD (the first tilings reached have the best bounds of the depth-first
+    #: walk: visiting them early gives an incumbent that prunes the rest), then twice as many
+    #: at every visit up to HOLD (larger batches)
+    FIRST_HOLD = 1 << 10
     HOLD = 1 << 20
 
     def optimal(self, share: tuple[int, int] = (0, 1)) -> StopReason:
@@ -221,6 +225,7 @@ class Search:
         for keep in self.space.keep_choices:
             self._held: list[tuple[np.ndarray, np.ndarray]] = []
             self._held_rows = 0
+            self._hold_limit = self.FIRST_HOLD
             try:
                 self._descend(-1, *self.space.root(), keep)
                 self._hold(None, keep)
@@ -254,7 +259,7 @@ class Search:
 
     def _hold(self, columns: np.ndarray | None, keep) -> None:
         """Bound whole tilings (factor columns) over every loop order and hold those that may
-        beat the incumbent; when HOLD of them are held (None: at the end), visit them best
+        beat the incumbent; when ``_hold_limit`` of them are held (None: at the end), visit them best
         bound first. Memory stays bounded; when everything fits, the visit is best first over
         the whole space."""
         if columns is not None and self._share[1] > 1:
@@ -271,8 +276,9 @@ class Search:
             if ok.any():
                 self._held.append((columns[ok].astype(np.int32), keys[ok]))
                 self._held_rows += int(ok.sum())
-        if self._held and (columns is None or self._held_rows >= self.HOLD):
+        if self._held and (columns is None or self._held_rows >= self._hold_limit):
             held, self._held, self._held_rows = self._held, [], 0
+            self._hold_limit = min(2 * self._hold_limit, self.HOLD)
             self._visit(np.concatenate([h[0] for h in held]),
                         np.concatenate([h[1] for h in held]), keep)
 
