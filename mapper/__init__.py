@@ -12,7 +12,9 @@ Python API mirrors the ``mapper`` command::
 (:mod:`mapper.api`), with the search in :mod:`mapper.search`, whole networks in
 :mod:`mapper.network_run` and templates in :mod:`mapper.templates`.
 """
-__version__ = "0.1.0"
+from . import version
+
+__version__ = version.__version__
 
 _API = ("load", "evaluate", "check", "search", "run_network")
 

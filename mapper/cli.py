@@ -13,7 +13,7 @@ import json
 import sys
 from pathlib import Path
 
-from . import __version__
+from .version import __version__
 
 
 def _write_outputs(outdir: Path, files: dict[str, str]) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__
+from .version import __version__
 
 #: packages whose source decides what a search returns (the model's numbers, which mappings
 #: exist, how they are searched); the prune package only explains infeasibility
