@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable, Sequence
 from energy import (EstimationError, EstimationReport, ReferenceTables, TableError, read_art,
                     read_ert)
 
+from .inputs.templates import Overrides, read_arch_overridden, resolve_input
 from .model.evaluate import Model
 from .model.result import Evaluation
 from .spec import read_mapping, read_workload
@@ -24,10 +25,9 @@ from .spec.arch import Arch
 from .spec.constraints import Constraints, Violation, check_mapping
 from .spec.errors import Notes, SpecError, Where
 from .spec.loader import Inputs, load_yaml
-from .spec.timeloop_constraints import read_constraints
 from .spec.mapping import Mapping
+from .spec.timeloop_constraints import read_constraints
 from .spec.workload import Workload
-from .templates import Overrides, read_arch_overridden, resolve_input
 
 if TYPE_CHECKING:
     from .network_run import NetworkResult
@@ -82,8 +82,9 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     plug-ins), and ``Spec.energy_source`` says which.
 
     A path may name a bundled template (``eyeriss_like``); ``overrides`` sets its parameters
-    (or any variables of an arch in our format), see :mod:`mapper.templates`. ``layer`` picks
-    one layer of a layer library (``problems/layers/*.yaml``: ``layers: {NAME: problem}``).
+    (or any variables of an arch in our format), see :mod:`mapper.inputs.templates`.
+    ``layer`` picks one layer of a layer library (``problems/layers/*.yaml``:
+    ``layers: {NAME: problem}``).
     """
     inputs = Inputs()
     for p in paths:
@@ -159,7 +160,7 @@ def _read_tables(inputs: Inputs, ert: str | Path | None,
 def _complete_tables(spec: Spec, given: dict[str, tuple[ReferenceTables, str]],
                      energy_tables: Sequence[str | Path]) -> None:
     """Given ERT/ART as they are; the rest from the estimators, saying which is which."""
-    from .energy_tables import estimate_arch_tables
+    from .inputs.energy_tables import estimate_arch_tables
     arch_file = spec.inputs.files.get("architecture", spec.inputs.files.get("arch"))
     estimated = None
     if "ERT" not in given or "ART" not in given:

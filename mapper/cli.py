@@ -41,7 +41,7 @@ def _write_file(path: str | Path, text: str) -> Path:
 def _print_notes(spec, energy_details: bool = True) -> None:
     """Ignored input keys, then the energy estimators' warnings and where their details are
     (``energy_details=False`` where the command prints those details itself)."""
-    from .energy_tables import DETAILS, warning_lines
+    from .inputs.energy_tables import DETAILS, warning_lines
     for line in spec.notes.lines():
         print(f"note: {line}", file=sys.stderr)
     for line in warning_lines(spec.energy_warnings, DETAILS if energy_details else None):
@@ -121,7 +121,7 @@ def cmd_import_onnx(args: argparse.Namespace) -> int:
     from .onnx_import import import_onnx
     from .spec.errors import SpecError
     from .spec.loader import parse_yaml
-    from .templates import parse_set
+    from .inputs.templates import parse_set
 
     dims = parse_set(args.dim).values
     for key, value in dims.items():
@@ -149,7 +149,7 @@ def _add_override_args(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args: argparse.Namespace):
-    from .templates import collect
+    from .inputs.templates import collect
     return collect(args.set, args.params)
 
 

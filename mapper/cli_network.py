@@ -91,7 +91,7 @@ def cmd_network(args: argparse.Namespace) -> int:
     from .network_report import format_csv, format_text
     from .network_run import run_network
     from .spec.errors import SpecError
-    from .templates import Overrides
+    from .inputs.templates import Overrides
 
     if len(args.files) < 2:
         raise SpecError("expected ARCH and NETWORK (e.g. mapper network eyeriss_like resnet18)")

@@ -33,12 +33,12 @@ from typing import Any, Mapping
 
 import networkx as nx
 
+from .inputs.templates import Overrides, bundled_dir
 from .spec.einsum import read_einsum
 from .spec.errors import SpecError, Where, as_int, as_list, as_mapping, as_str, check_keys
 from .spec.expr import evaluate
 from .spec.loader import load_yaml
 from .spec.workload import Workload
-from .templates import Overrides, bundled_dir
 
 _NETWORK_KEYS = ("name", "source", "parameters", "batch_dim", "library", "layers")
 _ENTRY_KEYS = ("name", "layer", "problem", "repeat", "inputs", "bounds")

@@ -6,10 +6,10 @@ import re
 from pathlib import Path
 from typing import Sequence
 
+from .inputs.templates import Overrides
 from .network import DistinctLayer, Network
 from .spec.arch import Arch
 from .spec.errors import SpecError
-from .templates import Overrides
 
 
 def network_parameters(path: Path) -> list[str]:

@@ -24,7 +24,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .energy_tables import warning_lines
+from .inputs.energy_tables import warning_lines
+from .inputs.templates import Overrides
 from .model import Evaluation, Model
 from .network import DistinctLayer, Network, load_network, network_path
 from .network_cache import LayerCache, default_cache_dir, layer_key
@@ -39,7 +40,6 @@ from .search.stopping import StopFlag, StopReason, stop_on_signals
 from .search.workers import Context, LocalContext, Task, WorkerPool
 from .spec.arch import Arch
 from .spec.errors import SpecError, Where
-from .templates import Overrides
 
 #: ``cache_dir`` default: the per-user cache (:func:`default_cache_dir`)
 DEFAULT_CACHE = "default"

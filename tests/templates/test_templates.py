@@ -15,7 +15,7 @@ from mapper.spec.einsum import read_einsum
 from mapper.spec.errors import Where
 from mapper.spec.loader import load_yaml
 from mapper.spec.timeloop_constraints import build_constraints, read_constraints
-from mapper.templates import TEMPLATE_DIR, load_template, parameters, template_names
+from mapper.inputs.templates import TEMPLATE_DIR, load_template, parameters, template_names
 
 from .helpers import outermost_mapping, run
 
