@@ -30,7 +30,7 @@ from .spec.timeloop_constraints import read_constraints
 from .spec.workload import Workload
 
 if TYPE_CHECKING:
-    from .network_run import NetworkResult
+    from .network.run import NetworkResult
     from .search.objective import Objective
     from .search.pipeline import SearchOutcome
     from .search.settings import SearchSettings
@@ -260,6 +260,6 @@ def search(spec: "Spec | Sequence[str | Path]", *,
 
 
 def run_network(arch, network, **options: Any) -> "NetworkResult":
-    """Search every distinct layer of a network: :func:`mapper.network_run.run_network`."""
-    from .network_run import run_network as run
+    """Search every distinct layer of a network: :func:`mapper.network.run.run_network`."""
+    from .network.run import run_network as run
     return run(arch, network, **options)

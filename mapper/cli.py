@@ -117,8 +117,8 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 
 def cmd_import_onnx(args: argparse.Namespace) -> int:
-    from .network import read_network
-    from .onnx_import import import_onnx
+    from .network.library import read_network
+    from .network.onnx_import import import_onnx
     from .spec.errors import SpecError
     from .spec.loader import parse_yaml
     from .inputs.templates import parse_set

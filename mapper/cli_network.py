@@ -74,7 +74,7 @@ def _cache_dir(args: argparse.Namespace, outdir: Path):
         return None
     if args.cache_dir:
         return Path(args.cache_dir)
-    from .network_cache import default_cache_dir
+    from .network.cache import default_cache_dir
     path = default_cache_dir()
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -88,8 +88,8 @@ def _cache_dir(args: argparse.Namespace, outdir: Path):
 def cmd_network(args: argparse.Namespace) -> int:
     from .cli import _overrides, _write_outputs
     from .cli_search import stopped_exit_status
-    from .network_report import format_csv, format_text
-    from .network_run import run_network
+    from .network.report import format_csv, format_text
+    from .network.run import run_network
     from .spec.errors import SpecError
     from .inputs.templates import Overrides
 

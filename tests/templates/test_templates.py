@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from mapper import api
-from mapper.layer_shapes import batched_matmul, conv, linear
+from mapper.network.layer_shapes import batched_matmul, conv, linear
 from mapper.spec import read_arch
 from mapper.spec.einsum import read_einsum
 from mapper.spec.errors import Where

@@ -16,8 +16,8 @@ import csv
 import io
 from typing import Any
 
-from .model import Evaluation
-from .spec.arch import Arch
+from ..model import Evaluation
+from ..spec.arch import Arch
 
 
 def dram_bytes(ev: Evaluation, arch: Arch) -> dict[str, float]:
@@ -67,7 +67,7 @@ def _add(into: dict, more: dict, times: int) -> None:
 
 
 def network_summary(result) -> dict:
-    """The ``network.json`` record of a :class:`~mapper.network_run.NetworkResult`."""
+    """The ``network.json`` record of a :class:`~mapper.network.run.NetworkResult`."""
     net, arch, cycle_s, batch = result.network, result.arch, result.cycle_s, result.network.batch
     records, unmapped = [], []
     tot = {"macs": 0, "cycles": 0, "energy_pJ": 0.0, "dram": 0.0}
