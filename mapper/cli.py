@@ -19,8 +19,8 @@ from .version import __version__
 def _write_outputs(outdir: Path, files: dict[str, str]) -> None:
     """Write one run's outputs into an output directory (all or none, normal permissions),
     removing the files an earlier run of ours wrote there that this run does not write
-    (:mod:`mapper.outputs`); say which were removed or left in place."""
-    from .outputs import MANIFEST, write_run_outputs
+    (:mod:`mapper.report.outputs`); say which were removed or left in place."""
+    from .report.outputs import MANIFEST, write_run_outputs
     done = write_run_outputs(outdir, files)
     if done.removed:
         print(f"note: removed from {outdir} an earlier run's outputs that this run does not "
@@ -33,7 +33,7 @@ def _write_outputs(outdir: Path, files: dict[str, str]) -> None:
 
 def _write_file(path: str | Path, text: str) -> Path:
     """Write one file (not an output directory) atomically, with normal permissions."""
-    from .outputs import write_files
+    from .report.outputs import write_files
     path = Path(path)
     return write_files(path.parent, {path.name: text})[0]
 
