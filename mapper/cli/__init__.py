@@ -1,7 +1,7 @@
 """The ``mapper`` command. Subcommands: ``model`` (evaluate one mapping), ``energy`` (the
 architecture's energy and area tables and where each number came from), ``import-onnx`` (an
-ONNX model's layers as a network file), ``search`` (cli_search.py), ``network`` (a whole
-network, cli_network.py).
+ONNX model's layers as a network file), ``search`` (search.py), ``network`` (a whole
+network, network.py).
 
 Errors in the inputs end with one message naming the file, the YAML path and what was
 expected, and exit status 2; an invalid mapping (capacity, fan-out) exits 1. No traceback.
@@ -13,14 +13,14 @@ import json
 import sys
 from pathlib import Path
 
-from .version import __version__
+from ..version import __version__
 
 
 def _write_outputs(outdir: Path, files: dict[str, str]) -> None:
     """Write one run's outputs into an output directory (all or none, normal permissions),
     removing the files an earlier run of ours wrote there that this run does not write
     (:mod:`mapper.report.outputs`); say which were removed or left in place."""
-    from .report.outputs import MANIFEST, write_run_outputs
+    from ..report.outputs import MANIFEST, write_run_outputs
     done = write_run_outputs(outdir, files)
     if done.removed:
         print(f"note: removed from {outdir} an earlier run's outputs that this run does not "
@@ -33,7 +33,7 @@ def _write_outputs(outdir: Path, files: dict[str, str]) -> None:
 
 def _write_file(path: str | Path, text: str) -> Path:
     """Write one file (not an output directory) atomically, with normal permissions."""
-    from .report.outputs import write_files
+    from ..report.outputs import write_files
     path = Path(path)
     return write_files(path.parent, {path.name: text})[0]
 
@@ -41,7 +41,7 @@ def _write_file(path: str | Path, text: str) -> Path:
 def _print_notes(spec, energy_details: bool = True) -> None:
     """Ignored input keys, then the energy estimators' warnings and where their details are
     (``energy_details=False`` where the command prints those details itself)."""
-    from .inputs.energy_tables import DETAILS, warning_lines
+    from ..inputs.energy_tables import DETAILS, warning_lines
     for line in spec.notes.lines():
         print(f"note: {line}", file=sys.stderr)
     for line in warning_lines(spec.energy_warnings, DETAILS if energy_details else None):
@@ -53,7 +53,7 @@ def cmd_energy(args: argparse.Namespace) -> int:
 
     from energy import write_ert
 
-    from . import api
+    from .. import api
     spec = api.load(args.files, need_mapping=False, need_workload=False,
                     energy_tables=args.energy_tables, overrides=_overrides(args))
     _print_notes(spec, energy_details=False)        # the report below gives them
@@ -75,14 +75,14 @@ def cmd_energy(args: argparse.Namespace) -> int:
 
 
 def cmd_model(args: argparse.Namespace) -> int:
-    from . import api
-    from .report.maptxt import format_map_txt
-    from .report.stats_txt import format_stats_txt
+    from .. import api
+    from ..report.maptxt import format_map_txt
+    from ..report.stats_txt import format_stats_txt
 
     spec = api.load(args.files, ert=args.ert, art=args.art, energy_tables=args.energy_tables,
                     overrides=_overrides(args), layer=args.layer)
     if "mapper" in spec.inputs.values:          # search settings: `mapper search` reads them
-        from .spec.errors import Where
+        from ..spec.errors import Where
         Where(spec.inputs.files["mapper"], "mapper", spec.notes).ignore(
             "Timeloop's mapper settings are read by `mapper search`, not by `mapper model`")
     _print_notes(spec)
@@ -117,11 +117,11 @@ def cmd_model(args: argparse.Namespace) -> int:
 
 
 def cmd_import_onnx(args: argparse.Namespace) -> int:
-    from .network.library import read_network
-    from .network.onnx_import import import_onnx
-    from .spec.errors import SpecError
-    from .spec.loader import parse_yaml
-    from .inputs.templates import parse_set
+    from ..network.library import read_network
+    from ..network.onnx_import import import_onnx
+    from ..spec.errors import SpecError
+    from ..spec.loader import parse_yaml
+    from ..inputs.templates import parse_set
 
     dims = parse_set(args.dim).values
     for key, value in dims.items():
@@ -149,7 +149,7 @@ def _add_override_args(p: argparse.ArgumentParser) -> None:
 
 
 def _overrides(args: argparse.Namespace):
-    from .inputs.templates import collect
+    from ..inputs.templates import collect
     return collect(args.set, args.params)
 
 
@@ -196,9 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="give a symbolic (dynamic) input dimension a value, e.g. "
                    "--dim batch_size=1 (repeatable)")
     o.set_defaults(func=cmd_import_onnx)
-    from .cli_search import add_parser as add_search_parser
+    from .search import add_parser as add_search_parser
     add_search_parser(sub)
-    from .cli_network import add_parser as add_network_parser
+    from .network import add_parser as add_network_parser
     add_network_parser(sub)
     return p
 
@@ -214,9 +214,9 @@ def main(argv: list[str] | None = None) -> int:
 def _run(argv: list[str] | None) -> int:
     from energy import EstimationError, TableError
 
-    from .model.cost import EnergyLookupError
-    from .search.validity import InvalidResult
-    from .spec.errors import SpecError
+    from ..model.cost import EnergyLookupError
+    from ..search.validity import InvalidResult
+    from ..spec.errors import SpecError
 
     args = build_parser().parse_args(argv)
     try:

@@ -12,7 +12,7 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_types import nonnegative_int, objective, positive_int, seconds
+from .argtypes import nonnegative_int, objective, positive_int, seconds
 from .progress import StatusLine
 
 #: the exit status of a run stopped by a signal, which still wrote its best so far
@@ -40,7 +40,7 @@ class ProgressLine(StatusLine):
         self.spec, self.out = spec, out or sys.stdout
 
     def __call__(self, p) -> None:
-        from .search.pipeline import SearchStarted
+        from ..search.pipeline import SearchStarted
         if isinstance(p, SearchStarted):
             self.started(p)
             return
@@ -80,7 +80,7 @@ def add_parser(sub) -> None:
     s.add_argument("--layer", metavar="NAME",
                    help="the layer to search, when a file is a layer library (problems/layers)")
     s.add_argument("-o", "--output", default="out", help="output directory (default: out)")
-    from .cli import _add_override_args
+    from . import _add_override_args
     _add_override_args(s)
     s.set_defaults(func=cmd_search)
 
@@ -111,15 +111,15 @@ def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> N
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from . import api
-    from .cli import _overrides, _print_notes, _write_outputs
-    from .search.pipeline import Feasibility, SearchInputs, search
+    from .. import api
+    from . import _overrides, _print_notes, _write_outputs
+    from ..search.pipeline import Feasibility, SearchInputs, search
 
     spec = api.load(args.files, ert=args.ert, art=args.art, need_mapping=False,
                     energy_tables=args.energy_tables, overrides=_overrides(args),
                     layer=args.layer)
     _print_notes(spec)
-    objective = args.objective                      # parsed by argparse (cli_types)
+    objective = args.objective                      # parsed by argparse (argtypes)
     settings = api.search_settings(
         spec, objective=objective, algorithm=args.algorithm, jobs=args.jobs,
         time_limit=args.time_limit, search_size=args.search_size,
@@ -169,9 +169,9 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def search_outputs(spec, outcome) -> dict[str, str]:
     """The files of a search's best mapping: mapping.yaml, stats.txt, map.txt, stats.json."""
-    from .report.maptxt import format_map_txt
-    from .report.stats_txt import format_stats_txt
-    from .spec.timeloop_writer import dump_yaml, mapping_to_timeloop
+    from ..report.maptxt import format_map_txt
+    from ..report.stats_txt import format_stats_txt
+    from ..spec.timeloop_writer import dump_yaml, mapping_to_timeloop
     ev = outcome.best
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
              for lv in ev.storage}
