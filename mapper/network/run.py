@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 from ..inputs.energy_tables import warning_lines
+from ..inputs.load import load
+from ..inputs.settings import search_settings
 from ..inputs.templates import Overrides
 from ..model import Evaluation, Model
 from ..search import Progress
@@ -151,7 +153,6 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     ``stop``: the caller's stop flag; without one, SIGINT and SIGTERM stop the run while it
     searches (the layers searched so far are kept, see :attr:`NetworkResult.stopped_by`).
     """
-    from .. import api
     start = time.monotonic()
     paths = [arch] if isinstance(arch, (str, Path)) else list(arch)
     overrides = Overrides.of(overrides)
@@ -162,8 +163,8 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
         net_over, arch_over = split_overrides(overrides, network_parameters(path))
         network = load_network(path, net_over)
     try:
-        spec = api.load(paths, ert=ert, art=art, need_mapping=False, need_workload=False,
-                        energy_tables=energy_tables, overrides=arch_over)
+        spec = load(paths, ert=ert, art=art, need_mapping=False, need_workload=False,
+                    energy_tables=energy_tables, overrides=arch_over)
     except SpecError as e:
         if e.message.startswith("unknown parameter"):
             raise SpecError(f"{e.message}; the network's parameters are: "
@@ -172,9 +173,9 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     given = spec.inputs.get("problem", "workload", "layers")
     if given is not None:
         given[1].fail("the network gives the layers: leave problems out of the arch inputs")
-    settings = api.search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,
-                                   time_limit=time_limit, search_size=search_size,
-                                   victory_condition=victory_condition, seed=seed)
+    settings = search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,
+                               time_limit=time_limit, search_size=search_size,
+                               victory_condition=victory_condition, seed=seed)
     note = ""
     if only is not None:
         total = len(network.distinct())
