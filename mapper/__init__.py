@@ -10,7 +10,8 @@ Python API mirrors the ``mapper`` command::
     network = mapper.run_network("eyeriss_like", "resnet18", jobs=2)
 
 (:mod:`mapper.api`), with the search in :mod:`mapper.search`, whole networks in
-:mod:`mapper.network.run` and templates in :mod:`mapper.inputs.templates`.
+:mod:`mapper.network.run` and templates in :mod:`mapper.inputs.templates`. The packages are
+the layers of docs/ARCHITECTURE.md.
 """
 from . import version
 
