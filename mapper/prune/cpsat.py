@@ -24,13 +24,13 @@ from typing import Iterable, Sequence
 
 from ortools.sat.python import cp_model
 
+from ..mapspace.primes import exponent_table, factorize
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, FactorBound
 from ..spec.errors import Where
 from ..spec.workload import DataSpace, Workload
 from .axes import add_axis_rule
 from .checks import Check
-from .primes import exponent_table, factorize
 
 Keep = Sequence[Iterable[str]] | None
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Mapping as TMapping
 import numpy as np
 from ortools.sat.python import cp_model
 
+from ..mapspace.primes import divisors, exponents
 from ..spec.mapping import Mapping
-from .primes import divisors, exponents
 
 if TYPE_CHECKING:
     from .cpsat import TilingCpModel
