@@ -17,6 +17,7 @@ import io
 from typing import Any
 
 from ..model import Evaluation
+from ..model.perf import edp
 from ..spec.arch import Arch
 
 
@@ -128,7 +129,7 @@ def _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area,
         "macs": net.macs, "mapped_macs": tot["macs"],
         "energy_pJ": energy, "cycles": cycles, "latency_s": latency,
         "inferences_per_s": throughput,
-        "energy_per_inference_pJ": energy / batch, "edp_J_cycles": energy * 1e-12 * cycles,
+        "energy_per_inference_pJ": energy / batch, "edp_J_cycles": edp(energy, cycles),
         "utilization": util, "dram_bytes_per_inference": tot["dram"] / batch,
         "power_W": power,
         "energy_by_level": by_level, "energy_by_dataspace": by_ds,
