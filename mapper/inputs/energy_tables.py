@@ -14,7 +14,7 @@ from typing import Sequence
 from energy import Component, EstimationReport, ReferenceTables, estimate_tables
 from energy.estimator import arch_table_dirs, search_path
 
-from .spec.arch import Arch
+from ..spec.arch import Arch
 
 
 def arch_components(arch: Arch) -> list[Component]:
