@@ -241,6 +241,11 @@ class Search:
         for d, r in self.space.expand(k, done, rest, keep, self.PIECE):
             if self.out_of_time():
                 raise _OutOfTime
+            if k == self._split_stage() and self._share[1] > 1:
+                # the workers share the partial tilings of this stage by a hash of their
+                # factors: each is one worker's, whatever each worker pruned before
+                mine = _row_hash(d) % self._share[1] == self._share[0]
+                d, r = d[mine], r[mine]
             if k == K - 2:
                 self._hold(self.space.finish(d, r, keep), keep)
                 continue
@@ -257,12 +262,20 @@ class Search:
                 if len(rows):
                     self._descend(k + 1, d[rows], r[rows], keep)
 
+    def _split_stage(self) -> int | None:
+        """The stage whose partial tilings the workers share (None: the whole tilings). Not
+        the first stage: the spatial factors alone are too few to share evenly; level 1's
+        temporal factors (or level 0's on a two-level arch) are fixed and numerous. Static,
+        so that the split never depends on what a worker pruned."""
+        K = len(self.space.arch.storage)
+        return None if K < 2 else min(1, K - 2)
+
     def _hold(self, columns: np.ndarray | None, keep) -> None:
         """Bound whole tilings (factor columns) over every loop order and hold those that may
         beat the incumbent; when ``_hold_limit`` of them are held (None: at the end), visit them best
         bound first. Memory stays bounded; when everything fits, the visit is best first over
         the whole space."""
-        if columns is not None and self._share[1] > 1:
+        if columns is not None and self._share[1] > 1 and self._split_stage() is None:
             # the workers share the whole tilings (where the work is) by a hash of their
             # factors: every tiling is one worker's, whatever each worker pruned before
             columns = columns[_row_hash(columns) % self._share[1] == self._share[0]]
