@@ -222,16 +222,42 @@ class Search:
         """
         self.progress.phase = "optimal"
         self._share = share
-        for keep in self.space.keep_choices:
-            self._held: list[tuple[np.ndarray, np.ndarray]] = []
-            self._held_rows = 0
-            self._hold_limit = self.FIRST_HOLD
-            try:
-                self._descend(-1, *self.space.root(), keep)
+        try:
+            for keep, spatial in self._keep_choices_best_first():
+                self._held: list[tuple[np.ndarray, np.ndarray]] = []
+                self._held_rows = 0
+                self._hold_limit = self.FIRST_HOLD
+                if spatial is None:
+                    self._descend(-1, *self.space.root(), keep)
+                else:
+                    for d, r, keys in spatial:
+                        self._go_down(-1, d, r, keys, keep)
                 self._hold(None, keep)
-            except _OutOfTime:
-                return StopReason.TIME_LIMIT
+        except _OutOfTime:
+            return StopReason.TIME_LIMIT
         return StopReason.FINISHED
+
+    def _keep_choices_best_first(self):
+        """(keep sets, their bounded spatial stage as (done, rest, keys) pieces) in the order
+        of the best bound of their spatial stage, so that the keep choice most likely to hold
+        the optimum gives the first incumbent (the others are then pruned by it). On a
+        one-level arch the spatial stage is the last one: (keep, None), in the given order."""
+        if len(self.space.arch.storage) < 2:
+            return [(keep, None) for keep in self.space.keep_choices]
+        staged = []
+        for i, keep in enumerate(self.space.keep_choices):
+            pieces, best = [], None
+            for d, r in self.space.expand(-1, *self.space.root(), keep, self.PIECE):
+                if self.out_of_time():
+                    raise _OutOfTime
+                keys = self._bound_keys(self.space.parked(d, r, -1), keep, -1)
+                pieces.append((d, r, keys))
+                if len(keys):
+                    low = tuple(keys[np.lexsort(keys.T[::-1])[0]])
+                    best = low if best is None else min(best, low)
+            staged.append((best is None, best or (), i, keep, pieces))
+        staged.sort(key=lambda s: s[:3])
+        return [(keep, pieces) for *_, keep, pieces in staged]
 
     def _descend(self, k: int, done: np.ndarray, rest: np.ndarray, keep) -> None:
         """Extend ``done`` (through level k - 1) to level k (k = -1: the spatial factors),
@@ -252,15 +278,19 @@ class Search:
             self.progress.phase = "optimal: bounding " + \
                 (f"level {self.space.arch.storage[k].name}" if k >= 0 else "spatial factors")
             self._show()
-            keys = self._bound_keys(self.space.parked(d, r, k), keep, k)
-            ok = self._may_improve(keys)
-            self.progress.pruned += int((~ok).sum())
-            order = np.flatnonzero(ok)[np.lexsort(keys[ok].T[::-1])]
-            for i in range(0, len(order), self.DESCEND):
-                rows = order[i:i + self.DESCEND]
-                rows = rows[self._may_improve(keys[rows])]          # the incumbent moved
-                if len(rows):
-                    self._descend(k + 1, d[rows], r[rows], keep)
+            self._go_down(k, d, r, self._bound_keys(self.space.parked(d, r, k), keep, k), keep)
+
+    def _go_down(self, k: int, d: np.ndarray, r: np.ndarray, keys: np.ndarray, keep) -> None:
+        """Go on to level k + 1 with the partial tilings through level k whose bounds may
+        beat the incumbent, best bound first, a few at a time."""
+        ok = self._may_improve(keys)
+        self.progress.pruned += int((~ok).sum())
+        order = np.flatnonzero(ok)[np.lexsort(keys[ok].T[::-1])]
+        for i in range(0, len(order), self.DESCEND):
+            rows = order[i:i + self.DESCEND]
+            rows = rows[self._may_improve(keys[rows])]          # the incumbent moved
+            if len(rows):
+                self._descend(k + 1, d[rows], r[rows], keep)
 
     def _split_stage(self) -> int | None:
         """The stage whose partial tilings the workers share (None: the whole tilings). Not
