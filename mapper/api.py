@@ -40,7 +40,9 @@ _OTHER_KEYS = {"mapspace": "Timeloop's mapspace template: the mapspace searched 
                            "whole one, narrowed by the constraints",
                "variables": "variables are substituted by timeloopfe; give numbers",
                "globals": "not used", "compound_components": "not used",
-               "components": "not used", "model": "not used"}
+               "components": "not used", "model": "not used",
+               "dumped_by_timeloop_front_end": "marks timeloopfe's processed input, which is "
+                                               "read as Timeloop reads it"}
 
 
 _KNOWN_KEYS = ("architecture", "arch", "problem", "workload", "mapping", "ERT", "ART",

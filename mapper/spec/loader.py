@@ -13,6 +13,7 @@ from typing import Any
 
 import yaml
 
+from .combine import combine, is_empty
 from .errors import Notes, SpecError, Where
 
 
@@ -186,11 +187,16 @@ def parse_yaml(text: str, name: str) -> Any:
 
 @dataclass
 class Inputs:
-    """Top-level keys merged from several files, each remembering its file."""
+    """Top-level keys merged from several files, each remembering its file.
+
+    A key given in several files is combined as timeloopfe combines it (:mod:`.combine`):
+    ``files`` names the file of its first non-empty value, ``parts`` keeps every file's own
+    value (for readers that point each item at its file, e.g. component classes)."""
 
     values: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     notes: Notes = field(default_factory=Notes)
+    parts: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
 
     def add_file(self, path: str | Path) -> None:
         data = load_yaml(path)
@@ -203,11 +209,19 @@ class Inputs:
             raise SpecError("expected a mapping of top-level keys (architecture, problem, "
                             "mapping, ...) at the top of the file", name)
         for key, value in data.items():
-            if key in self.values:
-                raise SpecError(f"top-level key {key!r} is given twice: also in "
-                                f"{self.files[key]}", name, key)
-            self.values[key] = value
-            self.files[key] = name
+            if not isinstance(key, str):
+                raise SpecError(f"top-level key {key!r}: expected a name (architecture, "
+                                f"problem, mapping, ...)", name)
+            self.parts.setdefault(key, []).append((name, value))
+            if key not in self.values or is_empty(self.values[key]):
+                self.values[key] = value
+                self.files[key] = name
+            else:
+                self.values[key] = combine(self.values[key], value, key, self.files[key], name)
+
+    def sources(self, key: str) -> list[tuple[str, Any]]:
+        """Each file's own value of ``key`` (file, value), in the order given."""
+        return list(self.parts.get(key, []))
 
     def get(self, *keys: str) -> tuple[Any, Where] | None:
         """The first of ``keys`` present, with its location."""
