@@ -19,12 +19,14 @@ from energy import (EstimationError, EstimationReport, ReferenceTables, TableErr
 
 from .model.evaluate import Model
 from .model.result import Evaluation
-from .spec import read_mapping, read_workload
+from .spec import read_arch, read_mapping, read_workload
 from .spec.arch import Arch
 from .spec.constraints import Constraints, Violation, check_mapping
 from .spec.errors import Notes, SpecError, Where
+from .spec.jinja import Rendering
 from .spec.loader import Inputs, load_yaml
 from .spec.timeloop_constraints import read_constraints
+from .spec.variables import check_all_taken, timeloop_variables
 from .spec.mapping import Mapping
 from .spec.workload import Workload
 from .templates import Overrides, read_arch_overridden, resolve_input
@@ -38,7 +40,6 @@ if TYPE_CHECKING:
 #: top-level keys of Timeloop's and our formats that the model run does not use
 _OTHER_KEYS = {"mapspace": "Timeloop's mapspace template: the mapspace searched here is the "
                            "whole one, narrowed by the constraints",
-               "variables": "variables are substituted by timeloopfe; give numbers",
                "globals": "not used", "compound_components": "not used",
                "components": "not used", "model": "not used",
                "dumped_by_timeloop_front_end": "marks timeloopfe's processed input, which is "
@@ -47,7 +48,7 @@ _OTHER_KEYS = {"mapspace": "Timeloop's mapspace template: the mapspace searched 
 
 _KNOWN_KEYS = ("architecture", "arch", "problem", "workload", "mapping", "ERT", "ART",
                "architecture_constraints", "mapspace_constraints", "constraints", "layers",
-               "einsums", "source", "name")
+               "einsums", "source", "name", "variables")
 
 
 @dataclass
@@ -87,11 +88,11 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     (or any variables of an arch in our format), see :mod:`mapper.templates`. ``layer`` picks
     one layer of a layer library (``problems/layers/*.yaml``: ``layers: {NAME: problem}``).
     """
-    inputs = Inputs()
+    overrides = Overrides.of(overrides)
+    inputs = Inputs(rendering=Rendering(overrides.values, overrides.origins))
     for p in paths:
         inputs.add_file(resolve_input(p))
-    arch = read_arch_overridden(*inputs.require("architecture", "architecture", "arch"),
-                                overrides)
+    arch = _read_arch(inputs, overrides)
     found = inputs.get("problem", "workload")
     if layer is not None or (found is None and "layers" in inputs.values):
         found = _library_layer(inputs, layer)
@@ -119,6 +120,23 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     spec = Spec(arch, workload, mapping, None, constraints, inputs)
     _complete_tables(spec, given, energy_tables)
     return spec
+
+
+def _read_arch(inputs: Inputs, overrides: Overrides) -> Arch:
+    """The arch, with each ``--set`` value where it belongs: the templates that used it,
+    Timeloop's ``variables:``, or the parameters of an arch in our format
+    (:mod:`mapper.spec.variables`)."""
+    value, where = inputs.require("architecture", "architecture", "arch")
+    variables, taken = timeloop_variables(inputs, overrides.values)
+    taken |= set(overrides.values) & inputs.rendering.used
+    rest = overrides.only(k for k in overrides.values if k not in taken)
+    own = isinstance(value, dict) and ("levels" in value or (
+        isinstance(value.get("arch"), dict) and "levels" in value["arch"]))
+    if own:
+        return read_arch_overridden(value, where, rest)
+    check_all_taken(rest.values, rest.origins, taken, inputs.rendering.used, variables,
+                    inputs.rendering.templates)
+    return read_arch(value, where, variables)
 
 
 def _library_layer(inputs: Inputs, layer: str | None):

@@ -15,6 +15,7 @@ import yaml
 
 from .combine import combine, is_empty
 from .errors import Notes, SpecError, Where
+from .jinja import Rendering, included_file, is_template, render, substitute
 
 
 #: Inputs larger than this are refused before parsing: the largest Timeloop/Accelergy input
@@ -197,12 +198,31 @@ class Inputs:
     files: dict[str, str] = field(default_factory=dict)
     notes: Notes = field(default_factory=Notes)
     parts: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    #: the values templates are rendered with (``--set``, ``--params``) and what they used
+    rendering: Rendering = field(default_factory=lambda: Rendering({}))
 
     def add_file(self, path: str | Path) -> None:
-        data = load_yaml(path)
-        self.add(data, str(path))
+        """A YAML file, or a Jinja2 template rendered with ``rendering``'s values
+        (:mod:`.jinja`); a top-level value included whole from another file keeps that file
+        for its errors."""
+        path = Path(path)
+        text = read_text(path)
+        if not is_template(path, text):
+            self.add(parse_yaml(text, str(path)), str(path))
+            return
+        self.rendering.include_dirs = []
+        rendered = render(path, text, self.rendering)
+        try:
+            data = parse_yaml(rendered, str(path))
+        except SpecError as e:
+            raise SpecError(f"{e.message} (a line of the YAML that the Jinja2 template "
+                            f"rendered to)", e.file, e.path) from None
+        files = {k: included_file(v, self.rendering) for k, v in data.items()} \
+            if isinstance(data, dict) else {}
+        self.add(substitute(data, self.rendering), str(path),
+                 {k: f for k, f in files.items() if f})
 
-    def add(self, data: Any, name: str) -> None:
+    def add(self, data: Any, name: str, key_files: dict[str, str] | None = None) -> None:
         if data is None:
             raise SpecError("the file is empty", name)
         if not isinstance(data, dict):
@@ -212,12 +232,13 @@ class Inputs:
             if not isinstance(key, str):
                 raise SpecError(f"top-level key {key!r}: expected a name (architecture, "
                                 f"problem, mapping, ...)", name)
-            self.parts.setdefault(key, []).append((name, value))
+            file = (key_files or {}).get(key, name)
+            self.parts.setdefault(key, []).append((file, value))
             if key not in self.values or is_empty(self.values[key]):
                 self.values[key] = value
-                self.files[key] = name
+                self.files[key] = file
             else:
-                self.values[key] = combine(self.values[key], value, key, self.files[key], name)
+                self.values[key] = combine(self.values[key], value, key, self.files[key], file)
 
     def sources(self, key: str) -> list[tuple[str, Any]]:
         """Each file's own value of ``key`` (file, value), in the order given."""

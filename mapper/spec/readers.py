@@ -58,14 +58,15 @@ def read_workload(value: Any, where: Where) -> Workload:
                   ["einsum", "bounds", "data_spaces", "coefficients", "shape", "instance"])
 
 
-def read_arch(value: Any, where: Where) -> Arch:
-    """An :class:`Arch` from any supported architecture format."""
+def read_arch(value: Any, where: Where, variables: dict[str, Any] | None = None) -> Arch:
+    """An :class:`Arch` from any supported architecture format; ``variables`` (Timeloop
+    v0.4's top-level ``variables:``) are inherited by every component of a Timeloop arch."""
     value, where = _unwrap(value, where, ("architecture", "arch"))
     arch = as_mapping(value, where)
     if "subtree" in arch:
-        return read_arch_v03(arch, where)
+        return read_arch_v03(arch, where, variables)
     if "nodes" in arch:
-        return read_arch_v04(arch, where)
+        return read_arch_v04(arch, where, variables)
     if "levels" in arch:
         return read_own_arch(arch, where)
     _unrecognised(arch, where, "architecture",

@@ -127,8 +127,9 @@ def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[_L
         _flatten(sub, where / "subtree" / i, sub_inherited, count, out)
 
 
-def read_arch_v03(value: Any, where: Where) -> Arch:
+def read_arch_v03(value: Any, where: Where, variables: dict | None = None) -> Arch:
     arch = as_mapping(value, where)
+    variables = dict(variables or {})
     if "subtree" not in arch:
         where.fail("missing required key 'subtree' (v0.3 form) or 'nodes' (v0.4 form)")
     trees = as_list(arch["subtree"], where / "subtree")
@@ -138,7 +139,8 @@ def read_arch_v03(value: Any, where: Where) -> Arch:
     top_attrs = as_mapping(trees[0].get("attributes", {}) or {},
                            where / "subtree" / 0 / "attributes") \
         if isinstance(trees[0], dict) else {}
-    _flatten(trees[0], where / "subtree" / 0, {}, 1, leaves)
+    top_attrs = {**variables, **top_attrs}
+    _flatten(trees[0], where / "subtree" / 0, variables, 1, leaves)
     if len(leaves) < 2:
         where.fail("an architecture needs at least one storage level and a compute level")
     return build_arch(str(trees[0].get("name", "arch")), leaves, top_attrs)
@@ -155,6 +157,10 @@ def _attr_num(attrs: dict, key: str, where: Where, default=None, integer=True, m
 
 
 def _normalise(attrs: dict, where: Where) -> dict:
+    """Attributes under their canonical names, their expressions evaluated (``datawidth:
+    DATAWIDTH`` from the variables, ``width: datawidth * 3``), so that every reader of them
+    (the model, the energy estimators) sees numbers."""
+    from .expr import evaluate
     out = {}
     for k, v in attrs.items():
         k2 = _ALIASES.get(k, k)
@@ -163,7 +169,7 @@ def _normalise(attrs: dict, where: Where) -> dict:
                 (where / "attributes" / k).ignore(_NOT_MODELLED[k2])
             continue
         out[k2] = v
-    return out
+    return {k: evaluate(v, out, where / "attributes" / k) for k, v in out.items()}
 
 
 def build_arch(name: str, leaves: list[_Leaf], top_attrs: dict) -> Arch:

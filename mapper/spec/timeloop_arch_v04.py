@@ -60,14 +60,14 @@ class _Walk:
     first: bool = True
 
 
-def read_arch_v04(value: Any, where: Where) -> Arch:
+def read_arch_v04(value: Any, where: Where, variables: dict | None = None) -> Arch:
     arch = as_mapping(value, where)
     if "nodes" not in arch:
         where.fail("missing required key 'nodes' (v0.4 form) or 'subtree' (v0.3 form)")
     for key in arch:
         if key not in ("nodes", "version"):
             (where / key).ignore("not a key of a v0.4 architecture")
-    walk = _Walk()
+    walk = _Walk(inherited=dict(variables or {}), top_attributes=dict(variables or {}))
     _nodes(arch["nodes"], where / "nodes", walk, in_parallel=False)
     if len(walk.leaves) < 2:
         where.fail("an architecture needs at least one storage level and a compute level")
@@ -115,7 +115,8 @@ def _node(value: Any, where: Where, walk: _Walk, in_parallel: bool) -> None:
     if is_container:
         walk.inherited.update(attributes)
         if walk.first:
-            walk.name, walk.top_attributes = f"{name}_top_level", dict(attributes)
+            walk.name = f"{name}_top_level"
+            walk.top_attributes = {**walk.top_attributes, **attributes}
     walk.first = False
     if fans_out:   # the dummy level above the fan-out carries its spatial constraints
         dummy = f"inter_{name}_spatial"
