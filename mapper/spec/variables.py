@@ -13,7 +13,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
-from .errors import SpecError, Where, as_mapping
+from .errors import SpecError, as_mapping
 
 #: keys of ``variables:`` that are not variables
 _NOT_VARIABLES = ("version",)
@@ -55,8 +55,3 @@ def check_all_taken(given: dict[str, Any], origins: dict[str, str], taken: set[s
         raise SpecError(f"{origins.get(name, name)}: nothing is named {name!r}"
                         + (f" (did you mean {hint[0]!r}?)" if hint else "") + "; "
                         + "; ".join(places))
-
-
-def variables_where(inputs) -> Where | None:
-    found = inputs.get("variables")
-    return found[1] if found else None
