@@ -21,6 +21,7 @@ from .model.evaluate import Model
 from .model.result import Evaluation
 from .spec import read_arch, read_mapping, read_workload
 from .spec.arch import Arch
+from .spec.components import read_compound_classes
 from .spec.constraints import Constraints, Violation, check_mapping
 from .spec.errors import Notes, SpecError, Where
 from .spec.jinja import Rendering
@@ -40,15 +41,15 @@ if TYPE_CHECKING:
 #: top-level keys of Timeloop's and our formats that the model run does not use
 _OTHER_KEYS = {"mapspace": "Timeloop's mapspace template: the mapspace searched here is the "
                            "whole one, narrowed by the constraints",
-               "globals": "not used", "compound_components": "not used",
-               "components": "not used", "model": "not used",
+               "globals": "not used", "model": "not used",
                "dumped_by_timeloop_front_end": "marks timeloopfe's processed input, which is "
                                                "read as Timeloop reads it"}
 
 
 _KNOWN_KEYS = ("architecture", "arch", "problem", "workload", "mapping", "ERT", "ART",
                "architecture_constraints", "mapspace_constraints", "constraints", "layers",
-               "einsums", "source", "name", "variables")
+               "einsums", "source", "name", "variables", "compound_components",
+               "components")
 
 
 @dataclass
@@ -67,6 +68,8 @@ class Spec:
     energy_report: EstimationReport | None = None
     #: estimator warnings (extrapolations, numbers left out), for the caller to show
     energy_warnings: tuple[str, ...] = ()
+    #: Accelergy compound component classes of the inputs, priced from their subcomponents
+    compound_classes: tuple = ()
 
     @property
     def notes(self) -> Notes:
@@ -117,7 +120,8 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
             raise SpecError(f"unknown top-level key {key!r}; expected one of "
                             f"{', '.join(_KNOWN_KEYS + tuple(_OTHER_KEYS) + ('mapper',))}",
                             inputs.files[key], key)
-    spec = Spec(arch, workload, mapping, None, constraints, inputs)
+    spec = Spec(arch, workload, mapping, None, constraints, inputs,
+                compound_classes=read_compound_classes(inputs))
     _complete_tables(spec, given, energy_tables)
     return spec
 
@@ -185,7 +189,7 @@ def _complete_tables(spec: Spec, given: dict[str, tuple[ReferenceTables, str]],
     if "ERT" not in given or "ART" not in given:
         try:
             estimated, spec.energy_report, warns = estimate_arch_tables(
-                spec.arch, energy_tables, arch_file)
+                spec.arch, energy_tables, arch_file, spec.compound_classes)
             spec.energy_warnings = tuple(warns)
         except EstimationError as e:
             if "ERT" not in given:

@@ -11,10 +11,12 @@ import warnings
 from pathlib import Path
 from typing import Sequence
 
-from energy import Component, EstimationReport, ReferenceTables, estimate_tables
+from energy import Component, EstimationReport, ReferenceTables, Registry, estimate_tables
+from energy.compound import CompoundEstimator, unused_definitions
 from energy.estimator import arch_table_dirs, search_path
 
 from .spec.arch import Arch
+from .spec.components import evaluator
 
 
 def arch_components(arch: Arch) -> list[Component]:
@@ -28,16 +30,27 @@ def arch_components(arch: Arch) -> list[Component]:
 
 
 def estimate_arch_tables(arch: Arch, table_dirs: Sequence[str | os.PathLike] = (),
-                         arch_file: str | None = None,
+                         arch_file: str | None = None, compound_classes: Sequence = (),
                          ) -> tuple[ReferenceTables, EstimationReport, list[str]]:
     """ERT/ART of every component, the report of who supplied each number, and the warnings
-    raised on the way (extrapolations, left-out optional actions) as text for the caller."""
+    raised on the way (extrapolations, left-out optional actions) as text for the caller.
+    ``compound_classes`` (Accelergy's, :mod:`energy.compound`) are priced from their
+    subcomponents."""
     arch_dir = Path(arch_file).parent if arch_file else Path(".")
     dirs = search_path(table_dirs, arch_table_dirs(arch.attributes, arch_dir))
+    components = arch_components(arch)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        tables, report = estimate_tables(arch_components(arch), search_path=dirs)
-    return tables, report, [str(w.message) for w in caught]
+        registry = Registry.default(dirs)
+        compound = None
+        if compound_classes:
+            compound = registry.register(
+                CompoundEstimator(compound_classes, registry, evaluator()), "runtime")
+        tables, report = estimate_tables(components, registry=registry)
+    notes = [str(w.message) for w in caught]
+    if compound is not None:
+        notes += unused_definitions(compound, components, report)
+    return tables, report, notes
 
 
 #: where a user of the command finds the details the energy warnings leave out
