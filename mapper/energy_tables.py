@@ -19,14 +19,26 @@ from .spec.arch import Arch
 from .spec.components import evaluator
 
 
+#: Accelergy's DRAM type when an arch names none (the 2020 tutorial's MainMemory: 8 pJ/bit)
+DEFAULT_DRAM_TYPE = "LPDDR4"
+
+
 def arch_components(arch: Arch) -> list[Component]:
-    """Outermost level first, the compute level last (the order a reader of the arch expects)."""
-    out = [Component(level.name, level.component_class, level.attributes, level.instances,
-                     subclass=level.attributes.get("subclass"))
+    """Outermost level first, the compute level last (the order a reader of the arch expects).
+    A DRAM without a ``type`` is Accelergy's default type (:data:`DEFAULT_DRAM_TYPE`)."""
+    out = [Component(level.name, level.component_class, _dram_type(level.component_class,
+                                                                   level.attributes),
+                     level.instances, subclass=level.attributes.get("subclass"))
            for level in reversed(arch.storage)]
     out.append(Component(arch.compute.name, arch.compute.component_class,
                          arch.compute.attributes, arch.compute.instances))
     return out
+
+
+def _dram_type(cls: str, attributes: dict) -> dict:
+    if str(cls).strip().lower() in ("dram", "offchip_dram") and "type" not in attributes:
+        return {**attributes, "type": DEFAULT_DRAM_TYPE}
+    return attributes
 
 
 def estimate_arch_tables(arch: Arch, table_dirs: Sequence[str | os.PathLike] = (),
@@ -48,6 +60,11 @@ def estimate_arch_tables(arch: Arch, table_dirs: Sequence[str | os.PathLike] = (
                 CompoundEstimator(compound_classes, registry, evaluator()), "runtime")
         tables, report = estimate_tables(components, registry=registry)
     notes = [str(w.message) for w in caught]
+    untyped = [lv.name for lv in arch.storage
+               if _dram_type(lv.component_class, lv.attributes) is not lv.attributes]
+    if untyped:
+        notes.append(f"{', '.join(untyped)}: a DRAM without a type is {DEFAULT_DRAM_TYPE}, as "
+                     f"Accelergy assumes (give type: to choose another)")
     if compound is not None:
         notes += unused_definitions(compound, components, report)
     return tables, report, notes
