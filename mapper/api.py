@@ -106,6 +106,11 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
         workload = replace(workload, name=layer)    # a library layer is named after its key
     mapping = None
     found = inputs.get("mapping")
+    if found is not None and found[0] == []:    # timeloopfe's processed input of a search
+        if need_mapping:
+            found[1].fail("the mapping is empty (mapping: []): give the mapping file too, "
+                          "e.g. the timeloop-mapper.map.yaml next to this file")
+        found = None
     if found is not None:
         mapping = read_mapping(found[0], found[1], arch, workload)
     elif need_mapping:
@@ -246,8 +251,10 @@ def search_settings(spec: Spec, *, objective: "str | dict | Objective | None" = 
     """The spec's Timeloop ``mapper:`` settings (if any), with the arguments given here
     winning, as on the command line."""
     from .search.settings import SearchSettings, read_mapper_settings
+    from .spec.mapper_settings import normalize_mapper_settings
     found = spec.inputs.get("mapper")
-    base = read_mapper_settings(*found) if found else SearchSettings()
+    base = read_mapper_settings(normalize_mapper_settings(*found), found[1]) if found \
+        else SearchSettings()
     settings = base.merged(
         objective=None if objective is None else parse_objective_arg(objective),
         algorithm=algorithm, jobs=jobs, time_limit=time_limit, search_size=search_size,

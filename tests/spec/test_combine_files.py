@@ -67,3 +67,13 @@ def test_processed_input_of_the_2020_tutorial_evaluates_like_the_reference():
     cycles = int(stats.split("Summary Stats")[1].split("Cycles:")[1].split()[0])
     assert cycles == 48
     assert api.evaluate(spec).cycles == cycles
+
+
+@needs_exercises
+def test_processed_input_of_a_search_alone_asks_for_its_mapping_file(capsys):
+    from mapper.cli import main
+    out = DESIGNS / "simple_weight_stationary" / "ref_outputs" / "default_problem"
+    assert main(["model", str(out / "parsed-processed-input.yaml"), "-o", "/tmp/unused"]) == 2
+    err = capsys.readouterr().err
+    assert "parsed-processed-input.yaml: mapping: the mapping is empty (mapping: [])" in err
+    assert "timeloop-mapper.map.yaml" in err
