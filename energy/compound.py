@@ -132,6 +132,9 @@ class CompoundEstimator:
         for c in classes:
             self.by_key[class_key(c.name)] = c
         known = registry.index()
+        #: class names the other estimators answer (a compound of one of these names that
+        #: cannot be built from its parts is priced by them, as a component would be)
+        self.builtin = frozenset(known)
         #: classes the estimators did not know: declared here, so components may use them
         self.classes = tuple(
             ComponentClass(c.name, c.kind, needs_technology=False,
@@ -255,7 +258,12 @@ class CompoundEstimator:
         registry's best primitive estimate."""
         inner = self.compound_of(sub.component_class, attrs)
         if inner is not None:
-            return self._price(inner, action, attrs, stack)
+            try:
+                return self._price(inner, action, attrs, stack)
+            except _Decline:
+                if class_key(sub.component_class) not in self.builtin:
+                    raise
+                # as for a component: the estimators' own answer for a class they know
         comp = Component(f"{stack[0]}.{sub.name}", sub.component_class,
                          _primitive_attributes(attrs))
         try:

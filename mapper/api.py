@@ -25,7 +25,9 @@ from .spec.components import read_compound_classes
 from .spec.constraints import Constraints, Violation, check_mapping
 from .spec.errors import Notes, SpecError, Where
 from .spec.jinja import Rendering
+from .spec.keys import part_name
 from .spec.loader import Inputs, load_yaml
+from .spec.sparse import say_once, sparsity_note
 from .spec.timeloop_constraints import read_constraints
 from .spec.variables import check_all_taken, timeloop_variables
 from .spec.mapping import Mapping
@@ -49,7 +51,7 @@ _OTHER_KEYS = {"mapspace": "Timeloop's mapspace template: the mapspace searched 
 _KNOWN_KEYS = ("architecture", "arch", "problem", "workload", "mapping", "ERT", "ART",
                "architecture_constraints", "mapspace_constraints", "constraints", "layers",
                "einsums", "source", "name", "variables", "compound_components",
-               "components")
+               "components", "sparse_optimizations")
 
 
 @dataclass
@@ -70,6 +72,8 @@ class Spec:
     energy_warnings: tuple[str, ...] = ()
     #: Accelergy compound component classes of the inputs, priced from their subcomponents
     compound_classes: tuple = ()
+    #: what of Sparseloop the inputs hold and that it is ignored (figures are dense), or None
+    sparsity: str | None = None
 
     @property
     def notes(self) -> Notes:
@@ -121,12 +125,19 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
         if key in _OTHER_KEYS and not (key == "mapspace" and "constraints" in
                                        (inputs.values[key] or {})):
             Where(inputs.files[key], key, inputs.notes).ignore(_OTHER_KEYS[key])
-        elif key not in _KNOWN_KEYS and key not in _OTHER_KEYS and key != "mapper":
+        elif key not in _KNOWN_KEYS and part_name(key) in ("globals", "ignore"):
+            Where(inputs.files[key], key, inputs.notes).ignore(
+                f"timeloopfe reads a key named *{part_name(key)}* as its {part_name(key)}"
+                if part_name(key) == "globals" else "its name says ignore (timeloopfe's rule)")
+        elif key not in _KNOWN_KEYS and key not in _OTHER_KEYS and key != "mapper" \
+                and part_name(key) is None:
             raise SpecError(f"unknown top-level key {key!r}; expected one of "
                             f"{', '.join(_KNOWN_KEYS + tuple(_OTHER_KEYS) + ('mapper',))}",
                             inputs.files[key], key)
     spec = Spec(arch, workload, mapping, None, constraints, inputs,
-                compound_classes=read_compound_classes(inputs))
+                compound_classes=read_compound_classes(inputs),
+                sparsity=sparsity_note(inputs))
+    say_once(inputs.notes, spec.sparsity)
     _complete_tables(spec, given, energy_tables)
     return spec
 

@@ -44,6 +44,8 @@ def _print_notes(spec, energy_details: bool = True) -> None:
     from .energy_tables import DETAILS, warning_lines
     for line in spec.notes.lines():
         print(f"note: {line}", file=sys.stderr)
+    if getattr(spec, "sparsity", None):
+        print(f"warning: {spec.sparsity}", file=sys.stderr)
     for line in warning_lines(spec.energy_warnings, DETAILS if energy_details else None):
         print(line, file=sys.stderr)
 
@@ -78,6 +80,7 @@ def cmd_model(args: argparse.Namespace) -> int:
     from . import api
     from .report.maptxt import format_map_txt
     from .report.stats_txt import format_stats_txt
+    from .spec.sparse import mark_dense
 
     spec = api.load(args.files, ert=args.ert, art=args.art, energy_tables=args.energy_tables,
                     overrides=_overrides(args), layer=args.layer)
@@ -93,7 +96,8 @@ def cmd_model(args: argparse.Namespace) -> int:
     files = {
         "stats.txt": format_stats_txt(spec.arch, spec.workload, ev),
         "map.txt": format_map_txt(spec.arch, spec.workload, ev.mapping, tiles),
-        "stats.json": json.dumps(ev.to_json(), indent=1, allow_nan=True) + "\n",
+        "stats.json": json.dumps(mark_dense(ev.to_json(), spec.sparsity), indent=1,
+                                 allow_nan=True) + "\n",
     }
     outdir = Path(args.output)
     _write_outputs(outdir, files)
@@ -103,6 +107,8 @@ def cmd_model(args: argparse.Namespace) -> int:
     print(f"  energy       {ev.energy_pJ / 1e6:.2f} uJ ({ev.energy_pJ / ev.computes:.3f} pJ/MAC)")
     print(f"  EDP          {ev.edp:.4g} J*cycle")
     print(f"  utilization  {ev.utilization:.2f}")
+    if spec.sparsity:
+        print("  sparsity     not modelled: these are the dense figures (see the warning)")
     print(f"  area         {ev.area_um2 / 1e6:.4f} mm^2" + (
         f" (no area known for {', '.join(ev.area_missing)})" if ev.area_missing else ""))
     print(f"  energy data  {spec.energy_source}" + (

@@ -175,7 +175,8 @@ def search_outputs(spec, outcome) -> dict[str, str]:
     ev = outcome.best
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
              for lv in ev.storage}
-    stats = ev.to_json()
+    from .spec.sparse import mark_dense
+    stats = mark_dense(ev.to_json(), spec.sparsity)
     stats["search"] = outcome.to_json()
     return {
         "mapping.yaml": dump_yaml({"mapping": mapping_to_timeloop(ev.mapping, spec.arch,

@@ -13,6 +13,7 @@ from typing import Any
 from energy.compound import ActionPart, CompoundAction, CompoundClass, SubAction, Subcomponent
 
 from .errors import SpecError, Where, as_list, as_mapping, as_str
+from .keys import keys_like
 
 KEYS = ("compound_components", "components")
 _CLASS_KEYS = {"name", "attributes", "subcomponents", "actions"}
@@ -24,7 +25,7 @@ def read_compound_classes(inputs) -> tuple[CompoundClass, ...]:
     """Every compound class of the inputs, in the order given; a class defined twice
     differently is an error naming both places."""
     found: dict[str, tuple[CompoundClass, dict, Where]] = {}
-    for key in KEYS:
+    for key in keys_like(inputs, "components", KEYS):
         for file, value in inputs.sources(key):
             where = Where(file, key, inputs.notes)
             if value is None:

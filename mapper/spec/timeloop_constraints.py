@@ -27,6 +27,7 @@ from .arch import Arch
 from .constraints import (Constraints, DataSpaceRule, FactorBound, LevelConstraints, LoopOrder,
                           NestConstraints)
 from .errors import Where, as_int, as_list, as_mapping, as_number, as_str, check_keys
+from .keys import keys_like
 from .loader import Inputs
 from .workload import Workload
 
@@ -59,7 +60,8 @@ _FACTOR = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*?)(<=|>=|=)?(\d+)$")
 def read_constraints(inputs: Inputs, arch: Arch, workload: Workload) -> Constraints:
     """Constraints from all top-level keys Timeloop uses, plus the arch's inline blocks."""
     blocks: list[tuple[Any, Where]] = []
-    for key in ("architecture_constraints", "mapspace_constraints", "constraints"):
+    for key in keys_like(inputs, "constraints", ("architecture_constraints",
+                                                 "mapspace_constraints", "constraints")):
         found = inputs.get(key)
         if found is not None:
             blocks.append(found)

@@ -139,3 +139,16 @@ def test_a_definition_error_is_an_error_not_a_silent_fallback():
     reg, _ = registry(bad)
     with pytest.raises(EstimationError, match="b.yaml: c\\[0\\].*division by zero"):
         estimate_tables([Component("x", "bad", {})], registry=reg)
+
+
+def test_a_compound_part_of_a_known_class_falls_back_to_the_estimators():
+    """regfile_metadata's storage is a smartbuffer_RF whose own definition cannot be priced
+    (per-bit registers): the part is priced as the estimators price that class."""
+    sram = CompoundClass("SRAM", {}, (Subcomponent("bits", "comparator"),),
+                         (CompoundAction("read", (part("bits", "compare"),)),), origin="s.yaml")
+    meta = CompoundClass("meta", {"width": 16},
+                         (Subcomponent("storage", "SRAM", {"width": "width"}),),
+                         (CompoundAction("read", (part("storage", "read"),)),),
+                         origin="m.yaml")
+    t, _ = tables(Component("buf", "meta", {}, actions=("read",)), classes=(sram, meta))
+    assert t.energy("buf", "read") == pytest.approx(10)          # Fixed's SRAM read at 16 b
