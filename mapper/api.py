@@ -216,6 +216,10 @@ def _complete_tables(spec: Spec, given: dict[str, tuple[ReferenceTables, str]],
     area = given["ART"][0] if "ART" in given else estimated
     tables = ReferenceTables(dict(energy.energy_pJ), dict(area.area_um2) if area else {},
                              dict(energy.source))
+    for level in spec.arch.storage:     # Timeloop's ERTs leave out the dummy levels: free
+        if level.is_dummy and tables.energy(level.name, "read") is None:
+            tables.energy_pJ[level.name] = {"read": 0.0, "write": 0.0, "update": 0.0}
+            tables.source[(level.name, "read")] = "dummy_storage: zero by definition"
     spec.tables = tables
     spec.energy_source = "; ".join(
         f"{key} from {given[key][1]}" if key in given else f"{key} estimated"

@@ -56,6 +56,7 @@ class _Walk:
     leaves: list[_Leaf] = field(default_factory=list)
     constraints: list[tuple[str, dict, Where]] = field(default_factory=list)
     name: str = "top_level"
+    aliases: dict = field(default_factory=dict)
     top_attributes: dict = field(default_factory=dict)
     first: bool = True
 
@@ -72,7 +73,8 @@ def read_arch_v04(value: Any, where: Where, variables: dict | None = None) -> Ar
     if len(walk.leaves) < 2:
         where.fail("an architecture needs at least one storage level and a compute level")
     built = build_arch(walk.name, walk.leaves, walk.top_attributes)
-    return dataclasses.replace(built, constraints=tuple(walk.constraints))
+    return dataclasses.replace(built, constraints=tuple(walk.constraints),
+                               aliases=dict(walk.aliases))
 
 
 def _nodes(value: Any, where: Where, walk: _Walk, in_parallel: bool) -> None:
@@ -120,6 +122,8 @@ def _node(value: Any, where: Where, walk: _Walk, in_parallel: bool) -> None:
     walk.first = False
     if fans_out:   # the dummy level above the fan-out carries its spatial constraints
         dummy = f"inter_{name}_spatial"
+        if is_container:    # a mapping or constraint targeting the container means the dummy
+            walk.aliases[name] = dummy
         walk.leaves.append(_leaf(dummy, "dummy_storage", dict(_DUMMY_ATTRIBUTES), where, walk))
         if "spatial" in constraints:
             walk.constraints.append((dummy, {"spatial": constraints["spatial"]},

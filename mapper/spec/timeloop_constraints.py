@@ -175,7 +175,7 @@ class _Accumulator:
                 tw.fail(f"storage level {value} does not exist; levels are 0 (innermost, "
                         f"{names[0]}) to {len(names) - 1} ({names[-1]})")
             return names[value]
-        name = as_str(value, tw)
+        name = self.arch.level_named(as_str(value, tw))
         if name not in names:
             hint = " (that is the compute level)" if name == self.arch.compute.name else ""
             tw.fail(f"no storage level named {name!r}{hint}; levels are "

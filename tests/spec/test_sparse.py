@@ -4,6 +4,7 @@ import json
 
 from mapper import api
 from mapper.cli import main
+from tests.exercises import DESIGNS, needs_exercises
 
 ARCH = """architecture:
   version: 0.4
@@ -70,3 +71,13 @@ def test_a_dense_design_says_nothing(tmp_path):
         "      - {type: gating, options: [{target: B, condition_on: [A]}]}\n", "")
     spec = api.load(write(tmp_path, arch=arch, problem=dense, map=MAPPING))
     assert spec.sparsity is None
+@needs_exercises
+def test_every_sparseloop_example_design_loads_and_says_so():
+    for design in sorted((DESIGNS / "sparseloop").iterdir()):
+        spec = api.load([DESIGNS / "top.yaml.jinja2"], need_mapping=False,
+                        overrides={"architecture": f"sparseloop/{design.name}"})
+        api.search_settings(spec)
+        if "DUDU" in design.name:       # dense-uncompressed operands: the dense baseline
+            assert spec.sparsity is None
+        else:
+            assert spec.sparsity and "dense" in spec.sparsity, design.name

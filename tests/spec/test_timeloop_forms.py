@@ -29,3 +29,57 @@ def test_dram_without_a_type_is_accelergys_lpddr4():
     assert spec.tables.energy("MainMemory", "read") == 2048.0
     assert any("MainMemory: a DRAM without a type is LPDDR4" in w
                for w in spec.energy_warnings)
+
+
+def assert_counts_equal_reference(ev, stats_txt, skip: tuple[str, ...] = ()):
+    """Every per-instance count and capacity of every level (but ``skip``) and data space,
+    and the cycles, equal Timeloop's."""
+    from tests.timeloop_stats import parse
+    ref, ours = parse(stats_txt), ev.to_json()
+    assert ours["cycles"] == ref["cycles"]
+    compared = 0
+    for name, level in ref["levels"].items():
+        if name in skip:
+            continue
+        for ds, fields in level["dataspaces"].items():
+            mine = ours["levels"][name]["dataspaces"].get(ds, {})
+            for field, value in fields.items():
+                if field == "energy_pJ":
+                    continue
+                assert mine.get(field, 0) == value, (name, ds, field)
+                compared += 1
+    assert compared > 10
+
+
+@needs_exercises
+@pytest.mark.parametrize("mapping, ref", [("cp-ws", "cp"), ("kp-ws", "kp")])
+def test_a_mapping_targeting_a_container_means_its_fan_out(mapping, ref):
+    """04-model-conv1d+oc-3levelspatial: ``target: PE`` (a !Container with meshX 16) is the
+    dummy level timeloopfe makes for its fan-out, inter_PE_spatial, which keeps nothing.
+
+    The reference ran with the fan-out above GlobalBuffer (its processed input lists
+    ``inter_PE_spatial`` before ``GlobalBuffer[1..16]``), although the arch file places the PE
+    container below it, as the exercise's README describes (one GlobalBuffer feeding 16
+    RegisterFiles). The arch is read as written: one GlobalBuffer here, and every figure of
+    the other levels equals the reference's."""
+    folder = "04-model-conv1d+oc-3levelspatial"
+    out = TL / folder / "ref-output" / ref
+    spec = api.load(files(folder, "arch/*.yaml", f"map/conv1d+oc+ic-3levelspatial-{mapping}"
+                          ".map.yaml", "prob/*.yaml"), ert=out / "timeloop-model.ERT.yaml")
+    assert spec.arch.level_named("PE") == "inter_PE_spatial"
+    ev = api.evaluate(spec)
+    assert ev.valid and not api.check(spec)
+    assert ev.levels["GlobalBuffer"].instances == 1
+    assert "GlobalBuffer[1..16]" in (out / "parsed-processed-input.yaml").read_text()
+    assert_counts_equal_reference(ev, out / "timeloop-model.stats.txt", skip=("GlobalBuffer",))
+
+
+@needs_exercises
+def test_type_dataspace_in_a_mapping_is_a_keep_bypass_directive():
+    folder = "03-model-conv1d+oc-3level"
+    out = TL / folder / "ref-output" / "bypass"
+    spec = api.load(files(folder, "arch/*.yaml", "map/conv1d+oc-3level-bypass.map.yaml",
+                          "prob/*.yaml"), ert=out / "timeloop-model.ERT.yaml")
+    ev = api.evaluate(spec)
+    assert ev.valid
+    assert_counts_equal_reference(ev, out / "timeloop-model.stats.txt")
