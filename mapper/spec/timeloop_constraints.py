@@ -26,6 +26,7 @@ from typing import Any, Iterable
 from .arch import Arch
 from .constraints import (Constraints, DataSpaceRule, FactorBound, LevelConstraints, LoopOrder,
                           NestConstraints)
+from .constraint_macros import expand as expand_macros
 from .errors import Where, as_int, as_list, as_mapping, as_number, as_str, check_keys
 from .keys import keys_like
 from .loader import Inputs
@@ -193,6 +194,7 @@ class _Accumulator:
             return
         for key in ("type", "target", "name", "attributes", "constraints"):
             body.pop(key, None)
+        body = expand_macros(kind, body, where, self.workload)
         check_keys(body, where, sorted(_KEYS[kind]))
         if kind == "overbooking":
             return
