@@ -34,6 +34,8 @@ _NOT_MODELLED = {
     "network_update": "explicit networks are not modelled (legacy network, 0 energy)",
     "network_drain": "explicit networks are not modelled (legacy network, 0 energy)",
 }
+#: Timeloop's word size of a storage level that gives none
+DEFAULT_WORD_BITS = 16
 COMPUTE_CLASSES = {"intmac", "fpmac", "mac", "compute", "bitwise", "multiplier", "adder",
                    "aladdin_adder", "aladdin_multiplier"}
 
@@ -99,7 +101,12 @@ def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[_L
     attrs = dict(inherited)
     attrs.update(as_mapping(node.get("attributes", {}) or {}, where / "attributes"))
     count *= n
-    for i, leaf in enumerate(as_list(node.get("local", []) or [], where / "local")):
+    # Timeloop finds the compute unit of a local list by its class, wherever it is listed
+    # (Accelergy's exercises list the MAC first): the storage levels keep their order
+    local = list(enumerate(as_list(node.get("local", []) or [], where / "local")))
+    local.sort(key=lambda il: isinstance(il[1], dict) and component_kind(
+        str(il[1].get("class", ""))) == "compute")
+    for i, leaf in local:
         lw = where / "local" / i
         leaf = as_mapping(leaf, lw)
         lname, ln = split_range(as_str(leaf.get("name"), lw / "name"), lw / "name")
@@ -223,8 +230,10 @@ def _storage_level(leaf: _Leaf) -> StorageLevel:
     if word_bits is None:
         if width is not None and block is not None:
             word_bits = width // block
-        else:
-            w.fail("missing attribute 'datawidth' (word bits) of the storage level")
+        else:       # Timeloop's default word size (BufferLevel::Specs::kDefaultWordBits)
+            word_bits = DEFAULT_WORD_BITS
+            (w / "attributes" / "datawidth").ignore(
+                f"not given: {DEFAULT_WORD_BITS} bits, Timeloop's default word size")
     if width is None:
         width = word_bits * (block or 1)
     if block is None:

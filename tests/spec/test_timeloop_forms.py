@@ -83,3 +83,30 @@ def test_type_dataspace_in_a_mapping_is_a_keep_bypass_directive():
     ev = api.evaluate(spec)
     assert ev.valid
     assert_counts_equal_reference(ev, out / "timeloop-model.stats.txt")
+
+
+V03 = """architecture:
+  version: 0.3
+  subtree:
+  - name: chip
+    attributes: {technology: 45nm}
+    local:
+    - {name: DRAM, class: DRAM, attributes: {type: LPDDR4, width: 64, datawidth: 16}}
+    subtree:
+    - name: PE[0..3]
+      local:
+      - {name: MAC, class: intmac, attributes: {datawidth: 16}}
+      - {name: buffer, class: regfile, attributes: {width: 16, depth: 24}}
+"""
+
+
+def test_compute_listed_first_in_a_local_list_and_storage_without_a_datawidth(tmp_path):
+    """Accelergy's exercises list the MAC before the buffer; Timeloop finds the compute unit
+    by its class. A storage level without datawidth has Timeloop's default word, 16 bits."""
+    (tmp_path / "arch.yaml").write_text(V03)
+    spec = api.load([tmp_path / "arch.yaml"], need_mapping=False, need_workload=False)
+    assert spec.arch.compute.name == "MAC" and spec.arch.compute.instances == 4
+    buffer = spec.arch.storage[spec.arch.level_index("buffer")]
+    assert buffer.instances == 4 and buffer.word_bits == 16 and buffer.block_size == 1
+    assert any("datawidth (not given: 16 bits, Timeloop's default word size)" in line
+               for line in spec.notes.lines())
