@@ -115,6 +115,9 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
             found[1].fail("the mapping is empty (mapping: []): give the mapping file too, "
                           "e.g. the timeloop-mapper.map.yaml next to this file")
         found = None
+    if found is not None and workload is None:      # mapper energy ARCH MAP: no problem
+        found[1].ignore("a mapping without a problem: only the architecture is needed here")
+        found = None
     if found is not None:
         mapping = read_mapping(found[0], found[1], arch, workload)
     elif need_mapping:

@@ -56,6 +56,9 @@ def cmd_energy(args: argparse.Namespace) -> int:
     from energy import write_ert
 
     from . import api
+    from .output_paths import check_output_file
+    if args.output:
+        check_output_file(args.output)
     spec = api.load(args.files, need_mapping=False, need_workload=False,
                     energy_tables=args.energy_tables, overrides=_overrides(args))
     _print_notes(spec, energy_details=False)        # the report below gives them
@@ -79,9 +82,11 @@ def cmd_energy(args: argparse.Namespace) -> int:
 def cmd_model(args: argparse.Namespace) -> int:
     from . import api
     from .report.maptxt import format_map_txt
+    from .output_paths import check_output_dir
     from .report.stats_txt import format_stats_txt
     from .spec.sparse import mark_dense
 
+    check_output_dir(args.output)
     spec = api.load(args.files, ert=args.ert, art=args.art, energy_tables=args.energy_tables,
                     overrides=_overrides(args), layer=args.layer)
     if "mapper" in spec.inputs.values:          # search settings: `mapper search` reads them
@@ -129,6 +134,8 @@ def cmd_import_onnx(args: argparse.Namespace) -> int:
     from .spec.loader import parse_yaml
     from .templates import parse_set
 
+    from .output_paths import check_output_file
+    check_output_file(args.output, example="network.yaml")
     dims = parse_set(args.dim).values
     for key, value in dims.items():
         if not isinstance(value, int) or value < 1:
@@ -215,6 +222,26 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:            # anywhere, also while starting up: no traceback
         print("interrupted", file=sys.stderr)
         return 130
+    except RecursionError:
+        print("error: the inputs are nested too deeply to read", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: out of memory: the inputs are too large", file=sys.stderr)
+        return 2
+    except Exception as e:               # a bug: said so in one line (MAPPER_DEBUG=1: traceback)
+        import os
+        if os.environ.get("MAPPER_DEBUG"):
+            raise
+        where = ""
+        tb = e.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" ({Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno})"
+        print(f"internal error: {type(e).__name__}: {e}{where}; this is a bug of mapper, "
+              f"please report it with the command and its input files (MAPPER_DEBUG=1 shows "
+              f"the traceback)", file=sys.stderr)
+        return 3
 
 
 def _run(argv: list[str] | None) -> int:

@@ -113,8 +113,10 @@ def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> N
 def cmd_search(args: argparse.Namespace) -> int:
     from . import api
     from .cli import _overrides, _print_notes, _write_outputs
+    from .output_paths import check_output_dir
     from .search.pipeline import Feasibility, SearchInputs, search
 
+    check_output_dir(args.output)
     spec = api.load(args.files, ert=args.ert, art=args.art, need_mapping=False,
                     energy_tables=args.energy_tables, overrides=_overrides(args),
                     layer=args.layer)

@@ -21,6 +21,7 @@ Python internals), with limits on repetition and on the rendered size.
 from __future__ import annotations
 
 import difflib
+import math
 import glob
 import os
 import re
@@ -30,6 +31,7 @@ from typing import Any, Mapping
 
 from .combine import combine
 from .errors import SpecError
+from .expr import MAX_INT_BITS
 
 #: the rendered text of one file may not exceed this (the loader's own limit then applies)
 MAX_RENDERED_CHARS = 4 * 1024 * 1024
@@ -69,9 +71,11 @@ def _environment():
         intercepted_binops = frozenset({"*", "**"})
 
         def call_binop(self, context, operator, left, right):
-            if operator == "**" and isinstance(right, (int, float)) and abs(right) > 64 \
-                    and isinstance(left, (int, float)) and abs(left) > 1:
-                raise SpecError(f"{left!r} ** {right!r}: exponent too large in a template")
+            if operator == "**" and isinstance(right, (int, float)) \
+                    and isinstance(left, (int, float)) and abs(left) > 1 and right > 0 \
+                    and math.log2(abs(left)) * right > MAX_INT_BITS:
+                raise SpecError(f"** {right!r}: exponent too large in a template (the result "
+                                f"would have over {MAX_INT_BITS} bits)")
             if operator == "*":
                 for seq, n in ((left, right), (right, left)):
                     if isinstance(seq, (str, list, tuple)) and isinstance(n, int) \
