@@ -45,7 +45,9 @@ _OTHER_KEYS = {"mapspace": "Timeloop's mapspace template: the mapspace searched 
                            "whole one, narrowed by the constraints",
                "globals": "not used", "model": "not used",
                "dumped_by_timeloop_front_end": "marks timeloopfe's processed input, which is "
-                                               "read as Timeloop reads it"}
+                                               "read as Timeloop reads it",
+               "action_counts": "Accelergy's action counts: the model counts the actions of "
+                                "a mapping itself"}
 
 
 _KNOWN_KEYS = ("architecture", "arch", "problem", "workload", "mapping", "ERT", "ART",

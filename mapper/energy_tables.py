@@ -7,6 +7,7 @@ imports :mod:`mapper`): every storage level and the compute level become
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 from typing import Sequence
@@ -25,19 +26,24 @@ DEFAULT_DRAM_TYPE = "LPDDR4"
 
 def arch_components(arch: Arch) -> list[Component]:
     """Outermost level first, the compute level last (the order a reader of the arch expects).
-    A DRAM without a ``type`` is Accelergy's default type (:data:`DEFAULT_DRAM_TYPE`)."""
-    out = [Component(level.name, level.component_class, _dram_type(level.component_class,
+    Attributes as Accelergy reads them: a DRAM without a ``type`` is its default type
+    (:data:`DEFAULT_DRAM_TYPE`), a voltage may carry its unit (``1V``)."""
+    out = [Component(level.name, level.component_class, _as_accelergy_reads(level.component_class,
                                                                    level.attributes),
                      level.instances, subclass=level.attributes.get("subclass"))
            for level in reversed(arch.storage)]
     out.append(Component(arch.compute.name, arch.compute.component_class,
-                         arch.compute.attributes, arch.compute.instances))
+                         _as_accelergy_reads(arch.compute.component_class,
+                                             arch.compute.attributes), arch.compute.instances))
     return out
 
 
-def _dram_type(cls: str, attributes: dict) -> dict:
+def _as_accelergy_reads(cls: str, attributes: dict) -> dict:
     if str(cls).strip().lower() in ("dram", "offchip_dram") and "type" not in attributes:
-        return {**attributes, "type": DEFAULT_DRAM_TYPE}
+        attributes = {**attributes, "type": DEFAULT_DRAM_TYPE}
+    voltage = attributes.get("voltage")       # Accelergy's exercises write "1V"
+    if isinstance(voltage, str) and re.fullmatch(r"\s*[0-9.]+(e-?[0-9]+)?\s*[vV]\s*", voltage):
+        attributes = {**attributes, "voltage": float(voltage.strip()[:-1])}
     return attributes
 
 
@@ -61,7 +67,8 @@ def estimate_arch_tables(arch: Arch, table_dirs: Sequence[str | os.PathLike] = (
         tables, report = estimate_tables(components, registry=registry)
     notes = [str(w.message) for w in caught]
     untyped = [lv.name for lv in arch.storage
-               if _dram_type(lv.component_class, lv.attributes) is not lv.attributes]
+               if "type" not in lv.attributes
+               and "type" in _as_accelergy_reads(lv.component_class, lv.attributes)]
     if untyped:
         notes.append(f"{', '.join(untyped)}: a DRAM without a type is {DEFAULT_DRAM_TYPE}, as "
                      f"Accelergy assumes (give type: to choose another)")

@@ -110,3 +110,27 @@ def test_compute_listed_first_in_a_local_list_and_storage_without_a_datawidth(tm
     assert buffer.instances == 4 and buffer.word_bits == 16 and buffer.block_size == 1
     assert any("datawidth (not given: 16 bits, Timeloop's default word size)" in line
                for line in spec.notes.lines())
+
+
+@needs_exercises
+def test_accelergy_exercise_01_as_mapper_energy():
+    """accelergy/01_primitive_architecture_ERT: an Accelergy v0.3 arch (the MAC listed before
+    the buffer, voltage: 1V, no datawidth on the SRAM), as `accelergy input/` reads it, with
+    every YAML file of input/."""
+    inp = TUTORIAL / "accelergy" / "01_primitive_architecture_ERT" / "input"
+    spec = api.load(sorted(inp.glob("*.yaml")), need_mapping=False, need_workload=False)
+    assert spec.arch.compute.name == "MAC" and [lv.name for lv in spec.arch.storage] == \
+        ["buffer", "GLB"]
+    assert spec.energy_report.get("GLB", "read").value > 0
+
+
+def test_accelergy_action_counts_are_read_and_noted(tmp_path):
+    """`accelergy input/` reads every file of the folder, action_counts.yaml too."""
+    (tmp_path / "arch.yaml").write_text(V03)
+    (tmp_path / "action_counts.yaml").write_text(
+        "action_counts:\n  version: 0.3\n  local:\n  - name: chip.DRAM\n"
+        "    action_counts: [{name: read, counts: 10}]\n")
+    spec = api.load([tmp_path / "arch.yaml", tmp_path / "action_counts.yaml"],
+                    need_mapping=False, need_workload=False)
+    assert any("action_counts (Accelergy's action counts" in line
+               for line in spec.notes.lines())
