@@ -50,8 +50,8 @@ def parse_permutation(value: Any, where: Where, dims: tuple[str, ...]) -> tuple[
     """A permutation (innermost first) completed with the missing dimensions."""
     if isinstance(value, str):
         text = value.strip()
-        if all(len(d) == 1 for d in dims) and " " not in text and "," not in text:
-            order = list(text)
+        if all(len(d) == 1 for d in dims):      # "RSP", "R S P", "RS P", "R,S,P"
+            order = [c for c in text if c not in " ,\t"]
         else:
             order = text.replace(",", " ").split()
     elif isinstance(value, list):

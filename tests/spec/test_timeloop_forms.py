@@ -134,3 +134,10 @@ def test_accelergy_action_counts_are_read_and_noted(tmp_path):
                     need_mapping=False, need_workload=False)
     assert any("action_counts (Accelergy's action counts" in line
                for line in spec.notes.lines())
+
+
+@pytest.mark.parametrize("text", ["KM", "K M", "K, M", "KM N", "K MN"])
+def test_spaces_and_commas_inside_a_mapping_permutation(text):
+    from mapper.spec.errors import Where
+    from mapper.spec.timeloop_mapping import parse_permutation
+    assert parse_permutation(text, Where("m.yaml", "p"), ("M", "K", "N")) == ("K", "M", "N")
