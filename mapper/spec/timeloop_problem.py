@@ -137,8 +137,11 @@ def _read_instance(instance: dict, where: Where, dims: tuple[str, ...],
         elif key in _DERIVED_INSTANCE_KEYS:
             kw.ignore(_DERIVED_INSTANCE_KEYS[key])
         else:
+            same = [n for n in (*dims, *coefficients) if n.lower() == str(key).lower()]
+            hint = (f" (did you mean {same[0]!r}? names are case-sensitive; Timeloop would "
+                    f"ignore {key!r} and keep {same[0]} at its default)" if same else "")
             kw.fail(f"{key!r} is neither a dimension ({', '.join(dims)}) nor a coefficient "
-                    f"({', '.join(coefficients) or 'none declared'})")
+                    f"({', '.join(coefficients) or 'none declared'}){hint}")
     for d in dims:
         if d not in bounds:
             where.fail(f"missing the bound of dimension {d!r}")

@@ -141,3 +141,18 @@ def test_spaces_and_commas_inside_a_mapping_permutation(text):
     from mapper.spec.errors import Where
     from mapper.spec.timeloop_mapping import parse_permutation
     assert parse_permutation(text, Where("m.yaml", "p"), ("M", "K", "N")) == ("K", "M", "N")
+
+
+@needs_exercises
+def test_a_misspelled_coefficient_of_the_layer_shapes_is_pointed_out():
+    """layer_shapes/alexnet/0.yaml writes HStride: 4 for the coefficient Hstride: Timeloop
+    ignores the unknown key (the stride stays 1); here it is an error that says so."""
+    from mapper.spec import SpecError
+    designs = TUTORIAL.parents[1] / "example_designs"
+    with pytest.raises(SpecError) as info:
+        api.load([designs / "example_designs" / "top.yaml.jinja2"], need_mapping=False,
+                 overrides={"architecture": "simple_weight_stationary",
+                            "problem": str(designs / "layer_shapes" / "alexnet" / "0.yaml")})
+    e = info.value
+    assert e.file.endswith("alexnet/0.yaml") and e.path == "problem.instance.HStride"
+    assert "did you mean 'Hstride'" in e.message and "Timeloop would ignore" in e.message
