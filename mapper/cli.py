@@ -155,8 +155,10 @@ def cmd_import_onnx(args: argparse.Namespace) -> int:
 
 def _add_override_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="set",
-                   help="set a parameter of the architecture template (repeatable), "
-                   "e.g. --set pe_rows=16 --set glb_kb=256")
+                   help="set a parameter (repeatable): of an architecture template (--set "
+                   "pe_rows=16), a variable of a Jinja2-templated input (timeloopfe's "
+                   "jinja_parse_data: --set architecture=eyeriss_like) or of Timeloop's "
+                   "variables: (--set DATAWIDTH=16)")
     p.add_argument("--params", metavar="FILE", help="a YAML file of parameter values "
                    "(pe_rows: 16 ...); --set wins over it")
 
