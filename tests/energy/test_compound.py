@@ -98,7 +98,7 @@ def test_update_is_the_write_when_the_class_has_none():
 
 
 def test_nested_compound_and_an_action_spelled_mac_random():
-    t, _ = tables(Component("pe", "mymac", {}))
+    t, _ = tables(Component("pe", "mymac", {}, actions=("compute",)))
     # compute <- mac_random: 3 x add (2 pJ) + buf.read (storage 10 x 2 + 2 lanes x 1)
     assert t.energy("pe", "compute") == pytest.approx(6 + 22)
 
