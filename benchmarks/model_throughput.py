@@ -28,6 +28,7 @@ DATA = ROOT / "tests" / "data" / "timeloop"
 
 from mapper import api  # noqa: E402
 from mapper.model.batch import MappingBatch  # noqa: E402
+from mapper.mapspace.primes import divisors  # noqa: E402
 from mapper.model.evaluate import Model  # noqa: E402
 
 # Slots that may carry a factor: (level name, 'temporal'|'spatial', dims allowed).
@@ -47,8 +48,7 @@ def random_batch(spec, template, n: int, rng: np.random.Generator) -> MappingBat
         slots = [(arch.level_index(lv), kind) for lv, kind, ds in SLOTS if d in ds]
         rest = np.full(n, wl.bounds[d], dtype=np.int64)
         for (k, kind) in slots[:-1]:
-            divisors = [x for x in range(1, wl.bounds[d] + 1) if wl.bounds[d] % x == 0]
-            pick = rng.choice(divisors, size=n)
+            pick = rng.choice(divisors(wl.bounds[d]), size=n)
             f = np.where(rest % pick == 0, pick, 1)
             (temporal if kind == "temporal" else spatial)[:, k, j] = f
             rest //= f

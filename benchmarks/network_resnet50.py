@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from mapper.network_run import run_network  # noqa: E402
+from mapper.network.run import run_network  # noqa: E402
 
 
 def main() -> None:

@@ -67,7 +67,7 @@ def summarize(rows: list[dict]) -> dict:
 
 
 def main() -> None:
-    from mapper.templates import template_names
+    from mapper.inputs.templates import template_names
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--templates", default=",".join(template_names()),
                     help="comma-separated template names (default: all bundled)")

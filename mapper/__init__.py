@@ -10,9 +10,12 @@ Python API mirrors the ``mapper`` command::
     network = mapper.run_network("eyeriss_like", "resnet18", jobs=2)
 
 (:mod:`mapper.api`), with the search in :mod:`mapper.search`, whole networks in
-:mod:`mapper.network_run` and templates in :mod:`mapper.templates`.
+:mod:`mapper.network.run` and templates in :mod:`mapper.inputs.templates`. The packages are
+the layers of docs/ARCHITECTURE.md.
 """
-__version__ = "0.1.0"
+from . import version
+
+__version__ = version.__version__
 
 _API = ("load", "evaluate", "check", "search", "run_network")
 

@@ -4,8 +4,9 @@
 
 The YAML files are what mapper reads; this script is how they were made, kept so that a
 reader can check each shape against its paper (the tables below cite them) and so that the
-files stay consistent. Conventions (mapper/layer_shapes.py): Timeloop's convolution dimensions,
-a fully connected layer is a 1x1 convolution, N = 1 (a network's `batch` multiplies it).
+files stay consistent. Conventions (mapper/network/layer_shapes.py): Timeloop's convolution
+dimensions, a fully connected layer is a 1x1 convolution, N = 1 (a network's `batch`
+multiplies it).
 Element-wise operations (ReLU, pooling, residual adds, softmax, normalisation) are not
 layers: they cost no MACs. A layer's `inputs` are the nearest layers whose outputs it reads
 through them; for a residual add these are the block's last layer and the layer that made
@@ -19,7 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from mapper.layer_shapes import EINSUMS, conv, conv_out, batched_matmul, linear  # noqa: E402
+from mapper.network.layer_shapes import (EINSUMS, batched_matmul, conv, conv_out,  # noqa: E402
+                                         linear)
 
 ROOT = Path(__file__).resolve().parent
 

@@ -167,7 +167,7 @@ def test_an_output_directory_holds_one_runs_outputs(tmp_path, capsys):
                                                     "stats.json", "stats.txt"]
     # the user edits map.txt; a run that writes no map.txt leaves it, and says so
     (out / "map.txt").write_text("edited\n")
-    from mapper.outputs import write_run_outputs
+    from mapper.report.outputs import write_run_outputs
     done = write_run_outputs(out, {"stats.txt": "x\n"})
     assert done.removed == [out / "stats.json"] and done.kept == [
         (out / "map.txt", "changed since that run wrote it")]

@@ -8,17 +8,12 @@ fan-out, is dropped before anything outside it is enumerated.
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
-
-@lru_cache(maxsize=None)
-def divisors(n: int) -> tuple[int, ...]:
-    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
-    return tuple(sorted(set(small + [n // d for d in small])))
+from .primes import divisors
 
 
 def count_factorizations(bound: int, ranges: list[tuple[int, int]]) -> int:

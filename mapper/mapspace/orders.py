@@ -11,9 +11,11 @@ still sits where the constraint lets it.
 from __future__ import annotations
 
 import itertools
+from dataclasses import dataclass
 from functools import lru_cache
 
 from ..spec.constraints import LoopOrder, order_allows
+from ..spec.workload import Workload
 
 
 @lru_cache(maxsize=4096)
@@ -59,3 +61,84 @@ def spatial_order(x_dims: tuple[str, ...], y_dims: tuple[str, ...], dims: tuple[
     x, y = tuple(sorted(x_dims, key=rank)), tuple(sorted(y_dims, key=rank))
     rest = tuple(d for d in dims if d not in x and d not in y)
     return x + y + rest, len(x)
+
+
+@dataclass(frozen=True)
+class ReuseRoles:
+    """What each dimension is to each data space, for telling loop orders apart.
+
+    * ``exclusive``: dimensions that move some rank of the data space alone (every other
+      dimension of that rank has bound 1): one step, or the rewind of such a loop, moves the
+      tile by at least its own extent, so nothing overlaps;
+    * ``irrelevant``: dimensions that move no rank of the data space.
+
+    The other dimensions move only ranks shared with another dimension (a sliding window).
+    """
+
+    exclusive: tuple[frozenset[str], ...]
+    irrelevant: tuple[frozenset[str], ...]
+
+    @classmethod
+    def of(cls, workload: Workload) -> "ReuseRoles":
+        exclusive, irrelevant = [], []
+        for ds in workload.data_spaces:
+            moving = [{d for d, c in rank if c and workload.bounds[d] > 1} for rank in ds.ranks]
+            exclusive.append(frozenset(next(iter(m)) for m in moving if len(m) == 1))
+            irrelevant.append(frozenset(d for d in workload.dims if d not in ds.dims()))
+        return cls(tuple(exclusive), tuple(irrelevant))
+
+    def only(self, data_spaces: list[int]) -> "ReuseRoles":
+        """The roles for the given data spaces alone (e.g. those some level below keeps: a
+        level's order changes no count of a data space that no level below it keeps)."""
+        return ReuseRoles(tuple(self.exclusive[i] for i in data_spaces),
+                          tuple(self.irrelevant[i] for i in data_spaces))
+
+    def signature(self, loops: tuple[str, ...]) -> tuple:
+        """What the delta sums of every tile below see of a level's non-unit ``loops``
+        (innermost first), per data space: the loops before its first exclusive one, with
+        each run of irrelevant loops as a set (``docs/OPTIMAL_SEARCH.md``, loop-order classes).
+
+        Eq. (1) in Timeloop's form (``model/access.py`` ``delta_sum``): a tile's delta sum
+        depends on the order only through the innermost moving loop above it and the carries
+        that shift the tile exactly as that loop does. A carry at or outside an exclusive
+        loop shifts an exclusive rank by at least the tile's extent, so it never qualifies
+        (and when the innermost loop is exclusive, nothing overlaps at all); the carries of a
+        run of irrelevant loops shift alike, and their weights add up to a function of the
+        run's product alone."""
+        out = []
+        for exclusive, irrelevant in zip(self.exclusive, self.irrelevant):
+            sig: list = []
+            run: list[str] = []
+            for d in loops:
+                if d in exclusive:
+                    break
+                if d in irrelevant:
+                    run.append(d)
+                    continue
+                if run:
+                    sig.append(frozenset(run))
+                    run = []
+                sig.append(d)
+            if run:
+                sig.append(frozenset(run))
+            out.append(tuple(sig))
+        return tuple(out)
+
+
+@lru_cache(maxsize=4096)
+def order_classes(nonunit: tuple[str, ...], dims: tuple[str, ...],
+                  constraint: LoopOrder | None, roles: ReuseRoles) -> tuple[tuple[str, ...], ...]:
+    """One full permutation per class of the level's orders (those of :func:`level_orders`)
+    with equal :meth:`ReuseRoles.signature`: every order of a class gives the same delta sums,
+    hence the same counts, energy and cycles. Each class is represented by its member that
+    comes first in the canonical order of mappings (``search/incumbent.py``: the tuple of
+    non-unit loops), so a search over the classes returns the mapping a search over every
+    order would."""
+    best: dict[tuple, tuple[str, ...]] = {}
+    for perm in itertools.permutations(nonunit):
+        if constraint is not None and not order_allows(constraint, len(dims), len(dims), perm):
+            continue
+        sig = roles.signature(perm)
+        if sig not in best or perm < best[sig]:
+            best[sig] = perm
+    return tuple(complete_order(perm, dims, constraint) for perm in sorted(best.values()))

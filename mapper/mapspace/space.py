@@ -29,6 +29,7 @@ from ..spec.arch import Arch
 from ..spec.constraints import Constraints, NestConstraints
 from ..spec.workload import Workload
 from .factors import Slot, allowed, divisors, factorizations, product_rows
+from .orders import ReuseRoles, order_classes
 
 
 @dataclass
@@ -64,12 +65,23 @@ class MapSpace:
                 if hi > 1 or k == K - 1:
                     self.slots[d].append(Slot(k, "T", lo, hi))
         self.keep_choices = self._keep_choices()
+        self.reuse_roles = ReuseRoles.of(workload)
         self._option_cache: dict = {}
         self._tables: dict[str, np.ndarray] = {}
         bounds = [workload.bounds[d] + 1 for d in self.dims]
         self._radix = np.array([math.prod(bounds[:j]) for j in range(len(bounds))], np.int64)
 
     # ------------------------------------------------------------------ structure
+    def order_classes(self, k: int, loops: tuple[str, ...], keep) -> tuple[tuple[str, ...], ...]:
+        """One full order of level k per class of orders of its non-unit ``loops`` that give
+        equal counts (:func:`~mapper.mapspace.orders.order_classes`). Only the data spaces
+        that some level below k keeps can tell orders of level k apart: the others' delta
+        sums never look at its loops."""
+        below = [i for i, ds in enumerate(self.workload.ds_names)
+                 if any(ds in keep[j] for j in range(k))]
+        return order_classes(loops, self.dims, self.constraints.levels[k].temporal.order,
+                             self.reuse_roles.only(below))
+
     def _axes(self, nest: NestConstraints, d: str) -> set[str]:
         """The fan-out axes a dimension may use at a level, from the permutation and split."""
         n = len(self.dims)

@@ -300,9 +300,9 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
     children's demand, times the number ``G`` of distinct translations of its fan-out.
     Read-write: every delta leaving a child is an update of the parent; the first touch of each
     element of an instance's partition needs no read and no fill (partial sums start at 0).
-    With ``bound = (DeltaBound, Bound, temporal, spatial)`` (``bound.py``) the delta sums of
-    the levels whose loop orders ``Bound`` leaves open are replaced by lower bounds, so every
-    count is a lower bound.
+    With ``bound`` (:class:`~mapper.model.bound.DataSpaceBound`) the delta sums of the levels
+    whose loop orders or tiles it leaves open are replaced by lower bounds, so every count is
+    a lower bound.
     """
     K = len(keep)
     B = nest.factor.shape[1]
@@ -342,15 +342,20 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
         if keep[k] and k <= outermost:
             reads[k] = demand
             if k < outermost:
-                if bound is None or bound[1].exact(k):
+                if bound is None or bound.bound.exact(k):
                     fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
-                elif bound[1].open_tiling(k):
+                elif bound.bound.open_tiling(k):
                     # every element of the instance's partition enters it at least once,
-                    # when the data space has no stride gaps (DeltaBound.dense)
-                    fills[k] = np.maximum(tiles[k], partition[k]) if bound[0].dense \
+                    # when the data space has no stride gaps (DeltaBound.dense); and the
+                    # tile it will have must fit (FillFloor)
+                    fills[k] = np.maximum(tiles[k], partition[k]) if bound.delta.dense \
                         else tiles[k].copy()
+                    floor = None if bound.floor is None else bound.floor(k)
+                    if floor is not None:
+                        np.maximum(fills[k], floor, out=fills[k])
                 else:
-                    fills[k] = bound[0].lower_bound(k, tiles[k], rank_ext[k], *bound[2:])
+                    fills[k] = bound.delta.lower_bound(k, tiles[k], rank_ext[k],
+                                                       bound.temporal, bound.spatial)
                 demand = fills[k]
             else:
                 fills[k] = 0

@@ -33,8 +33,11 @@ of non-projecting loops innermost) and a bound for sliding windows.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
+
+from .nest import product_rows, rank_extents
 
 
 @dataclass(frozen=True)
@@ -60,6 +63,20 @@ class Bound:
 
     def open_tiling(self, k: int) -> bool:
         return self.fixed_through is not None and k > self.fixed_through
+
+
+@dataclass(frozen=True)
+class DataSpaceBound:
+    """What a bounding evaluation needs for one data space: its :class:`DeltaBound`, the
+    :class:`Bound`, the batch's (K, D, B) factors and, for partial tilings, ``floor(k)``:
+    the capacity-aware floor (B,) of the fills of open level k (:class:`FillFloor`; None
+    where there is none)."""
+
+    delta: "DeltaBound"
+    bound: Bound
+    temporal: np.ndarray
+    spatial: np.ndarray
+    floor: Callable[[int], np.ndarray | None] | None = None
 
 
 class DeltaBound:
@@ -142,3 +159,67 @@ class DeltaBound:
             best = bound_a if best is None else np.minimum(best, bound_a)
         return np.where(has, best, tile)
 
+
+
+class FillFloor:
+    """A capacity-aware lower bound of the fills of an open level (``Bound.fixed_through``).
+
+    With the levels through k fixed, an open level l's tile is not known, but it must fit
+    l's capacity and it contains the fixed part: its extent ``E`` is a multiple of the
+    parked tile's extent ``e`` (everything at levels <= k, and the spatial factors up to l).
+    Whatever ``E`` a completion picks, the tile then enters l at least ``F(E)`` times the
+    words, ``F`` being :meth:`DeltaBound.lower_bound` with every temporal loop above l in one
+    level (any split among the levels above is one of its orders), the trip counts ``bound /
+    (E S)`` (``S`` the spatial factors above l, fixed) and no spatial loop between (smaller
+    steps only overlap more). So the fills are at least ``min F(E)`` over the multiples ``E``
+    of ``e`` that divide the bounds and fit: a table over the divisor lattice, closed upward
+    once. This is what bounds the outer memory traffic of a partial tiling by the capacity
+    of the buffers it has yet to tile (the parked form alone gives compulsory traffic only).
+    """
+
+    #: tables larger than this many tile shapes are not built (no floor: still a bound)
+    MAX_SHAPES = 1 << 20
+
+    def __init__(self, A: np.ndarray, bounds: np.ndarray, capacity: int | None,
+                 kept: list[np.ndarray], spatial_above: np.ndarray):
+        """``bounds`` (D,); ``kept``: the projections of the data spaces level l keeps (its
+        capacity holds their tiles); ``spatial_above`` (D,) the product of the spatial factors
+        above l."""
+        D = len(bounds)
+        self.divisors = [np.array([x for x in range(1, int(b) + 1) if b % x == 0], np.int64)
+                         for b in bounds]
+        shape = tuple(len(d) for d in self.divisors)
+        self.table = None
+        if int(np.prod(shape, dtype=np.float64)) > self.MAX_SHAPES:
+            return
+        grid = np.meshgrid(*self.divisors, indexing="ij")
+        E = np.stack([g.reshape(-1) for g in grid])                        # (D, n)
+        outer = bounds[:, None] // E
+        ok = (outer % spatial_above[:, None] == 0).all(axis=0)
+        trips = np.where(ok, outer // spatial_above[:, None], 1)
+        if capacity is not None:
+            words = sum(product_rows(rank_extents(P, E)) for P in kept)
+            ok &= words <= capacity
+        ranks = rank_extents(A, E)
+        tile = product_rows(ranks)
+        n = E.shape[1]
+        floor = DeltaBound(A).lower_bound(0, tile, list(ranks), np.stack([E, trips]),
+                                          np.ones((2, D, n), np.int64))
+        floor = np.where(ok, floor, np.iinfo(np.int64).max).reshape(shape)
+        for axis, divs in enumerate(self.divisors):                 # close upward
+            closed = np.empty_like(floor)
+            for i, x in enumerate(divs):
+                multiples = np.flatnonzero(divs % x == 0)
+                index = [slice(None)] * D
+                index[axis] = i
+                closed[tuple(index)] = floor.take(multiples, axis=axis).min(axis=axis)
+            floor = closed
+        self.table = floor.reshape(-1)
+        self.shape = shape
+
+    def __call__(self, extents: np.ndarray) -> np.ndarray | None:
+        """(B,) the least fills of a tile containing the (D, B) ``extents`` (None: no table)."""
+        if self.table is None:
+            return None
+        index = [np.searchsorted(d, e) for d, e in zip(self.divisors, extents)]
+        return self.table[np.ravel_multi_index(index, self.shape)]

@@ -18,7 +18,7 @@ from ..spec.mapping import Mapping
 from ..spec.workload import Workload
 from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch
-from .bound import Bound, DeltaBound
+from .bound import Bound, DataSpaceBound, DeltaBound, FillFloor
 from .cost import action_energies, storage_energy
 from .arena import Arena, BlockPool, Columns
 from .nest import Nest, NestShape, active_slots
@@ -38,6 +38,7 @@ class Model:
         self._pools = (BlockPool(), BlockPool())     # memory of results, of work
         self._result_bytes: dict = {}                # per skeleton: result bytes per mapping
         self._delta_bounds: dict[int, DeltaBound] = {}
+        self._fill_floors: dict[tuple, FillFloor] = {}
 
     #: nest shapes kept (one per skeleton and pattern of present loops; oldest dropped first)
     SHAPES_KEPT = 512
@@ -91,6 +92,38 @@ class Model:
             self._delta_bounds[i] = DeltaBound(self.projections[i])
         return self._delta_bounds[i]
 
+    def _floor_of(self, i: int, keep, temporal: np.ndarray, spatial: np.ndarray):
+        """``floor(k)`` of data space i for a batch of parked partial tilings: the
+        capacity-aware floor of the fills of open level k (:class:`FillFloor`), one table per
+        (level, data space, keep set, spatial factors above the level), built once."""
+        wl = self.workload
+        bounds = np.array([wl.bounds[d] for d in wl.dims], dtype=np.int64)
+
+        def floor(k: int) -> np.ndarray | None:
+            extents = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)       # (D, B)
+            above = np.prod(spatial[k + 1:], axis=0)                              # (D, B)
+            groups, inverse = np.unique(above, axis=1, return_inverse=True)
+            inverse = inverse.reshape(-1)
+            out = None
+            for g in range(groups.shape[1]):
+                key = (k, i, keep[k], groups[:, g].tobytes())
+                table = self._fill_floors.get(key)
+                if table is None:
+                    kept = [self.projections[j] for j, ds in enumerate(wl.data_spaces)
+                            if ds.name in keep[k]]
+                    table = self._fill_floors[key] = FillFloor(
+                        self.projections[i], bounds, self.arch.storage[k].effective_capacity,
+                        kept, groups[:, g])
+                rows = np.flatnonzero(inverse == g)
+                got = table(extents[:, rows])
+                if got is None:
+                    continue
+                if out is None:
+                    out = np.zeros(extents.shape[1], dtype=np.int64)
+                out[rows] = got
+            return out
+        return floor
+
     # ------------------------------------------------------------------ batch
     #: mappings per pass: a pass's work rows (64 KiB) stay below glibc's mmap threshold and
     #: its arrays near the caches; a larger batch is evaluated in equal passes, each writing
@@ -139,8 +172,10 @@ class Model:
         carries = Carries(nest) if bound is None or bound.exact_from is not None else None
         bounds = [None] * len(wl.data_spaces)
         if bound is not None:
-            factors = (batch.temporal.transpose(1, 2, 0), batch.spatial.transpose(1, 2, 0))
-            bounds = [(self._delta_bound(i), bound) + factors
+            temporal, spatial = batch.temporal.transpose(1, 2, 0), batch.spatial.transpose(1, 2, 0)
+            bounds = [DataSpaceBound(self._delta_bound(i), bound, temporal, spatial,
+                                     None if bound.fixed_through is None else
+                                     self._floor_of(i, sk.keep, temporal, spatial))
                       for i in range(len(wl.data_spaces))]
         counts = {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
                                              ds.read_write, bounds[i])

@@ -1,4 +1,5 @@
-"""Cycles under bandwidth limits and utilization (TIMELOOP_SEMANTICS §7, §9)."""
+"""Cycles under bandwidth limits, utilization (TIMELOOP_SEMANTICS §7, §9) and the
+energy-delay product."""
 from __future__ import annotations
 
 import numpy as np
@@ -36,3 +37,10 @@ def utilization(computes: np.ndarray, mac_instances: int, cycles: np.ndarray) ->
     """Eq. 3 of Sze et al.: active PEs / PEs x utilization of the active PEs, which for
     Timeloop's model equals ``computes / (MAC instances x cycles)``."""
     return computes / mac_instances / cycles
+
+
+def edp(energy_pJ, cycles):
+    """The energy-delay product in J x cycles, Timeloop's unit: of numbers or of (B,) arrays
+    alike. The one definition: the model's results, the search's objective and the network
+    totals all mean this."""
+    return energy_pJ * 1e-12 * cycles

@@ -13,6 +13,7 @@ from ..spec.mapping import Mapping
 from .access import DataSpaceCounts
 from .cost import ActionEnergies
 from .batch import MappingBatch
+from .perf import edp
 
 
 @dataclass(frozen=True)
@@ -63,8 +64,8 @@ class Evaluation:
 
     @property
     def edp(self) -> float:
-        """Energy-delay product in J x cycles."""
-        return self.energy_pJ * 1e-12 * self.cycles
+        """Energy-delay product in J x cycles (:func:`~mapper.model.perf.edp`)."""
+        return edp(self.energy_pJ, self.cycles)
 
     def to_json(self) -> dict:
         """The ``stats.json`` schema of ``mapper model``."""
@@ -116,4 +117,5 @@ class BatchResult:
 
     @property
     def edp(self) -> np.ndarray:
-        return self.energy * 1e-12 * self.cycles
+        """(B,) energy-delay products in J x cycles (:func:`~mapper.model.perf.edp`)."""
+        return edp(self.energy, self.cycles)

@@ -2,7 +2,7 @@
 constraints) that prunes the mapspace and, when nothing fits, says which constraints conflict.
 """
 from .checks import Check
-from .cpsat import TilingModel
 from .solve import Fixed, SolveTimeout, Tilings
+from .tiling_model import TilingModel
 
 __all__ = ["Check", "Fixed", "SolveTimeout", "TilingModel", "Tilings"]

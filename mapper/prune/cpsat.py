@@ -24,28 +24,26 @@ from typing import Iterable, Sequence
 
 from ortools.sat.python import cp_model
 
+from ..mapspace.primes import exponent_table, factorize
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, FactorBound
 from ..spec.errors import Where
-from ..spec.mapping import Mapping
 from ..spec.workload import DataSpace, Workload
-from . import explain, solve
 from .axes import add_axis_rule
 from .checks import Check
-from .primes import exponent_table, factorize
-from .solve import Fixed, Tilings
 
 Keep = Sequence[Iterable[str]] | None
 
 
-class TilingModel:
-    """The tiling space of one workload on one architecture under one constraint set.
+class TilingCpModel:
+    """The tiling space of one workload on one architecture under one constraint set, as
+    CP-SAT variables and checks (:class:`~mapper.prune.tiling_model.TilingModel` adds the
+    questions asked of it).
 
     ``keep``: per storage level (innermost first) the data spaces it keeps, or ``None``: a
     level keeps what its constraints say it must (the outermost level keeps everything not
     bypassed by a rule) and bypasses the rest -- the choice that fits best, so no tiling that
-    fits under *some* keep choice is pruned. Solving and enumeration live in
-    :mod:`mapper.prune.solve`, explanations in :mod:`mapper.prune.explain`.
+    fits under *some* keep choice is pruned.
     """
 
     def __init__(self, arch: Arch, workload: Workload, constraints: Constraints | None = None,
@@ -80,34 +78,6 @@ class TilingModel:
         self._fanout()
         self._capacity()
         self._utilization()
-
-    # ------------------------------------------------------------------ questions
-    def feasible(self, fixed: Fixed | None = None) -> bool:
-        """Whether some tiling (extending ``fixed``, if given) satisfies every check."""
-        return solve.feasible(self, fixed)
-
-    def admits(self, mapping: Mapping) -> bool:
-        """Whether the mapping's factors (on the axes its splits give) form a valid tiling."""
-        return solve.feasible(self, solve.tiling_of(self, mapping))
-
-    def count(self, limit: int | None = None, fixed: Fixed | None = None) -> int:
-        return solve.count(self, limit, fixed)
-
-    def enumerate_tilings(self, limit: int | None = None,
-                          fixed: Fixed | None = None) -> Tilings:
-        return solve.enumerate_tilings(self, limit, fixed)
-
-    def slot_domains(self) -> dict[tuple[int, str, str], tuple[int, ...]]:
-        """Per loop slot (k, "T"/"X"/"Y", dim), the factors some valid tiling gives it."""
-        return solve.slot_domains(self)
-
-    def conflicts(self) -> list[Check]:
-        """A minimal set of checks that cannot hold together; empty if feasible."""
-        return explain.minimal_conflict(self)
-
-    def explain_infeasible(self) -> list[str]:
-        """Why no tiling exists, one line per conflicting constraint (empty if one does)."""
-        return explain.explain_infeasible(self)
 
     # ------------------------------------------------------------------ variables
     def slots(self, k: int) -> tuple[str, ...]:

@@ -18,10 +18,10 @@ from .checks import Check
 from .solve import SolveTimeout, solver
 
 if TYPE_CHECKING:
-    from .cpsat import TilingModel
+    from .cpsat import TilingCpModel
 
 
-def _infeasible_under(tm: "TilingModel", indices: list[int]) -> tuple[bool, list[int]]:
+def _infeasible_under(tm: "TilingCpModel", indices: list[int]) -> tuple[bool, list[int]]:
     """Whether the model is infeasible with just these checks on, and a core of them."""
     m = tm.model
     m.clear_assumptions()
@@ -38,7 +38,7 @@ def _infeasible_under(tm: "TilingModel", indices: list[int]) -> tuple[bool, list
     raise SolveTimeout(f"CP-SAT stopped with status {s.status_name(status)} while explaining")
 
 
-def minimal_conflict(tm: "TilingModel") -> list[Check]:
+def minimal_conflict(tm: "TilingCpModel") -> list[Check]:
     """A minimal set of checks that cannot hold together (empty if the model is feasible)."""
     bad, core = _infeasible_under(tm, list(range(len(tm.checks))))
     if not bad:
@@ -55,7 +55,7 @@ def minimal_conflict(tm: "TilingModel") -> list[Check]:
     return [tm.checks[i] for i in core]
 
 
-def _optimum(tm: "TilingModel", others: list[Check], expr, maximize: bool = False):
+def _optimum(tm: "TilingCpModel", others: list[Check], expr, maximize: bool = False):
     """Solve with the ``others`` checks on and the rest off, optimising ``expr``; returns the
     solver (for reading values) or None."""
     m = tm.model.clone()
@@ -69,7 +69,7 @@ def _optimum(tm: "TilingModel", others: list[Check], expr, maximize: bool = Fals
     return s if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
 
 
-def _extent_words(tm: "TilingModel", s: cp_model.CpSolver, k: int, ds_name: str) -> str:
+def _extent_words(tm: "TilingCpModel", s: cp_model.CpSolver, k: int, ds_name: str) -> str:
     ds = tm.workload.data_space(ds_name)
     parts = [f"{d}={s.value(tm.extent[k, d])}" for d in tm.dims
              if d in ds.dims() and not isinstance(tm.extent[k, d], int)
@@ -77,7 +77,7 @@ def _extent_words(tm: "TilingModel", s: cp_model.CpSolver, k: int, ds_name: str)
     return ", ".join(parts) if parts else "every factor 1"
 
 
-def _capacity_text(tm: "TilingModel", c: Check, others: list[Check]) -> str:
+def _capacity_text(tm: "TilingCpModel", c: Check, others: list[Check]) -> str:
     k = c.info["k"]
     level = tm.arch.storage[k]
     holds = (f"the level holds {c.info['capacity']} (depth {level.depth} x block "
@@ -97,7 +97,7 @@ def _capacity_text(tm: "TilingModel", c: Check, others: list[Check]) -> str:
     return f"the tiles kept at {c.level} need at least {total} words ({each}), but {holds}"
 
 
-def _counted(tm: "TilingModel", s: cp_model.CpSolver, k: int, name: str) -> bool:
+def _counted(tm: "TilingCpModel", s: cp_model.CpSolver, k: int, name: str) -> bool:
     """Whether data space ``name`` counts towards level k's capacity in solution ``s``."""
     if tm.keep is not None:
         return name in tm.keep[k]
@@ -107,7 +107,7 @@ def _counted(tm: "TilingModel", s: cp_model.CpSolver, k: int, name: str) -> bool
     return k == tm.K - 1
 
 
-def _fanout_text(tm: "TilingModel", c: Check, others: list[Check]) -> str:
+def _fanout_text(tm: "TilingCpModel", c: Check, others: list[Check]) -> str:
     k, axis = c.info["k"], c.info["axis"]
     s = _optimum(tm, others, tm.fanout_used[k, axis])
     need = f"at least {s.value(tm.fanout_used[k, axis])}" if s else "more"
@@ -115,14 +115,14 @@ def _fanout_text(tm: "TilingModel", c: Check, others: list[Check]) -> str:
             f"has {c.info['physical']} children in {axis}")
 
 
-def _utilization_text(tm: "TilingModel", c: Check, others: list[Check]) -> str:
+def _utilization_text(tm: "TilingCpModel", c: Check, others: list[Check]) -> str:
     s = _optimum(tm, others, tm.utilization_used, maximize=True)
     most = f"at most {s.value(tm.utilization_used)}" if s else "fewer"
     return (f"the constraint `{c.text}` ({c.origin()}) needs {c.info['need']} of the "
             f"{c.info['instances']} MACs busy, but the other constraints allow {most}")
 
 
-def _factor_text(tm: "TilingModel", c: Check) -> str:
+def _factor_text(tm: "TilingCpModel", c: Check) -> str:
     b, bound = c.info["bound"], tm.workload.bounds[c.info["bound"].dim]
     d = b.dim
     if b.lo == b.hi:
@@ -138,7 +138,7 @@ def _factor_text(tm: "TilingModel", c: Check) -> str:
             f"{c.info['nest']} loops there")
 
 
-def describe_check(tm: "TilingModel", c: Check, others: list[Check]) -> str:
+def describe_check(tm: "TilingCpModel", c: Check, others: list[Check]) -> str:
     """One line about one check of a conflict; ``others`` are the rest of the conflict."""
     if c.kind == "capacity":
         return _capacity_text(tm, c, others)
@@ -159,7 +159,7 @@ def describe_check(tm: "TilingModel", c: Check, others: list[Check]) -> str:
     return f"the constraint `{c.text}` at {c.level} ({c.origin()}) keeps {rule.ds} there"
 
 
-def explain_infeasible(tm: "TilingModel") -> list[str]:
+def explain_infeasible(tm: "TilingCpModel") -> list[str]:
     """The minimal conflict, one line per constraint: the arch's limits first (what cannot
     hold), then the user's constraints (what forces it). Empty if a tiling exists."""
     conflict = minimal_conflict(tm)

@@ -1,4 +1,5 @@
-"""Solving a :class:`TilingModel`: feasibility, one tiling, counting and enumeration.
+"""Solving the CP-SAT model of the tiling space (:class:`~mapper.prune.cpsat.TilingCpModel`):
+feasibility, one tiling, counting and enumeration.
 
 All solves are deterministic: a fixed seed and a fixed number of workers (1 by default;
 enumeration always uses one, as CP-SAT requires). Enumerated tilings come back as arrays in
@@ -13,11 +14,11 @@ from typing import TYPE_CHECKING, Mapping as TMapping
 import numpy as np
 from ortools.sat.python import cp_model
 
+from ..mapspace.primes import divisors, exponents
 from ..spec.mapping import Mapping
-from .primes import divisors, exponents
 
 if TYPE_CHECKING:
-    from .cpsat import TilingModel
+    from .cpsat import TilingCpModel
 
 #: a partial tiling: (level index, slot "T"/"X"/"Y", dimension) -> factor
 Fixed = TMapping[tuple[int, str, str], int]
@@ -44,7 +45,7 @@ class SolveTimeout(RuntimeError):
     """The solver hit its time limit before it could decide."""
 
 
-def solver(tm: "TilingModel", workers: int | None = None) -> cp_model.CpSolver:
+def solver(tm: "TilingCpModel", workers: int | None = None) -> cp_model.CpSolver:
     """A deterministic solver. Probing and symmetry detection are off: the models are small
     and solved many times (explanations, domains), so per-solve overhead dominates (halves
     the time of ``slot_domains`` on the Eyeriss-like arch)."""
@@ -59,7 +60,7 @@ def solver(tm: "TilingModel", workers: int | None = None) -> cp_model.CpSolver:
     return s
 
 
-def with_all_checks(tm: "TilingModel", fixed: Fixed | None = None) -> cp_model.CpModel:
+def with_all_checks(tm: "TilingCpModel", fixed: Fixed | None = None) -> cp_model.CpModel:
     """A copy of the model with every check enforced and the given factors fixed."""
     m = tm.model.clone()
     m.clear_assumptions()
@@ -81,7 +82,7 @@ def with_all_checks(tm: "TilingModel", fixed: Fixed | None = None) -> cp_model.C
     return m
 
 
-def decide(tm: "TilingModel", model: cp_model.CpModel, s: cp_model.CpSolver | None = None
+def decide(tm: "TilingCpModel", model: cp_model.CpModel, s: cp_model.CpSolver | None = None
            ) -> tuple[bool, cp_model.CpSolver]:
     s = s or solver(tm)
     status = s.solve(model)
@@ -93,11 +94,11 @@ def decide(tm: "TilingModel", model: cp_model.CpModel, s: cp_model.CpSolver | No
                        f"(time limit {tm.time_limit} s)")
 
 
-def feasible(tm: "TilingModel", fixed: Fixed | None = None) -> bool:
+def feasible(tm: "TilingCpModel", fixed: Fixed | None = None) -> bool:
     return decide(tm, with_all_checks(tm, fixed))[0]
 
 
-def tiling_of(tm: "TilingModel", mapping: Mapping) -> dict[tuple[int, str, str], int]:
+def tiling_of(tm: "TilingCpModel", mapping: Mapping) -> dict[tuple[int, str, str], int]:
     """The factors of a mapping as a :data:`Fixed` (spatial factors on the axis its
     permutation and split give them)."""
     fixed = {}
@@ -111,7 +112,7 @@ def tiling_of(tm: "TilingModel", mapping: Mapping) -> dict[tuple[int, str, str],
     return fixed
 
 
-def _exponent_vars(tm: "TilingModel") -> list[tuple[int, str, int, int, cp_model.IntVar]]:
+def _exponent_vars(tm: "TilingCpModel") -> list[tuple[int, str, int, int, cp_model.IntVar]]:
     """(k, slot, dim index, prime, variable) for every exponent variable."""
     out = []
     for (k, slot, d), exps in tm.exp.items():
@@ -132,7 +133,7 @@ class _Collector(cp_model.CpSolverSolutionCallback):
             self.stop_search()
 
 
-def enumerate_tilings(tm: "TilingModel", limit: int | None = None,
+def enumerate_tilings(tm: "TilingCpModel", limit: int | None = None,
                       fixed: Fixed | None = None) -> Tilings:
     """Every valid tiling (at most ``limit``), sorted; fine for small spaces only."""
     model = with_all_checks(tm, fixed)
@@ -155,7 +156,7 @@ def enumerate_tilings(tm: "TilingModel", limit: int | None = None,
     return Tilings(out["T"][order], out["X"][order], out["Y"][order])
 
 
-def count(tm: "TilingModel", limit: int | None = None, fixed: Fixed | None = None) -> int:
+def count(tm: "TilingCpModel", limit: int | None = None, fixed: Fixed | None = None) -> int:
     """The number of valid tilings (stops at ``limit``)."""
     model = with_all_checks(tm, fixed)
     variables = _exponent_vars(tm)
@@ -167,7 +168,7 @@ def count(tm: "TilingModel", limit: int | None = None, fixed: Fixed | None = Non
     return len(cb.rows)
 
 
-def _presolved_exponents(tm: "TilingModel", model: cp_model.CpModel) -> dict[int, list[int]]:
+def _presolved_exponents(tm: "TilingCpModel", model: cp_model.CpModel) -> dict[int, list[int]]:
     """Exponent domains after CP-SAT's presolve, with the reductions that drop feasible
     solutions turned off, so the domains are a sound over-approximation (variable index ->
     flat [lo, hi, lo, hi, ...] intervals); empty dict if presolve proves infeasibility."""
@@ -188,7 +189,7 @@ def _in(domain: list[int], a: int) -> bool:
     return any(domain[i] <= a <= domain[i + 1] for i in range(0, len(domain), 2))
 
 
-def slot_domains(tm: "TilingModel") -> dict[tuple[int, str, str], tuple[int, ...]]:
+def slot_domains(tm: "TilingCpModel") -> dict[tuple[int, str, str], tuple[int, ...]]:
     """For every loop slot (k, "T"/"X"/"Y", d) the factors some valid tiling gives it; all
     empty if no tiling exists.
 

@@ -39,7 +39,6 @@ from ..model.batch import MappingBatch
 from ..model.evaluate import Model
 from ..model.result import Evaluation
 from ..model.bound import Bound
-from ..mapspace.orders import level_orders
 from .batches import (exhaustive_batches, random_order, row_groups, skeleton_for,
                       support_groups)
 from .incumbent import Best, Incumbent, canonical, factor_rows
@@ -104,16 +103,6 @@ class SearchResult:
     best: Evaluation | None
     stats: SearchStats
     objective: Objective
-
-
-def _restricted(order: tuple[str, ...], nonunit: np.ndarray, dims: tuple[str, ...],
-                constraint) -> bool:
-    """Whether ``order`` puts the non-unit loops in the (single) order the constraint allows
-    for them."""
-    present = tuple(d for j, d in enumerate(dims) if nonunit[j])
-    allowed = level_orders(present, dims, constraint)
-    mine = tuple(d for d in order if d in present)
-    return len(allowed) == 1 and mine == allowed[0][:len(present)]
 
 
 class Search:
@@ -209,7 +198,11 @@ class Search:
     PIECE = 16384
     #: partial tilings passed down together to the next level, best bound first
     DESCEND = 512
-    #: whole tilings held (factor columns, int32) before their loop orders are visited
+    #: whole tilings held (factor columns, int32) before their loop orders are visited: at
+    #: first FIRST_HOLD (the first tilings reached have the best bounds of the depth-first
+    #: walk: visiting them early gives an incumbent that prunes the rest), then twice as many
+    #: at every visit up to HOLD (larger batches)
+    FIRST_HOLD = 1 << 10
     HOLD = 1 << 20
 
     def optimal(self, share: tuple[int, int] = (0, 1)) -> StopReason:
@@ -232,6 +225,7 @@ class Search:
         for keep in self.space.keep_choices:
             self._held: list[tuple[np.ndarray, np.ndarray]] = []
             self._held_rows = 0
+            self._hold_limit = self.FIRST_HOLD
             try:
                 self._descend(-1, *self.space.root(), keep)
                 self._hold(None, keep)
@@ -247,6 +241,11 @@ class Search:
         for d, r in self.space.expand(k, done, rest, keep, self.PIECE):
             if self.out_of_time():
                 raise _OutOfTime
+            if k == self._split_stage() and self._share[1] > 1:
+                # the workers share the partial tilings of this stage by a hash of their
+                # factors: each is one worker's, whatever each worker pruned before
+                mine = _row_hash(d) % self._share[1] == self._share[0]
+                d, r = d[mine], r[mine]
             if k == K - 2:
                 self._hold(self.space.finish(d, r, keep), keep)
                 continue
@@ -263,12 +262,20 @@ class Search:
                 if len(rows):
                     self._descend(k + 1, d[rows], r[rows], keep)
 
+    def _split_stage(self) -> int | None:
+        """The stage whose partial tilings the workers share (None: the whole tilings). Not
+        the first stage: the spatial factors alone are too few to share evenly; level 1's
+        temporal factors (or level 0's on a two-level arch) are fixed and numerous. Static,
+        so that the split never depends on what a worker pruned."""
+        K = len(self.space.arch.storage)
+        return None if K < 2 else min(1, K - 2)
+
     def _hold(self, columns: np.ndarray | None, keep) -> None:
         """Bound whole tilings (factor columns) over every loop order and hold those that may
-        beat the incumbent; when HOLD of them are held (None: at the end), visit them best
+        beat the incumbent; when ``_hold_limit`` of them are held (None: at the end), visit them best
         bound first. Memory stays bounded; when everything fits, the visit is best first over
         the whole space."""
-        if columns is not None and self._share[1] > 1:
+        if columns is not None and self._share[1] > 1 and self._split_stage() is None:
             # the workers share the whole tilings (where the work is) by a hash of their
             # factors: every tiling is one worker's, whatever each worker pruned before
             columns = columns[_row_hash(columns) % self._share[1] == self._share[0]]
@@ -282,8 +289,9 @@ class Search:
             if ok.any():
                 self._held.append((columns[ok].astype(np.int32), keys[ok]))
                 self._held_rows += int(ok.sum())
-        if self._held and (columns is None or self._held_rows >= self.HOLD):
+        if self._held and (columns is None or self._held_rows >= self._hold_limit):
             held, self._held, self._held_rows = self._held, [], 0
+            self._hold_limit = min(2 * self._hold_limit, self.HOLD)
             self._visit(np.concatenate([h[0] for h in held]),
                         np.concatenate([h[1] for h in held]), keep)
 
@@ -364,65 +372,66 @@ class Search:
             tmp.write_text(json.dumps(list(self.best.key)))
             os.replace(tmp, self.shared)
 
+    def _level_plan(self, nonunit: np.ndarray, level: int, keep
+                    ) -> list[tuple[tuple[str, ...], np.ndarray]]:
+        """The loop orders of one level to visit for a set of tilings, each with the
+        positions of the tilings it serves: one order per class of equal counts of each
+        tiling's non-unit loops (``MapSpace.order_classes``), shared between tilings whose
+        non-unit loops differ wherever one full order restricts to each's class
+        representative (unit loops are not in the nest, so such tilings see the same order).
+        Sharing makes fewer, larger model batches."""
+        dims = self.space.dims
+        plan: dict[tuple[str, ...], list[np.ndarray]] = {}
+        for group in row_groups(nonunit):
+            present = tuple(d for j, d in enumerate(dims) if nonunit[group[0], j])
+            mine = set(present)
+            served = {tuple(d for d in full if d in mine): full for full in plan}
+            for full in self.space.order_classes(level, present, keep):
+                loops = tuple(d for d in full if d in mine)
+                target = served.setdefault(loops, full)
+                plan.setdefault(target, []).append(group)
+        return [(full, np.sort(np.concatenate(groups))) for full, groups in plan.items()]
+
     def _orders(self, tilings: Tilings, rows: np.ndarray, levels: list[int], chosen: list,
                 keep) -> bool:
-        """Whether the search must stop (time limit or a stop request), after every distinct
-        loop order of the tilings ``rows`` (one fan-out axis pattern),
-        outermost level first. The rows are split by their non-unit loops at the level, and
-        each of its orders is bounded over the orders still open inside it
-        (``Bound.exact_from``) before those are enumerated; rows that differ only further in
-        share these bounding batches."""
+        """Whether the search must stop (time limit or a stop request), after every class of
+        loop orders of the tilings ``rows`` (one fan-out axis pattern), outermost level
+        first. Where a level has several orders to visit and the levels inside it are still
+        open, each order is bounded over the orders inside it (``Bound.exact_from``) and the
+        orders are visited best bound first."""
         if not levels:
             sk = skeleton_for(self.space, tilings, rows, tuple(chosen), keep)
             self.consider(MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows]))
             return self.out_of_time()
         level, inner = levels[0], levels[1:]
-        constraint = self.space.constraints.levels[level].temporal.order
-        dims = self.space.dims
-        nonunit = tilings.temporal[rows, level] > 1                        # (n, D)
-        # One order serves every row when no row has two loops here, or when the
-        # permutation constraint allows a single order of all dimensions and so of the loops
-        # of every row: no split, so the rows stay in one batch.
-        if (np.count_nonzero(nonunit, axis=1) <= 1).all():
-            chosen[level] = dims
-            return self._orders(tilings, rows, inner, chosen, keep)
-        groups = list(row_groups(nonunit))
-        pinned = level_orders(dims, dims, constraint) \
-            if constraint is not None and len(dims) <= 8 else ()
-        if len(pinned) == 1 and all(
-                _restricted(pinned[0], nonunit[g[0]], dims, constraint) for g in groups):
-            chosen[level] = pinned[0]
-            return self._orders(tilings, rows, inner, chosen, keep)
-        for group in groups:
-            g = rows[group]
-            choices = level_orders(tuple(d for j, d in enumerate(dims) if nonunit[group[0], j]),
-                                   dims, constraint)
-            open_inside = len(choices) > 1 and bool(
-                (np.count_nonzero(tilings.temporal[g][:, inner] > 1, axis=2) > 1).any())
-            if not open_inside:
-                for order in choices:
-                    chosen[level] = order
-                    if self._orders(tilings, g, inner, chosen, keep):
-                        return True
-                continue
-            # Bound every order of this level first, then visit them best bound first.
-            bounded = []
-            for order in choices:
+        plan = self._level_plan(tilings.temporal[rows, level] > 1, level, keep)
+        open_inside = len(plan) > 1 and bool(
+            (np.count_nonzero(tilings.temporal[rows][:, inner] > 1, axis=2) > 1).any())
+        if not open_inside:
+            for order, at in plan:
                 chosen[level] = order
-                sk = skeleton_for(self.space, tilings, g, tuple(chosen), keep)
-                result = self.model.evaluate(MappingBatch(sk, tilings.temporal[g],
-                                                          tilings.spatial[g]),
-                                             Bound(exact_from=level))
-                bounded.append((order, self.objective.key(result)))
-            bounded.sort(key=lambda ob: tuple(ob[1].min(axis=0)))
-            for order, keys in bounded:
-                ok = self._may_improve(keys)
-                self.progress.pruned += int((~ok).sum())
-                if not ok.any():
-                    continue
-                chosen[level] = order
-                if self._orders(tilings, g[ok], inner, chosen, keep):
+                if self._orders(tilings, rows[at], inner, chosen, keep):
                     return True
+            return False
+        # Bound every order of this level first, then visit them best bound first.
+        bounded = []
+        for order, at in plan:
+            g = rows[at]
+            chosen[level] = order
+            sk = skeleton_for(self.space, tilings, g, tuple(chosen), keep)
+            result = self.model.evaluate(MappingBatch(sk, tilings.temporal[g],
+                                                      tilings.spatial[g]),
+                                         Bound(exact_from=level))
+            bounded.append((order, g, self.objective.key(result)))
+        bounded.sort(key=lambda ob: tuple(ob[2].min(axis=0)))
+        for order, g, keys in bounded:
+            ok = self._may_improve(keys)
+            self.progress.pruned += int((~ok).sum())
+            if not ok.any():
+                continue
+            chosen[level] = order
+            if self._orders(tilings, g[ok], inner, chosen, keep):
+                return True
         return False
 
     def random(self, rng: np.random.Generator, search_size: int | None = None,

@@ -32,6 +32,7 @@ from typing import Any, Mapping
 from .combine import combine
 from .errors import SpecError
 from .expr import MAX_INT_BITS
+from .yaml_io import parse_yaml, read_text
 
 #: the rendered text of one file may not exceed this (the loader's own limit then applies)
 MAX_RENDERED_CHARS = 4 * 1024 * 1024
@@ -183,7 +184,6 @@ def _functions(path: Path, state: Rendering) -> dict[str, Any]:
         return ""
 
     def include_text(p: Any) -> str:
-        from .loader import read_text
         texts = []
         for q in find_paths(p):
             t = read_text(q)
@@ -191,7 +191,6 @@ def _functions(path: Path, state: Rendering) -> dict[str, Any]:
         return "\n".join(texts)
 
     def value_at(q: Path, keys: str) -> Any:
-        from .loader import parse_yaml, read_text
         t = read_text(q)
         data = parse_yaml(render(q, t, state) if is_template(q, t) else t, str(q))
         data = substitute(data, state)

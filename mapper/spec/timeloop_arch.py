@@ -74,7 +74,10 @@ def check_kind(cls: str, where: Where) -> str:
 
 
 @dataclass
-class _Leaf:
+class Leaf:
+    """One component of a Timeloop arch tree (storage or compute) with its instance count,
+    as both readers (v0.3 and v0.4) hand it to :func:`build_arch`."""
+
     name: str
     cls: str
     instances: int
@@ -95,7 +98,7 @@ def split_range(name: str, where: Where) -> tuple[str, int]:
     return m["name"], hi - lo + 1
 
 
-def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[_Leaf]) -> None:
+def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[Leaf]) -> None:
     node = as_mapping(node, where)
     name, n = split_range(as_str(node.get("name"), where / "name"), where / "name")
     attrs = dict(inherited)
@@ -128,7 +131,7 @@ def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[_L
             elif key not in ("name", "class", "subclass", "attributes", "enabled"):
                 (lw / key).ignore("unknown component key")
         # A leaf's own range counts instances inside each instance of the enclosing subtree.
-        out.append(_Leaf(lname, cls, count * ln, la, lw))
+        out.append(Leaf(lname, cls, count * ln, la, lw))
     for i, sub in enumerate(as_list(node.get("subtree", []) or [], where / "subtree")):
         sub_inherited = {k: v for k, v in attrs.items() if k not in ("meshX", "meshY")}
         _flatten(sub, where / "subtree" / i, sub_inherited, count, out)
@@ -142,7 +145,7 @@ def read_arch_v03(value: Any, where: Where, variables: dict | None = None) -> Ar
     trees = as_list(arch["subtree"], where / "subtree")
     if len(trees) != 1:
         (where / "subtree").fail(f"expected exactly one top-level node, got {len(trees)}")
-    leaves: list[_Leaf] = []
+    leaves: list[Leaf] = []
     top_attrs = as_mapping(trees[0].get("attributes", {}) or {},
                            where / "subtree" / 0 / "attributes") \
         if isinstance(trees[0], dict) else {}
@@ -179,7 +182,7 @@ def _normalise(attrs: dict, where: Where) -> dict:
     return {k: evaluate(v, out, where / "attributes" / k) for k, v in out.items()}
 
 
-def build_arch(name: str, leaves: list[_Leaf], top_attrs: dict) -> Arch:
+def build_arch(name: str, leaves: list[Leaf], top_attrs: dict) -> Arch:
     """Build an :class:`Arch` from flattened leaves (outermost first; last = compute)."""
     *stores, mac = leaves
     for leaf in stores:
@@ -219,7 +222,7 @@ def _mesh(attrs: dict, instances: int, where: Where) -> tuple[int, int]:
     return mx, my
 
 
-def _storage_level(leaf: _Leaf) -> StorageLevel:
+def _storage_level(leaf: Leaf) -> StorageLevel:
     w = leaf.where
     a = _normalise(leaf.attributes, w)
     cls = leaf.cls
@@ -258,13 +261,13 @@ def _storage_level(leaf: _Leaf) -> StorageLevel:
         is_dummy=is_dummy, attributes=a)
 
 
-def _compute_level(leaf: _Leaf) -> ComputeLevel:
+def _compute_level(leaf: Leaf) -> ComputeLevel:
     a = _normalise(leaf.attributes, leaf.where)
     mx, my = _mesh(a, leaf.instances, leaf.where)
     return ComputeLevel(leaf.name, leaf.cls, leaf.instances, mx, my, a)
 
 
-def _check_fanouts(arch: Arch, leaves: list[_Leaf]) -> None:
+def _check_fanouts(arch: Arch, leaves: list[Leaf]) -> None:
     for k, level in enumerate(arch.storage):
         cx, cy = arch.child_mesh(k)
         where = leaves[len(arch.storage) - 1 - k].where

@@ -33,7 +33,7 @@ from typing import Any
 from .arch import Arch
 from .errors import Where, as_int, as_list, as_mapping, as_str
 from .expr import evaluate
-from .timeloop_arch import NOT_A_LEVEL, _Leaf, build_arch, check_kind
+from .timeloop_arch import NOT_A_LEVEL, Leaf, build_arch, check_kind
 
 _BRANCHES = ("Hierarchical", "Parallel", "Pipelined")
 _LEAVES = ("Component", "Container", "Nothing")
@@ -53,7 +53,7 @@ class _Walk:
     mesh_x: int = 1
     mesh_y: int = 1
     inherited: dict = field(default_factory=dict)     # attributes of the containers so far
-    leaves: list[_Leaf] = field(default_factory=list)
+    leaves: list[Leaf] = field(default_factory=list)
     constraints: list[tuple[str, dict, Where]] = field(default_factory=list)
     name: str = "top_level"
     aliases: dict = field(default_factory=dict)
@@ -171,9 +171,9 @@ def _component(node: dict, name: str, attributes: dict, constraints: dict, where
         walk.constraints.append((name, dict(constraints), where / "constraints"))
 
 
-def _leaf(name: str, cls: str, attributes: dict, where: Where, walk: _Walk) -> _Leaf:
+def _leaf(name: str, cls: str, attributes: dict, where: Where, walk: _Walk) -> Leaf:
     attrs = {**walk.inherited, **attributes, "meshX": walk.mesh_x, "meshY": walk.mesh_y}
-    return _Leaf(name, cls, walk.mesh_x * walk.mesh_y, attrs, where)
+    return Leaf(name, cls, walk.mesh_x * walk.mesh_y, attrs, where)
 
 
 def _spatial(value: Any, where: Where, names: dict) -> tuple[int, int]:

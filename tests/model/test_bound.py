@@ -199,3 +199,124 @@ def test_parked_bound_with_every_spatial_factor_fixed_is_below_every_completion(
                                                            through, rest)
         assert bound.energy[0] <= energy * (1 + 1e-12)
         assert bound.cycles[0] <= cycles
+
+
+def lower_bound_per_dimension(db, k, tile, ranks, temporal, spatial):
+    """The delta-sum bound of ``DeltaBound.lower_bound`` written plainly, one candidate
+    innermost loop at a time (the reference the vectorized form is checked against)."""
+    above = temporal[k + 1:]
+    B = tile.shape[0]
+    if above.shape[0] == 0 or not db.valid:
+        return tile.copy()
+    nonunit = above > 1
+    level_any = nonunit.any(axis=1)
+    has = level_any.any(axis=0)
+    if not has.any():
+        return tile.copy()
+    N = above.reshape(-1, B).prod(axis=0)
+    L1 = np.argmax(level_any, axis=0)
+    columns = np.arange(B)
+    extent = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)
+    step = extent * np.cumprod(spatial[k + 1:], axis=0)[L1, :, columns].T
+    first = nonunit[L1, :, columns].T
+    movable = nonunit.any(axis=0)
+    cancels = db.multi[:, None] & ((db.touches[:, :, None] & movable[None]).sum(axis=1) >= 2)
+    best = np.full(B, np.iinfo(np.int64).max)
+    for da in range(db.A.shape[1]):
+        Ra = set(db.ranks_of[da].tolist())
+        overlap = np.ones(B, dtype=np.int64)
+        for r, row in enumerate(ranks):
+            overlap *= np.maximum(row - db.A[r, da] * step[da], 0) if r in Ra else row
+        for b in range(B):
+            if not (has[b] and first[da, b]):
+                continue
+            # the compatible loops: every rank they move outside Ra can cancel
+            compatible = [all(r in Ra or cancels[r, b] for r in range(len(db.A))
+                              if db.touches[r, d]) for d in range(db.A.shape[1])]
+            members, prefix = 1, True
+            for lvl in range(above.shape[0]):
+                if not prefix:
+                    break
+                for d in range(db.A.shape[1]):
+                    if nonunit[lvl, d, b] and compatible[d] and \
+                            all(db.touches[r, d] for r in Ra):
+                        members *= int(above[lvl, d, b])
+                prefix = all(compatible[d] for d in range(db.A.shape[1]) if nonunit[lvl, d, b])
+            full = int(tile[b]) * int(N[b])
+            value = full - int(overlap[b]) * (int(N[b]) - int(N[b]) // members)
+            best[b] = min(best[b], value)
+    return np.where(has, best, tile)
+
+
+@settings(max_examples=30, deadline=None)
+@given(wl=workloads, seed=st.integers(0, 2 ** 16), k=st.sampled_from([0, 1, 2]))
+def test_lower_bound_equals_the_per_mapping_reference(wl, seed, k):
+    from mapper.model.bound import DeltaBound
+    from mapper.model.nest import product_rows, rank_extents
+    temporal, spatial = random_tilings(wl, np.random.default_rng(seed), 16)
+    t, s = temporal.transpose(1, 2, 0), spatial.transpose(1, 2, 0)
+    for ds in wl.data_spaces:
+        A = ds.projection(DIMS)
+        db = DeltaBound(A)
+        box = np.prod(t[: k + 1] * s[: k + 1], axis=0)
+        ranks = rank_extents(A, box)
+        tile = product_rows(ranks)
+        got = db.lower_bound(k, tile, list(ranks), t, s)
+        want = lower_bound_per_dimension(db, k, tile, list(ranks), t, s)
+        assert (got == want).all(), ds.name
+
+
+#: the same hierarchy with small buffers, so that the capacity floor of an open level binds
+ARCH_SMALL = arch(level("DRAM"), level("glb", depth=24), level("l1", depth=10),
+                  level("rf", instances=2, mesh=(2, 1), depth=4), macs=2)
+
+
+@settings(max_examples=20, deadline=None)
+@given(wl=small_workloads, keep=keeps, seed=st.integers(0, 2 ** 16),
+       through=st.sampled_from([-1, 0, 1]))
+def test_capacity_floor_is_below_every_completion_that_fits(wl, keep, seed, through):
+    """``Bound(fixed_through=k)`` with the capacity floor of the open levels (FillFloor):
+    every completion that fits every buffer costs at least the bound, per data space and
+    level in fills, and in energy and cycles."""
+    from mapper.mapspace.orders import level_orders
+    model = Model(ARCH_SMALL, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    rng = np.random.default_rng(seed)
+    bounds = np.array([wl.bounds[d] for d in DIMS])
+    spatial = np.ones((4, len(DIMS)), np.int64)
+    j = rng.integers(len(DIMS))
+    if bounds[j] % 2 == 0 and rng.random() < 0.8:
+        spatial[1, j] = 2
+    rest = bounds // spatial.prod(axis=0)
+    temporal = np.ones((4, len(DIMS)), np.int64)
+    for k in range(through + 1):
+        for jj in range(len(DIMS)):
+            f = rng.choice([x for x in range(1, rest[jj] + 1) if rest[jj] % x == 0])
+            temporal[k, jj] = f
+            rest[jj] //= f
+    parked = temporal.copy()
+    parked[3] = rest
+    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    bound = model.evaluate(MappingBatch(sk, parked[None], spatial[None]),
+                           Bound(fixed_through=through))
+    open_levels = list(range(through + 1, 4))
+    n = len(open_levels)
+    per_dim = [factorizations(int(rest[jj]), [(1, 99)] * n) for jj in range(len(DIMS))]
+    rows = np.array([np.concatenate(c) for c in itertools.product(*per_dim)])
+    t = np.repeat(temporal[None], len(rows), axis=0)
+    for i, k in enumerate(open_levels):
+        t[:, k] = rows[:, i::n]
+    s = np.repeat(spatial[None], len(rows), axis=0)
+    pattern = (t[:, open_levels] > 1).reshape(len(t), -1)
+    for p in np.unique(pattern, axis=0):
+        g = np.flatnonzero((pattern == p).all(axis=1))
+        nonunit = [tuple(d for jj, d in enumerate(DIMS) if t[g[0], k, jj] > 1)
+                   for k in open_levels]
+        for orders in itertools.product(*(level_orders(x, DIMS, None) for x in nonunit)):
+            sk = Skeleton(DIMS, (DIMS,) * (4 - n) + orders, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+            r = model.evaluate(MappingBatch(sk, t[g], s[g]))
+            fit = r.valid
+            for name, c in r.counts.items():
+                assert (bound.counts[name].fills[:, 0][:, None] <= c.fills[:, fit]).all(), name
+            assert (bound.energy[0] <= r.energy[fit] * (1 + 1e-12)).all()
+            assert (bound.cycles[0] <= r.cycles[fit]).all()

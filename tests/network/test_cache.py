@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import yaml
 
-from mapper.network_cache import LayerCache, code_version
-from mapper.network_run import run_network
+from mapper.network.cache import LayerCache, code_version
+from mapper.network.run import run_network
 from mapper.spec.timeloop_writer import mapping_to_timeloop
 
 from .helpers import QUICK, write_network

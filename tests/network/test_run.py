@@ -7,11 +7,11 @@ import math
 
 import pytest
 
-from mapper.network_inputs import clock_of, mapping_file_names
-from mapper.network_run import run_network
+from mapper.network.run_inputs import clock_of, mapping_file_names
+from mapper.network.run import run_network
 from mapper.network import load_network
-from mapper.network_report import format_text
-from mapper.templates import load_template, template_names
+from mapper.network.report import format_text
+from mapper.inputs.templates import load_template, template_names
 
 from .helpers import NETWORKS, QUICK, ROOT, network_names, small_params
 

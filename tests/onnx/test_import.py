@@ -14,7 +14,7 @@ from mapper.spec.errors import SpecError
 onnx = pytest.importorskip("onnx")
 from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 
-from mapper.onnx_import import import_onnx  # noqa: E402
+from mapper.network.onnx_import import import_onnx  # noqa: E402
 
 
 def weight(name, *shape):

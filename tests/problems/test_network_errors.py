@@ -7,7 +7,7 @@ import pytest
 
 from mapper.network import load_network
 from mapper.spec.errors import SpecError
-from mapper.templates import parse_set
+from mapper.inputs.templates import parse_set
 
 ROOT = Path(__file__).resolve().parents[2]
 EINSUM = ROOT / "tests" / "data" / "spec" / "resnet18_conv3x3_7.einsum.yaml"

@@ -7,12 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from mapper.energy_tables import estimate_arch_tables
+from mapper.inputs.energy_tables import estimate_arch_tables
 from mapper.model import Model
 from mapper.network import load_network
 from mapper.spec.constraints import check_mapping
 from mapper.spec.timeloop_constraints import build_constraints
-from mapper.templates import load_template, template_names
+from mapper.inputs.templates import load_template, template_names
 
 from ..templates.helpers import outermost_mapping
 

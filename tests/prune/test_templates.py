@@ -4,7 +4,7 @@ import pytest
 
 from mapper import api
 from mapper.prune import TilingModel
-from mapper.templates import TEMPLATE_DIR
+from mapper.inputs.templates import TEMPLATE_DIR
 
 TEMPLATES = sorted(p.stem for p in TEMPLATE_DIR.glob("*.yaml"))
 LIBRARY = TEMPLATE_DIR.parent / "problems" / "layers" / "resnet18.yaml"

@@ -13,7 +13,7 @@ from mapper import api
 from mapper.cli import main
 from mapper.mapspace import MapSpace
 from mapper.model import MappingBatch, Model
-from mapper.network_run import run_network
+from mapper.network.run import run_network
 from mapper.search import Objective, StopReason, parse_objective, run_search
 from mapper.search import pipeline
 from mapper.search.batches import exhaustive_batches

@@ -7,7 +7,9 @@ import pytest
 from mapper import api
 from mapper.cli import main
 from mapper.spec import SpecError
-from mapper.templates import parse_set
+from mapper.inputs.templates import parse_set
+from mapper.spec.jinja import Rendering
+from mapper.spec.loader import Inputs
 from tests.exercises import DESIGNS, DSE, TUTORIAL, needs_exercises
 
 TOP = DESIGNS / "top.yaml.jinja2"
@@ -92,7 +94,7 @@ def test_include_include_all_include_text_and_paths(tmp_path):
         "  classes: {{ include_all('parts/*.yaml', 'classes.list') }}\n"
         "{% if path_exists('a.yaml') %}variables: {found: {{ path_exists('nothere.yaml') }}}"
         "{% endif %}\n")
-    inputs = api.Inputs()
+    inputs = Inputs()
     inputs.add_file(tmp_path / "top.yaml.jinja2")
     assert [c["name"] for c in inputs.values["compound_components"]["classes"]] == ["a", "b"]
     assert inputs.values["base_ignore"] == {"C": 4, "M": 4, "P": 2, "R": 1}
@@ -171,8 +173,8 @@ def test_timeloop_accelergy_exercise_without_its_variables(capsys):
 def test_dse_2024_variables_file_takes_the_template_value():
     found = {}
     for value in (None, 16):
-        inputs = api.Inputs(rendering=api.Rendering({} if value is None else
-                                                    {"datawidth_jinja": value}))
+        inputs = Inputs(rendering=Rendering({} if value is None else
+                                            {"datawidth_jinja": value}))
         inputs.add_file(DSE / "inputs" / "variables.yaml")
         found[value] = inputs.values["variables"]["DATAWIDTH"]
     assert found == {None: 8, 16: 16}

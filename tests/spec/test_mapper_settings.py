@@ -4,7 +4,7 @@ import pytest
 from mapper import api
 from mapper.spec import SpecError, Where
 from mapper.spec.errors import Notes
-from mapper.spec.mapper_settings import normalize_mapper_settings
+from mapper.inputs.mapper_settings import normalize_mapper_settings
 from tests.exercises import DSE, TUTORIAL, needs_exercises
 
 

@@ -6,7 +6,7 @@ import time
 import pytest
 
 from mapper.spec import SpecError, load_yaml
-from mapper.spec.loader import MAX_YAML_BYTES, parse_yaml
+from mapper.spec.yaml_io import MAX_YAML_BYTES, parse_yaml
 from tests.exercises import TUTORIAL, needs_exercises
 
 

@@ -1,7 +1,7 @@
 """Shared by the template and network tests: a mapping every template accepts, and its run."""
 from __future__ import annotations
 
-from mapper.energy_tables import estimate_arch_tables
+from mapper.inputs.energy_tables import estimate_arch_tables
 from mapper.model import Model
 from mapper.spec.arch import Arch
 from mapper.spec.constraints import check_mapping

@@ -10,8 +10,8 @@ import pytest
 from mapper import api
 from mapper.cli import main
 from mapper.spec.errors import SpecError
-from mapper.templates import (Overrides, TEMPLATE_DIR, collect, load_template, parse_set,
-                              read_params, template_yaml)
+from mapper.inputs.templates import (Overrides, TEMPLATE_DIR, collect, load_template,
+                                     parse_set, read_params, template_yaml)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "timeloop"
 PROBLEM = DATA / "problems" / "resnet18_conv3x3_7.yaml"
@@ -103,7 +103,7 @@ def test_bad_values_name_the_file_field_and_parameter(overrides, message):
 
 
 def test_every_template_rejects_zero_pes_and_an_empty_buffer():
-    from mapper.templates import template_names
+    from mapper.inputs.templates import template_names
     for name in template_names():
         for bad in ({"pe_rows": 0}, {"pe_cols": 0}, {"glb_kb": 0}):
             with pytest.raises(SpecError, match=f"caused by parameter {next(iter(bad))} = 0"):

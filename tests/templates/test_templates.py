@@ -9,13 +9,13 @@ import pytest
 import yaml
 
 from mapper import api
-from mapper.layer_shapes import batched_matmul, conv, linear
+from mapper.network.layer_shapes import batched_matmul, conv, linear
 from mapper.spec import read_arch
 from mapper.spec.einsum import read_einsum
 from mapper.spec.errors import Where
 from mapper.spec.loader import load_yaml
 from mapper.spec.timeloop_constraints import build_constraints, read_constraints
-from mapper.templates import TEMPLATE_DIR, load_template, parameters, template_names
+from mapper.inputs.templates import TEMPLATE_DIR, load_template, parameters, template_names
 
 from .helpers import outermost_mapping, run
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .spec.errors import SpecError
+from ..spec.errors import SpecError
 
 
 def _blocking_file(path: Path) -> Path | None:

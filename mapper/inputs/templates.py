@@ -8,7 +8,7 @@ without editing the file::
     mapper model eyeriss_like problem.yaml map.yaml --set pe_rows=16 --set glb_kb=256
     mapper energy simba_like --params my_values.yaml
 
-    >>> from mapper.templates import load_template
+    >>> from mapper.inputs.templates import load_template
     >>> arch = load_template("eyeriss_like", {"pe_cols": 16})
 
 Overrides are checked before and after substitution: an unknown parameter, a value of the
@@ -27,16 +27,16 @@ from typing import Any, Iterable, Mapping
 
 import yaml
 
-from .spec import read_arch
-from .spec.arch import Arch
-from .spec.errors import SpecError, Where, as_mapping, type_name
-from .spec.expr import evaluate
-from .spec.loader import load_yaml
+from ..spec import read_arch
+from ..spec.arch import Arch
+from ..spec.errors import SpecError, Where, as_mapping, type_name
+from ..spec.expr import evaluate
+from ..spec.loader import load_yaml
 
 def bundled_dir(name: str) -> Path:
     """A bundled data directory (``arch_templates``, ``problems``): in the source checkout, or
     where ``pip install`` put it (``<prefix>/share/dnn-mapper/``)."""
-    checkout = Path(__file__).resolve().parents[1] / name
+    checkout = Path(__file__).resolve().parents[2] / name
     installed = Path(sys.prefix) / "share" / "dnn-mapper" / name
     return checkout if checkout.is_dir() or not installed.is_dir() else installed
 

@@ -33,12 +33,12 @@ from typing import Any, Mapping
 
 import networkx as nx
 
-from .spec.einsum import read_einsum
-from .spec.errors import SpecError, Where, as_int, as_list, as_mapping, as_str, check_keys
-from .spec.expr import evaluate
-from .spec.loader import load_yaml
-from .spec.workload import Workload
-from .templates import Overrides, bundled_dir
+from ..inputs.templates import Overrides, bundled_dir
+from ..spec.einsum import read_einsum
+from ..spec.errors import SpecError, Where, as_int, as_list, as_mapping, as_str, check_keys
+from ..spec.expr import evaluate
+from ..spec.loader import load_yaml
+from ..spec.workload import Workload
 
 _NETWORK_KEYS = ("name", "source", "parameters", "batch_dim", "library", "layers")
 _ENTRY_KEYS = ("name", "layer", "problem", "repeat", "inputs", "bounds")
@@ -147,7 +147,7 @@ def read_network(data: Any, file: str, overrides: Overrides | None = None,
     where = Where(file)
     top = as_mapping(data, where)
     if "network" not in top:
-        where.fail("expected a top-level key 'network' (see mapper/network.py)")
+        where.fail("expected a top-level key 'network' (see mapper/network/library.py)")
     for key in top:
         if key != "network":
             (where / key).fail(f"unknown top-level key {key!r}; a network file holds "

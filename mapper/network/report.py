@@ -16,8 +16,9 @@ import csv
 import io
 from typing import Any
 
-from .model import Evaluation
-from .spec.arch import Arch
+from ..model import Evaluation
+from ..model.perf import edp
+from ..spec.arch import Arch
 
 
 def dram_bytes(ev: Evaluation, arch: Arch) -> dict[str, float]:
@@ -67,7 +68,7 @@ def _add(into: dict, more: dict, times: int) -> None:
 
 
 def network_summary(result) -> dict:
-    """The ``network.json`` record of a :class:`~mapper.network_run.NetworkResult`."""
+    """The ``network.json`` record of a :class:`~mapper.network.run.NetworkResult`."""
     net, arch, cycle_s, batch = result.network, result.arch, result.cycle_s, result.network.batch
     records, unmapped = [], []
     tot = {"macs": 0, "cycles": 0, "energy_pJ": 0.0, "dram": 0.0}
@@ -128,7 +129,7 @@ def _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area,
         "macs": net.macs, "mapped_macs": tot["macs"],
         "energy_pJ": energy, "cycles": cycles, "latency_s": latency,
         "inferences_per_s": throughput,
-        "energy_per_inference_pJ": energy / batch, "edp_J_cycles": energy * 1e-12 * cycles,
+        "energy_per_inference_pJ": energy / batch, "edp_J_cycles": edp(energy, cycles),
         "utilization": util, "dram_bytes_per_inference": tot["dram"] / batch,
         "power_W": power,
         "energy_by_level": by_level, "energy_by_dataspace": by_ds,

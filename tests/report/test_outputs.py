@@ -1,11 +1,11 @@
-"""mapper.outputs: all-or-none writes, and an output directory holding one run's outputs."""
+"""mapper.report.outputs: all-or-none writes, and an output directory holding one run's outputs."""
 from __future__ import annotations
 
 import os
 
 import pytest
 
-from mapper.outputs import MANIFEST, read_manifest, write_files, write_run_outputs
+from mapper.report.outputs import MANIFEST, read_manifest, write_files, write_run_outputs
 
 
 def test_a_run_removes_only_the_unchanged_outputs_of_the_last_run(tmp_path):

@@ -1,9 +1,9 @@
-"""ONNX model -> network YAML (mapper/network.py), for ``mapper import-onnx``.
+"""ONNX model -> network YAML (mapper/network/library.py), for ``mapper import-onnx``.
 
 Conv (2-D, any groups, strides, dilations, pads), Gemm and MatMul (a weight matrix, or a
 batched product of two activations) become layers in our Einsum format through
-:mod:`mapper.layer_shapes`; every other operator is skipped and *counted by name*, so the
-caller can say what was left out. Producer/consumer edges follow the tensors through the
+:mod:`mapper.network.layer_shapes`; every other operator is skipped and *counted by name*,
+so the caller can say what was left out. Producer/consumer edges follow the tensors through the
 skipped operators (a residual Add gives its consumer both operands' producers).
 Shapes come from ONNX shape inference; a dimension that stays symbolic or unknown is an
 error naming the node, the tensor and the dimension (``dims`` fixes symbolic ones by name).
@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
+from ..spec.errors import SpecError
 from .layer_shapes import EINSUMS, batched_matmul, conv, conv_out, linear
-from .spec.errors import SpecError
 
 MAPPED = ("Conv", "Gemm", "MatMul")
 

@@ -1,13 +1,13 @@
 """Whole-network runs: search every distinct layer of a network once, count it as often as it
 occurs, and add the layers up (Sze et al.: judge a design on whole networks, batch stated).
 
-    >>> from mapper.network_run import run_network
+    >>> from mapper.network.run import run_network
     >>> result = run_network("eyeriss_like", "resnet18", objective="edp", jobs=2)
     >>> result.summary()["energy_pJ"], result.summary()["latency_s"]
 
 Each layer is searched by the one search pipeline (:func:`mapper.search.pipeline.search`).
 Layers run in parallel over worker processes (``jobs``), each layer's search on one worker;
-each layer's best mapping is cached on disk (:mod:`mapper.network_cache`) and re-evaluated
+each layer's best mapping is cached on disk (:mod:`mapper.network.cache`) and re-evaluated
 when read, so a re-run, or a sweep that meets the same layer, does not search it again.
 Layers are summed as if run one after another, each with the whole batch; a layer that
 cannot be mapped is kept in the result (``status``) and the totals say they are incomplete.
@@ -24,22 +24,24 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-from .energy_tables import warning_lines
-from .model import Evaluation, Model
-from .network import DistinctLayer, Network, load_network, network_path
-from .network_cache import LayerCache, default_cache_dir, layer_key
-from .network_inputs import (clock_of, mapping_file_names, network_parameters,
-                             split_overrides, subset)
-from .search import Progress
-from .search.objective import Objective
-from .search.pipeline import Feasibility, SearchInputs, SearchOutcome
-from .search.pipeline import search as search_pipeline
-from .search.settings import SearchSettings
-from .search.stopping import StopFlag, StopReason, stop_on_signals
-from .search.workers import Context, LocalContext, Task, WorkerPool
-from .spec.arch import Arch
-from .spec.errors import SpecError, Where
-from .templates import Overrides
+from ..inputs.energy_tables import warning_lines
+from ..inputs.load import load
+from ..inputs.settings import search_settings
+from ..inputs.templates import Overrides
+from ..model import Evaluation, Model
+from ..search import Progress
+from ..search.objective import Objective
+from ..search.pipeline import Feasibility, SearchInputs, SearchOutcome
+from ..search.pipeline import search as search_pipeline
+from ..search.settings import SearchSettings
+from ..search.stopping import StopFlag, StopReason, stop_on_signals
+from ..search.workers import Context, LocalContext, Task, WorkerPool
+from ..spec.arch import Arch
+from ..spec.errors import SpecError, Where
+from .cache import LayerCache, default_cache_dir, layer_key
+from .library import DistinctLayer, Network, load_network, network_path
+from .run_inputs import (clock_of, mapping_file_names, network_parameters, split_overrides,
+                         subset)
 
 #: ``cache_dir`` default: the per-user cache (:func:`default_cache_dir`)
 DEFAULT_CACHE = "default"
@@ -110,8 +112,8 @@ class NetworkResult:
         raise KeyError(layer_name)
 
     def summary(self) -> dict:
-        """The ``network.json`` record (see :mod:`mapper.network_report`)."""
-        from .network_report import network_summary
+        """The ``network.json`` record (see :mod:`mapper.network.report`)."""
+        from .report import network_summary
         return network_summary(self)
 
 
@@ -151,7 +153,6 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     ``stop``: the caller's stop flag; without one, SIGINT and SIGTERM stop the run while it
     searches (the layers searched so far are kept, see :attr:`NetworkResult.stopped_by`).
     """
-    from . import api
     start = time.monotonic()
     paths = [arch] if isinstance(arch, (str, Path)) else list(arch)
     overrides = Overrides.of(overrides)
@@ -162,8 +163,8 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
         net_over, arch_over = split_overrides(overrides, network_parameters(path))
         network = load_network(path, net_over)
     try:
-        spec = api.load(paths, ert=ert, art=art, need_mapping=False, need_workload=False,
-                        energy_tables=energy_tables, overrides=arch_over)
+        spec = load(paths, ert=ert, art=art, need_mapping=False, need_workload=False,
+                    energy_tables=energy_tables, overrides=arch_over)
     except SpecError as e:
         if e.message.startswith("unknown parameter"):
             raise SpecError(f"{e.message}; the network's parameters are: "
@@ -172,9 +173,9 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     given = spec.inputs.get("problem", "workload", "layers")
     if given is not None:
         given[1].fail("the network gives the layers: leave problems out of the arch inputs")
-    settings = api.search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,
-                                   time_limit=time_limit, search_size=search_size,
-                                   victory_condition=victory_condition, seed=seed)
+    settings = search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,
+                               time_limit=time_limit, search_size=search_size,
+                               victory_condition=victory_condition, seed=seed)
     note = ""
     if only is not None:
         total = len(network.distinct())
@@ -210,7 +211,7 @@ class _Runner:
         self.done = 0
 
     def constraints(self, d: DistinctLayer):
-        from .spec.timeloop_constraints import read_constraints
+        from ..spec.timeloop_constraints import read_constraints
         try:
             return read_constraints(self.spec.inputs, self.spec.arch, d.workload)
         except SpecError as e:
@@ -289,7 +290,7 @@ class _Runner:
             return LayerResult(d, key, NOT_SEARCHED if outcome.stopped_early else NOT_FOUND,
                                search=search)
         if not outcome.stopped_early:         # a best so far is not the search's answer
-            from .spec.timeloop_writer import mapping_to_timeloop
+            from ..spec.timeloop_writer import mapping_to_timeloop
             self.cache.put(key, {"layer": d.name, "arch": self.spec.arch.name,
                                  "objective": self.settings.objective.describe(),
                                  "search": outcome.to_json(),
@@ -299,8 +300,8 @@ class _Runner:
 
     def from_cache(self, d: DistinctLayer, key: str, constraints) -> LayerResult | None:
         """A cached mapping, re-evaluated now; anything unusable is a miss."""
-        from .spec.constraints import check_mapping
-        from .spec.timeloop_mapping import read_mapping
+        from ..spec.constraints import check_mapping
+        from ..spec.timeloop_mapping import read_mapping
         entry = self.cache.get(key)
         if entry is None:
             return None

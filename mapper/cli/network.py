@@ -16,7 +16,9 @@ import os
 import sys
 from pathlib import Path
 
-from .cli_types import positive_int
+from .argtypes import positive_int
+from .common import (add_override_args, add_search_options, overrides_of, stopped_exit_status,
+                     write_outputs)
 from .progress import StatusLine
 
 EXIT_STATUS = ("exit status: 0 when every layer is mapped; 1 when a layer is not; 2 for bad "
@@ -58,14 +60,12 @@ def add_parser(sub) -> None:
                    "parallel, each layer's search on one worker (default 1)")
     n.add_argument("--batch", type=positive_int, help="the batch size (= --set batch=N; "
                    "default: the network's)")
-    from .cli_search import add_search_options
     add_search_options(n, per_layer=True)
     n.add_argument("--cache-dir", metavar="DIR", help="where per-layer results are cached "
                    "(default $MAPPER_CACHE_DIR or ~/.cache/dnn-mapper, else OUTDIR/.cache)")
     n.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     n.add_argument("-o", "--output", default="out", help="output directory (default: out)")
-    from .cli import _add_override_args
-    _add_override_args(n)
+    add_override_args(n)
     n.set_defaults(func=cmd_network)
 
 
@@ -74,7 +74,7 @@ def _cache_dir(args: argparse.Namespace, outdir: Path):
         return None
     if args.cache_dir:
         return Path(args.cache_dir)
-    from .network_cache import default_cache_dir
+    from ..network.cache import default_cache_dir
     path = default_cache_dir()
     try:
         path.mkdir(parents=True, exist_ok=True)
@@ -86,18 +86,16 @@ def _cache_dir(args: argparse.Namespace, outdir: Path):
 
 
 def cmd_network(args: argparse.Namespace) -> int:
-    from .cli import _overrides, _write_outputs
-    from .cli_search import stopped_exit_status
-    from .network_report import format_csv, format_text
-    from .network_run import run_network
-    from .spec.errors import SpecError
-    from .templates import Overrides
+    from ..inputs.templates import Overrides
+    from ..network.report import format_csv, format_text
+    from ..network.run import run_network
+    from ..spec.errors import SpecError
 
     if len(args.files) < 2:
         raise SpecError("expected ARCH and NETWORK (e.g. mapper network eyeriss_like resnet18)")
     from .output_paths import check_output_dir
     check_output_dir(args.output)
-    overrides = _overrides(args)
+    overrides = overrides_of(args)
     if args.batch is not None:
         overrides = overrides.merged(Overrides({"batch": args.batch},
                                                {"batch": f"--batch {args.batch}"}))
@@ -122,7 +120,7 @@ def cmd_network(args: argparse.Namespace) -> int:
     text = format_text(summary)
     mappings = {f"mappings/{r.file_name}.yaml": _mapping_yaml(r, result.arch)
                 for r in result.layers if r.evaluation is not None}
-    _write_outputs(out, {"network.json": json.dumps(summary, indent=1) + "\n",
+    write_outputs(out, {"network.json": json.dumps(summary, indent=1) + "\n",
                          "network.csv": format_csv(summary), "network.txt": text, **mappings})
     print(text, end="")
     c = summary["cache"]
@@ -156,8 +154,8 @@ def cmd_network(args: argparse.Namespace) -> int:
 
 def _mapping_yaml(r, arch) -> str:
     """The layer's problem (our Einsum) and its mapping: a file ``mapper model ARCH`` reads."""
-    from .spec.einsum import format_einsum
-    from .spec.timeloop_writer import dump_yaml, mapping_to_timeloop
+    from ..spec.einsum import format_einsum
+    from ..spec.timeloop_writer import dump_yaml, mapping_to_timeloop
     wl = r.layer.workload
     problem = {"name": r.name, "einsum": format_einsum(wl),
                "bounds": {d: int(wl.bounds[d]) for d in wl.dims}}

@@ -12,11 +12,10 @@ import json
 import sys
 from pathlib import Path
 
-from .cli_types import nonnegative_int, objective, positive_int, seconds
+from .argtypes import positive_int
+from .common import (add_override_args, add_search_options, overrides_of, print_notes,
+                     stopped_exit_status, write_outputs)
 from .progress import StatusLine
-
-#: the exit status of a run stopped by a signal, which still wrote its best so far
-STOPPED_EXIT = {"interrupted": 130, "terminated": 143}
 
 EXIT_STATUS = ("exit status: 0 when a mapping was found (also when --time-limit, the search "
                "size or the victory condition ended the search); 1 when none was (no mapping "
@@ -24,11 +23,6 @@ EXIT_STATUS = ("exit status: 0 when a mapping was found (also when --time-limit,
                "Ctrl-C and 143 after SIGTERM, with the best mapping so far written all the "
                "same (stats.json: proven_optimal false, stopped_by interrupted/terminated), "
                "for any --jobs. A second Ctrl-C stops at once.")
-
-
-def stopped_exit_status(stopped_by) -> int | None:
-    """130 (Ctrl-C) or 143 (SIGTERM) for a run a signal stopped, else None."""
-    return STOPPED_EXIT.get(str(stopped_by))
 
 
 class ProgressLine(StatusLine):
@@ -40,7 +34,7 @@ class ProgressLine(StatusLine):
         self.spec, self.out = spec, out or sys.stdout
 
     def __call__(self, p) -> None:
-        from .search.pipeline import SearchStarted
+        from ..search.pipeline import SearchStarted
         if isinstance(p, SearchStarted):
             self.started(p)
             return
@@ -80,48 +74,21 @@ def add_parser(sub) -> None:
     s.add_argument("--layer", metavar="NAME",
                    help="the layer to search, when a file is a layer library (problems/layers)")
     s.add_argument("-o", "--output", default="out", help="output directory (default: out)")
-    from .cli import _add_override_args
-    _add_override_args(s)
+    add_override_args(s)
     s.set_defaults(func=cmd_search)
 
 
-def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> None:
-    """The options of a search, shared by ``mapper search`` and ``mapper network`` (where each
-    applies to every layer's search)."""
-    each = "per layer: " if per_layer else ""
-    p.add_argument("--objective", type=objective, help=f"{each}edp (default), energy, delay, "
-                   "last_level_accesses; 'energy,delay' = lexicographic; 'energy:1,delay:0.5' "
-                   "= weighted sum")
-    p.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
-                   help=f"{each}hybrid (default): random sampling, then hill climbing; "
-                   "optimal: branch and bound seeded by hybrid, proven optimal when it "
-                   "finishes; exhaustive: every mapping, no bounds (for checking)")
-    p.add_argument("--time-limit", type=seconds, metavar="S",
-                   help=f"{each}stop after S seconds with the best mapping so far")
-    p.add_argument("--search-size", type=positive_int, help=f"{each}random evaluations per "
-                   "job (random: then stop; hybrid: then climb; default 200000 for hybrid)")
-    p.add_argument("--victory-condition", type=positive_int, help=f"{each}stop after this "
-                   "many valid mappings in a row without improvement")
-    p.add_argument("--seed", type=nonnegative_int, help="random seed (default 0); results are "
-                   "deterministic for a seed and a number of jobs")
-    p.add_argument("--ert", help="energy reference table (Accelergy ERT YAML)")
-    p.add_argument("--art", help="area reference table (Accelergy ART YAML)")
-    p.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
-                   help="a directory of energy/area table files (repeatable)")
-
-
 def cmd_search(args: argparse.Namespace) -> int:
-    from . import api
-    from .cli import _overrides, _print_notes, _write_outputs
+    from .. import api
+    from ..search.pipeline import Feasibility, SearchInputs, search
     from .output_paths import check_output_dir
-    from .search.pipeline import Feasibility, SearchInputs, search
 
     check_output_dir(args.output)
     spec = api.load(args.files, ert=args.ert, art=args.art, need_mapping=False,
-                    energy_tables=args.energy_tables, overrides=_overrides(args),
+                    energy_tables=args.energy_tables, overrides=overrides_of(args),
                     layer=args.layer)
-    _print_notes(spec)
-    objective = args.objective                      # parsed by argparse (cli_types)
+    print_notes(spec)
+    objective = args.objective                      # parsed by argparse (argtypes)
     settings = api.search_settings(
         spec, objective=objective, algorithm=args.algorithm, jobs=args.jobs,
         time_limit=args.time_limit, search_size=args.search_size,
@@ -155,7 +122,7 @@ def cmd_search(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return 1
     out = Path(args.output)
-    _write_outputs(out, search_outputs(spec, outcome))
+    write_outputs(out, search_outputs(spec, outcome))
     ev = outcome.best
     print(f"  best: EDP {ev.edp:.4g} J*cycle, energy {ev.energy_pJ / 1e6:.2f} uJ "
           f"({ev.energy_pJ / ev.computes:.3f} pJ/MAC), cycles {ev.cycles:,}, "
@@ -171,13 +138,13 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def search_outputs(spec, outcome) -> dict[str, str]:
     """The files of a search's best mapping: mapping.yaml, stats.txt, map.txt, stats.json."""
-    from .report.maptxt import format_map_txt
-    from .report.stats_txt import format_stats_txt
-    from .spec.timeloop_writer import dump_yaml, mapping_to_timeloop
+    from ..report.maptxt import format_map_txt
+    from ..report.stats_txt import format_stats_txt
+    from ..spec.sparse import mark_dense
+    from ..spec.timeloop_writer import dump_yaml, mapping_to_timeloop
     ev = outcome.best
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
              for lv in ev.storage}
-    from .spec.sparse import mark_dense
     stats = mark_dense(ev.to_json(), spec.sparsity)
     stats["search"] = outcome.to_json()
     return {

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import Where, as_mapping
+from ..spec.errors import Where, as_mapping
 
 _METRICS = ("optimization_metrics", "optimization_metric")
 #: settings of Timeloop's mapper threads that a search here has no use for

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from . import __version__
+from ..version import __version__
 
 #: packages whose source decides what a search returns (the model's numbers, which mappings
 #: exist, how they are searched); the prune package only explains infeasibility
@@ -44,7 +44,7 @@ def default_cache_dir() -> Path:
 def code_version() -> str:
     """``mapper.__version__`` + a short hash of the model, mapspace and search source files
     (an edit there may change the answer, so it must not hit old entries)."""
-    root = Path(__file__).resolve().parent
+    root = Path(__file__).resolve().parents[1]           # mapper/
     h = hashlib.sha256()
     for package in _CODE_PACKAGES:
         for path in sorted((root / package).glob("*.py")):
@@ -55,7 +55,7 @@ def code_version() -> str:
 
 def layer_key(arch, tables, workload, constraints, objective, settings: dict[str, Any]) -> str:
     """The hex key of one layer's search. ``settings``: algorithm, search size, seed, ..."""
-    from .network import workload_key
+    from .library import workload_key
     tables_text = json.dumps({"energy_pJ": getattr(tables, "energy_pJ", None),
                               "area_um2": getattr(tables, "area_um2", None)},
                              sort_keys=True, default=repr)

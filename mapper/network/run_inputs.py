@@ -6,16 +6,16 @@ import re
 from pathlib import Path
 from typing import Sequence
 
-from .network import DistinctLayer, Network
-from .spec.arch import Arch
-from .spec.errors import SpecError
-from .templates import Overrides
+from ..inputs.templates import Overrides
+from ..spec.arch import Arch
+from ..spec.errors import SpecError
+from .library import DistinctLayer, Network
 
 
 def network_parameters(path: Path) -> list[str]:
     """The parameter names a network file declares (``batch`` always), read leniently: the
     network reader reports a malformed file properly."""
-    from .spec.loader import load_yaml
+    from ..spec.loader import load_yaml
     data = load_yaml(path)
     net = data.get("network") if isinstance(data, dict) else None
     params = net.get("parameters") if isinstance(net, dict) else None

@@ -16,9 +16,8 @@ from energy import Component, EstimationReport, ReferenceTables, Registry, estim
 from energy.compound import CompoundEstimator, unused_definitions
 from energy.estimator import arch_table_dirs, search_path
 
-from .spec.arch import Arch
-from .spec.components import evaluator
-
+from ..spec.arch import Arch
+from ..spec.components import evaluator
 
 #: Accelergy's DRAM type when an arch names none (the 2020 tutorial's MainMemory: 8 pJ/bit)
 DEFAULT_DRAM_TYPE = "LPDDR4"

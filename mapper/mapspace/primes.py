@@ -1,12 +1,15 @@
-"""Prime factorizations: a factor of a bound is a vector of prime exponents.
+"""Divisors and prime factorizations of dimension bounds: the one implementation, used by the
+mapspace (the factors a loop may take), the CP-SAT model of the tiling space and the search.
 
-Writing every loop factor as ``prod p^a`` makes "the factors of a dimension multiply to its
-bound" a set of linear sums (one per prime), which is what a CP-SAT model handles best.
+A factor of a bound is a vector of prime exponents: writing every loop factor as ``prod p^a``
+makes "the factors of a dimension multiply to its bound" a set of linear sums (one per prime),
+which is what a CP-SAT model handles best.
 """
 from __future__ import annotations
 
 import itertools
 import math
+from functools import lru_cache
 
 
 def factorize(n: int) -> dict[int, int]:
@@ -34,8 +37,13 @@ def exponent_table(primes: dict[int, int]) -> list[tuple[int, ...]]:
     return rows
 
 
-def divisors(n: int) -> list[int]:
-    return sorted(row[-1] for row in exponent_table(factorize(n)))
+@lru_cache(maxsize=None)
+def divisors(n: int) -> tuple[int, ...]:
+    """Every divisor of ``n >= 1``, ascending."""
+    if n < 1:
+        raise ValueError(f"no divisors of {n}")
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return tuple(sorted(set(small + [n // d for d in small])))
 
 
 def exponents(value: int, primes: tuple[int, ...]) -> tuple[int, ...]:
