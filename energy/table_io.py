@@ -33,6 +33,17 @@ _ENERGY = ("energy", "energy(pj)", "dynamic energy(pj)", "energy_pj")
 _AREA = ("area", "area(um^2)", "area(um2)", "area_um2")
 
 
+def _read_text(path: Path) -> str:
+    """A table file's text; a binary or unreadable file is a TableError naming it."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise TableError(f"{path}: not a text file (byte {e.start} is not UTF-8): a table is "
+                         f"YAML or CSV; remove the file from the table directory") from None
+    except OSError as e:
+        raise TableError(f"{path}: cannot read: {e.strerror or e}") from None
+
+
 def load_path(path: str | os.PathLike) -> tuple[list[TableEstimator], list[str]]:
     """Tables in a file or (recursively) a directory, and the files skipped (with why)."""
     p = Path(path)
@@ -62,7 +73,7 @@ def load_path(path: str | os.PathLike) -> tuple[list[TableEstimator], list[str]]
 
 def load_file(path: Path) -> TableEstimator | None:
     """A YAML or CSV table; ``None`` for a YAML file that is not a table (no ``entries``)."""
-    text = path.read_text()
+    text = _read_text(path)
     if path.suffix.lower() == ".csv":
         meta_lines = [ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")]
         meta = _yaml("\n".join(meta_lines), path) or {}
@@ -79,7 +90,7 @@ def load_file(path: Path) -> TableEstimator | None:
 
 def load_accelergy_set(identifier: Path) -> tuple[TableEstimator, Path]:
     """An Accelergy table set: its identifier YAML and the CSVs (one per class) it points to."""
-    meta = _yaml(identifier.read_text(), identifier)
+    meta = _yaml(_read_text(identifier), identifier)
     if not isinstance(meta, dict):
         raise TableError(f"{identifier}: expected a mapping with name, technology, accuracy, "
                          f"path_to_data_dir")
@@ -91,7 +102,7 @@ def load_accelergy_set(identifier: Path) -> tuple[TableEstimator, Path]:
         raise TableError(f"{identifier}: path_to_data_dir {data_dir} is not a directory")
     entries = []
     for f in sorted(data_dir.rglob("*.csv")):
-        entries += _csv_entries(f.read_text(), f, default_class=f.stem)
+        entries += _csv_entries(_read_text(f), f, default_class=f.stem)
     meta = {**meta, "missing_attributes": meta.get("missing_attributes", "ignore")}
     return _table(meta, entries, identifier), data_dir
 

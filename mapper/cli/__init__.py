@@ -35,6 +35,27 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:            # anywhere, also while starting up: no traceback
         print("interrupted", file=sys.stderr)
         return 130
+    except RecursionError:
+        print("error: the inputs are nested too deeply to read", file=sys.stderr)
+        return 2
+    except MemoryError:
+        print("error: out of memory: the inputs are too large", file=sys.stderr)
+        return 2
+    except Exception as e:               # a bug: said so in one line (MAPPER_DEBUG=1: traceback)
+        import os
+        from pathlib import Path
+        if os.environ.get("MAPPER_DEBUG"):
+            raise
+        where = ""
+        tb = e.__traceback__
+        while tb is not None and tb.tb_next is not None:
+            tb = tb.tb_next
+        if tb is not None:
+            where = f" ({Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno})"
+        print(f"internal error: {type(e).__name__}: {e}{where}; this is a bug of mapper, "
+              f"please report it with the command and its input files (MAPPER_DEBUG=1 shows "
+              f"the traceback)", file=sys.stderr)
+        return 3
 
 
 def _run(argv: list[str] | None) -> int:

@@ -20,10 +20,13 @@ def stopped_exit_status(stopped_by) -> int | None:
 
 
 def add_override_args(p: argparse.ArgumentParser) -> None:
-    """``--set KEY=VALUE`` and ``--params FILE``: an architecture template's parameters."""
+    """``--set KEY=VALUE`` and ``--params FILE``: an architecture template's parameters, a
+    Jinja2-templated input's variables, Timeloop's ``variables:``."""
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", dest="set",
-                   help="set a parameter of the architecture template (repeatable), "
-                   "e.g. --set pe_rows=16 --set glb_kb=256")
+                   help="set a parameter (repeatable): of an architecture template (--set "
+                   "pe_rows=16), a variable of a Jinja2-templated input (timeloopfe's "
+                   "jinja_parse_data: --set architecture=eyeriss_like) or of Timeloop's "
+                   "variables: (--set DATAWIDTH=16)")
     p.add_argument("--params", metavar="FILE", help="a YAML file of parameter values "
                    "(pe_rows: 16 ...); --set wins over it")
 
@@ -87,5 +90,7 @@ def print_notes(spec, energy_details: bool = True) -> None:
     from ..inputs.energy_tables import DETAILS, warning_lines
     for line in spec.notes.lines():
         print(f"note: {line}", file=sys.stderr)
+    if getattr(spec, "sparsity", None):
+        print(f"warning: {spec.sparsity}", file=sys.stderr)
     for line in warning_lines(spec.energy_warnings, DETAILS if energy_details else None):
         print(line, file=sys.stderr)

@@ -26,6 +26,9 @@ def cmd_energy(args: argparse.Namespace) -> int:
     from energy import write_ert
 
     from .. import api
+    from .output_paths import check_output_file
+    if args.output:
+        check_output_file(args.output)
     spec = api.load(args.files, need_mapping=False, need_workload=False,
                     energy_tables=args.energy_tables, overrides=overrides_of(args))
     print_notes(spec, energy_details=False)         # the report below gives them

@@ -29,7 +29,9 @@ def cmd_import_onnx(args: argparse.Namespace) -> int:
     from ..network.onnx_import import import_onnx
     from ..spec.errors import SpecError
     from ..spec.loader import parse_yaml
+    from .output_paths import check_output_file
 
+    check_output_file(args.output, example="network.yaml")
     dims = parse_set(args.dim).values
     for key, value in dims.items():
         if not isinstance(value, int) or value < 1:

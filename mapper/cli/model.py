@@ -32,7 +32,10 @@ def cmd_model(args: argparse.Namespace) -> int:
     from .. import api
     from ..report.maptxt import format_map_txt
     from ..report.stats_txt import format_stats_txt
+    from ..spec.sparse import mark_dense
+    from .output_paths import check_output_dir
 
+    check_output_dir(args.output)
     spec = api.load(args.files, ert=args.ert, art=args.art, energy_tables=args.energy_tables,
                     overrides=overrides_of(args), layer=args.layer)
     if "mapper" in spec.inputs.values:          # search settings: `mapper search` reads them
@@ -47,7 +50,8 @@ def cmd_model(args: argparse.Namespace) -> int:
     files = {
         "stats.txt": format_stats_txt(spec.arch, spec.workload, ev),
         "map.txt": format_map_txt(spec.arch, spec.workload, ev.mapping, tiles),
-        "stats.json": json.dumps(ev.to_json(), indent=1, allow_nan=True) + "\n",
+        "stats.json": json.dumps(mark_dense(ev.to_json(), spec.sparsity), indent=1,
+                                 allow_nan=True) + "\n",
     }
     outdir = Path(args.output)
     write_outputs(outdir, files)
@@ -57,6 +61,8 @@ def cmd_model(args: argparse.Namespace) -> int:
     print(f"  energy       {ev.energy_pJ / 1e6:.2f} uJ ({ev.energy_pJ / ev.computes:.3f} pJ/MAC)")
     print(f"  EDP          {ev.edp:.4g} J*cycle")
     print(f"  utilization  {ev.utilization:.2f}")
+    if spec.sparsity:
+        print("  sparsity     not modelled: these are the dense figures (see the warning)")
     print(f"  area         {ev.area_um2 / 1e6:.4f} mm^2" + (
         f" (no area known for {', '.join(ev.area_missing)})" if ev.area_missing else ""))
     print(f"  energy data  {spec.energy_source}" + (

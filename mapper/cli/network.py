@@ -93,6 +93,8 @@ def cmd_network(args: argparse.Namespace) -> int:
 
     if len(args.files) < 2:
         raise SpecError("expected ARCH and NETWORK (e.g. mapper network eyeriss_like resnet18)")
+    from .output_paths import check_output_dir
+    check_output_dir(args.output)
     overrides = overrides_of(args)
     if args.batch is not None:
         overrides = overrides.merged(Overrides({"batch": args.batch},

@@ -81,7 +81,9 @@ def add_parser(sub) -> None:
 def cmd_search(args: argparse.Namespace) -> int:
     from .. import api
     from ..search.pipeline import Feasibility, SearchInputs, search
+    from .output_paths import check_output_dir
 
+    check_output_dir(args.output)
     spec = api.load(args.files, ert=args.ert, art=args.art, need_mapping=False,
                     energy_tables=args.energy_tables, overrides=overrides_of(args),
                     layer=args.layer)
@@ -138,11 +140,12 @@ def search_outputs(spec, outcome) -> dict[str, str]:
     """The files of a search's best mapping: mapping.yaml, stats.txt, map.txt, stats.json."""
     from ..report.maptxt import format_map_txt
     from ..report.stats_txt import format_stats_txt
+    from ..spec.sparse import mark_dense
     from ..spec.timeloop_writer import dump_yaml, mapping_to_timeloop
     ev = outcome.best
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
              for lv in ev.storage}
-    stats = ev.to_json()
+    stats = mark_dense(ev.to_json(), spec.sparsity)
     stats["search"] = outcome.to_json()
     return {
         "mapping.yaml": dump_yaml({"mapping": mapping_to_timeloop(ev.mapping, spec.arch,

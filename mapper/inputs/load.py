@@ -17,27 +17,35 @@ from typing import Any, Sequence
 from energy import (EstimationError, EstimationReport, ReferenceTables, TableError, read_art,
                     read_ert)
 
-from ..spec import read_mapping, read_workload
+from ..spec import read_arch, read_mapping, read_workload
 from ..spec.arch import Arch
+from ..spec.components import read_compound_classes
 from ..spec.constraints import Constraints
 from ..spec.errors import Notes, SpecError, Where
+from ..spec.jinja import Rendering
+from ..spec.keys import part_name
 from ..spec.loader import Inputs, load_yaml
 from ..spec.mapping import Mapping
+from ..spec.sparse import say_once, sparsity_note
 from ..spec.timeloop_constraints import read_constraints
+from ..spec.variables import check_all_taken, timeloop_variables
 from ..spec.workload import Workload
 from .templates import Overrides, read_arch_overridden, resolve_input
 
 #: top-level keys of Timeloop's and our formats that the model run does not use
 _OTHER_KEYS = {"mapspace": "Timeloop's mapspace template: the mapspace searched here is the "
                            "whole one, narrowed by the constraints",
-               "variables": "variables are substituted by timeloopfe; give numbers",
-               "globals": "not used", "compound_components": "not used",
-               "components": "not used", "model": "not used"}
+               "globals": "not used", "model": "not used",
+               "dumped_by_timeloop_front_end": "marks timeloopfe's processed input, which is "
+                                               "read as Timeloop reads it",
+               "action_counts": "Accelergy's action counts: the model counts the actions of "
+                                "a mapping itself"}
 
 
 _KNOWN_KEYS = ("architecture", "arch", "problem", "workload", "mapping", "ERT", "ART",
                "architecture_constraints", "mapspace_constraints", "constraints", "layers",
-               "einsums", "source", "name")
+               "einsums", "source", "name", "variables", "compound_components",
+               "components", "sparse_optimizations")
 
 
 @dataclass
@@ -56,6 +64,10 @@ class Spec:
     energy_report: EstimationReport | None = None
     #: estimator warnings (extrapolations, numbers left out), for the caller to show
     energy_warnings: tuple[str, ...] = ()
+    #: Accelergy compound component classes of the inputs, priced from their subcomponents
+    compound_classes: tuple = ()
+    #: what of Sparseloop the inputs hold and that it is ignored (figures are dense), or None
+    sparsity: str | None = None
 
     @property
     def notes(self) -> Notes:
@@ -78,11 +90,11 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     ``layer`` picks one layer of a layer library (``problems/layers/*.yaml``:
     ``layers: {NAME: problem}``).
     """
-    inputs = Inputs()
+    overrides = Overrides.of(overrides)
+    inputs = Inputs(rendering=Rendering(overrides.values, overrides.origins))
     for p in paths:
         inputs.add_file(resolve_input(p))
-    arch = read_arch_overridden(*inputs.require("architecture", "architecture", "arch"),
-                                overrides)
+    arch = _read_arch(inputs, overrides)
     found = inputs.get("problem", "workload")
     if layer is not None or (found is None and "layers" in inputs.values):
         found = _library_layer(inputs, layer)
@@ -93,6 +105,14 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
         workload = replace(workload, name=layer)    # a library layer is named after its key
     mapping = None
     found = inputs.get("mapping")
+    if found is not None and found[0] == []:    # timeloopfe's processed input of a search
+        if need_mapping:
+            found[1].fail("the mapping is empty (mapping: []): give the mapping file too, "
+                          "e.g. the timeloop-mapper.map.yaml next to this file")
+        found = None
+    if found is not None and workload is None:      # mapper energy ARCH MAP: no problem
+        found[1].ignore("a mapping without a problem: only the architecture is needed here")
+        found = None
     if found is not None:
         mapping = read_mapping(found[0], found[1], arch, workload)
     elif need_mapping:
@@ -103,13 +123,38 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
         if key in _OTHER_KEYS and not (key == "mapspace" and "constraints" in
                                        (inputs.values[key] or {})):
             Where(inputs.files[key], key, inputs.notes).ignore(_OTHER_KEYS[key])
-        elif key not in _KNOWN_KEYS and key not in _OTHER_KEYS and key != "mapper":
+        elif key not in _KNOWN_KEYS and part_name(key) in ("globals", "ignore"):
+            Where(inputs.files[key], key, inputs.notes).ignore(
+                f"timeloopfe reads a key named *{part_name(key)}* as its {part_name(key)}"
+                if part_name(key) == "globals" else "its name says ignore (timeloopfe's rule)")
+        elif key not in _KNOWN_KEYS and key not in _OTHER_KEYS and key != "mapper" \
+                and part_name(key) is None:
             raise SpecError(f"unknown top-level key {key!r}; expected one of "
                             f"{', '.join(_KNOWN_KEYS + tuple(_OTHER_KEYS) + ('mapper',))}",
                             inputs.files[key], key)
-    spec = Spec(arch, workload, mapping, None, constraints, inputs)
+    spec = Spec(arch, workload, mapping, None, constraints, inputs,
+                compound_classes=read_compound_classes(inputs),
+                sparsity=sparsity_note(inputs))
+    say_once(inputs.notes, spec.sparsity)
     _complete_tables(spec, given, energy_tables)
     return spec
+
+
+def _read_arch(inputs: Inputs, overrides: Overrides) -> Arch:
+    """The arch, with each ``--set`` value where it belongs: the templates that used it,
+    Timeloop's ``variables:``, or the parameters of an arch in our format
+    (:mod:`mapper.spec.variables`)."""
+    value, where = inputs.require("architecture", "architecture", "arch")
+    variables, taken = timeloop_variables(inputs, overrides.values)
+    taken |= set(overrides.values) & inputs.rendering.used
+    rest = overrides.only(k for k in overrides.values if k not in taken)
+    own = isinstance(value, dict) and ("levels" in value or (
+        isinstance(value.get("arch"), dict) and "levels" in value["arch"]))
+    if own:
+        return read_arch_overridden(value, where, rest)
+    check_all_taken(rest.values, rest.origins, taken, inputs.rendering.used, variables,
+                    inputs.rendering.templates)
+    return read_arch(value, where, variables)
 
 
 def _library_layer(inputs: Inputs, layer: str | None):
@@ -158,7 +203,7 @@ def _complete_tables(spec: Spec, given: dict[str, tuple[ReferenceTables, str]],
     if "ERT" not in given or "ART" not in given:
         try:
             estimated, spec.energy_report, warns = estimate_arch_tables(
-                spec.arch, energy_tables, arch_file)
+                spec.arch, energy_tables, arch_file, spec.compound_classes)
             spec.energy_warnings = tuple(warns)
         except EstimationError as e:
             if "ERT" not in given:
@@ -169,6 +214,10 @@ def _complete_tables(spec: Spec, given: dict[str, tuple[ReferenceTables, str]],
     area = given["ART"][0] if "ART" in given else estimated
     tables = ReferenceTables(dict(energy.energy_pJ), dict(area.area_um2) if area else {},
                              dict(energy.source))
+    for level in spec.arch.storage:     # Timeloop's ERTs leave out the dummy levels: free
+        if level.is_dummy and tables.energy(level.name, "read") is None:
+            tables.energy_pJ[level.name] = {"read": 0.0, "write": 0.0, "update": 0.0}
+            tables.source[(level.name, "read")] = "dummy_storage: zero by definition"
     spec.tables = tables
     spec.energy_source = "; ".join(
         f"{key} from {given[key][1]}" if key in given else f"{key} estimated"

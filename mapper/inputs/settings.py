@@ -35,8 +35,10 @@ def search_settings(spec: Spec, *, objective: "str | dict | Objective | None" = 
     """The spec's Timeloop ``mapper:`` settings (if any), with the arguments given here
     winning, as on the command line."""
     from ..search.settings import SearchSettings, read_mapper_settings
+    from .mapper_settings import normalize_mapper_settings
     found = spec.inputs.get("mapper")
-    base = read_mapper_settings(*found) if found else SearchSettings()
+    base = read_mapper_settings(normalize_mapper_settings(*found), found[1]) if found \
+        else SearchSettings()
     settings = base.merged(
         objective=None if objective is None else parse_objective_arg(objective),
         algorithm=algorithm, jobs=jobs, time_limit=time_limit, search_size=search_size,

@@ -93,8 +93,9 @@ def parse_set(items: Iterable[str]) -> Overrides:
             value = yaml.safe_load(text)
         except yaml.YAMLError:
             value = text.strip()
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            raise SpecError(f"{origin}: expected a number or a word, got {type_name(value)}")
+        if not isinstance(value, (bool, int, float, str)):     # bools: Jinja2 flags
+            raise SpecError(f"{origin}: expected a number, a word or true/false, got "
+                            f"{type_name(value)}")
         values[name], origins[name] = _number(value), origin
     return Overrides(values, origins)
 
@@ -113,8 +114,9 @@ def read_params(path: str | Path) -> Overrides:
     for key, value in data.items():
         if not isinstance(key, str) or not _NAME.fullmatch(key):
             (where / str(key)).fail("expected a parameter name (letters, digits and _)")
-        if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-            (where / key).fail(f"expected a number or a word, got {type_name(value)}")
+        if not isinstance(value, (bool, int, float, str)):
+            (where / key).fail(f"expected a number, a word or true/false, got "
+                               f"{type_name(value)}")
     return Overrides({k: _number(v) for k, v in data.items()},
                      {k: f"{path}: {(where / k).path}" for k in data})
 

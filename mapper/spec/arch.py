@@ -75,6 +75,13 @@ class Arch:
     #: raw ``constraints`` blocks per level name (v0.4 inline / v0.3 architecture_constraints);
     #: interpreted by the mapspace, not by the model.
     constraints: tuple[Any, ...] = field(default=(), compare=False, hash=False)
+    #: other names a mapping or constraint may target a level by: a v0.4 container with a
+    #: fan-out stands for the dummy level above it (``PE`` -> ``inter_PE_spatial``)
+    aliases: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
+
+    def level_named(self, name: str) -> str:
+        """The level ``name`` targets (itself, or the level a container stands for)."""
+        return self.aliases.get(name, name)
 
     def level_index(self, name: str) -> int:
         for k, level in enumerate(self.storage):

@@ -42,7 +42,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, NoReturn
 
-from .errors import Where, as_int, as_list, as_mapping, as_str, check_keys
+from .errors import MAX_WORKLOAD_INT, Where, as_int, as_list, as_mapping, as_str, check_keys
 from .workload import DataSpace, Workload
 
 _TOKEN = re.compile(r"(?P<ident>[A-Za-z_][A-Za-z_0-9]*)|(?P<int>[0-9]+)|(?P<op>\+=|[\[\],+*])")
@@ -220,7 +220,7 @@ def _read_bounds(value: Any, where: Where) -> dict[str, int]:
             (where / name).fail(f"dimension {name!r} is given twice (also as "
                                 f"{lower[name.lower()]!r}; names are case-insensitive)")
         lower[name.lower()] = name
-        bounds[name] = as_int(v, where / name, minimum=1)
+        bounds[name] = as_int(v, where / name, minimum=1, maximum=MAX_WORKLOAD_INT)
     if not bounds:
         where.fail("expected at least one dimension bound, e.g. {M: 64, K: 64}")
     return bounds
@@ -236,7 +236,7 @@ def _read_coefficients(value: Any, where: Where, bounds: dict[str, int]) -> dict
                                 f"needs another name")
         if name.lower() in {c.lower() for c in out}:
             (where / name).fail(f"coefficient {name!r} is given twice")
-        out[name] = as_int(v, where / name, minimum=0)
+        out[name] = as_int(v, where / name, minimum=0, maximum=MAX_WORKLOAD_INT)
     return out
 
 

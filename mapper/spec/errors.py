@@ -97,7 +97,13 @@ def as_str(value: Any, where: Where) -> str:
     return value.strip()
 
 
-def as_int(value: Any, where: Where, minimum: int | None = None) -> int:
+#: the largest loop bound, stride or other workload integer (a loop of 2^31 iterations is far
+#: beyond any layer; counts of the model stay exact in 64-bit integers)
+MAX_WORKLOAD_INT = 2**31 - 1
+
+
+def as_int(value: Any, where: Where, minimum: int | None = None,
+           maximum: int | None = None) -> int:
     """An integer (a float with integral value, e.g. 16.0, is accepted)."""
     if isinstance(value, bool):
         where.fail(f"expected an integer, got {type_name(value)}")
@@ -112,6 +118,8 @@ def as_int(value: Any, where: Where, minimum: int | None = None) -> int:
         where.fail(f"expected an integer, got {type_name(value)}")
     if minimum is not None and value < minimum:
         where.fail(f"expected an integer >= {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        where.fail(f"expected an integer <= {maximum:,}, got {value:,}")
     return value
 
 

@@ -1,4 +1,5 @@
-"""Safe YAML loading and Timeloop-style merging of several input files.
+"""Timeloop-style merging of several input files (each read by :mod:`.yaml_io`, rendered by
+:mod:`.jinja` when it is a template).
 
 Any file may hold any of the top-level keys (``architecture``, ``problem``, ``mapping``, ``ERT``
 ...); the merged :class:`Inputs` remembers which file each key came from so that errors point
@@ -10,90 +11,69 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .combine import combine, is_empty
 from .errors import Notes, SpecError, Where
-
-
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys (PyYAML silently keeps the last one)."""
-
-
-def _construct_mapping(loader: _UniqueKeyLoader, node: yaml.MappingNode, deep: bool = False):
-    loader.flatten_mapping(node)
-    out = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in out:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark)
-        out[key] = loader.construct_object(value_node, deep=deep)
-    return out
-
-
-def _construct_tagged(loader: _UniqueKeyLoader, tag_suffix: str, node: yaml.Node):
-    """Timeloop v0.4 tags (``!Component``, ``!Container``, ``!Parallel``...): keep the tag."""
-    if isinstance(node, yaml.MappingNode):
-        value = _construct_mapping(loader, node, deep=True)
-        value = dict(value)
-        value["_tag"] = tag_suffix
-        return value
-    if isinstance(node, yaml.SequenceNode):
-        return loader.construct_sequence(node, deep=True)
-    return loader.construct_scalar(node)
-
-
-_UniqueKeyLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-_UniqueKeyLoader.add_multi_constructor("!", _construct_tagged)
-
-
-def load_yaml(path: str | Path) -> Any:
-    """Load one YAML file safely; syntax errors name the file, line and column."""
-    path = Path(path)
-    try:
-        text = path.read_text()
-    except FileNotFoundError:
-        raise SpecError("file not found", str(path)) from None
-    except (IsADirectoryError, PermissionError, UnicodeDecodeError) as e:
-        raise SpecError(f"cannot read: {e.__class__.__name__}", str(path)) from None
-    return parse_yaml(text, str(path))
-
-
-def parse_yaml(text: str, name: str) -> Any:
-    try:
-        return yaml.load(text, Loader=_UniqueKeyLoader)  # noqa: S506 - SafeLoader subclass
-    except yaml.MarkedYAMLError as e:
-        mark = e.problem_mark or e.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "?"
-        raise SpecError(f"invalid YAML at {where}: {e.problem or e.context}", name) from None
-    except yaml.YAMLError as e:
-        raise SpecError(f"invalid YAML: {e}", name) from None
+from .jinja import Rendering, included_file, is_template, render, substitute
+from .yaml_io import MAX_YAML_BYTES, load_yaml, parse_yaml, read_text  # noqa: F401 (re-exported)
 
 
 @dataclass
 class Inputs:
-    """Top-level keys merged from several files, each remembering its file."""
+    """Top-level keys merged from several files, each remembering its file.
+
+    A key given in several files is combined as timeloopfe combines it (:mod:`.combine`):
+    ``files`` names the file of its first non-empty value, ``parts`` keeps every file's own
+    value (for readers that point each item at its file, e.g. component classes)."""
 
     values: dict[str, Any] = field(default_factory=dict)
     files: dict[str, str] = field(default_factory=dict)
     notes: Notes = field(default_factory=Notes)
+    parts: dict[str, list[tuple[str, Any]]] = field(default_factory=dict)
+    #: the values templates are rendered with (``--set``, ``--params``) and what they used
+    rendering: Rendering = field(default_factory=lambda: Rendering({}))
 
     def add_file(self, path: str | Path) -> None:
-        data = load_yaml(path)
-        self.add(data, str(path))
+        """A YAML file, or a Jinja2 template rendered with ``rendering``'s values
+        (:mod:`.jinja`); a top-level value included whole from another file keeps that file
+        for its errors."""
+        path = Path(path)
+        text = read_text(path)
+        if not is_template(path, text):
+            self.add(parse_yaml(text, str(path)), str(path))
+            return
+        self.rendering.include_dirs = []
+        rendered = render(path, text, self.rendering)
+        try:
+            data = parse_yaml(rendered, str(path))
+        except SpecError as e:
+            raise SpecError(f"{e.message} (a line of the YAML that the Jinja2 template "
+                            f"rendered to)", e.file, e.path) from None
+        files = {k: included_file(v, self.rendering) for k, v in data.items()} \
+            if isinstance(data, dict) else {}
+        self.add(substitute(data, self.rendering), str(path),
+                 {k: f for k, f in files.items() if f})
 
-    def add(self, data: Any, name: str) -> None:
+    def add(self, data: Any, name: str, key_files: dict[str, str] | None = None) -> None:
         if data is None:
             raise SpecError("the file is empty", name)
         if not isinstance(data, dict):
             raise SpecError("expected a mapping of top-level keys (architecture, problem, "
                             "mapping, ...) at the top of the file", name)
         for key, value in data.items():
-            if key in self.values:
-                raise SpecError(f"top-level key {key!r} is given twice: also in "
-                                f"{self.files[key]}", name, key)
-            self.values[key] = value
-            self.files[key] = name
+            if not isinstance(key, str):
+                raise SpecError(f"top-level key {key!r}: expected a name (architecture, "
+                                f"problem, mapping, ...)", name)
+            file = (key_files or {}).get(key, name)
+            self.parts.setdefault(key, []).append((file, value))
+            if key not in self.values or is_empty(self.values[key]):
+                self.values[key] = value
+                self.files[key] = file
+            else:
+                self.values[key] = combine(self.values[key], value, key, self.files[key], file)
+
+    def sources(self, key: str) -> list[tuple[str, Any]]:
+        """Each file's own value of ``key`` (file, value), in the order given."""
+        return list(self.parts.get(key, []))
 
     def get(self, *keys: str) -> tuple[Any, Where] | None:
         """The first of ``keys`` present, with its location."""

@@ -49,23 +49,36 @@ def read_workload(value: Any, where: Where) -> Workload:
     problem = as_mapping(value, where)
     if problem.keys() & {"einsum", "bounds"} or ("data_spaces" in problem
                                                   and "shape" not in problem):
-        return read_einsum(problem, where)
+        return _sized(read_einsum(problem, where), where)
     if problem.keys() & {"shape", "instance"} or problem.keys() & _CNN_DIMS:
-        return read_problem_v04(problem, where)
+        return _sized(read_problem_v04(problem, where), where)
     _unrecognised(problem, where, "problem",
                   "'einsum' and 'bounds' (our format), 'shape' and 'instance' (Timeloop "
                   "v0.3/v0.4), or the bounds R, S, P, Q, C, K, N of Timeloop's cnn-layer",
                   ["einsum", "bounds", "data_spaces", "coefficients", "shape", "instance"])
 
 
-def read_arch(value: Any, where: Where) -> Arch:
-    """An :class:`Arch` from any supported architecture format."""
+#: the most MACs a layer may have: the model counts in 64-bit integers, and no layer comes
+#: within a thousandth of this
+MAX_MACS = 2**53
+
+
+def _sized(workload: Workload, where: Where) -> Workload:
+    if workload.macs > MAX_MACS:
+        where.fail(f"the loop bounds multiply to {workload.macs:.3g} MACs; expected at most "
+                   f"2^53 ({MAX_MACS:.3g}): is a bound too large?")
+    return workload
+
+
+def read_arch(value: Any, where: Where, variables: dict[str, Any] | None = None) -> Arch:
+    """An :class:`Arch` from any supported architecture format; ``variables`` (Timeloop
+    v0.4's top-level ``variables:``) are inherited by every component of a Timeloop arch."""
     value, where = _unwrap(value, where, ("architecture", "arch"))
     arch = as_mapping(value, where)
     if "subtree" in arch:
-        return read_arch_v03(arch, where)
+        return read_arch_v03(arch, where, variables)
     if "nodes" in arch:
-        return read_arch_v04(arch, where)
+        return read_arch_v04(arch, where, variables)
     if "levels" in arch:
         return read_own_arch(arch, where)
     _unrecognised(arch, where, "architecture",

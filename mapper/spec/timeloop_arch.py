@@ -34,6 +34,8 @@ _NOT_MODELLED = {
     "network_update": "explicit networks are not modelled (legacy network, 0 energy)",
     "network_drain": "explicit networks are not modelled (legacy network, 0 energy)",
 }
+#: Timeloop's word size of a storage level that gives none
+DEFAULT_WORD_BITS = 16
 COMPUTE_CLASSES = {"intmac", "fpmac", "mac", "compute", "bitwise", "multiplier", "adder",
                    "aladdin_adder", "aladdin_multiplier"}
 
@@ -102,7 +104,12 @@ def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[Le
     attrs = dict(inherited)
     attrs.update(as_mapping(node.get("attributes", {}) or {}, where / "attributes"))
     count *= n
-    for i, leaf in enumerate(as_list(node.get("local", []) or [], where / "local")):
+    # Timeloop finds the compute unit of a local list by its class, wherever it is listed
+    # (Accelergy's exercises list the MAC first): the storage levels keep their order
+    local = list(enumerate(as_list(node.get("local", []) or [], where / "local")))
+    local.sort(key=lambda il: isinstance(il[1], dict) and component_kind(
+        str(il[1].get("class", ""))) == "compute")
+    for i, leaf in local:
         lw = where / "local" / i
         leaf = as_mapping(leaf, lw)
         lname, ln = split_range(as_str(leaf.get("name"), lw / "name"), lw / "name")
@@ -130,8 +137,9 @@ def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[Le
         _flatten(sub, where / "subtree" / i, sub_inherited, count, out)
 
 
-def read_arch_v03(value: Any, where: Where) -> Arch:
+def read_arch_v03(value: Any, where: Where, variables: dict | None = None) -> Arch:
     arch = as_mapping(value, where)
+    variables = dict(variables or {})
     if "subtree" not in arch:
         where.fail("missing required key 'subtree' (v0.3 form) or 'nodes' (v0.4 form)")
     trees = as_list(arch["subtree"], where / "subtree")
@@ -141,7 +149,8 @@ def read_arch_v03(value: Any, where: Where) -> Arch:
     top_attrs = as_mapping(trees[0].get("attributes", {}) or {},
                            where / "subtree" / 0 / "attributes") \
         if isinstance(trees[0], dict) else {}
-    _flatten(trees[0], where / "subtree" / 0, {}, 1, leaves)
+    top_attrs = {**variables, **top_attrs}
+    _flatten(trees[0], where / "subtree" / 0, variables, 1, leaves)
     if len(leaves) < 2:
         where.fail("an architecture needs at least one storage level and a compute level")
     return build_arch(str(trees[0].get("name", "arch")), leaves, top_attrs)
@@ -158,6 +167,10 @@ def _attr_num(attrs: dict, key: str, where: Where, default=None, integer=True, m
 
 
 def _normalise(attrs: dict, where: Where) -> dict:
+    """Attributes under their canonical names, their expressions evaluated (``datawidth:
+    DATAWIDTH`` from the variables, ``width: datawidth * 3``), so that every reader of them
+    (the model, the energy estimators) sees numbers."""
+    from .expr import evaluate
     out = {}
     for k, v in attrs.items():
         k2 = _ALIASES.get(k, k)
@@ -166,7 +179,7 @@ def _normalise(attrs: dict, where: Where) -> dict:
                 (where / "attributes" / k).ignore(_NOT_MODELLED[k2])
             continue
         out[k2] = v
-    return out
+    return {k: evaluate(v, out, where / "attributes" / k) for k, v in out.items()}
 
 
 def build_arch(name: str, leaves: list[Leaf], top_attrs: dict) -> Arch:
@@ -220,8 +233,10 @@ def _storage_level(leaf: Leaf) -> StorageLevel:
     if word_bits is None:
         if width is not None and block is not None:
             word_bits = width // block
-        else:
-            w.fail("missing attribute 'datawidth' (word bits) of the storage level")
+        else:       # Timeloop's default word size (BufferLevel::Specs::kDefaultWordBits)
+            word_bits = DEFAULT_WORD_BITS
+            (w / "attributes" / "datawidth").ignore(
+                f"not given: {DEFAULT_WORD_BITS} bits, Timeloop's default word size")
     if width is None:
         width = word_bits * (block or 1)
     if block is None:

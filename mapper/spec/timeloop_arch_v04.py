@@ -56,23 +56,25 @@ class _Walk:
     leaves: list[Leaf] = field(default_factory=list)
     constraints: list[tuple[str, dict, Where]] = field(default_factory=list)
     name: str = "top_level"
+    aliases: dict = field(default_factory=dict)
     top_attributes: dict = field(default_factory=dict)
     first: bool = True
 
 
-def read_arch_v04(value: Any, where: Where) -> Arch:
+def read_arch_v04(value: Any, where: Where, variables: dict | None = None) -> Arch:
     arch = as_mapping(value, where)
     if "nodes" not in arch:
         where.fail("missing required key 'nodes' (v0.4 form) or 'subtree' (v0.3 form)")
     for key in arch:
         if key not in ("nodes", "version"):
             (where / key).ignore("not a key of a v0.4 architecture")
-    walk = _Walk()
+    walk = _Walk(inherited=dict(variables or {}), top_attributes=dict(variables or {}))
     _nodes(arch["nodes"], where / "nodes", walk, in_parallel=False)
     if len(walk.leaves) < 2:
         where.fail("an architecture needs at least one storage level and a compute level")
     built = build_arch(walk.name, walk.leaves, walk.top_attributes)
-    return dataclasses.replace(built, constraints=tuple(walk.constraints))
+    return dataclasses.replace(built, constraints=tuple(walk.constraints),
+                               aliases=dict(walk.aliases))
 
 
 def _nodes(value: Any, where: Where, walk: _Walk, in_parallel: bool) -> None:
@@ -115,10 +117,13 @@ def _node(value: Any, where: Where, walk: _Walk, in_parallel: bool) -> None:
     if is_container:
         walk.inherited.update(attributes)
         if walk.first:
-            walk.name, walk.top_attributes = f"{name}_top_level", dict(attributes)
+            walk.name = f"{name}_top_level"
+            walk.top_attributes = {**walk.top_attributes, **attributes}
     walk.first = False
     if fans_out:   # the dummy level above the fan-out carries its spatial constraints
         dummy = f"inter_{name}_spatial"
+        if is_container:    # a mapping or constraint targeting the container means the dummy
+            walk.aliases[name] = dummy
         walk.leaves.append(_leaf(dummy, "dummy_storage", dict(_DUMMY_ATTRIBUTES), where, walk))
         if "spatial" in constraints:
             walk.constraints.append((dummy, {"spatial": constraints["spatial"]},

@@ -26,7 +26,9 @@ from typing import Any, Iterable
 from .arch import Arch
 from .constraints import (Constraints, DataSpaceRule, FactorBound, LevelConstraints, LoopOrder,
                           NestConstraints)
+from .constraint_macros import expand as expand_macros
 from .errors import Where, as_int, as_list, as_mapping, as_number, as_str, check_keys
+from .keys import keys_like
 from .loader import Inputs
 from .workload import Workload
 
@@ -59,7 +61,8 @@ _FACTOR = re.compile(r"^([A-Za-z_][A-Za-z_0-9]*?)(<=|>=|=)?(\d+)$")
 def read_constraints(inputs: Inputs, arch: Arch, workload: Workload) -> Constraints:
     """Constraints from all top-level keys Timeloop uses, plus the arch's inline blocks."""
     blocks: list[tuple[Any, Where]] = []
-    for key in ("architecture_constraints", "mapspace_constraints", "constraints"):
+    for key in keys_like(inputs, "constraints", ("architecture_constraints",
+                                                 "mapspace_constraints", "constraints")):
         found = inputs.get(key)
         if found is not None:
             blocks.append(found)
@@ -173,7 +176,7 @@ class _Accumulator:
                 tw.fail(f"storage level {value} does not exist; levels are 0 (innermost, "
                         f"{names[0]}) to {len(names) - 1} ({names[-1]})")
             return names[value]
-        name = as_str(value, tw)
+        name = self.arch.level_named(as_str(value, tw))
         if name not in names:
             hint = " (that is the compute level)" if name == self.arch.compute.name else ""
             tw.fail(f"no storage level named {name!r}{hint}; levels are "
@@ -191,6 +194,7 @@ class _Accumulator:
             return
         for key in ("type", "target", "name", "attributes", "constraints"):
             body.pop(key, None)
+        body = expand_macros(kind, body, where, self.workload)
         check_keys(body, where, sorted(_KEYS[kind]))
         if kind == "overbooking":
             return

@@ -16,7 +16,7 @@ from .mapping import LevelMapping, Mapping
 from .workload import Workload
 
 _FACTOR = re.compile(r"^\s*([A-Za-z_][A-Za-z_0-9]*?)\s*=?\s*(-?\d+)\s*$")
-_TYPES = {"temporal", "spatial", "datatype", "bypass"}
+_TYPES = {"temporal", "spatial", "datatype", "bypass", "dataspace"}
 
 
 def parse_factors(value: Any, where: Where, dims: tuple[str, ...]) -> dict[str, int]:
@@ -50,8 +50,8 @@ def parse_permutation(value: Any, where: Where, dims: tuple[str, ...]) -> tuple[
     """A permutation (innermost first) completed with the missing dimensions."""
     if isinstance(value, str):
         text = value.strip()
-        if all(len(d) == 1 for d in dims) and " " not in text and "," not in text:
-            order = list(text)
+        if all(len(d) == 1 for d in dims):      # "RSP", "R S P", "RS P", "R,S,P"
+            order = [c for c in text if c not in " ,\t"]
         else:
             order = text.replace(",", " ").split()
     elif isinstance(value, list):
@@ -77,13 +77,15 @@ def read_mapping(value: Any, where: Where, arch: Arch, workload: Workload) -> Ma
     K = len(arch.storage)
     temporal: list[dict | None] = [None] * K
     spatial: list[tuple[dict, tuple, int] | None] = [None] * K
-    keep: list[set[str]] = [set(workload.ds_names) for _ in range(K)]
+    # a dummy level keeps nothing unless told (timeloopfe adds its bypass directive)
+    keep: list[set[str]] = [set() if arch.storage[k].is_dummy else set(workload.ds_names)
+                            for k in range(K)]
     seen: set[tuple[str, str]] = set()
     orders: list[tuple[str, ...]] = [dims] * K
     for i, directive in enumerate(directives):
         dw = where / i
         directive = as_mapping(directive, dw)
-        target = as_str(directive.get("target"), dw / "target")
+        target = arch.level_named(as_str(directive.get("target"), dw / "target"))
         if target == arch.compute.name:
             (dw / "target").fail(f"{target!r} is the compute level; mapping directives target "
                                  f"storage levels: {', '.join(reversed(arch.level_names))}")
@@ -94,8 +96,8 @@ def read_mapping(value: Any, where: Where, arch: Arch, workload: Workload) -> Ma
         kind = as_str(directive.get("type"), dw / "type")
         if kind not in _TYPES:
             (dw / "type").fail(f"unknown directive type {kind!r}; expected one of "
-                               f"temporal, spatial, datatype (or bypass)")
-        kind = "datatype" if kind == "bypass" else kind
+                               f"temporal, spatial, datatype (or bypass, dataspace)")
+        kind = "datatype" if kind in ("bypass", "dataspace") else kind
         if (target, kind) in seen:
             dw.fail(f"a second {kind} directive for {target!r}")
         seen.add((target, kind))

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .errors import Where, as_int, as_list, as_mapping, as_str
+from .errors import MAX_WORKLOAD_INT, Where, as_int, as_list, as_mapping, as_str
 from .workload import DataSpace, Workload
 
 # Instance keys that Timeloop's frontends carry along but the model never reads.
@@ -99,7 +99,8 @@ def read_problem_v04(value: Any, where: Where) -> Workload:
         cw = shape_w / "coefficients" / i
         c = as_mapping(c, cw)
         cname = as_str(c.get("name"), cw / "name")
-        coefficients[cname] = as_int(c.get("default", 1), cw / "default", minimum=0)
+        coefficients[cname] = as_int(c.get("default", 1), cw / "default", minimum=0,
+                                    maximum=MAX_WORKLOAD_INT)
 
     bounds = _read_instance(instance, inst_w, dims, coefficients)
 
@@ -127,17 +128,20 @@ def _read_instance(instance: dict, where: Where, dims: tuple[str, ...],
     for key, v in instance.items():
         kw = where / key
         if key in dims:
-            bounds[key] = as_int(v, kw, minimum=1)
+            bounds[key] = as_int(v, kw, minimum=1, maximum=MAX_WORKLOAD_INT)
         elif key in coefficients:
-            coefficients[key] = as_int(v, kw, minimum=0)
+            coefficients[key] = as_int(v, kw, minimum=0, maximum=MAX_WORKLOAD_INT)
         elif key in _DENSITY_KEYS:
             if v:
                 kw.ignore("sparse densities are not modelled; dense is assumed")
         elif key in _DERIVED_INSTANCE_KEYS:
             kw.ignore(_DERIVED_INSTANCE_KEYS[key])
         else:
+            same = [n for n in (*dims, *coefficients) if n.lower() == str(key).lower()]
+            hint = (f" (did you mean {same[0]!r}? names are case-sensitive; Timeloop would "
+                    f"ignore {key!r} and keep {same[0]} at its default)" if same else "")
             kw.fail(f"{key!r} is neither a dimension ({', '.join(dims)}) nor a coefficient "
-                    f"({', '.join(coefficients) or 'none declared'})")
+                    f"({', '.join(coefficients) or 'none declared'}){hint}")
     for d in dims:
         if d not in bounds:
             where.fail(f"missing the bound of dimension {d!r}")
@@ -177,7 +181,7 @@ def _read_data_space(value: Any, where: Where, dims: tuple[str, ...],
             if len(term) == 2:
                 cname = term[1]
                 if isinstance(cname, int):
-                    coef = as_int(cname, tw / 1, minimum=0)
+                    coef = as_int(cname, tw / 1, minimum=0, maximum=MAX_WORKLOAD_INT)
                 else:
                     cname = as_str(cname, tw / 1)
                     if cname not in coefficients:

@@ -28,7 +28,7 @@ def test_parse_set_reads_yaml_scalars_and_remembers_the_origin():
 @pytest.mark.parametrize("item, message", [
     ("pe_rows", "expected KEY=VALUE"), ("=3", "expected KEY=VALUE"),
     ("pe rows=3", "expected KEY=VALUE"), ("pe_rows=", "no value after '='"),
-    ("pe_rows=[1, 2]", "expected a number or a word, got a list"),
+    ("pe_rows=[1, 2]", "expected a number, a word or true/false, got a list"),
 ])
 def test_parse_set_rejects_malformed_items(item, message):
     with pytest.raises(SpecError, match=message):
@@ -48,13 +48,20 @@ def test_params_file_bare_or_under_parameters_and_set_wins(tmp_path):
 
 @pytest.mark.parametrize("text, message", [
     ("", "the file is empty"), ("[1, 2]", "expected a mapping"),
-    ("pe_rows: [1]", "p.yaml: pe_rows: expected a number or a word, got a list"),
-    ("pe_rows: true", "expected a number or a word, got a boolean"),
+    ("pe_rows: [1]", "p.yaml: pe_rows: expected a number, a word or true/false, got a list"),
 ])
 def test_params_file_errors_name_the_file_and_key(tmp_path, text, message):
     (tmp_path / "p.yaml").write_text(text)
     with pytest.raises(SpecError, match=message):
         read_params(tmp_path / "p.yaml")
+
+
+def test_a_flag_is_read_but_a_numeric_parameter_refuses_it():
+    """true/false are Jinja2 flags (--set reg_enabled=False); a template's numeric parameter
+    still wants a number."""
+    assert parse_set(["reg_enabled=False"]).values == {"reg_enabled": False}
+    with pytest.raises(SpecError, match="expected a number, like its default"):
+        load_template("eyeriss_like", parse_set(["pe_rows=true"]))
 
 
 def test_overrides_change_the_arch():
@@ -104,8 +111,9 @@ def test_every_template_rejects_zero_pes_and_an_empty_buffer():
 
 
 def test_setting_a_parameter_on_a_timeloop_arch_is_an_error():
-    with pytest.raises(SpecError, match="parameters can only be set on an architecture in "
-                                        "our format"):
+    with pytest.raises(SpecError, match="nothing is named 'x'; no input file is a Jinja2 "
+                       "template or has 'variables:', and parameters are set on architectures "
+                       "in our format only"):
         api.load([DATA / "archs" / "eyeriss_like.yaml", PROBLEM, MAP], overrides={"x": 1})
 
 

@@ -1,0 +1,69 @@
+"""Every public exercise set loads as its own scripts pass it (benchmarks/exercises_load.py
+says which sets there are); timeloopfe's processed inputs of the dense ones, with their
+reference ERT and mapping, give the reference's cycles and every count."""
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.exercises_load import exercise_sets, load_set
+from mapper import api
+from tests.exercises import ROOT, WS, needs_exercises
+from tests.timeloop_stats import parse
+
+SETS = exercise_sets(ROOT) if WS.is_dir() else []
+
+#: Accelergy-only exercises that are not Timeloop designs, and the clear error each gives
+NOT_LOADING = {
+    ("accelergy", "03"): "unknown class 'FIFO'",                 # no estimator prices a FIFO
+    ("accelergy", "04"): "mesh 168x1 does not divide the mesh 14x12",   # meshX on the MAC only
+}
+#: a figure the model computes differently (issue 11, item 2: the keep-nothing spatial level
+#: between a buffer and the MACs); the test fails when it agrees, to have this entry removed
+KNOWN_DIFFERENT = {
+    ("02_interface_and_design_space_exploration_2024/outputs", "buffer", "Inputs",
+     "reads_per_instance"),
+}
+
+
+@needs_exercises
+def test_there_are_the_sets_the_scripts_run():
+    groups = {}
+    for s in SETS:
+        groups[s.group] = groups.get(s.group, 0) + 1
+    assert groups == {"tutorial": 13, "tutorial+accelergy": 2, "accelergy": 3, "dse-2024": 4,
+                      "example": 16, "processed": 32}
+
+
+@needs_exercises
+@pytest.mark.parametrize("s", SETS, ids=lambda s: f"{s.group}/{s.name}")
+def test_every_set_loads(s):
+    status, message, _ = load_set(s)
+    expected = NOT_LOADING.get((s.group, s.name))
+    if expected is None:
+        assert status == "loads", message
+    else:
+        assert status == "fails" and expected in message, message
+
+
+@needs_exercises
+@pytest.mark.parametrize("s", [s for s in SETS if s.group == "processed" and not s.sparse],
+                         ids=lambda s: s.name)
+def test_processed_inputs_give_the_reference_counts(s):
+    out = s.files[0].parent
+    ert = sorted(out.glob("timeloop-*.ERT.yaml"))[0]
+    ref = parse(sorted(out.glob("timeloop-*.stats.txt"))[0])
+    ours = api.evaluate(api.load([str(f) for f in s.files], ert=ert)).to_json()
+    assert ours["cycles"] == ref["cycles"]
+    compared = 0
+    for name, level in ref["levels"].items():
+        for ds, fields in level["dataspaces"].items():
+            for field, value in fields.items():
+                if field == "energy_pJ":
+                    continue
+                mine = ours["levels"][name]["dataspaces"].get(ds, {}).get(field, 0)
+                if (s.name, name, ds, field) in KNOWN_DIFFERENT:
+                    assert mine != value, "agrees now: remove it from KNOWN_DIFFERENT"
+                else:
+                    assert mine == value, (name, ds, field)
+                compared += 1
+    assert compared >= 6
