@@ -435,8 +435,10 @@ class Search:
             return self.out_of_time()
         level, inner = levels[0], levels[1:]
         plan = self._level_plan(tilings.temporal[rows, level] > 1, level, keep)
-        open_inside = len(plan) > 1 and bool(
-            (np.count_nonzero(tilings.temporal[rows][:, inner] > 1, axis=2) > 1).any())
+        # bounding the orders of this level pays only if some level inside still has
+        # several classes of orders to tell apart
+        open_inside = len(plan) > 1 and any(
+            len(self._level_plan(tilings.temporal[rows, k] > 1, k, keep)) > 1 for k in inner)
         if not open_inside:
             for order, at in plan:
                 chosen[level] = order
@@ -453,6 +455,8 @@ class Search:
                                                       tilings.spatial[g]),
                                          Bound(exact_from=level))
             bounded.append((order, g, self.objective.key(result)))
+            if self.out_of_time():
+                return True
         bounded.sort(key=lambda ob: tuple(ob[2].min(axis=0)))
         for order, g, keys in bounded:
             ok = self._may_improve(keys)
