@@ -178,7 +178,7 @@ class FillFloor:
     """
 
     #: tables larger than this many tile shapes are not built (no floor: still a bound)
-    MAX_SHAPES = 1 << 20
+    MAX_SHAPES = 1 << 17
 
     def __init__(self, A: np.ndarray, bounds: np.ndarray, capacity: int | None,
                  kept: list[np.ndarray], spatial_above: np.ndarray):
