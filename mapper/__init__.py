@@ -8,6 +8,7 @@ Python API mirrors the ``mapper`` command::
     ev = mapper.evaluate(spec)          # an Evaluation; mapper.check(spec): constraint violations
     outcome = mapper.search(["arch.yaml", "problem.yaml"], algorithm="optimal", jobs=2)
     network = mapper.run_network("eyeriss_like", "resnet18", jobs=2)
+    result = mapper.sweep("examples/sweep/sweep.yaml", "out/sweep", jobs=2)   # resumable
 
 (:mod:`mapper.api`), with the search in :mod:`mapper.search`, whole networks in
 :mod:`mapper.network.run` and templates in :mod:`mapper.inputs.templates`. The packages are
@@ -17,12 +18,12 @@ from . import version
 
 __version__ = version.__version__
 
-_API = ("load", "evaluate", "check", "search", "run_network")
+_API = ("load", "evaluate", "check", "search", "run_network", "sweep")
 
 
 def __getattr__(name: str):
-    """``mapper.load`` / ``evaluate`` / ``check`` / ``search`` / ``run_network``, imported on
-    first use (keeps ``import mapper`` light for the command line)."""
+    """``mapper.load`` / ``evaluate`` / ``check`` / ``search`` / ``run_network`` / ``sweep``,
+    imported on first use (keeps ``import mapper`` light for the command line)."""
     if name == "search":                 # the package, which is callable as api.search
         import importlib
         return importlib.import_module(".search", __name__)
