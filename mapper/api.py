@@ -26,7 +26,7 @@ from .spec.mapping import Mapping
 
 if TYPE_CHECKING:
     from .network.run import NetworkResult
-    from .sweep.run import SweepResult
+    from .sweep.driver import SweepResult
     from .search.objective import Objective
     from .search.pipeline import SearchOutcome
 
@@ -88,7 +88,7 @@ def run_network(arch, network, **options: Any) -> "NetworkResult":
 
 def sweep(spec, outdir=None, **options: Any) -> "SweepResult":
     """A design-space sweep (a spec file or a :class:`~mapper.sweep.SweepSpec`) into
-    ``outdir``, resuming from its ``sweep.db``: :func:`mapper.sweep.run.run` (``jobs``,
+    ``outdir``, resuming from its ``sweep.db``: :func:`mapper.sweep.driver.run` (``jobs``,
     ``scheduler``, ``cache_dir``, ``pareto_axes``, ``progress``, ``stop``)."""
-    from .sweep.run import run
+    from .sweep.driver import run
     return run(spec, outdir, **options)

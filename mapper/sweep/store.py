@@ -28,7 +28,8 @@ CREATE TABLE IF NOT EXISTS runs (
     energy_tables TEXT,
     status TEXT NOT NULL,       -- ok | failed
     reason TEXT NOT NULL,
-    total TEXT NOT NULL,        -- JSON: the network summary without its layers
+    total TEXT NOT NULL,        -- JSON: the network summary without its layers (key order
+                                --   kept: energy_by_level runs from the compute level out)
     finished REAL NOT NULL      -- time.time() when stored
 );
 CREATE TABLE IF NOT EXISTS layers (
@@ -126,10 +127,10 @@ class Store:
             self.db.execute(
                 "INSERT OR REPLACE INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (key, design, network, batch, energy_tables, status, reason,
-                 json.dumps(total, sort_keys=True), time.time()))
+                 json.dumps(total), time.time()))
             self.db.executemany(
                 "INSERT INTO layers VALUES (?, ?, ?, ?)",
-                [(key, i, rec.get("name", ""), json.dumps(rec, sort_keys=True))
+                [(key, i, rec.get("name", ""), json.dumps(rec))
                  for i, rec in enumerate(layers)])
 
     def count(self) -> int:

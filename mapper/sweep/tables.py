@@ -43,7 +43,7 @@ def row_of(task, status: str, reason: str, total: dict, layers: list[dict]) -> d
     m = total.get("metrics", {})
     batch = total["batch"]
     by_level = total.get("energy_by_level", {})
-    dram_level = next(reversed(by_level), None) if by_level else None
+    dram_level = total.get("dram_level")
     util = total.get("utilization")
     pe_frac, pe_util = _pe_factors(layers, m.get("pes"))
     row.update({

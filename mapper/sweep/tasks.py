@@ -105,6 +105,7 @@ def run_task(task: Task, stop=None) -> TaskResult:
         return TaskResult(task.key, FAILED, f"internal error: {type(e).__name__}: {e}",
                           error=True)
     summary = result.summary()
+    summary["dram_level"] = result.arch.storage[-1].name        # the outermost level
     layers = summary.pop("layers")
     for k in ("wall_s", "cache"):             # how this run went, not what it found
         summary.pop(k, None)

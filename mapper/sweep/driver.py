@@ -19,6 +19,7 @@ again goes on from there. Nothing below the command line prints: progress is a c
 """
 from __future__ import annotations
 
+import json
 import os
 import time
 from contextlib import nullcontext
@@ -36,6 +37,8 @@ from .tasks import FAILED, OK, Task, TaskResult, make_tasks, run_task
 #: ``cache_dir`` default: the per-user layer cache, else OUTDIR/.cache
 DEFAULT_CACHE = "default"
 NOT_RUN = "not run"
+#: how long to wait for a Dask scheduler to answer
+CONNECT_TIMEOUT_S = 10
 
 
 @dataclass(frozen=True)
@@ -158,7 +161,7 @@ def _connect(address: str):
         raise SpecError("--scheduler needs Dask distributed: pip install 'dnn-mapper[dask]' "
                         "(or pip install 'dask[distributed]')") from None
     try:
-        return Client(address, timeout="10s")
+        return Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
     except (OSError, TimeoutError, ValueError, TypeError) as e:
         raise SpecError(f"no Dask scheduler answers at {address!r}: {e}") from None
 
@@ -198,7 +201,9 @@ class _Sweep:
                                    network=task.network.name, batch=task.batch,
                                    energy_tables=task.tables_label, status=r.status,
                                    reason=r.reason, total=r.total, layers=r.layers)
-                self.results[task.key] = (r.status, r.reason, r.total, r.layers)
+                # as the store gives it back, so that a resumed sweep's tables are the same
+                total, layers = json.loads(json.dumps(r.total)), json.loads(json.dumps(r.layers))
+                self.results[task.key] = (r.status, r.reason, total, layers)
                 self.ran_s = time.monotonic() - run_start
                 self.report(task, r.status, len(todo))
                 if self.stop.reason() is not None:
@@ -212,7 +217,8 @@ class _Sweep:
             status, reason, total, layers = self.results.get(t.key, (NOT_RUN, "", {}, []))
             rows.append(row_of(t, status, reason, total, layers))
         return SweepResult(self.spec, rows, columns(self.spec.parameters, rows), None,
-                           self.reused, self.ran, stopped, list(self.store.damaged))
+                           reused=self.reused, ran=self.ran, stopped=stopped,
+                           damaged=list(self.store.damaged))
 
     def execute(self, todo: list[Task], jobs: int, client) -> Iterator[tuple[Task, TaskResult]]:
         if not todo:
