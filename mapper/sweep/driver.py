@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -233,7 +234,9 @@ class _Sweep:
         by_key = {t.key: t for t in todo}
         backend = joblib.parallel_config(backend="dask") if client is not None \
             else nullcontext()
-        with backend:
+        with backend, warnings.catch_warnings():
+            # stopping early cancels the tasks in flight, which joblib warns of: it is meant
+            warnings.filterwarnings("ignore", message=".*still being processed by the workers")
             parallel = joblib.Parallel(n_jobs=-1 if client is not None else min(jobs, len(todo)),
                                        return_as="generator_unordered")
             for r in parallel(joblib.delayed(run_task)(t) for t in todo):
