@@ -234,7 +234,9 @@ class _Sweep:
         by_key = {t.key: t for t in todo}
         backend = joblib.parallel_config(backend="dask") if client is not None \
             else nullcontext()
-        with backend, warnings.catch_warnings():
+        # a signal stops the wait for the workers at once (the runs in flight are dropped;
+        # the layers they finished are in the layer cache)
+        with backend, warnings.catch_warnings(), self.stop.raising():
             # stopping early cancels the tasks in flight, which joblib warns of: it is meant
             warnings.filterwarnings("ignore", message=".*still being processed by the workers")
             parallel = joblib.Parallel(n_jobs=-1 if client is not None else min(jobs, len(todo)),
