@@ -155,3 +155,22 @@ def test_dask_cluster_gives_the_same_tables(tmp_path):
     assert remote.ran == 4 and remote.rows == local.rows
     assert (tmp_path / "dask" / "results.csv").read_text() == \
         (tmp_path / "local" / "results.csv").read_text()
+
+
+def test_energy_tables_are_an_axis(tmp_path):
+    """Each design runs once per label; a table that prices a MAC at 100 pJ (and wins by its
+    accuracy) changes the MAC energy of that label's rows only, by hand: 100 pJ x MACs."""
+    tables = tmp_path / "costly_mac"
+    tables.mkdir()
+    (tables / "mac.yaml").write_text(
+        "name: costly_mac\nsource: test\naccuracy: 99\ntechnology: 32nm\n"
+        "entries:\n  - {class: intmac, action: compute, energy: 100.0, source: test}\n")
+    spec = write_spec(tmp_path, "[{template: eyeriss_like, grid: {pe_rows: [8]}}]",
+                      extra=f"  energy_tables: {{builtin: [], costly: [{tables}]}}\n",
+                      layers=("fc_512_1000",))
+    result = run(spec, None, cache_dir=None)
+    builtin, costly = result.rows
+    assert (builtin["energy_tables"], costly["energy_tables"]) == ("builtin", "costly")
+    mac_pJ = dict(kv.split("=") for kv in costly["energy_by_level_pJ"].split(";"))["mac"]
+    assert math.isclose(float(mac_pJ), 100.0 * costly["macs"], rel_tol=1e-5)
+    assert costly["energy_pJ"] > builtin["energy_pJ"] and builtin["pareto"] and costly["pareto"]
