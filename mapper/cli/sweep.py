@@ -80,6 +80,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
                        progress=progress, **options)
     finally:
         progress.close()
+    for line, designs in result.warnings.items():
+        print(f"{line} [{len(designs)} design(s): {designs[0]}"
+              + (", ..." if len(designs) > 1 else "") + "]", file=sys.stderr)
     for key, why in result.damaged:
         print(f"warning: {result.outdir}/sweep.db: the stored run {key[:12]} could not be "
               f"read ({why}); it was recomputed", file=sys.stderr)

@@ -67,6 +67,8 @@ class SweepResult:
     damaged: list[tuple[str, str]] = field(default_factory=list)   # store rows recomputed
     wall_s: float = 0.0
     files: list[str] = field(default_factory=list)
+    #: the inputs' notes and the energy estimators' warnings, each once, with its designs
+    warnings: dict[str, list[str]] = field(default_factory=dict)
 
     @property
     def failed_designs(self) -> list[str]:
@@ -214,12 +216,17 @@ class _Sweep:
             stopped = True
         stopped = stopped or len(self.results) < len({t.key for t in self.tasks})
         rows = []
+        warned: dict[str, list[str]] = {}
         for t in self.tasks:
             status, reason, total, layers = self.results.get(t.key, (NOT_RUN, "", {}, []))
             rows.append(row_of(t, status, reason, total, layers))
+            for line in total.get("warnings", ()):
+                names = warned.setdefault(line, [])
+                if t.design.name not in names:
+                    names.append(t.design.name)
         return SweepResult(self.spec, rows, columns(self.spec.parameters, rows), None,
                            reused=self.reused, ran=self.ran, stopped=stopped,
-                           damaged=list(self.store.damaged))
+                           damaged=list(self.store.damaged), warnings=warned)
 
     def execute(self, todo: list[Task], jobs: int, client) -> Iterator[tuple[Task, TaskResult]]:
         if not todo:

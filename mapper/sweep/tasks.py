@@ -106,6 +106,7 @@ def run_task(task: Task, stop=None) -> TaskResult:
                           error=True)
     summary = result.summary()
     summary["dram_level"] = result.arch.storage[-1].name        # the outermost level
+    summary["warnings"] = list(result.warnings)                 # ignored keys, estimators
     layers = summary.pop("layers")
     for k in ("wall_s", "cache"):             # how this run went, not what it found
         summary.pop(k, None)
