@@ -111,3 +111,10 @@ def test_a_scheduler_that_does_not_answer_is_bad_input(tmp_path, capsys, monkeyp
     err = capsys.readouterr().err
     assert "no Dask scheduler answers at 'tcp://127.0.0.1:9'" in err and "Traceback" not in err
     assert not out.exists()
+
+
+def test_the_bundled_example_is_a_valid_spec():
+    from mapper.inputs.templates import TEMPLATE_DIR
+    spec = load_sweep(TEMPLATE_DIR.parent / "examples" / "sweep" / "sweep.yaml")
+    assert len(spec.designs) == 9 and [n.name for n in spec.networks] == ["resnet18"]
+    assert spec.search["algorithm"] == "hybrid" and spec.batches == (1,)
