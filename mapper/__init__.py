@@ -8,6 +8,7 @@ Python API mirrors the ``mapper`` command::
     ev = mapper.evaluate(spec)          # an Evaluation; mapper.check(spec): constraint violations
     outcome = mapper.search(["arch.yaml", "problem.yaml"], algorithm="optimal", jobs=2)
     network = mapper.run_network("eyeriss_like", "resnet18", jobs=2)
+    result = mapper.sweep.run("examples/sweep/sweep.yaml", "out/sweep")   # = api.sweep
 
 (:mod:`mapper.api`), with the search in :mod:`mapper.search`, whole networks in
 :mod:`mapper.network.run` and templates in :mod:`mapper.inputs.templates`. The packages are
@@ -21,11 +22,11 @@ _API = ("load", "evaluate", "check", "search", "run_network")
 
 
 def __getattr__(name: str):
-    """``mapper.load`` / ``evaluate`` / ``check`` / ``search`` / ``run_network``, imported on
-    first use (keeps ``import mapper`` light for the command line)."""
-    if name == "search":                 # the package, which is callable as api.search
+    """``mapper.load`` / ``evaluate`` / ``check`` / ``search`` / ``run_network``, and the
+    ``mapper.sweep`` package, imported on first use (keeps ``import mapper`` light for the command line)."""
+    if name in ("search", "sweep"):      # packages (search is callable as api.search)
         import importlib
-        return importlib.import_module(".search", __name__)
+        return importlib.import_module(f".{name}", __name__)
     if name in _API:
         from . import api
         return getattr(api, name)

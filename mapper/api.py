@@ -9,6 +9,7 @@
     >>> outcome = api.search(["arch.yaml", "problem.yaml"], algorithm="optimal", jobs=2)
     >>> outcome.best.edp, outcome.stats.proven_optimal, outcome.stopped_by
     >>> network = api.run_network("eyeriss_like", "resnet18", jobs=2)
+    >>> result = api.sweep("examples/sweep/sweep.yaml", "out/sweep", jobs=2)
 """
 from __future__ import annotations
 
@@ -25,11 +26,12 @@ from .spec.mapping import Mapping
 
 if TYPE_CHECKING:
     from .network.run import NetworkResult
+    from .sweep.driver import SweepResult
     from .search.objective import Objective
     from .search.pipeline import SearchOutcome
 
 __all__ = ["Spec", "check", "evaluate", "load", "model_of", "parse_objective_arg",
-           "run_network", "search", "search_settings"]
+           "run_network", "search", "search_settings", "sweep"]
 
 
 def model_of(spec: Spec) -> Model:
@@ -82,3 +84,11 @@ def run_network(arch, network, **options: Any) -> "NetworkResult":
     """Search every distinct layer of a network: :func:`mapper.network.run.run_network`."""
     from .network.run import run_network as run
     return run(arch, network, **options)
+
+
+def sweep(spec, outdir=None, **options: Any) -> "SweepResult":
+    """A design-space sweep (a spec file or a :class:`~mapper.sweep.SweepSpec`) into
+    ``outdir``, resuming from its ``sweep.db``: :func:`mapper.sweep.driver.run` (``jobs``,
+    ``scheduler``, ``cache_dir``, ``pareto_axes``, ``progress``, ``stop``)."""
+    from .sweep.driver import run
+    return run(spec, outdir, **options)

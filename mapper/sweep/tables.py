@@ -1,0 +1,134 @@
+"""The sweep's tables: one row per (design, energy tables, network, batch) with the full metric
+set of Sze et al. (never TOPS/W alone), the Pareto front marked, as CSV text (the standard
+library's csv; a pandas DataFrame when pandas is installed).
+
+Names are those of ``network.json`` where one exists; ``area_missing`` lists the components
+whose area the energy tables do not know (counted 0 in ``area_mm2``). The Pareto front is taken within each
+(network, batch, energy tables) group, over :data:`PARETO_AXES` (all minimised) by default;
+a run that failed, or lacks a value of an axis, is never on it.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import math
+from typing import Any, Sequence
+
+#: the default axes of the Pareto front: energy, latency and cost, as on-chip storage and area
+#: (both: the energy tables often know no area for a buffer, which then counts 0 mm^2)
+PARETO_AXES = ("energy_per_inference_pJ", "latency_s", "onchip_storage_bytes", "area_mm2")
+
+#: the metric columns, after the design's columns, in order
+METRICS = (
+    "energy_per_inference_pJ", "dram_energy_per_inference_pJ", "energy_pJ", "pJ_per_mac",
+    "latency_s", "cycles", "inferences_per_s", "macs_per_s", "power_W",
+    "utilization", "active_pe_fraction", "active_pe_utilization",
+    "dram_bytes_per_inference", "onchip_storage_bytes", "pes", "area_mm2", "area_missing", "edp_J_cycles",
+    "macs", "energy_by_level_pJ",
+)
+#: the columns that say which run a row is
+KEYS = ("design", "template", "energy_tables", "network", "batch", "status", "reason")
+
+
+def row_of(task, status: str, reason: str, total: dict, layers: list[dict]) -> dict[str, Any]:
+    """One table row: the task's identity, its parameters, the metrics of its total."""
+    row: dict[str, Any] = {
+        "design": task.design.name,
+        "template": task.design.template and _stem(task.design.template),
+        "energy_tables": task.tables_label, "network": task.network.name,
+        "batch": total.get("batch", task.batch), "status": status, "reason": reason,
+        **task.design.params}
+    if not total:
+        return row
+    m = total.get("metrics", {})
+    batch = total["batch"]
+    by_level = total.get("energy_by_level", {})
+    dram_level = total.get("dram_level")
+    util = total.get("utilization")
+    pe_frac, pe_util = _pe_factors(layers, m.get("pes"))
+    row.update({
+        "energy_per_inference_pJ": total.get("energy_per_inference_pJ"),
+        "dram_energy_per_inference_pJ": (by_level[dram_level] / batch
+                                         if dram_level is not None else None),
+        "energy_pJ": total.get("energy_pJ"), "pJ_per_mac": m.get("pJ_per_mac"),
+        "latency_s": total.get("latency_s"), "cycles": total.get("cycles"),
+        "inferences_per_s": total.get("inferences_per_s"),
+        "macs_per_s": m.get("throughput_macs_per_s"), "power_W": total.get("power_W"),
+        "utilization": util, "active_pe_fraction": pe_frac,
+        "active_pe_utilization": (util / pe_frac if util is not None and pe_frac else None),
+        "dram_bytes_per_inference": total.get("dram_bytes_per_inference"),
+        "onchip_storage_bytes": m.get("onchip_storage_bytes"), "pes": m.get("pes"),
+        "area_mm2": m.get("area_mm2"),
+        "area_missing": ";".join(m.get("area_missing") or ()), "edp_J_cycles": total.get("edp_J_cycles"),
+        "macs": total.get("mapped_macs"),
+        "energy_by_level_pJ": ";".join(f"{k}={v:.6g}" for k, v in by_level.items()),
+    })
+    return row
+
+
+def _stem(path: str) -> str:
+    from pathlib import Path
+    return Path(path).stem
+
+
+def _pe_factors(layers: list[dict], pes) -> tuple[float | None, float | None]:
+    """Utilization's first factor (Sze et al., eq. 3): the cycle-weighted fraction of PEs a
+    layer's mapping uses. ``utilization`` = MACs / (PEs x cycles) is this times the
+    utilization of the active PEs (the second factor, derived from the two)."""
+    if not pes:
+        return None, None
+    cycles = active = 0.0
+    for rec in layers:
+        if rec.get("cycles") is None or rec.get("active_pes") is None:
+            continue
+        cycles += rec["cycles"] * rec["repeat"]
+        active += rec["active_pes"] * rec["cycles"] * rec["repeat"]
+    if not cycles:
+        return None, None
+    return active / (pes * cycles), None
+
+
+def columns(parameters: Sequence[str], rows: list[dict]) -> list[str]:
+    extra = [k for k in parameters]
+    return [*KEYS[:2], *extra, *KEYS[2:], *METRICS, "pareto"]
+
+
+def dominated(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether ``a`` is dominated by ``b`` (all minimised): b no worse anywhere, better
+    somewhere."""
+    return all(y <= x for x, y in zip(a, b)) and any(y < x for x, y in zip(a, b))
+
+
+def mark_pareto(rows: list[dict], axes: Sequence[str] = PARETO_AXES) -> None:
+    """Set ``row["pareto"]`` within each (network, batch, energy tables) group."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        groups.setdefault((r["network"], r["batch"], r["energy_tables"]), []).append(r)
+    for group in groups.values():
+        points = []
+        for r in group:
+            v = [r.get(a) for a in axes]
+            ok = r["status"] == "ok" and all(isinstance(x, (int, float)) and math.isfinite(x)
+                                             for x in v)
+            points.append(v if ok else None)
+            r["pareto"] = False
+        for r, p in zip(group, points):
+            if p is not None:
+                r["pareto"] = not any(q is not None and dominated(p, q) for q in points)
+
+
+def format_csv(rows: list[dict], cols: Sequence[str]) -> str:
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(cols)
+    for r in rows:
+        w.writerow(["" if r.get(c) is None else _cell(r.get(c)) for c in cols])
+    return out.getvalue()
+
+
+def _cell(v: Any) -> Any:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v)
+    return v
