@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .components import ComponentClass, class_index, class_key, parse_technology
+from .components import (ComponentClass, class_index, class_key, cycle_seconds,
+                         parse_technology)
 from .errors import EstimationError
 from .protocol import Estimate
 from .scaling import DEFAULT_VOLTAGE, OutOfRange, area_scale, energy_scale, interp_axis
@@ -35,6 +36,7 @@ class Row:
     area: float | None
     citation: str | None
     where: str
+    power: float | None = None  # uW of static power (a ``leak`` row given as power)
 
     def get(self, name: str) -> Any:
         for names, v in self.columns:
@@ -111,7 +113,8 @@ class TableEstimator:
             rows = [r for r in rows if r.area is not None]
         else:
             rows = [r for r in rows
-                    if r.energy is not None and (r.actions is None or action in r.actions)]
+                    if (r.energy is not None or (action == "leak" and r.power is not None))
+                    and (r.actions is None or action in r.actions)]
         if not rows:
             raise _NoAnswer(f"no {what} rows for class {cls.name}")
         notes: list[str] = [cls.base_note] if via_base else []
@@ -120,7 +123,14 @@ class TableEstimator:
         if ignored:
             notes.append(f"ignored columns the component does not give: {', '.join(ignored)}")
         axes = [a for a in self.interpolate if any(r.get(a) is not None for r in rows)]
-        value_of = (lambda r: r.area) if action is None else (lambda r: r.energy)
+        if action is None:
+            value_of = lambda r: r.area  # noqa: E731
+        elif any(r.power is not None for r in rows):
+            seconds, clock_note = cycle_seconds(attrs)
+            notes.append(f"static power x {seconds:g} s per cycle" + clock_note)
+            value_of = lambda r: r.energy if r.power is None else r.power * seconds * 1e6  # noqa: E731
+        else:
+            value_of = lambda r: r.energy  # noqa: E731
         value, used, hows, outside = self._interp(rows, axes, attrs, value_of)
         notes.extend(hows)
         if outside:
@@ -177,7 +187,9 @@ class TableEstimator:
         except OutOfRange as e:
             raise _NoAnswer(str(e)) from None
         notes.append(f"scaled {best:g} nm -> {q:g} nm x{factor:.4g} (Stillmaker & Baas 2017"
-                     + (", extrapolated beyond 7-130 nm" if extrap else "") + ")")
+                     + (", extrapolated beyond 7-130 nm" if extrap else "") + ")"
+                     + (" (leakage scaled as energy, as Accelergy's hwcomponents does: no "
+                        "per-node leakage figure)" if action == "leak" else ""))
         return rows, factor, SCALED_PENALTY + (EXTRAPOLATED_PENALTY if extrap else 0), extrap
 
     def _match(self, rows: list[Row], attrs: Mapping[str, Any]) -> tuple[list[Row], list[str]]:
