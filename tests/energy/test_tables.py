@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import math
+import warnings
 
 import pytest
 
+from energy import Component, EstimationError, estimate_tables
 from energy.scaling import energy_scale, interp_axis
 
 from .helpers import builtins, choose, value
@@ -53,7 +55,8 @@ def test_integer_widths_horowitz_does_not_list_are_interpolated_and_say_so():
 def test_dram_types_per_bit():
     reg = builtins()
     for typ, pj_per_bit in [("LPDDR4", 8), ("lpddr4", 8), ("HBM2", 3.9), ("GDDR5", 14),
-                            ("DDR3", 70), ("LPDDR", 40), ("HMC", 4.2)]:
+                            ("DDR3", 70), ("LPDDR", 40), ("LPDDR2", 40), ("HMC", 4.2),
+                            ("GDDR6", 7.5), ("GDDR6X", 7.25), ("HBM2E", 6.0)]:
         assert value(reg, "DRAM", "read", type=typ, width=64) == pytest.approx(pj_per_bit * 64)
         assert value(reg, "DRAM", "read", type=typ, width=32) == pytest.approx(pj_per_bit * 32)
     # equals the Timeloop/Accelergy reference ERT of eyeriss_like (LPDDR4, 64 bit)
@@ -103,3 +106,24 @@ def test_block_size_scales_a_vector_access():
     wide = choose(reg, "SRAM", "read", block_size=16, datawidth=8, depth=512, **T45)
     assert wide.value == pytest.approx(20) and wide.estimate.extrapolated
     assert wide.estimate.accuracy == 50
+
+
+@pytest.mark.parametrize("typ", ["DDR4", "HBM3"])
+def test_dram_types_without_a_primary_figure_say_so_and_take_the_users(typ, tmp_path):
+    comp = Component("DRAM", "DRAM", {"type": typ, "width": 64})
+    with pytest.raises(EstimationError, match=f"DRAM type {typ} has no per-bit energy.*no "
+                                              f"primary figure.*give one: `energy: "):
+        estimate_tables([comp], entry_points=False)
+    given = Component("DRAM", "DRAM", {"type": typ, "width": 64,
+                                       "energy": {"read": 300, "write": 320, "update": 320}})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables, report = estimate_tables([given], entry_points=False)
+    assert tables.energy("DRAM", "read") == 300 and report.get("DRAM", "read").override
+    (tmp_path / "ddr.yaml").write_text(
+        f"accuracy: 70\nsource: my datasheet\nentries:\n  - {{class: DRAM, type: {typ}, "
+        f"width: 64, action: read|write|update, energy: 350}}\n")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tables, _ = estimate_tables([comp], search_path=[tmp_path], entry_points=False)
+    assert tables.energy("DRAM", "write") == 350
