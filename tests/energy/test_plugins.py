@@ -11,6 +11,7 @@ import pytest
 
 from energy import (Component, Estimate, EstimationError, EstimationWarning, ExtrapolationWarning,
                     Registry, estimate_tables, search_path)
+from energy.estimator import BUILTIN_TABLES
 
 GLB = Component("shared_glb", "smartbuffer_SRAM",
                 {"depth": 16384, "width": 64, "datawidth": 8, "technology": "45nm"})
@@ -69,7 +70,7 @@ def test_search_path_order_and_environment(tmp_path, monkeypatch):
 
 
 def test_arch_named_table_directories(tmp_path):
-    from energy.estimator import arch_table_dirs
+    from energy.estimator import BUILTIN_TABLES, arch_table_dirs
     assert arch_table_dirs({"energy_tables": "tables"}, tmp_path) == [tmp_path / "tables"]
     assert arch_table_dirs({"energy_tables": ["a", "/abs"]}, tmp_path) == [tmp_path / "a",
                                                                            Path("/abs")]
@@ -187,10 +188,13 @@ def test_optional_actions_are_left_out_not_zero():
 def test_extrapolation_warns_and_the_record_says_so():
     spad = Component("ifmap_spad", "smartbuffer_RF",
                      {"depth": 12, "width": 16, "datawidth": 8, "technology": "65nm"})
+    # the Eyeriss table alone (the register-file model would answer more accurately)
+    reg = Registry()
+    reg.add_tables(BUILTIN_TABLES / "eyeriss_65nm.yaml", "built-in")
     with pytest.warns(ExtrapolationWarning, match="ifmap_spad.read"):
         warnings.simplefilter("ignore", EstimationWarning)
         warnings.simplefilter("always", ExtrapolationWarning)
-        tables, report = estimate_tables([spad], entry_points=False)
+        tables, report = estimate_tables([spad], registry=reg)
     rec = report.get("ifmap_spad", "read")
     assert rec.extrapolated and "extrapolated capacity_bytes=24 from 512" in rec.note
     assert rec.accuracy == 65 - 20
