@@ -193,8 +193,9 @@ def _num(attrs: dict, key: str, where: str) -> float | None:
     return f
 
 
-_RENAMES = {"word_bits": "datawidth", "entries": "depth", "n_rdwr_ports": "n_rw_ports",
-            "num_ports": "n_rw_ports", "nports": "n_rw_ports"}
+#: ``n_rdwr_ports`` is Accelergy's name of the read-write ports; Timeloop's ``num_ports``
+#: (a bandwidth notion) is not read as ports of the array
+_RENAMES = {"word_bits": "datawidth", "entries": "depth", "n_rdwr_ports": "n_rw_ports"}
 #: the clock assumed where a component gives none, to express static power per cycle
 DEFAULT_CYCLE_SECONDS = 1e-9
 

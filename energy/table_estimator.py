@@ -61,7 +61,8 @@ class TableEstimator:
     technology: float | None = None
     voltage: float | None = None
     interpolate: dict[str, str] = field(default_factory=dict)
-    extrapolate: dict[str, float] = field(default_factory=dict)
+    #: axis -> exponent, or axis -> {energy|leak|area: exponent} where they differ
+    extrapolate: dict[str, Any] = field(default_factory=dict)
     missing_attributes: str = "mismatch"  # or "ignore" (Accelergy's CSV rule)
     technology_scaling: bool = True
     classes: tuple[ComponentClass, ...] = ()
@@ -131,7 +132,8 @@ class TableEstimator:
             value_of = lambda r: r.energy if r.power is None else r.power * seconds * 1e6  # noqa: E731
         else:
             value_of = lambda r: r.energy  # noqa: E731
-        value, used, hows, outside = self._interp(rows, axes, attrs, value_of)
+        quantity = "area" if action is None else "leak" if action == "leak" else "energy"
+        value, used, hows, outside = self._interp(rows, axes, attrs, value_of, quantity)
         notes.extend(hows)
         if outside:
             penalty += EXTRAPOLATED_PENALTY
@@ -221,7 +223,11 @@ class TableEstimator:
             raise _NoAnswer(f"no row matches ({why})")
         return kept, sorted(ignored)
 
-    def _interp(self, rows, axes, attrs, value_of):
+    def _exponent(self, axis: str, quantity: str) -> float | None:
+        e = self.extrapolate.get(axis)
+        return e.get(quantity) if isinstance(e, dict) else e
+
+    def _interp(self, rows, axes, attrs, value_of, quantity="energy"):
         """``(value, rows used, notes, extrapolated?)`` by recursion over the axes."""
         if not axes:
             values = [value_of(r) for r in rows]
@@ -243,14 +249,14 @@ class TableEstimator:
         need = [x for x in xs if x == q] or _bracket(q, xs)
         ys, used, notes, outside = [], [], [], False
         for x in need:
-            y, u, sub, out = self._interp(groups[x], rest, attrs, value_of)
+            y, u, sub, out = self._interp(groups[x], rest, attrs, value_of, quantity)
             ys.append(y)
             used += u
             notes += sub
             outside = outside or out
         try:
-            y, how = interp_axis(q, need, ys, self.interpolate.get(axis, "log"),
-                                 self.extrapolate.get(axis), axis)
+            exponent = self._exponent(axis, quantity)
+            y, how = interp_axis(q, need, ys, self.interpolate.get(axis, "log"), exponent, axis)
         except OutOfRange:
             span = f"{xs[0]:g}" if len(xs) == 1 else f"{xs[0]:g}..{xs[-1]:g}"
             raise _NoAnswer(f"{axis}={q:g} is outside the table's {axis} {span} and the table "
@@ -259,7 +265,7 @@ class TableEstimator:
             notes.append(f"interpolated {axis}={q:g} between {need[0]:g} and {need[-1]:g}")
         elif how == "extrapolated":
             notes.append(f"extrapolated {axis}={q:g} from {need[0]:g} with exponent "
-                         f"{self.extrapolate[axis]:g}")
+                         f"{exponent:g}")
         return y, used, notes, outside or how == "extrapolated"
 
 

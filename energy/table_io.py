@@ -148,7 +148,7 @@ def _table(meta: dict, entries: list[tuple[dict, str]], path: Path) -> TableEsti
     for axis, mode in interpolate.items():
         if mode not in ("log", "linear"):
             raise TableError(f"{path}: interpolate.{axis}: {mode!r} is neither log nor linear")
-    extrapolate = {str(k): parse_number(v, f"{path}: extrapolate.{k}", nonnegative=False)
+    extrapolate = {str(k): _exponents(v, f"{path}: extrapolate.{k}")
                    for k, v in (meta.get("extrapolate") or {}).items()}
     missing = str(meta.get("missing_attributes", "mismatch"))
     if missing not in ("mismatch", "ignore"):
@@ -162,6 +162,17 @@ def _table(meta: dict, entries: list[tuple[dict, str]], path: Path) -> TableEsti
         else parse_number(meta["voltage"], f"{path}: voltage", nonnegative=False),
         interpolate=interpolate, extrapolate=extrapolate, missing_attributes=missing,
         technology_scaling=bool(meta.get("technology_scaling", True)), classes=classes)
+
+
+def _exponents(value: Any, where: str) -> float | dict[str, float]:
+    """An exponent, or one per quantity: ``{energy: 0.5, leak: 1.0, area: 1.0}``."""
+    if not isinstance(value, dict):
+        return parse_number(value, where, nonnegative=False)
+    unknown = set(map(str, value)) - {"energy", "leak", "area"}
+    if unknown:
+        raise TableError(f"{where}: {', '.join(sorted(unknown))}: expected exponents for "
+                         f"energy, leak and/or area")
+    return {str(q): parse_number(v, f"{where}.{q}", nonnegative=False) for q, v in value.items()}
 
 
 def _declared_class(spec: Any, path: Path) -> ComponentClass:

@@ -19,9 +19,10 @@ SRAM, MRAM = EX / "new_memory_technology" / "arch_sram.yaml", EX / "new_memory_t
 def test_estimated_tables_when_no_ert_is_given():
     spec = api.load([SRAM, PROBLEM, MAP])
     assert spec.energy_source == "ERT estimated; ART estimated"
-    assert spec.energy_report.get("shared_glb", "read").estimator == "horowitz_45nm"
+    assert spec.energy_report.get("shared_glb", "read").estimator == "sram_cacti7"
     ev = api.evaluate(spec)
-    assert ev.valid and ev.energy_pJ > 0 and "shared_glb" in ev.area_missing
+    assert ev.valid and ev.energy_pJ > 0 and not ev.area_missing and ev.area_um2 > 0
+    assert ev.leak_energy_pJ > 0 and not ev.leak_missing
 
 
 def test_a_table_directory_named_by_the_arch_changes_only_that_level():

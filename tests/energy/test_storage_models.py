@@ -96,3 +96,73 @@ def test_energy_scaling_is_the_papers_polynomial_ratio():
     # (eyeriss_like weights_spad 192x16: 1.976602 pJ at 32 nm, 3.005554 pJ at 45 nm)
     assert 1.976602 / 3.005554 == pytest.approx(expected, rel=0.01)
     assert math.isclose(energy_scale(32, 45)[0] * expected, 1.0)
+
+
+# CACTI 7 rows of energy/tables/sram_cacti7.csv (45 nm, 64-bit accesses, one read-write port):
+# capacity bytes, banks -> read pJ, write pJ, leakage uW, area um^2
+CACTI_45 = {(131072, 1): (32.2859, 26.065, 30.018, 429589),
+            (262144, 1): (44.7157, 38.4949, 60.0359, 872095),
+            (131072, 32): (27.7923, 28.5989, 41.8205, 530830)}
+T45 = {"technology": "45nm", "width": 64, "global_cycle_seconds": 1e-9}
+
+
+@pytest.mark.parametrize("key", sorted(CACTI_45))
+def test_sram_grid_points_are_cactis_numbers(key):
+    capacity, banks = key
+    read, write, leak_uw, area = CACTI_45[key]
+    reg = builtins()
+    q = dict(T45, depth=capacity * 8 // 64, n_banks=banks)
+    c = choose(reg, "smartbuffer_SRAM", "read", **q)
+    assert c.value == read and c.estimator == "sram_cacti7" and c.estimate.accuracy == 80
+    assert "CACTI 7" in c.estimate.citation
+    assert value(reg, "SRAM", "write", **q) == write
+    assert value(reg, "SRAM", None, **q) == area
+    assert value(reg, "SRAM", "leak", **q) == pytest.approx(leak_uw * 1e-3)   # uW x 1 ns
+
+
+def test_sram_interpolates_capacity_in_log_log_and_says_so():
+    reg = builtins()
+    c = choose(reg, "SRAM", "read", depth=192 * 1024 * 8 // 64, n_banks=1, **T45)   # 192 KiB
+    lo, hi = CACTI_45[(131072, 1)][0], CACTI_45[(262144, 1)][0]
+    t = math.log(192 / 128) / math.log(2)
+    assert c.value == pytest.approx(math.exp(math.log(lo) + t * math.log(hi / lo)))
+    assert "interpolated capacity_bytes=196608 between 131072 and 262144" in c.estimate.note
+
+
+def test_sram_ports_and_banks_are_axes():
+    reg = builtins()
+    one = value(reg, "SRAM", "read", depth=16384, n_banks=1, **T45)
+    assert value(reg, "SRAM", "read", depth=16384, n_banks=1, n_rw_ports=2, **T45) == 58.2323
+    assert value(reg, "SRAM", "read", depth=16384, n_banks=1, n_rdwr_ports=2, **T45) == 58.2323
+    assert value(reg, "SRAM", "read", depth=16384, n_banks=32, **T45) == 27.7923 < one
+
+
+def test_sram_at_a_cacti_node_is_not_scaled_and_between_nodes_is():
+    reg = builtins()
+    q = dict(depth=512, width=128, n_banks=2)
+    at32 = choose(reg, "SRAM", "read", technology="32nm", **q)
+    assert at32.value == 5.30731 and "scaled" not in at32.estimate.note
+    at40 = choose(reg, "SRAM", "read", technology="40nm", **q)
+    # the nearest CACTI node (45 nm: 9.65335 pJ) scaled by Stillmaker & Baas, 10 points less
+    assert at40.value == pytest.approx(9.65335 * energy_scale(45, 40)[0])
+    assert at40.estimate.accuracy == 70 and "scaled 45 nm -> 40 nm" in at40.estimate.note
+
+
+def test_sram_beyond_the_table_extrapolates_each_quantity_with_its_own_exponent():
+    reg = builtins()
+    q = dict(T45, depth=8 * 1024 * 1024 * 8 // 64, n_banks=1)                   # 8 MiB
+    read = choose(reg, "SRAM", "read", **q)
+    assert read.value == pytest.approx(188.734 * 2 ** 0.5) and read.estimate.extrapolated
+    assert read.estimate.accuracy == 60
+    assert value(reg, "SRAM", None, **q) == pytest.approx(1.1989e+07 * 2)       # area: 1.0
+    assert value(reg, "SRAM", "leak", **q) == pytest.approx(905.627e-3 * 2)     # leakage: 1.0
+
+
+def test_the_cacti_table_reproduces_accelergys_cacti_run_of_the_same_buffer():
+    """Same tool, same configuration: the 2024 design-space exercise's 8 KiB buffer (512 x 128
+    bits, 2 banks, 45 nm; its ERT/ART: read 9.65335, write 12.6203 pJ, 43608.4 um^2)."""
+    reg = builtins()
+    q = dict(depth=512, width=128, n_banks=2, technology="45nm")
+    assert value(reg, "SRAM", "read", **q) == 9.65335
+    assert value(reg, "SRAM", "write", **q) == 12.6203
+    assert value(reg, "SRAM", None, **q) == pytest.approx(43608.4, rel=1e-5)

@@ -53,6 +53,10 @@ def test_every_template_runs_every_network(template, network):
     check_totals(s)
     assert s["energy_pJ"] > 0 and s["latency_s"] > 0
     assert 0 < s["utilization"] <= 1 and s["dram_bytes_per_inference"] > 0
+    # area and power, leakage included, for every template (issue 12)
+    m = s["metrics"]
+    assert m["area_mm2"] > 0 and not m["area_missing"]
+    assert 0 < m["leakage_power_W"] < m["power_W"]
 
 
 def test_whole_network_counts_repeats_once_searched():
