@@ -72,8 +72,15 @@ class EstimationReport:
             r.estimator + (f" [{r.origin}]" if r.origin else ""),
             "" if r.accuracy is None else f"{r.accuracy:g}", r.note) for r in self.records]
         widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1]
-                         for row in rows).rstrip()
+        table = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1]
+                           for row in rows).rstrip()
+        sources = {}
+        for r in self.records:
+            if r.value is not None and not r.override:
+                sources.setdefault(r.estimator, {})[r.citation or r.source] = None
+        lines = [f"  {name}: {' | '.join(c for c in cites if c) or '-'}"
+                 for name, cites in sources.items()]
+        return table + ("\nsources:\n" + "\n".join(lines) if lines else "")
 
 
 def estimate_tables(components: Iterable[Component], *,
