@@ -196,13 +196,17 @@ def fmt(x: float | None) -> str:
 class Tally:
     within: int = 0
     outside: int = 0
-    missing: int = 0
+    missing: int = 0                 # we give no number
+    zero: int = 0                    # Accelergy gives 0 where we do not
     ratios: list[tuple[float, str]] = field(default_factory=list)
     off: list[str] = field(default_factory=list)
 
     def add(self, r: float | None, shown: str, what: str) -> None:
         if r is None:
-            self.missing += 1
+            if shown == "ref 0":
+                self.zero += 1
+            else:
+                self.missing += 1
             self.off.append(f"{what}: {shown}")
         elif LOW <= r <= HIGH:
             self.within += 1
@@ -214,7 +218,7 @@ class Tally:
 
     @property
     def total(self) -> int:
-        return self.within + self.outside + self.missing
+        return self.within + self.outside + self.missing + self.zero
 
 
 def main() -> int:
@@ -285,10 +289,11 @@ def main() -> int:
         lo = min(t.ratios, default=(math.nan, ""))
         hi = max(t.ratios, default=(math.nan, ""))
         print(f"  {name:20s} {t.within} of {t.total} within; {t.outside} outside; "
-              f"{t.missing} not estimated or reference 0; worst low {lo[0]:.2f} ({lo[1]}), "
-              f"worst high {hi[0]:.2f} ({hi[1]})")
+              f"{t.missing} not estimated; {t.zero} zero in Accelergy's only; worst low "
+              f"{lo[0]:.2f} ({lo[1]}), worst high {hi[0]:.2f} ({hi[1]})")
     print(f"  {'leak (information)':20s} {leak.within} of {leak.total} within; "
-          f"{leak.outside} outside; {leak.missing} not estimated or reference 0")
+          f"{leak.outside} outside; {leak.missing} not estimated; {leak.zero} zero in "
+          f"Accelergy's only")
     print("\nout of range, distinct components:")
     for line in distinct.off:
         print(f"  {line}")
