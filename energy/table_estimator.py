@@ -68,6 +68,8 @@ class TableEstimator:
     classes: tuple[ComponentClass, ...] = ()
     index: dict[str, ComponentClass] | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+    _by_class: dict | None = field(default=None, repr=False)   # class key -> rows
+    _nodes: dict = field(default_factory=dict, repr=False)     # row id -> node (nm)
 
     # --- the estimator protocol -------------------------------------------------------------
     def supports(self, component_class: str, action: str | None,
@@ -146,7 +148,11 @@ class TableEstimator:
         for name, via_base in ((cls.name, False), (cls.base, True)):
             if name is None:
                 continue
-            rows = [r for r in self.rows if class_key(r.cls) == class_key(name)]
+            if self._by_class is None:
+                self._by_class = {}
+                for r in self.rows:
+                    self._by_class.setdefault(class_key(r.cls), []).append(r)
+            rows = self._by_class.get(class_key(name), [])
             if rows:
                 return rows, via_base
         raise _NoAnswer(f"no rows for class {cls.name}"
@@ -155,8 +161,11 @@ class TableEstimator:
     def _technology(self, cls, action, attrs, rows, notes):
         """Rows at the chosen node, the scaling factor, the accuracy penalty, extrapolated?"""
         def node(r: Row) -> float | None:
-            t = r.get("technology")
-            return self.technology if t is None else parse_technology(t, r.where)
+            if id(r) not in self._nodes:
+                t = r.get("technology")
+                self._nodes[id(r)] = (self.technology if t is None
+                                      else parse_technology(t, r.where))
+            return self._nodes[id(r)]
 
         nodes = sorted({n for r in rows if (n := node(r)) is not None})
         if not nodes:

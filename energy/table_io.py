@@ -21,6 +21,8 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +70,24 @@ def load_path(path: str | os.PathLike) -> tuple[list[TableEstimator], list[str]]
     return tables, skipped
 
 
+_LOADED: dict[tuple, TableEstimator | None] = {}
+
+
 def load_file(path: Path) -> TableEstimator | None:
-    """A YAML or CSV table; ``None`` for a YAML file that is not a table (no ``entries``)."""
+    """A YAML or CSV table; ``None`` for a YAML file that is not a table (no ``entries``).
+
+    A file read before (same path, size and modification time) is not parsed again: its rows
+    are shared (they are immutable), the estimator around them is new."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _LOADED:
+        _LOADED[key] = _load_file(path)
+    table = _LOADED[key]
+    return None if table is None else replace(table, _cache={}, _by_class=None, _nodes={},
+                                              index=None)
+
+
+def _load_file(path: Path) -> TableEstimator | None:
     text = path.read_text()
     if path.suffix.lower() == ".csv":
         meta_lines = [ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")]
@@ -239,8 +257,8 @@ def _row(e: dict, where: str, index: dict[str, ComponentClass]) -> Row:
         actions = None if "*" in names else frozenset(ACTION_ALIASES.get(a, a) for a in names)
     columns = []
     for k, v in e.items():
-        names = tuple(n.strip() for n in k.split("|"))
-        if "technology" in names:
+        names = _column_names(k)
+        if "technology" in names and not _known_technology(v):
             try:
                 parse_technology(v, where)
             except EstimationError as err:
@@ -248,6 +266,27 @@ def _row(e: dict, where: str, index: dict[str, ComponentClass]) -> Row:
         columns.append((names, v))
     return Row(cls_name, actions, tuple(columns), energy, area,
                None if citation is None else str(citation), where, power)
+
+
+@lru_cache(maxsize=None)
+def _column_names(key: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in key.split("|"))
+
+
+def _known_technology(value: Any) -> bool:
+    try:
+        return _valid_technology(value)
+    except TypeError:                     # unhashable: not a node; parse_technology says why
+        return False
+
+
+@lru_cache(maxsize=1024)
+def _valid_technology(value: Any) -> bool:
+    try:
+        parse_technology(value, "")
+    except EstimationError:
+        return False
+    return True
 
 
 def _pop_number(e: dict, keys: tuple[str, ...], where: str) -> float | None:

@@ -168,3 +168,15 @@ def test_per_action_columns_exclude_action(tmp_path, row, match):
                                       + row + "\n")
     with pytest.raises(TableError, match=match):
         Registry().add_tables(tmp_path)
+
+
+def test_a_table_file_read_again_is_cached_until_it_changes(tmp_path):
+    import os
+    path = tmp_path / "t.yaml"
+    path.write_text("accuracy: 50\nentries:\n  - {class: SRAM, action: read, energy: 1.5}\n")
+    first = load_path(path)[0][0]
+    assert load_path(path)[0][0].rows is first.rows            # parsed once
+    path.write_text("accuracy: 50\nentries:\n  - {class: SRAM, action: read, energy: 2.5}\n")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert load_path(path)[0][0].rows[0].energy == 2.5
