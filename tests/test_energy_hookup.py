@@ -60,9 +60,9 @@ def test_mapper_energy_writes_accelergy_tables(tmp_path, capsys):
     out = tmp_path / "ert.yaml"
     assert main(["energy", str(MRAM), "-o", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "mram_glb_65nm" in printed and "ERT estimated" in printed
+    assert "nvm_nvsim_65nm" in printed and "ERT estimated" in printed
     tables = read_ert(yaml.safe_load(out.read_text()), str(out))
-    assert tables.energy("shared_glb", "write") == 150.0
+    assert tables.energy("shared_glb", "write") == 101.065      # NVSim's STT-RAM write
     assert "system_top_level.psum_spad[1..168]" in out.read_text()
 
 
