@@ -16,8 +16,9 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from .components import (ACTION_ALIASES, DERIVED_ACTIONS, OPTIONAL_ACTIONS, Component,
-                         Normalized, explicit_area, explicit_energy, normalize)
+from .components import (ACTION_ALIASES, DERIVED_ACTIONS, DRAM_TYPES,
+                         DRAM_TYPES_WITHOUT_FIGURE, OPTIONAL_ACTIONS, Component, Normalized,
+                         explicit_area, explicit_energy, normalize)
 from .ert import ReferenceTables, component_key
 from .errors import EstimationError, EstimationWarning, ExtrapolationWarning
 from .estimator import Candidate, Choice, Registry
@@ -71,8 +72,15 @@ class EstimationReport:
             r.estimator + (f" [{r.origin}]" if r.origin else ""),
             "" if r.accuracy is None else f"{r.accuracy:g}", r.note) for r in self.records]
         widths = [max(len(row[i]) for row in rows) for i in range(len(head) - 1)]
-        return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1]
-                         for row in rows).rstrip()
+        table = "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[-1]
+                           for row in rows).rstrip()
+        sources = {}
+        for r in self.records:
+            if r.value is not None and not r.override:
+                sources.setdefault(r.estimator, {})[r.citation or r.source] = None
+        lines = [f"  {name}: {' | '.join(c for c in cites if c) or '-'}"
+                 for name, cites in sources.items()]
+        return table + ("\nsources:\n" + "\n".join(lines) if lines else "")
 
 
 def estimate_tables(components: Iterable[Component], *,
@@ -163,6 +171,7 @@ def _choose(reg: Registry, norm: Normalized, action: str | None) -> tuple[Choice
     try:
         return reg.choose(norm.component.name, norm.cls, action, norm.attributes), ""
     except EstimationError as first:
+        _dram_hint(norm, action, first)
         base = DERIVED_ACTIONS.get(action or "")
         if base is None or norm.cls.kind != "storage":
             raise
@@ -172,6 +181,24 @@ def _choose(reg: Registry, norm: Normalized, action: str | None) -> tuple[Choice
             raise first from None
         return choice, (f"{action} := {base} (Accelergy's smartbuffer update is a write; "
                         f"Timeloop v3.0.3 charges updates the write energy)")
+
+
+def _dram_hint(norm: Normalized, action: str | None, error: EstimationError) -> None:
+    """A DRAM type with no per-bit figure in any table: say so and what to give instead."""
+    typ = norm.attributes.get("type")
+    if norm.cls.name != "DRAM" or action in (None, *OPTIONAL_ACTIONS) or typ in DRAM_TYPES:
+        return
+    known = ", ".join(DRAM_TYPES)
+    if typ in DRAM_TYPES_WITHOUT_FIGURE:
+        why = (f"DRAM type {typ} has no per-bit energy in the built-in tables: no primary "
+               f"figure was at hand (energy/tables/dram.yaml)")
+    else:
+        why = f"DRAM type {typ!r} is not in the tables (types with a figure: {known})"
+    raise EstimationError(
+        f"component {norm.component.name!r}: {why}; give one: `energy: {{read: PJ, write: PJ}}` "
+        f"in its attributes (pJ per access of `width` = {norm.attributes.get('width'):g} bits), "
+        f"or a row (class: DRAM, type: {typ}, width: ..., action: read|write|update, energy: "
+        f"...) in a table file on --energy-tables\n{error}") from None
 
 
 def _source(rec: Record) -> str:

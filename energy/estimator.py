@@ -1,7 +1,8 @@
 """The estimator registry: collect plug-ins, ask each, keep the most accurate answer.
 
-Estimators come from (a) the built-ins (the tables in ``energy/tables/``, dummy storage, and a
-MAC composed of a multiplier and an adder), (b) the ``energy.estimators`` entry points of
+Estimators come from (a) the built-ins (the tables in ``energy/tables/``, dummy storage, a
+MAC composed of a multiplier and an adder, and a register file of flip-flops and their select
+network, :mod:`energy.regfile`), (b) the ``energy.estimators`` entry points of
 installed packages, (c) objects registered at run time, and (d) table files on a search path
 (``--energy-tables``-style directories, a directory named in the arch file, and the
 ``ENERGY_TABLES_PATH`` environment variable). For each (component, action) every estimator is
@@ -138,9 +139,11 @@ class Registry:
         return tables
 
     def add_builtins(self) -> None:
+        from .regfile import RegisterFileModel
         self.add_tables(BUILTIN_TABLES, "built-in")
         self.register(DummyStorage(), "built-in")
         self.register(ComposedMAC(self), "built-in")
+        self.register(RegisterFileModel(self), "built-in")
 
     def load_entry_points(self, group: str = ENTRY_POINT_GROUP) -> list[Any]:
         """Estimators advertised by installed packages; a broken one is skipped with a warning."""
@@ -271,8 +274,9 @@ class ComposedMAC:
         self._why: dict = {}
 
     def _parts(self, component_class: str, action: str | None, attrs: Mapping[str, Any]):
-        if component_class not in ("intmac", "fpmac") or action not in ("compute", None):
-            raise EstimationError("only answers the compute energy and area of intmac and fpmac")
+        if component_class not in ("intmac", "fpmac") or action not in ("compute", "leak", None):
+            raise EstimationError("only answers the compute and leak energy and the area of "
+                                  "intmac and fpmac")
         index = self.registry.index()
         fp = component_class == "fpmac"
         parts = []
@@ -284,7 +288,9 @@ class ComposedMAC:
             if width is None:
                 raise EstimationError(f"component gives no {width_key}")
             sub = {"technology": attrs.get("technology"), "width": width,
-                   "datawidth": width, "voltage": attrs.get("voltage")}
+                   "datawidth": width, "voltage": attrs.get("voltage"),
+                   "global_cycle_seconds": attrs.get("global_cycle_seconds"),
+                   "cycle_seconds": attrs.get("cycle_seconds")}
             sub = {k: v for k, v in sub.items() if v is not None}
             parts.append(self.registry.choose(f"{component_class}.{cls_name}",
                                               index[cls_name.lower()], action, sub))

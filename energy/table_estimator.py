@@ -13,7 +13,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from .components import ComponentClass, class_index, class_key, parse_technology
+from .components import (ComponentClass, class_index, class_key, cycle_seconds,
+                         parse_technology)
 from .errors import EstimationError
 from .protocol import Estimate
 from .scaling import DEFAULT_VOLTAGE, OutOfRange, area_scale, energy_scale, interp_axis
@@ -35,6 +36,7 @@ class Row:
     area: float | None
     citation: str | None
     where: str
+    power: float | None = None  # uW of static power (a ``leak`` row given as power)
 
     def get(self, name: str) -> Any:
         for names, v in self.columns:
@@ -59,12 +61,15 @@ class TableEstimator:
     technology: float | None = None
     voltage: float | None = None
     interpolate: dict[str, str] = field(default_factory=dict)
-    extrapolate: dict[str, float] = field(default_factory=dict)
+    #: axis -> exponent, or axis -> {energy|leak|area: exponent} where they differ
+    extrapolate: dict[str, Any] = field(default_factory=dict)
     missing_attributes: str = "mismatch"  # or "ignore" (Accelergy's CSV rule)
     technology_scaling: bool = True
     classes: tuple[ComponentClass, ...] = ()
     index: dict[str, ComponentClass] | None = None
     _cache: dict = field(default_factory=dict, repr=False)
+    _by_class: dict | None = field(default=None, repr=False)   # class key -> rows
+    _nodes: dict = field(default_factory=dict, repr=False)     # row id -> node (nm)
 
     # --- the estimator protocol -------------------------------------------------------------
     def supports(self, component_class: str, action: str | None,
@@ -111,7 +116,8 @@ class TableEstimator:
             rows = [r for r in rows if r.area is not None]
         else:
             rows = [r for r in rows
-                    if r.energy is not None and (r.actions is None or action in r.actions)]
+                    if (r.energy is not None or (action == "leak" and r.power is not None))
+                    and (r.actions is None or action in r.actions)]
         if not rows:
             raise _NoAnswer(f"no {what} rows for class {cls.name}")
         notes: list[str] = [cls.base_note] if via_base else []
@@ -120,8 +126,16 @@ class TableEstimator:
         if ignored:
             notes.append(f"ignored columns the component does not give: {', '.join(ignored)}")
         axes = [a for a in self.interpolate if any(r.get(a) is not None for r in rows)]
-        value_of = (lambda r: r.area) if action is None else (lambda r: r.energy)
-        value, used, hows, outside = self._interp(rows, axes, attrs, value_of)
+        if action is None:
+            value_of = lambda r: r.area  # noqa: E731
+        elif any(r.power is not None for r in rows):
+            seconds, clock_note = cycle_seconds(attrs)
+            notes.append(f"static power x {seconds:g} s per cycle" + clock_note)
+            value_of = lambda r: r.energy if r.power is None else r.power * seconds * 1e6  # noqa: E731
+        else:
+            value_of = lambda r: r.energy  # noqa: E731
+        quantity = "area" if action is None else "leak" if action == "leak" else "energy"
+        value, used, hows, outside = self._interp(rows, axes, attrs, value_of, quantity)
         notes.extend(hows)
         if outside:
             penalty += EXTRAPOLATED_PENALTY
@@ -134,7 +148,11 @@ class TableEstimator:
         for name, via_base in ((cls.name, False), (cls.base, True)):
             if name is None:
                 continue
-            rows = [r for r in self.rows if class_key(r.cls) == class_key(name)]
+            if self._by_class is None:
+                self._by_class = {}
+                for r in self.rows:
+                    self._by_class.setdefault(class_key(r.cls), []).append(r)
+            rows = self._by_class.get(class_key(name), [])
             if rows:
                 return rows, via_base
         raise _NoAnswer(f"no rows for class {cls.name}"
@@ -143,8 +161,11 @@ class TableEstimator:
     def _technology(self, cls, action, attrs, rows, notes):
         """Rows at the chosen node, the scaling factor, the accuracy penalty, extrapolated?"""
         def node(r: Row) -> float | None:
-            t = r.get("technology")
-            return self.technology if t is None else parse_technology(t, r.where)
+            if id(r) not in self._nodes:
+                t = r.get("technology")
+                self._nodes[id(r)] = (self.technology if t is None
+                                      else parse_technology(t, r.where))
+            return self._nodes[id(r)]
 
         nodes = sorted({n for r in rows if (n := node(r)) is not None})
         if not nodes:
@@ -177,7 +198,9 @@ class TableEstimator:
         except OutOfRange as e:
             raise _NoAnswer(str(e)) from None
         notes.append(f"scaled {best:g} nm -> {q:g} nm x{factor:.4g} (Stillmaker & Baas 2017"
-                     + (", extrapolated beyond 7-130 nm" if extrap else "") + ")")
+                     + (", extrapolated beyond 7-130 nm" if extrap else "") + ")"
+                     + (" (leakage scaled as energy, as Accelergy's hwcomponents does: no "
+                        "per-node leakage figure)" if action == "leak" else ""))
         return rows, factor, SCALED_PENALTY + (EXTRAPOLATED_PENALTY if extrap else 0), extrap
 
     def _match(self, rows: list[Row], attrs: Mapping[str, Any]) -> tuple[list[Row], list[str]]:
@@ -209,7 +232,11 @@ class TableEstimator:
             raise _NoAnswer(f"no row matches ({why})")
         return kept, sorted(ignored)
 
-    def _interp(self, rows, axes, attrs, value_of):
+    def _exponent(self, axis: str, quantity: str) -> float | None:
+        e = self.extrapolate.get(axis)
+        return e.get(quantity) if isinstance(e, dict) else e
+
+    def _interp(self, rows, axes, attrs, value_of, quantity="energy"):
         """``(value, rows used, notes, extrapolated?)`` by recursion over the axes."""
         if not axes:
             values = [value_of(r) for r in rows]
@@ -231,14 +258,14 @@ class TableEstimator:
         need = [x for x in xs if x == q] or _bracket(q, xs)
         ys, used, notes, outside = [], [], [], False
         for x in need:
-            y, u, sub, out = self._interp(groups[x], rest, attrs, value_of)
+            y, u, sub, out = self._interp(groups[x], rest, attrs, value_of, quantity)
             ys.append(y)
             used += u
             notes += sub
             outside = outside or out
         try:
-            y, how = interp_axis(q, need, ys, self.interpolate.get(axis, "log"),
-                                 self.extrapolate.get(axis), axis)
+            exponent = self._exponent(axis, quantity)
+            y, how = interp_axis(q, need, ys, self.interpolate.get(axis, "log"), exponent, axis)
         except OutOfRange:
             span = f"{xs[0]:g}" if len(xs) == 1 else f"{xs[0]:g}..{xs[-1]:g}"
             raise _NoAnswer(f"{axis}={q:g} is outside the table's {axis} {span} and the table "
@@ -247,7 +274,7 @@ class TableEstimator:
             notes.append(f"interpolated {axis}={q:g} between {need[0]:g} and {need[-1]:g}")
         elif how == "extrapolated":
             notes.append(f"extrapolated {axis}={q:g} from {need[0]:g} with exponent "
-                         f"{self.extrapolate[axis]:g}")
+                         f"{exponent:g}")
         return y, used, notes, outside or how == "extrapolated"
 
 

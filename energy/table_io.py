@@ -10,12 +10,19 @@ directory holds one CSV per class (``technology,width,depth,...,action,...,energ
 columns a component does not give (``latency``, ``data_delta``) are ignored as Accelergy does,
 and of several matching argument rows the largest energy (the random access) is used.
 Column names ``a|b`` are aliases; the action ``*`` matches every action.
+
+A row may price several actions at once (one row per grid point of a generated table):
+``read_energy``, ``write_energy``, ... (pJ) each stand for a row of that action, and
+``leak_power`` (uW of static power per instance) for a ``leak`` row, which the estimator turns
+into energy per cycle at the component's clock (``global_cycle_seconds``).
 """
 from __future__ import annotations
 
 import csv
 import io
 import os
+from dataclasses import replace
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +38,9 @@ _META = {"name", "source", "description", "notes", "derivation", "technology", "
          "technology_scaling", "classes", "entries", "path_to_data_dir"}
 _ENERGY = ("energy", "energy(pj)", "dynamic energy(pj)", "energy_pj")
 _AREA = ("area", "area(um^2)", "area(um2)", "area_um2")
+_POWER = ("leak_power", "leak_power(uw)")
+#: ``<action>_energy`` columns: one row per action priced in them
+_PER_ACTION = ("read", "write", "update", "compute", "transfer", "leak", "idle")
 
 
 def _read_text(path: Path) -> str:
@@ -71,8 +81,24 @@ def load_path(path: str | os.PathLike) -> tuple[list[TableEstimator], list[str]]
     return tables, skipped
 
 
+_LOADED: dict[tuple, TableEstimator | None] = {}
+
+
 def load_file(path: Path) -> TableEstimator | None:
-    """A YAML or CSV table; ``None`` for a YAML file that is not a table (no ``entries``)."""
+    """A YAML or CSV table; ``None`` for a YAML file that is not a table (no ``entries``).
+
+    A file read before (same path, size and modification time) is not parsed again: its rows
+    are shared (they are immutable), the estimator around them is new."""
+    stat = path.stat()
+    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+    if key not in _LOADED:
+        _LOADED[key] = _load_file(path)
+    table = _LOADED[key]
+    return None if table is None else replace(table, _cache={}, _by_class=None, _nodes={},
+                                              index=None)
+
+
+def _load_file(path: Path) -> TableEstimator | None:
     text = _read_text(path)
     if path.suffix.lower() == ".csv":
         meta_lines = [ln.lstrip("#").strip() for ln in text.splitlines() if ln.startswith("#")]
@@ -151,12 +177,12 @@ def _table(meta: dict, entries: list[tuple[dict, str]], path: Path) -> TableEsti
     for axis, mode in interpolate.items():
         if mode not in ("log", "linear"):
             raise TableError(f"{path}: interpolate.{axis}: {mode!r} is neither log nor linear")
-    extrapolate = {str(k): parse_number(v, f"{path}: extrapolate.{k}", nonnegative=False)
+    extrapolate = {str(k): _exponents(v, f"{path}: extrapolate.{k}")
                    for k, v in (meta.get("extrapolate") or {}).items()}
     missing = str(meta.get("missing_attributes", "mismatch"))
     if missing not in ("mismatch", "ignore"):
         raise TableError(f"{path}: missing_attributes must be mismatch or ignore")
-    rows = [_row(e, where, index) for e, where in entries]
+    rows = [r for e, where in entries for r in _rows(e, where, index)]
     return TableEstimator(
         name=str(meta.get("name") or path.name.split(".")[0]), path=str(path),
         accuracy=accuracy, rows=rows, citation=str(meta.get("source") or ""),
@@ -165,6 +191,17 @@ def _table(meta: dict, entries: list[tuple[dict, str]], path: Path) -> TableEsti
         else parse_number(meta["voltage"], f"{path}: voltage", nonnegative=False),
         interpolate=interpolate, extrapolate=extrapolate, missing_attributes=missing,
         technology_scaling=bool(meta.get("technology_scaling", True)), classes=classes)
+
+
+def _exponents(value: Any, where: str) -> float | dict[str, float]:
+    """An exponent, or one per quantity: ``{energy: 0.5, leak: 1.0, area: 1.0}``."""
+    if not isinstance(value, dict):
+        return parse_number(value, where, nonnegative=False)
+    unknown = set(map(str, value)) - {"energy", "leak", "area"}
+    if unknown:
+        raise TableError(f"{where}: {', '.join(sorted(unknown))}: expected exponents for "
+                         f"energy, leak and/or area")
+    return {str(q): parse_number(v, f"{where}.{q}", nonnegative=False) for q, v in value.items()}
 
 
 def _declared_class(spec: Any, path: Path) -> ComponentClass:
@@ -180,10 +217,34 @@ def _declared_class(spec: Any, path: Path) -> ComponentClass:
                           declared_in=str(path))
 
 
-def _row(entry: Any, where: str, index: dict[str, ComponentClass]) -> Row:
+def _rows(entry: Any, where: str, index: dict[str, ComponentClass]) -> list[Row]:
+    """The rows of one entry: itself, or one per ``<action>_energy`` / ``leak_power`` column
+    (and an area-only row) when it prices several actions."""
     if not isinstance(entry, dict):
         raise TableError(f"{where}: expected a mapping, got {entry!r}")
     e = {str(k).strip().lower(): v for k, v in entry.items()}
+    per_action = {k: v for k, v in e.items()
+                  if k.endswith("_energy") and k[: -len("_energy")] in _PER_ACTION}
+    power = [k for k in _POWER if k in e]
+    if not per_action and not (power and "action" not in e):
+        return [_row(e, where, index)]
+    if "action" in e or any(k in e for k in _ENERGY):
+        raise TableError(f"{where}: give either 'action' with 'energy', or per-action columns "
+                         f"({', '.join(sorted(per_action) or power)}), not both")
+    common = {k: v for k, v in e.items() if k not in per_action and k not in _POWER
+              and k not in _AREA}
+    rows = [_row({**common, "action": k[: -len("_energy")], "energy": v}, where, index)
+            for k, v in per_action.items()]
+    if power:
+        rows.append(_row({**common, "action": "leak", power[0]: e[power[0]]}, where, index))
+    area = [k for k in _AREA if k in e]
+    if area:
+        rows.append(_row({**common, area[0]: e[area[0]]}, where, index))
+    return rows
+
+
+def _row(e: dict, where: str, index: dict[str, ComponentClass]) -> Row:
+    e = dict(e)
     if "class" not in e:
         raise TableError(f"{where}: row has no 'class'")
     raw = e.pop("class")
@@ -191,27 +252,52 @@ def _row(entry: Any, where: str, index: dict[str, ComponentClass]) -> Row:
     cls_name = cls.name if cls else str(raw)
     energy = _pop_number(e, _ENERGY, where)
     area = _pop_number(e, _AREA, where)
+    power = _pop_number(e, _POWER, where)
     citation = e.pop("source", None)
     action = e.pop("action", None)
-    if energy is None and area is None:
+    if energy is None and area is None and power is None:
         raise TableError(f"{where}: row gives neither energy nor area")
     if energy is not None and action in (None, ""):
         raise TableError(f"{where}: an energy needs an action")
+    if power is not None and (energy is not None or str(action).strip() != "leak"):
+        raise TableError(f"{where}: leak_power (uW) prices the 'leak' action alone; give it "
+                         f"with action: leak and no energy")
     actions: frozenset[str] | None = frozenset()
     if action not in (None, ""):
         names = [a.strip() for a in str(action).split("|") if a.strip()]
         actions = None if "*" in names else frozenset(ACTION_ALIASES.get(a, a) for a in names)
     columns = []
     for k, v in e.items():
-        names = tuple(n.strip() for n in k.split("|"))
-        if "technology" in names:
+        names = _column_names(k)
+        if "technology" in names and not _known_technology(v):
             try:
                 parse_technology(v, where)
             except EstimationError as err:
                 raise TableError(str(err)) from None
         columns.append((names, v))
     return Row(cls_name, actions, tuple(columns), energy, area,
-               None if citation is None else str(citation), where)
+               None if citation is None else str(citation), where, power)
+
+
+@lru_cache(maxsize=None)
+def _column_names(key: str) -> tuple[str, ...]:
+    return tuple(n.strip() for n in key.split("|"))
+
+
+def _known_technology(value: Any) -> bool:
+    try:
+        return _valid_technology(value)
+    except TypeError:                     # unhashable: not a node; parse_technology says why
+        return False
+
+
+@lru_cache(maxsize=1024)
+def _valid_technology(value: Any) -> bool:
+    try:
+        parse_technology(value, "")
+    except EstimationError:
+        return False
+    return True
 
 
 def _pop_number(e: dict, keys: tuple[str, ...], where: str) -> float | None:

@@ -48,8 +48,10 @@ def test_merged_single_file_and_separate_ert(tmp_path, capsys):
     code, out, _ = run(capsys, tmp_path / "all.yaml", "--ert", tmp_path / "ert.yaml",
                        "-o", tmp_path / "o")
     assert code == 0
-    assert json.loads((tmp_path / "o" / "stats.json").read_text())["energy_pJ"] == \
-        pytest.approx(468.25e6, rel=1e-4)
+    stats = json.loads((tmp_path / "o" / "stats.json").read_text())
+    # Timeloop v3.0.3's 468.25 uJ has no leakage: our dynamic energy compares with it
+    assert stats["energy_pJ"] - stats["leak_energy_pJ"] == pytest.approx(468.25e6, rel=1e-4)
+    assert stats["leak_energy_pJ"] > 0
 
 
 def edited(tmp_path, old, new, name="map.yaml"):

@@ -1,38 +1,62 @@
-"""ERT and energy of one mapping on the Eyeriss-like accelerator: SRAM vs MRAM global buffer.
+"""The Eyeriss-like accelerator with an SRAM, an STT-MRAM or an RRAM global buffer: energy per
+access, static power, area and latency of the buffer, and the energy of one mapping.
 
 Run from the repository root: ``python examples/new_memory_technology/compare_ert.py``.
-Both arch files are the same but for the buffer's class; the MRAM numbers come from
-``tables/mram_glb.yaml``, which ``arch_mram.yaml`` puts on the search path. No code knows MRAM.
+The three arch files differ only in the buffer's class. SRAM comes from the built-in CACTI table;
+STT-MRAM and RRAM from ``tables/nvm_nvsim_65nm.csv`` (NVSim's sample cells), which
+``arch_mram.yaml`` and ``arch_rram.yaml`` put on the search path: no code knows them. The
+latencies are NVSim's runs of all three cells (``nvsim_65nm_latency.csv``); the model's cycles
+do not use them (the arch's bandwidths decide cycles).
 """
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 from mapper import api
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "eyeriss_like"
-ACTIONS = ("read", "write", "update")
+TECHS = {"sram": "SRAM", "mram": "STT_MRAM", "rram": "RRAM"}
 
 
 def main() -> None:
     runs = {name: api.load([HERE / f"arch_{name}.yaml", EXAMPLE / "problem.yaml",
-                            EXAMPLE / "map.yaml"]) for name in ("sram", "mram")}
-    sram, mram = runs["sram"], runs["mram"]
-    print(f"{'component':<12} {'action':<7} {'SRAM glb':>10} {'MRAM glb':>10} {'ratio':>6}  "
-          f"estimator (MRAM run)")
-    for comp in ("shared_glb", "DRAM", "mac"):
-        for action in ACTIONS + ("compute",):
-            a, b = sram.tables.energy(comp, action), mram.tables.energy(comp, action)
-            if a is None and b is None:
-                continue
-            who = mram.energy_report.get(comp, action).estimator
-            print(f"{comp:<12} {action:<7} {a:>10.4g} {b:>10.4g} {b / a:>6.2f}  {who}")
-    print("\nenergy of the example mapping (resnet18 3x3 conv, C=M=512) per level, uJ:")
+                            EXAMPLE / "map.yaml"]) for name in TECHS}
+    print("global buffer, 128 KiB, 64-bit access, 65 nm:")
+    print(f"  {'':<16}" + "".join(f"{TECHS[n]:>12}" for n in runs) + "  (STT-MRAM/RRAM from)")
+    rows = [("read, pJ", "read"), ("write, pJ", "write"), ("leak, pJ/cycle", "leak"),
+            ("area, mm^2", None)]
+    for label, action in rows:
+        cells = []
+        for spec in runs.values():
+            v = spec.tables.area("shared_glb") / 1e6 if action is None else \
+                spec.tables.energy("shared_glb", action)
+            cells.append(f"{v:>12.4g}")
+        who = runs["mram"].energy_report.get("shared_glb", action or "area").estimator
+        print(f"  {label:<16}" + "".join(cells) + f"  {who}")
+    latency = {r["technology"]: r for r in csv.DictReader(
+        (HERE / "nvsim_65nm_latency.csv").read_text().splitlines())}
+    for label, key in (("read latency, ns", "read_ns"), ("write latency, ns", "write_ns")):
+        print(f"  {label:<16}" + "".join(f"{float(latency[t][key]):>12.4g}"
+                                         for t in TECHS.values()) + "  NVSim (all three)")
+    print("  (SRAM's energies and area: CACTI 7, energy/tables/sram_cacti7.csv, 32 banks; "
+          "its latency: NVSim's SRAM cell)")
+    print("\nenergy of the example mapping (resnet18 3x3 conv, C=M=512), uJ "
+          "(dynamic + leakage):")
     evs = {name: api.evaluate(spec) for name, spec in runs.items()}
-    for lv_s, lv_m in zip(evs["sram"].levels.values(), evs["mram"].levels.values()):
-        print(f"  {lv_s.name:<24} {lv_s.energy_pJ / 1e6:>9.2f} {lv_m.energy_pJ / 1e6:>9.2f}")
-    print(f"  {'total':<24} {evs['sram'].energy_pJ / 1e6:>9.2f} {evs['mram'].energy_pJ / 1e6:>9.2f}")
+    print(f"  {'':<24}" + "".join(f"{TECHS[n]:>12}" for n in evs))
+    names = [lv.name for lv in evs["sram"].levels.values()]
+    for name in names:
+        if all(ev.levels[name].energy_pJ == 0 for ev in evs.values()):
+            continue
+        print(f"  {name:<24}" + "".join(f"{ev.levels[name].energy_pJ / 1e6:>12.2f}"
+                                        for ev in evs.values()))
+    print(f"  {'  of it glb leakage':<24}" + "".join(
+        f"{ev.levels['shared_glb'].leak_energy_pJ / 1e6:>12.2f}" for ev in evs.values()))
+    print(f"  {'total':<24}" + "".join(f"{ev.energy_pJ / 1e6:>12.2f}" for ev in evs.values()))
+    print(f"  {'area of the chip, mm^2':<24}" + "".join(f"{ev.area_um2 / 1e6:>12.3f}"
+                                                      for ev in evs.values()))
 
 
 if __name__ == "__main__":

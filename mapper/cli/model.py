@@ -58,7 +58,8 @@ def cmd_model(args: argparse.Namespace) -> int:
     status = "valid" if ev.valid and not broken else "INVALID"
     print(f"{spec.workload.name} on {spec.arch.name}: {status}")
     print(f"  cycles       {ev.cycles}")
-    print(f"  energy       {ev.energy_pJ / 1e6:.2f} uJ ({ev.energy_pJ / ev.computes:.3f} pJ/MAC)")
+    print(f"  energy       {ev.energy_pJ / 1e6:.2f} uJ ({ev.energy_pJ / ev.computes:.3f} pJ/MAC; "
+          f"leakage {ev.leak_energy_pJ / 1e6:.2f} uJ of it)")
     print(f"  EDP          {ev.edp:.4g} J*cycle")
     print(f"  utilization  {ev.utilization:.2f}")
     if spec.sparsity:

@@ -4,6 +4,12 @@ An ERT action is one vector access of ``block_size`` words: per data space and i
 model charges ``ceil(count / block_size)`` actions of each kind. Reads use ``read``, fills use
 ``write``, and updates also use ``write``: Timeloop v3.0.3 looks an update up as
 ``random_update -> random_fill -> write`` and never uses an ERT entry named ``update``.
+
+Leakage: an ERT ``leak`` is the static energy of one instance per cycle (Accelergy's static
+power x the clock period). A level leaks over every cycle of the run on each of its utilized
+instances, as the 2024 Timeloop charges storage; the compute level likewise (Timeloop does not
+charge the compute's ``leak``: the one difference, below 0.05% of the exercise designs' energy).
+A component without a ``leak`` entry leaks nothing here, and ``missing_leak`` names it.
 """
 from __future__ import annotations
 
@@ -39,6 +45,14 @@ class ActionEnergies:
     compute_area_um2: float
     known: bool                        # False when no tables were given
     missing_area: tuple[str, ...] = ()  # components the ART has no area for (counted as 0)
+    leak: np.ndarray | None = None     # (K,) pJ per cycle per instance of each storage level
+    compute_leak: float = 0.0          # pJ per cycle per compute instance
+    missing_leak: tuple[str, ...] = ()  # components the ERT has no leak for (counted as 0)
+
+    @property
+    def leaks(self) -> bool:
+        """Whether any component has a non-zero leak (else the model skips the term)."""
+        return self.compute_leak > 0 or (self.leak is not None and bool((self.leak > 0).any()))
 
 
 def _lookup(tables: ReferenceTables, name: str, chain: tuple[str, ...], required: bool) -> float:
@@ -73,8 +87,12 @@ def action_energies(arch: Arch, tables: ReferenceTables | None,
         level_area.append((tables.area(level.name) or 0.0) * level.instances)
     compute = _lookup(tables, arch.compute.name, COMPUTE_ACTIONS, True)
     compute_area = (tables.area(arch.compute.name) or 0.0) * arch.compute.instances
+    leak = np.array([tables.energy(level.name, "leak") or 0.0 for level in arch.storage])
+    no_leak = tuple(c.name for c in (*arch.storage, arch.compute)
+                    if tables.energy(c.name, "leak") is None and not getattr(c, "is_dummy", False))
     return ActionEnergies(read, fill, update, compute, sum(level_area) + compute_area,
-                          tuple(level_area), compute_area, True, missing)
+                          tuple(level_area), compute_area, True, missing, leak,
+                          tables.energy(arch.compute.name, "leak") or 0.0, no_leak)
 
 
 def storage_energy(reads: np.ndarray, fills: np.ndarray | None, updates: np.ndarray | None,

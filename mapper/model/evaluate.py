@@ -232,6 +232,19 @@ class Model:
                     ds_energy[k, i] = 0.0
         compute_energy = computes * e.compute
         energy = ds_energy.sum(axis=(0, 1)) + compute_energy
+        # Leakage (cost.py): per cycle x utilized instances x cycles, for every level that
+        # keeps something and for the compute level.
+        leak_energy = out.empty((K, B), np.float64)
+        compute_leak_energy = out.empty((B,), np.float64)
+        if e.leaks:
+            keeps = reported.any(axis=1)
+            np.multiply(inst, (e.leak * keeps)[:, None], out=leak_energy)
+            leak_energy *= cycles
+            np.multiply(mac_inst * cycles, e.compute_leak, out=compute_leak_energy)
+            energy = energy + leak_energy.sum(axis=0) + compute_leak_energy
+        else:
+            leak_energy[:] = 0.0
+            compute_leak_energy[:] = 0.0
 
         # Validity: capacity of the kept tiles and the physical fan-out.
         cap_used = out.empty((K, B))
@@ -257,6 +270,7 @@ class Model:
             batch=batch, ds_names=wl.ds_names, counts=counts, reported=reported,
             utilized_instances=inst, level_cycles=cyc, slowdown=slow, ds_energy=ds_energy,
             compute_energy=compute_energy, computes=computes, mac_instances_used=mac_inst,
+            leak_energy=leak_energy, compute_leak_energy=compute_leak_energy,
             compute_cycles=T.copy(), cycles=cycles, energy=energy, energies=e,
             utilization=utilization(computes, arch.compute.instances, cycles), valid=valid,
             capacity_used=cap_used, fanout_x_used=nest.fanout_x, fanout_y_used=nest.fanout_y)
@@ -313,18 +327,23 @@ class Model:
                 name=level.name, instances=level.instances,
                 utilized_instances=int(result.utilized_instances[k, i]),
                 cycles=int(result.level_cycles[k, i]),
-                energy_pJ=float(result.ds_energy[k, :, i].sum()), dataspaces=dss,
-                bandwidth_throttling=float(result.slowdown[k, i]),
-                area_um2=e.level_area_um2[k]))
+                energy_pJ=float(result.ds_energy[k, :, i].sum() + result.leak_energy[k, i]),
+                dataspaces=dss, bandwidth_throttling=float(result.slowdown[k, i]),
+                area_um2=e.level_area_um2[k], leak_energy_pJ=float(result.leak_energy[k, i])))
+        compute_leak = float(result.compute_leak_energy[i])
         compute = LevelStats(
             name=arch.compute.name, instances=arch.compute.instances,
             utilized_instances=int(result.mac_instances_used[i]),
-            cycles=int(result.compute_cycles[i]), energy_pJ=float(result.compute_energy[i]),
-            computes=int(result.computes[i]), area_um2=e.compute_area_um2)
+            cycles=int(result.compute_cycles[i]),
+            energy_pJ=float(result.compute_energy[i]) + compute_leak,
+            computes=int(result.computes[i]), area_um2=e.compute_area_um2,
+            leak_energy_pJ=compute_leak)
         violations = tuple(self.violations(result, i))
         return Evaluation(
             mapping=result.batch.mapping(i), valid=not violations, violations=violations,
             cycles=int(result.cycles[i]), energy_pJ=float(result.energy[i]),
             computes=int(result.computes[i]), utilization=float(result.utilization[i]),
             area_um2=e.area_um2, compute=compute, storage=tuple(storage),
-            area_missing=e.missing_area)
+            area_missing=e.missing_area,
+            leak_energy_pJ=compute_leak + sum(lv.leak_energy_pJ for lv in storage),
+            leak_missing=e.missing_leak)

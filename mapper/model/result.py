@@ -1,7 +1,9 @@
 """Typed results of the model: arrays for a batch, objects for one mapping.
 
 Counts are **per instance** as Timeloop's stats print them; totals are per-instance counts x
-utilized instances. Energies are totals over all utilized instances, in pJ.
+utilized instances. Energies are totals over all utilized instances, in pJ: dynamic (action
+counts x ERT) plus leakage (ERT ``leak`` per cycle x utilized instances x cycles, see
+``cost.py``), which ``leak_energy_pJ`` gives apart.
 """
 from __future__ import annotations
 
@@ -39,6 +41,11 @@ class LevelStats:
     bandwidth_throttling: float = 1.0
     computes: int | None = None          # compute level only
     area_um2: float = 0.0
+    leak_energy_pJ: float = 0.0          # of energy_pJ: static (leak per cycle x cycles)
+
+    @property
+    def dynamic_energy_pJ(self) -> float:
+        return self.energy_pJ - self.leak_energy_pJ
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,12 @@ class Evaluation:
     compute: LevelStats
     storage: tuple[LevelStats, ...]      # innermost first
     area_missing: tuple[str, ...] = ()   # components with no area in the tables (counted 0)
+    leak_energy_pJ: float = 0.0          # of energy_pJ: leakage over all levels
+    leak_missing: tuple[str, ...] = ()   # components with no leak in the tables (counted 0)
+
+    @property
+    def dynamic_energy_pJ(self) -> float:
+        return self.energy_pJ - self.leak_energy_pJ
 
     @property
     def levels(self) -> dict[str, LevelStats]:
@@ -73,13 +86,16 @@ class Evaluation:
         for lv in (self.compute, *self.storage):
             entry = {"instances": lv.instances, "utilized_instances": lv.utilized_instances,
                      "cycles": lv.cycles, "energy_pJ": lv.energy_pJ,
+                     "leak_energy_pJ": lv.leak_energy_pJ,
                      "dataspaces": {n: ds.__dict__.copy() for n, ds in lv.dataspaces.items()}}
             if lv.computes is not None:
                 entry["computes"] = lv.computes
             levels[lv.name] = entry
-        return {"cycles": self.cycles, "energy_pJ": self.energy_pJ, "computes": self.computes,
+        return {"cycles": self.cycles, "energy_pJ": self.energy_pJ,
+                "leak_energy_pJ": self.leak_energy_pJ, "computes": self.computes,
                 "utilization": self.utilization, "area_um2": self.area_um2,
-                "area_missing": list(self.area_missing), "valid": self.valid,
+                "area_missing": list(self.area_missing),
+                "leak_missing": list(self.leak_missing), "valid": self.valid,
                 "violations": list(self.violations), "levels": levels}
 
 
@@ -99,12 +115,14 @@ class BatchResult:
     level_cycles: np.ndarray          # (K, B)
     slowdown: np.ndarray              # (K, B)
     ds_energy: np.ndarray             # (K, DS, B) pJ
-    compute_energy: np.ndarray        # (B,)
+    compute_energy: np.ndarray        # (B,)  dynamic
+    leak_energy: np.ndarray           # (K, B) pJ of leakage of each storage level
+    compute_leak_energy: np.ndarray   # (B,)  pJ of leakage of the compute level
     computes: np.ndarray              # (B,)
     mac_instances_used: np.ndarray    # (B,)
     compute_cycles: np.ndarray        # (B,)
     cycles: np.ndarray                # (B,)
-    energy: np.ndarray                # (B,) pJ
+    energy: np.ndarray                # (B,) pJ, dynamic + leakage
     utilization: np.ndarray           # (B,)
     valid: np.ndarray                 # (B,) bool
     capacity_used: np.ndarray         # (K, B) words of the kept tiles at each level

@@ -35,28 +35,32 @@ def on_chip_bytes(arch: Arch) -> float:
                for lv in arch.storage[:-1] if not lv.is_dummy and lv.depth is not None)
 
 
-def energy_breakdown(ev: Evaluation, arch: Arch) -> tuple[dict, dict]:
-    """({level: pJ}, {level: {data space: pJ}}), compute level first, dummy levels left out."""
+def energy_breakdown(ev: Evaluation, arch: Arch) -> tuple[dict, dict, dict]:
+    """({level: pJ}, {level: {data space: pJ}}, {level: leakage pJ}), compute level first,
+    dummy levels left out. A level's energy is its data spaces' (dynamic) plus its leakage."""
     dummy = {lv.name for lv in arch.storage if lv.is_dummy}
-    by_level = {lv.name: lv.energy_pJ for lv in (ev.compute, *ev.storage)
-                if lv.name not in dummy}
+    levels = [lv for lv in (ev.compute, *ev.storage) if lv.name not in dummy]
+    by_level = {lv.name: lv.energy_pJ for lv in levels}
     by_ds = {lv.name: {n: ds.energy_pJ for n, ds in lv.dataspaces.items()}
              for lv in ev.storage if lv.name not in dummy}
-    return by_level, by_ds
+    leak = {lv.name: lv.leak_energy_pJ for lv in levels}
+    return by_level, by_ds, leak
 
 
 def layer_metrics(ev: Evaluation, arch: Arch, cycle_s: float | None, batch: int) -> dict:
     """One occurrence of a layer (the whole batch)."""
     traffic = dram_bytes(ev, arch)
-    by_level, by_ds = energy_breakdown(ev, arch)
+    by_level, by_ds, leak = energy_breakdown(ev, arch)
     return {"macs": ev.computes, "cycles": ev.cycles,
             "latency_s": None if cycle_s is None else ev.cycles * cycle_s,
-            "energy_pJ": ev.energy_pJ, "energy_per_inference_pJ": ev.energy_pJ / batch,
+            "energy_pJ": ev.energy_pJ, "leak_energy_pJ": ev.leak_energy_pJ,
+            "energy_per_inference_pJ": ev.energy_pJ / batch,
             "pJ_per_mac": ev.energy_pJ / ev.computes, "edp_J_cycles": ev.edp,
             "utilization": ev.utilization,
             "dram_bytes_per_inference": sum(traffic.values()) / batch,
             "dram_bytes_by_dataspace": traffic,
-            "energy_by_level": by_level, "energy_by_dataspace": by_ds}
+            "energy_by_level": by_level, "energy_by_dataspace": by_ds,
+            "leak_energy_by_level": leak}
 
 
 def _add(into: dict, more: dict, times: int) -> None:
@@ -71,9 +75,10 @@ def network_summary(result) -> dict:
     """The ``network.json`` record of a :class:`~mapper.network.run.NetworkResult`."""
     net, arch, cycle_s, batch = result.network, result.arch, result.cycle_s, result.network.batch
     records, unmapped = [], []
-    tot = {"macs": 0, "cycles": 0, "energy_pJ": 0.0, "dram": 0.0}
+    tot = {"macs": 0, "cycles": 0, "energy_pJ": 0.0, "leak_energy_pJ": 0.0, "dram": 0.0}
     by_level: dict = {}
     by_ds: dict = {}
+    leak_by_level: dict = {}
     traffic: dict = {}
     area, area_missing = None, ()
     for r in result.layers:
@@ -90,9 +95,11 @@ def network_summary(result) -> dict:
                 tot["macs"] += m["macs"] * entry.repeat
                 tot["cycles"] += m["cycles"] * entry.repeat
                 tot["energy_pJ"] += m["energy_pJ"] * entry.repeat
+                tot["leak_energy_pJ"] += m["leak_energy_pJ"] * entry.repeat
                 tot["dram"] += m["dram_bytes_per_inference"] * batch * entry.repeat
                 _add(by_level, m["energy_by_level"], entry.repeat)
                 _add(by_ds, m["energy_by_dataspace"], entry.repeat)
+                _add(leak_by_level, m["leak_energy_by_level"], entry.repeat)
                 _add(traffic, m["dram_bytes_by_dataspace"], entry.repeat)
                 area, area_missing = r.evaluation.area_um2, r.evaluation.area_missing
             else:
@@ -103,18 +110,20 @@ def network_summary(result) -> dict:
                 rec["reasons"] = list(r.reasons)
             records.append(rec)
     records.sort(key=lambda rec: [e.name for e in net.layers].index(rec["name"]))
-    return _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area, area_missing)
+    return _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area, area_missing,
+                   leak_by_level)
 
 
 def _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area,
-            area_missing) -> dict:
+            area_missing, leak_by_level) -> dict:
     net, arch, cycle_s, batch = result.network, result.arch, result.cycle_s, result.network.batch
     cycles, energy = tot["cycles"], tot["energy_pJ"]
     latency = None if cycle_s is None else cycles * cycle_s
     pes = arch.compute.instances
     util = tot["macs"] / (pes * cycles) if cycles else 0.0
     throughput = batch / latency if latency else None
-    power = energy * 1e-12 / latency if latency else None
+    power = energy * 1e-12 / latency if latency else None     # dynamic + leakage
+    leak_power = tot["leak_energy_pJ"] * 1e-12 / latency if latency else None
     s = result.settings
     return {
         "network": net.name, "network_file": net.file, "arch": arch.name, "batch": batch,
@@ -127,13 +136,14 @@ def _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area,
         "energy_source": result.energy_source,
         "complete": not unmapped, "unmapped": unmapped, "note": result.note,
         "macs": net.macs, "mapped_macs": tot["macs"],
-        "energy_pJ": energy, "cycles": cycles, "latency_s": latency,
+        "energy_pJ": energy, "leak_energy_pJ": tot["leak_energy_pJ"], "cycles": cycles,
+        "latency_s": latency,
         "inferences_per_s": throughput,
         "energy_per_inference_pJ": energy / batch, "edp_J_cycles": edp(energy, cycles),
         "utilization": util, "dram_bytes_per_inference": tot["dram"] / batch,
         "power_W": power,
         "energy_by_level": by_level, "energy_by_dataspace": by_ds,
-        "dram_bytes_by_dataspace": traffic,
+        "leak_energy_by_level": leak_by_level, "dram_bytes_by_dataspace": traffic,
         "metrics": {  # Sze et al.'s set
             "throughput_inferences_per_s": throughput,
             "throughput_macs_per_s": tot["macs"] / latency if latency else None,
@@ -141,7 +151,7 @@ def _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area,
             "latency_s": latency, "latency_cycles": cycles,
             "energy_per_inference_pJ": energy / batch,
             "pJ_per_mac": energy / tot["macs"] if tot["macs"] else None,
-            "power_W": power, "utilization": util,
+            "power_W": power, "leakage_power_W": leak_power, "utilization": util,
             "offchip_bytes_per_inference": tot["dram"] / batch,
             "onchip_storage_bytes": on_chip_bytes(arch), "pes": pes,
             "area_mm2": None if area is None else area / 1e6,
@@ -155,7 +165,8 @@ def _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area,
 # -- files and text -------------------------------------------------------------------------
 
 CSV_COLUMNS = ("layer", "repeat", "searched_as", "status", "macs", "cycles", "latency_s",
-               "energy_pJ", "energy_per_inference_pJ", "pJ_per_mac", "edp_J_cycles",
+               "energy_pJ", "leak_energy_pJ", "energy_per_inference_pJ", "pJ_per_mac",
+               "edp_J_cycles",
                "utilization", "dram_bytes_per_inference", "mapping")
 
 
@@ -224,7 +235,9 @@ def format_text(summary: dict) -> str:
               f"    energy           {_si(s['energy_per_inference_pJ'] * 1e-12, 'J')} per "
               f"inference ({(m['pJ_per_mac'] or 0):.3f} pJ/MAC); EDP "
               f"{s['edp_J_cycles']:.4g} J*cycle",
-              f"    power            {_si(m['power_W'], 'W')}",
+              f"    power            {_si(m['power_W'], 'W')}" + (
+                  f" (leakage {_si(m['leakage_power_W'], 'W')} of it)"
+                  if m.get("leakage_power_W") is not None else ""),
               f"    utilization      {m['utilization']:.3f}",
               f"    off-chip traffic {_si(m['offchip_bytes_per_inference'], 'B')} per inference",
               f"    cost             {_si(m['onchip_storage_bytes'], 'B')} on-chip storage, "

@@ -33,7 +33,8 @@ def format_stats_txt(arch: Arch, workload: Workload, ev: Evaluation,
     w("    -----")
     w(f"    Instances             : {arch.compute.instances} "
       f"({arch.compute.mesh_x}*{arch.compute.mesh_y})")
-    w(f"    Compute energy        : {_num(mac.energy_pJ / mac.computes if mac.computes else 0)} pJ")
+    w(f"    Compute energy        : "
+      f"{_num(mac.dynamic_energy_pJ / mac.computes if mac.computes else 0)} pJ")
     w("")
     w("    STATS")
     w("    -----")
@@ -41,6 +42,7 @@ def format_stats_txt(arch: Arch, workload: Workload, ev: Evaluation,
     w(f"    Computes (total)        : {mac.computes}")
     w(f"    Cycles                  : {mac.cycles}")
     w(f"    Energy (total)          : {mac.energy_pJ:.2f} pJ")
+    w(f"    Leakage energy (total)  : {mac.leak_energy_pJ:.2f} pJ")
     w(f"    Area (total)            : {mac.area_um2:.2f} um^2")
     w("")
     for k, (level, stats) in enumerate(zip(arch.storage, ev.storage)):
@@ -71,6 +73,7 @@ def format_stats_txt(arch: Arch, workload: Workload, ev: Evaluation,
         w("    -----")
         w(f"    Cycles               : {stats.cycles}")
         w(f"    Bandwidth throttling : {stats.bandwidth_throttling:.2f}")
+        w(f"    Leakage energy (total) : {stats.leak_energy_pJ:.2f} pJ")
         for ds_name, ds in stats.dataspaces.items():
             w(f"    {ds_name}:")
             total = ds.utilized_instances
@@ -104,7 +107,10 @@ def format_summary(arch: Arch, workload: Workload, ev: Evaluation,
     if clock_hz:
         w(f"Latency: {ev.cycles / clock_hz * 1e3:.6f} ms at {clock_hz / 1e9:g} GHz")
         w(f"Throughput: {workload.macs / (ev.cycles / clock_hz) / 1e9:.2f} GMAC/s")
-    w(f"Energy: {ev.energy_pJ / 1e6:.2f} uJ")
+    w(f"Energy: {ev.energy_pJ / 1e6:.2f} uJ (dynamic {ev.dynamic_energy_pJ / 1e6:.2f} uJ, "
+      f"leakage {ev.leak_energy_pJ / 1e6:.2f} uJ"
+      + (f"; no leakage figure for {', '.join(ev.leak_missing)}" if ev.leak_missing else "")
+      + ")")
     w(f"EDP(J*cycle): {ev.edp:.3e}")
     w(f"Utilization: {ev.utilization:.2f} (utilized MACs {ev.compute.utilized_instances} of "
       f"{arch.compute.instances} x their busy fraction)")
@@ -118,10 +124,12 @@ def format_summary(arch: Arch, workload: Workload, ev: Evaluation,
     w(f"On-chip storage: {on_chip_bits / 8:.0f} bytes")
     w(f"MAC instances: {arch.compute.instances}")
     w("")
-    w("pJ/MAC")
-    rows = [(ev.compute.name, ev.compute.energy_pJ)] + [(s.name, s.energy_pJ) for s in ev.storage]
-    width = max(len(n) for n, _ in rows)
-    for name, e in rows:
-        w(f"    {name:<{width}} = {e / ev.computes:.5f}")
-    w(f"    {'Total':<{width}} = {ev.energy_pJ / ev.computes:.5f}")
+    w("pJ/MAC (dynamic + leakage)")
+    rows = [(lv.name, lv.energy_pJ, lv.leak_energy_pJ) for lv in (ev.compute, *ev.storage)]
+    width = max(len(n) for n, _, _ in rows)
+    for name, e, leak in rows:
+        w(f"    {name:<{width}} = {e / ev.computes:.5f}"
+          + (f" (leakage {leak / ev.computes:.5f})" if leak else ""))
+    w(f"    {'Total':<{width}} = {ev.energy_pJ / ev.computes:.5f}"
+      + (f" (leakage {ev.leak_energy_pJ / ev.computes:.5f})" if ev.leak_energy_pJ else ""))
     return lines

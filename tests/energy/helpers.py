@@ -10,6 +10,14 @@ def builtins() -> Registry:
     return Registry.default(entry_points=False)
 
 
+def table_only(file_name: str) -> Registry:
+    """One built-in table file alone: what that table says, whoever else would win."""
+    from energy.estimator import BUILTIN_TABLES
+    reg = Registry()
+    reg.add_tables(BUILTIN_TABLES / file_name, "built-in")
+    return reg
+
+
 def choose(reg: Registry, cls: str, action: str | None, **attrs):
     norm = normalize(Component("c", cls, attrs), reg.index())
     return reg.choose("c", norm.cls, action, norm.attributes)

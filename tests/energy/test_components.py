@@ -43,10 +43,13 @@ def test_width_from_block_size_and_capacity():
     assert b["datawidth"] == 16 and b["block_size"] == 4 and b["depth"] == 256
 
 
-def test_dram_needs_type_and_width():
-    with pytest.raises(EstimationError, match="missing attribute type.*LPDDR4"):
-        norm("DRAM", width=64)
+def test_dram_needs_width_and_takes_accelergys_default_type():
+    with pytest.raises(EstimationError, match="missing attribute width"):
+        norm("DRAM", type="LPDDR4")
     assert norm("DRAM", type="hbm2", width=64).attributes["type"] == "HBM2"
+    untyped = norm("DRAM", width=64)       # Accelergy's DRAM model defaults to LPDDR4
+    assert untyped.attributes["type"] == "LPDDR4"
+    assert any("no DRAM type given: LPDDR4" in n for n in untyped.notes)
 
 
 def test_mac_widths_default_to_datawidth():

@@ -11,9 +11,12 @@ import pytest
 
 from energy import (Component, Estimate, EstimationError, EstimationWarning, ExtrapolationWarning,
                     Registry, estimate_tables, search_path)
+from energy.estimator import BUILTIN_TABLES
 
 GLB = Component("shared_glb", "smartbuffer_SRAM",
                 {"depth": 16384, "width": 64, "datawidth": 8, "technology": "45nm"})
+#: the built-in estimator that answers GLB (CACTI's table, accuracy 80)
+BUILTIN_SRAM = "sram_cacti7"
 MRAM_TABLE = """
 source: test data
 accuracy: {acc}
@@ -41,21 +44,21 @@ def test_a_table_dropped_in_a_directory_changes_the_ert(tmp_path):
     rec = report.get("shared_glb", "read")
     assert rec.estimator == "my_sram" and rec.origin == "table"
     assert str(tmp_path / "my_sram.yaml") in new.source[("shared_glb", "read")]
-    assert rec.runners_up[0].estimator == "horowitz_45nm"  # the built-in it beat
+    assert rec.runners_up[0].estimator == BUILTIN_SRAM  # the built-in it beat
 
 
 def test_a_less_accurate_table_loses(tmp_path):
     (tmp_path / "t.yaml").write_text(MRAM_TABLE.format(acc=10))
     _, report = ert([GLB], search_path=[tmp_path])
     rec = report.get("shared_glb", "read")
-    assert rec.estimator == "horowitz_45nm" and rec.runners_up[-1].estimator == "t"
+    assert rec.estimator == BUILTIN_SRAM and rec.runners_up[-1].estimator == "t"
 
 
 def test_ties_go_to_the_user_table_then_search_path_order(tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
     a.mkdir(), b.mkdir()
-    (a / "ta.yaml").write_text(MRAM_TABLE.format(acc=70))
-    (b / "tb.yaml").write_text(MRAM_TABLE.format(acc=70).replace("7.5", "8.5"))
+    (a / "ta.yaml").write_text(MRAM_TABLE.format(acc=85))
+    (b / "tb.yaml").write_text(MRAM_TABLE.format(acc=85).replace("7.5", "8.5"))
     _, rep = ert([GLB], search_path=[b, a])
     assert rep.get("shared_glb", "read").estimator == "tb"
     _, rep = ert([GLB], search_path=[a, b])
@@ -69,7 +72,7 @@ def test_search_path_order_and_environment(tmp_path, monkeypatch):
 
 
 def test_arch_named_table_directories(tmp_path):
-    from energy.estimator import arch_table_dirs
+    from energy.estimator import BUILTIN_TABLES, arch_table_dirs
     assert arch_table_dirs({"energy_tables": "tables"}, tmp_path) == [tmp_path / "tables"]
     assert arch_table_dirs({"energy_tables": ["a", "/abs"]}, tmp_path) == [tmp_path / "a",
                                                                            Path("/abs")]
@@ -91,7 +94,7 @@ def test_runtime_plugin_and_its_float_answer():
     tables, report = ert([GLB], plugins=[Oracle()])
     assert tables.energy("shared_glb", "read") == 1.25
     assert report.get("shared_glb", "read").origin == "runtime"
-    assert report.get("shared_glb", "write").estimator == "horowitz_45nm"
+    assert report.get("shared_glb", "write").estimator == BUILTIN_SRAM
 
 
 def test_arch_override_wins_over_everything():
@@ -150,7 +153,7 @@ def test_entry_point_plugin_loses_when_less_accurate(tmp_path, monkeypatch):
     _install_plugin(tmp_path, monkeypatch, accuracy=5)
     _, report = ert([GLB], entry_points=True)
     rec = report.get("shared_glb", "read")
-    assert rec.estimator == "horowitz_45nm"
+    assert rec.estimator == BUILTIN_SRAM
     assert any(c.estimator == "tiny" and c.value == 4.0 for c in rec.runners_up)
 
 
@@ -175,9 +178,14 @@ def test_unanswerable_action_names_component_action_and_files(tmp_path):
     assert "type: component gives 'HBM3', table has" in msg and "LPDDR4" in msg
 
 
-def test_optional_actions_are_left_out_not_zero():
+def test_optional_actions_are_left_out_not_zero(tmp_path):
+    # a class a user table declares with read and write energies only
+    (tmp_path / "mram.yaml").write_text(MRAM_TABLE.format(acc=90).replace(
+        "entries:", "classes: [{name: MRAM, kind: storage}]\nentries:").replace(
+        "class: SRAM", "class: MRAM"))
+    glb = Component("shared_glb", "MRAM", GLB.attributes)
     with pytest.warns(EstimationWarning, match="shared_glb.leak"):
-        tables, report = estimate_tables([GLB], entry_points=False)
+        tables, report = estimate_tables([glb], search_path=[tmp_path], entry_points=False)
     assert tables.energy("shared_glb", "leak") is None and tables.area("shared_glb") is None
     assert report.get("shared_glb", "leak").value is None
     assert {(r.component, r.action) for r in report.missing} == {("shared_glb", "leak"),
@@ -187,10 +195,13 @@ def test_optional_actions_are_left_out_not_zero():
 def test_extrapolation_warns_and_the_record_says_so():
     spad = Component("ifmap_spad", "smartbuffer_RF",
                      {"depth": 12, "width": 16, "datawidth": 8, "technology": "65nm"})
+    # the Eyeriss table alone (the register-file model would answer more accurately)
+    reg = Registry()
+    reg.add_tables(BUILTIN_TABLES / "eyeriss_65nm.yaml", "built-in")
     with pytest.warns(ExtrapolationWarning, match="ifmap_spad.read"):
         warnings.simplefilter("ignore", EstimationWarning)
         warnings.simplefilter("always", ExtrapolationWarning)
-        tables, report = estimate_tables([spad], entry_points=False)
+        tables, report = estimate_tables([spad], registry=reg)
     rec = report.get("ifmap_spad", "read")
     assert rec.extrapolated and "extrapolated capacity_bytes=24 from 512" in rec.note
     assert rec.accuracy == 65 - 20

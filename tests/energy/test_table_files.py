@@ -137,3 +137,46 @@ def test_out_of_range_without_exponent_names_the_range(tmp_path):
     with pytest.raises(Exception, match=r"capacity_bytes=8192 is outside the table's "
                                         r"capacity_bytes 1024\.\.4096.*no extrapolation exponent"):
         choose(reg, "SRAM", "read", width=8, depth=8192, technology=45)
+
+
+def test_per_action_columns_and_leak_power(tmp_path):
+    """One row per grid point: <action>_energy columns, leak_power in uW, area."""
+    (tmp_path / "grid.csv").write_text(
+        "# accuracy: 80\n# technology: 45nm\n# source: a generated grid\n"
+        "# interpolate: {capacity_bytes: log}\n"
+        "class,capacity_bytes,width,read_energy,write_energy,leak_power,area\n"
+        "SRAM,1024,32,1.0,2.0,5.0,1000\n"
+        "SRAM,4096,32,2.0,4.0,20.0,4000\n")
+    reg = Registry()
+    reg.add_tables(tmp_path)
+    q = {"width": 32, "depth": 512, "technology": 45}            # 2 KiB: between the rows
+    assert choose(reg, "SRAM", "read", **q).value == pytest.approx(2 ** 0.5)
+    assert choose(reg, "SRAM", "write", **q).value == pytest.approx(2 * 2 ** 0.5)
+    assert choose(reg, "SRAM", None, **q).value == pytest.approx(2000)
+    # 10 uW for 2 ns per cycle = 0.02 pJ per cycle; 1 GHz assumed and said when no clock
+    leak = choose(reg, "SRAM", "leak", **q, global_cycle_seconds=2e-9)
+    assert leak.value == pytest.approx(10e-6 * 2e-9 * 1e12)
+    assumed = choose(reg, "SRAM", "leak", **q)
+    assert assumed.value == pytest.approx(0.01) and "1 GHz clock is assumed" in assumed.estimate.note
+
+
+@pytest.mark.parametrize("row,match", [
+    ("SRAM,1,read,1.0,", "not both"),
+])
+def test_per_action_columns_exclude_action(tmp_path, row, match):
+    (tmp_path / "bad.csv").write_text("# accuracy: 50\nclass,width,action,read_energy,area\n"
+                                      + row + "\n")
+    with pytest.raises(TableError, match=match):
+        Registry().add_tables(tmp_path)
+
+
+def test_a_table_file_read_again_is_cached_until_it_changes(tmp_path):
+    import os
+    path = tmp_path / "t.yaml"
+    path.write_text("accuracy: 50\nentries:\n  - {class: SRAM, action: read, energy: 1.5}\n")
+    first = load_path(path)[0][0]
+    assert load_path(path)[0][0].rows is first.rows            # parsed once
+    path.write_text("accuracy: 50\nentries:\n  - {class: SRAM, action: read, energy: 2.5}\n")
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    assert load_path(path)[0][0].rows[0].energy == 2.5

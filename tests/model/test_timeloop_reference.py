@@ -1,6 +1,8 @@
 """Agreement with Timeloop v3.0.3 on its own outputs (tests/data/timeloop, see its README):
 every count per level and data space, utilized capacities and instances, partition sizes and
-cycles equal Timeloop's exactly; energies within 0.1%."""
+cycles equal Timeloop's exactly; energies within 0.1%. v3.0.3 does not model leakage, so our
+dynamic energy (the total less the ERT's leak x cycles) is what compares with it
+(tests/model/test_leakage.py compares the leakage with the 2024 Timeloop's)."""
 from pathlib import Path
 
 import pytest
@@ -53,14 +55,16 @@ def test_energy_within_a_thousandth(pair):
     ours, theirs = pair
     for level, lv in theirs["levels"].items():
         if "computes" in lv:
-            assert ours["levels"][level]["energy_pJ"] == pytest.approx(lv["energy_pJ"], rel=1e-3)
+            dynamic = ours["levels"][level]["energy_pJ"] - ours["levels"][level]["leak_energy_pJ"]
+            assert dynamic == pytest.approx(lv["energy_pJ"], rel=1e-3)
         for ds, fields in lv["dataspaces"].items():
             assert ours["levels"][level]["dataspaces"][ds]["energy_pJ"] == \
                 pytest.approx(fields["energy_pJ"], rel=1e-3, abs=0.01)
     total = sum(lv.get("energy_pJ", 0) for lv in theirs["levels"].values()) + sum(
         f["energy_pJ"] for lv in theirs["levels"].values() for f in lv["dataspaces"].values())
-    assert ours["energy_pJ"] == pytest.approx(total, rel=1e-3)
-    assert ours["energy_pJ"] == pytest.approx(theirs["energy_pJ"], rel=1e-3)
+    dynamic = ours["energy_pJ"] - ours["leak_energy_pJ"]
+    assert dynamic == pytest.approx(total, rel=1e-3)
+    assert dynamic == pytest.approx(theirs["energy_pJ"], rel=1e-3)
 
 
 def test_map_txt_equals_timeloop(tmp_path):

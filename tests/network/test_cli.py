@@ -13,19 +13,20 @@ from .helpers import QUICK, write_network
 
 TOP_KEYS = {"network", "network_file", "arch", "batch", "parameters", "objective", "algorithm",
             "search_settings", "clock", "energy_source", "complete", "unmapped", "note",
-            "macs", "mapped_macs", "energy_pJ", "cycles", "latency_s", "inferences_per_s",
+            "macs", "mapped_macs", "energy_pJ", "leak_energy_pJ", "cycles", "latency_s", "inferences_per_s",
             "energy_per_inference_pJ", "edp_J_cycles", "utilization",
             "dram_bytes_per_inference", "power_W", "energy_by_level", "energy_by_dataspace",
-            "dram_bytes_by_dataspace", "metrics", "distinct_layers", "cache", "wall_s",
+            "leak_energy_by_level", "dram_bytes_by_dataspace", "metrics", "distinct_layers", "cache", "wall_s",
             "layers"}
 METRIC_KEYS = {"throughput_inferences_per_s", "throughput_macs_per_s", "peak_macs_per_s",
                "latency_s", "latency_cycles", "energy_per_inference_pJ", "pJ_per_mac",
-               "power_W", "utilization", "offchip_bytes_per_inference",
+               "power_W", "leakage_power_W", "utilization", "offchip_bytes_per_inference",
                "onchip_storage_bytes", "pes", "area_mm2", "area_missing"}
 LAYER_KEYS = {"name", "repeat", "searched_as", "status", "source", "inputs", "macs", "cycles",
-              "latency_s", "energy_pJ", "energy_per_inference_pJ", "pJ_per_mac",
+              "latency_s", "energy_pJ", "leak_energy_pJ", "energy_per_inference_pJ", "pJ_per_mac",
               "edp_J_cycles", "utilization", "dram_bytes_per_inference",
-              "dram_bytes_by_dataspace", "energy_by_level", "energy_by_dataspace", "mapping",
+              "dram_bytes_by_dataspace", "energy_by_level", "energy_by_dataspace",
+              "leak_energy_by_level", "mapping",
               "search"}
 
 

@@ -27,12 +27,16 @@ def check_totals(s: dict) -> None:
     for level, e in s["energy_by_level"].items():
         assert math.isclose(e, sum(r["energy_by_level"][level] * r["repeat"] for r in recs))
     assert math.isclose(sum(s["energy_by_level"].values()), s["energy_pJ"])
-    for level, spaces in s["energy_by_dataspace"].items():
-        assert math.isclose(sum(spaces.values()), s["energy_by_level"][level])
+    assert math.isclose(sum(s["leak_energy_by_level"].values()), s["leak_energy_pJ"])
+    for level, spaces in s["energy_by_dataspace"].items():   # dynamic, then the leakage
+        assert math.isclose(sum(spaces.values()) + s["leak_energy_by_level"][level],
+                            s["energy_by_level"][level])
     if s["latency_s"] is not None:
         assert math.isclose(s["latency_s"], s["cycles"] * s["clock"]["cycle_s"])
         assert math.isclose(s["inferences_per_s"], s["batch"] / s["latency_s"])
         assert math.isclose(s["power_W"], s["energy_pJ"] * 1e-12 / s["latency_s"])
+        assert math.isclose(s["metrics"]["leakage_power_W"],
+                            s["leak_energy_pJ"] * 1e-12 / s["latency_s"])
     pes = s["metrics"]["pes"]
     assert math.isclose(s["utilization"], s["mapped_macs"] / (pes * s["cycles"]))
 
@@ -49,6 +53,10 @@ def test_every_template_runs_every_network(template, network):
     check_totals(s)
     assert s["energy_pJ"] > 0 and s["latency_s"] > 0
     assert 0 < s["utilization"] <= 1 and s["dram_bytes_per_inference"] > 0
+    # area and power, leakage included, for every template (issue 12)
+    m = s["metrics"]
+    assert m["area_mm2"] > 0 and not m["area_missing"]
+    assert 0 < m["leakage_power_W"] < m["power_W"]
 
 
 def test_whole_network_counts_repeats_once_searched():

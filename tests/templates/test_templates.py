@@ -56,6 +56,20 @@ def test_header_parameters_and_estimated_energy(name):
     assert all(e >= 0 for actions in spec.tables.energy_pJ.values() for e in actions.values())
 
 
+@pytest.mark.parametrize("name", template_names())
+def test_every_on_chip_component_has_an_area_and_a_static_power(name):
+    """Area > 0 and leak > 0 for every storage and compute component (DRAM is off-chip: no
+    area, no leakage, as Accelergy's DRAM model; dummy levels are not components)."""
+    spec = api.load([name], need_mapping=False, need_workload=False)
+    arch = spec.arch
+    for comp in (*arch.storage, arch.compute):
+        if getattr(comp, "is_dummy", False) or comp.component_class == "DRAM":
+            continue
+        assert spec.tables.area(comp.name) > 0, (name, comp.name)
+        assert spec.tables.energy(comp.name, "leak") > 0, (name, comp.name)
+    assert spec.tables.area(arch.storage[-1].name) == 0
+
+
 @pytest.mark.parametrize("name", sorted(REFERENCE))
 def test_defaults_reproduce_the_reference_arch(name):
     arch, ref = load_template(name), reference_arch(name)
