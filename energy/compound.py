@@ -21,8 +21,9 @@ evaluated with the compound's attributes; an argument range ``0..n`` is taken at
 
 :class:`CompoundEstimator` is an ordinary estimator (``energy.protocol``): for a component of a
 compound class (its ``subclass`` first, then its class) it answers with the accuracy of its
-least accurate part, so the choice between a user's definition and a table row for the same
-class is the registry's usual one, and the report shows every part's number and source. A part
+least accurate part, and it is ``definitive``: the user's definition of a class is chosen
+before any estimate of that class as a primitive (a built-in SRAM table row for
+``smartbuffer_SRAM``, say); the report shows every part's number and source. A part
 nobody can price makes it decline, saying which. Expressions are evaluated by the caller's
 ``evaluate(text, names, where) -> value`` (this package has no expression language of its own).
 """
@@ -123,6 +124,10 @@ class CompoundEstimator:
     """Prices components of compound classes from their subcomponents (see the module)."""
 
     name = "compound components"
+    #: the user's own definition of a class: it is chosen before any estimate of the class
+    #: as a primitive, whatever their accuracies (as in Accelergy, a compound class is priced
+    #: from its subcomponents; its parts still get the most accurate estimator)
+    definitive = True
 
     def __init__(self, classes: tuple[CompoundClass, ...] | list[CompoundClass], registry: Any,
                  evaluate: Evaluate) -> None:

@@ -203,7 +203,9 @@ class Registry:
             if not (math.isfinite(result.value) and result.value >= 0):
                 raise EstimationError(f"{component}: estimator {name} returned {result.value!r} "
                                       f"for {what}: not a valid energy or area")
-            key = (-acc, result.via_base, ORIGINS.index(entry.origin), entry.order)
+            # a user's definition of the class itself (compound components) comes first
+            key = (not getattr(est, "definitive", False), -acc, result.via_base,
+                   ORIGINS.index(entry.origin), entry.order)
             answers.append((key, result, entry))
             consulted.append(Candidate(label, entry.origin, acc, result.value))
         if not answers:
@@ -215,7 +217,7 @@ class Registry:
                 f"explicitly in the arch attributes")
         answers.sort(key=lambda a: a[0])
         _, best, entry = answers[0]
-        runners = tuple(Candidate(_name(e.estimator), e.origin, -k[0], r.value)
+        runners = tuple(Candidate(_name(e.estimator), e.origin, -k[1], r.value)
                         for k, r, e in answers[1:])
         return Choice(best, _name(entry.estimator), entry.origin, runners, tuple(consulted))
 

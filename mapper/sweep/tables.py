@@ -21,10 +21,11 @@ PARETO_AXES = ("energy_per_inference_pJ", "latency_s", "onchip_storage_bytes", "
 #: the metric columns, after the design's columns, in order
 METRICS = (
     "energy_per_inference_pJ", "dram_energy_per_inference_pJ", "energy_pJ", "pJ_per_mac",
-    "latency_s", "cycles", "inferences_per_s", "macs_per_s", "power_W",
+    "leak_energy_pJ", "latency_s", "cycles", "inferences_per_s", "macs_per_s", "power_W",
+    "leakage_power_W",
     "utilization", "active_pe_fraction", "active_pe_utilization",
     "dram_bytes_per_inference", "onchip_storage_bytes", "pes", "area_mm2", "area_missing", "edp_J_cycles",
-    "macs", "energy_by_level_pJ",
+    "macs", "energy_by_level_pJ", "leak_energy_by_level_pJ",
 )
 #: the columns that say which run a row is
 KEYS = ("design", "template", "energy_tables", "network", "batch", "status", "reason")
@@ -51,6 +52,8 @@ def row_of(task, status: str, reason: str, total: dict, layers: list[dict]) -> d
         "dram_energy_per_inference_pJ": (by_level[dram_level] / batch
                                          if dram_level is not None else None),
         "energy_pJ": total.get("energy_pJ"), "pJ_per_mac": m.get("pJ_per_mac"),
+        "leak_energy_pJ": total.get("leak_energy_pJ"),
+        "leakage_power_W": m.get("leakage_power_W", total.get("leakage_power_W")),
         "latency_s": total.get("latency_s"), "cycles": total.get("cycles"),
         "inferences_per_s": total.get("inferences_per_s"),
         "macs_per_s": m.get("throughput_macs_per_s"), "power_W": total.get("power_W"),
@@ -62,6 +65,8 @@ def row_of(task, status: str, reason: str, total: dict, layers: list[dict]) -> d
         "area_missing": ";".join(m.get("area_missing") or ()), "edp_J_cycles": total.get("edp_J_cycles"),
         "macs": total.get("mapped_macs"),
         "energy_by_level_pJ": ";".join(f"{k}={v:.6g}" for k, v in by_level.items()),
+        "leak_energy_by_level_pJ": ";".join(
+            f"{k}={v:.6g}" for k, v in total.get("leak_energy_by_level", {}).items()),
     })
     return row
 
