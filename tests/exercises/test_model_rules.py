@@ -29,3 +29,27 @@ def test_cluster_size_spreads_a_cluster_access_over_the_used_instances_of_the_cl
     assert mine["utilized_instances"] == theirs["utilized_instances"] == 48
     assert mine["energy_pJ"] == pytest.approx(theirs["energy_pJ"], rel=1e-3)   # 245072.31
     assert theirs["energy_pJ"] == pytest.approx(245072.31)
+
+
+@needs_exercises
+def test_a_partial_v04_spatial_permutation_is_expanded_as_timeloopfe_does_before_the_split():
+    """simple_weight_stationary's PE container: ``permutation: [C, M], split: 1`` with factors
+    R=S=P=Q=1 (and N = 1 in the problem). timeloopfe puts the unit dimensions in front,
+    ``NQPSRCM``, so split 1 leaves C and M on Y, and the reference mapping (M4 C3, both
+    Spatial-Y) satisfies the constraints as the files give them."""
+    from benchmarks.exercises_load import exercise_sets
+    from mapper.spec.constraints import check_mapping
+    from tests.exercises import ROOT
+    s = next(s for s in exercise_sets(ROOT)
+             if s.group == "example" and s.name == "simple_weight_stationary")
+    spec = api.load([str(f) for f in s.files], overrides=s.values or None, need_mapping=False)
+    spatial = spec.constraints.level("inter_PE_spatial").spatial
+    assert (spatial.order.text, spatial.split) == ("NQPSRCM", 1)
+    out = DESIGNS / "simple_weight_stationary" / "ref_outputs" / "default_problem"
+    reference = api.load([str(out / "parsed-processed-input.yaml"),
+                          str(out / "timeloop-mapper.map.yaml")]).mapping
+    k = spec.arch.level_index("inter_PE_spatial")
+    wl = spec.workload
+    assert reference.levels[k].spatial_x(wl.dims) == 1
+    assert reference.levels[k].spatial_y(wl.dims) == 12                  # M4 C3 on Y
+    assert check_mapping(reference, spec.arch, spec.workload, spec.constraints) == []
