@@ -177,8 +177,9 @@ class Model:
                                      None if bound.fixed_through is None else
                                      self._floor_of(i, sk.keep, temporal, spatial))
                       for i in range(len(wl.data_spaces))]
+        mesh_x0 = arch.fanout(0)[0]
         counts = {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
-                                             ds.read_write, bounds[i])
+                                             ds.read_write, bounds[i], mesh_x0)
                   for i, ds in enumerate(wl.data_spaces)}
         spread = [nest.spatial_end[k] > nest.boundary[k] for k in range(K)]
 

@@ -17,13 +17,9 @@ NOT_LOADING = {
     ("accelergy", "03"): "unknown class 'FIFO'",                 # no estimator prices a FIFO
     ("accelergy", "04"): "mesh 168x1 does not divide the mesh 14x12",   # meshX on the MAC only
 }
-#: a figure the model computes differently (issue 11, item 2: the keep-nothing spatial level
-#: between a buffer and the MACs); the test fails when it agrees, to have this entry removed
-KNOWN_DIFFERENT = {
-    ("02_interface_and_design_space_exploration_2024/outputs", "buffer", "Inputs",
-     "reads_per_instance"),
-    ("02_interface_and_design_space_exploration_2024/outputs", "buffer", "Inputs", "energy_pJ"),
-}
+#: figures the model computes differently (issue 11, item 2); the test fails when one agrees,
+#: to have its entry removed
+KNOWN_DIFFERENT: set[tuple[str, str, str, str]] = set()
 
 
 @needs_exercises

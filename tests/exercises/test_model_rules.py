@@ -10,6 +10,7 @@ from tests.timeloop_stats import parse
 
 
 def _evaluate(out):
+    """(spec, our figures, the reference's) of a timeloopfe processed input and its mapping."""
     ert = sorted(out.glob("timeloop-*.ERT.yaml"))[0]
     files = [out / "parsed-processed-input.yaml", sorted(out.glob("timeloop-*.map.yaml"))[0]]
     spec = api.load([str(f) for f in files], ert=ert)
@@ -53,3 +54,22 @@ def test_a_partial_v04_spatial_permutation_is_expanded_as_timeloopfe_does_before
     assert reference.levels[k].spatial_x(wl.dims) == 1
     assert reference.levels[k].spatial_y(wl.dims) == 12                  # M4 C3 on Y
     assert check_mapping(reference, spec.arch, spec.workload, spec.constraints) == []
+
+
+@needs_exercises
+def test_a_fan_out_from_level_0_lets_a_mac_take_a_word_that_did_not_move_from_its_neighbour():
+    """The 2024 design-space exercise: buffer -> inter_PE_spatial (keeps nothing, M8 to 8 MACs
+    in a row) with the buffer's loops M8 (innermost), Q32, C64. The 8 MACs share each Input
+    word and each has a neighbour with it: at every M carry the word stays, and Timeloop
+    lets them take it over the links, so the buffer is read once per M8 run:
+    1073741824 / 8 = 134217728 Inputs reads, not one per MAC cycle (1073741824). Weights and
+    Outputs differ per MAC: 8 x 1073741824."""
+    from tests.exercises import DSE
+    _, ours, ref = _evaluate(DSE / "outputs")
+    mine, theirs = ours["levels"]["buffer"]["dataspaces"], ref["levels"]["buffer"]["dataspaces"]
+    assert theirs["Inputs"]["reads_per_instance"] == 134217728
+    assert ours["cycles"] == 1073741824
+    for ds in ("Weights", "Inputs", "Outputs"):
+        assert mine[ds]["reads_per_instance"] == theirs[ds]["reads_per_instance"], ds
+        assert mine[ds]["updates_per_instance"] == theirs[ds]["updates_per_instance"], ds
+        assert mine[ds]["energy_pJ"] == pytest.approx(theirs[ds]["energy_pJ"], rel=1e-3), ds
