@@ -338,12 +338,30 @@ def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray
     loops = nest.spatial_of(0)
     B = nest.batch_size
     x_loops = [q for q, i in enumerate(loops) if nest.loops[i].axis == "X"]
-    params = np.concatenate([nest.factor[loops], nest.step[loops]], axis=0).T
-    uniq, inverse = np.unique(params, axis=0, return_inverse=True)
+    rows = nest.level0_rows                            # shared by the data spaces
+    if rows is None:
+        params = np.concatenate([nest.factor[loops], nest.step[loops]], axis=0)   # (2Q, B)
+        # one int64 key per mapping (factors and steps are at most the bounds' product)
+        radix = int(params.max(initial=0)) + 1
+        if radix ** len(params) < 2 ** 62:
+            keys = np.zeros(B, dtype=np.int64)
+            for r in params:
+                keys = keys * radix + r
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            uniq = params.T[first]
+        else:
+            uniq, inverse = np.unique(params.T, axis=0, return_inverse=True)
+        rows = nest.level0_rows = (uniq, inverse.reshape(-1))
+    uniq, inverse = rows
     a = A[:, nest.dim_of[loops]]                                      # (R, Q)
     Q = len(loops)
     counts = np.empty(len(uniq), dtype=np.int64)
+    memo = nest.shape.memo.setdefault(("unlinked", A.shape, A.tobytes(), mesh_x0), {})
     for u, row in enumerate(uniq):
+        key = row.tobytes()
+        if key in memo:
+            counts[u] = memo[key]
+            continue
         factors, steps = row[:Q], row[Q:]
         F = int(np.prod(factors))
         H = max(mesh_x0, int(np.prod([factors[q] for q in x_loops])) if x_loops else 1)
@@ -362,8 +380,8 @@ def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray
                                 i - H, i + H) if 0 <= j < F]
             if not any(keys[j] == keys[i] for j in near):
                 lonely.add(keys[i])
-        counts[u] = len(lonely)
-    return counts[inverse.reshape(-1)]
+        counts[u] = memo[key] = len(lonely)
+    return counts[inverse]
 
 
 @dataclass
