@@ -76,9 +76,12 @@ class MapSpace:
         """One full order of level k per class of orders of its non-unit ``loops`` that give
         equal counts (:func:`~mapper.mapspace.orders.order_classes`). Only the data spaces
         that some level below k keeps can tell orders of level k apart: the others' delta
-        sums never look at its loops."""
+        sums never look at its loops. Where level 0 fans out to the MACs, every data space
+        tells every level's orders apart (level 0's included): which carries leave a MAC's
+        word in place, so that it may come over a link, is seen over every temporal loop."""
+        fx, fy = self.arch.fanout(0)
         below = [i for i, ds in enumerate(self.workload.ds_names)
-                 if any(ds in keep[j] for j in range(k))]
+                 if fx * fy > 1 or any(ds in keep[j] for j in range(k))]
         return order_classes(loops, self.dims, self.constraints.levels[k].temporal.order,
                              self.reuse_roles.only(below))
 

@@ -130,7 +130,10 @@ class Shifts:
                 W = 1
             groups[-1].append((r, W))
             W *= 2 * m + 1
-        first = carries.first_above(0)        # no delta sum looks at the loops inside level 0
+        # no delta sum looks at the loops inside level 0 unless level 0 fans out to the MACs
+        # (then the MACs' one-word tiles see every temporal loop)
+        nest = carries.nest
+        first = 0 if nest.spatial_end[0] > nest.boundary[0] else carries.first_above(0)
         dim_of = carries.dim_of
         for group in groups:
             if not group:
@@ -279,6 +282,108 @@ def _enumerate_translations(nest: Nest, loops: list[int], a: np.ndarray) -> np.n
     return counts[inverse.reshape(-1)]
 
 
+def level0_accesses(nest: Nest, carries: Carries | None, shifts: Shifts | None, A: np.ndarray,
+                    groups: np.ndarray, mesh_x0: int, bound=None) -> np.ndarray:
+    """(B,) accesses to level 0 when it fans out to the MACs (TIMELOOP_SEMANTICS §4, level 0).
+
+    Each MAC's delta is its operation point, never subtracted from the previous one: every
+    visit asks ``G_0`` distinct words, except where a MAC may take its word over a link from
+    a mesh neighbour that held exactly that word at the previous visit. A visit whose carry
+    does not move the point (``s_j = 0``) lets each MAC with a neighbour of the same
+    translation take it from there; Timeloop then serves only the ``G'`` distinct
+    translations left without one. So ``A_0 = G_0 T - (G_0 - G') W_0`` with ``W_0`` the weight
+    of the zero-shift carries over every temporal loop. (Links along a moving point, ``s_j``
+    equal to a neighbour's translation difference, are not modelled.) With ``bound``, unless
+    every order is fixed, ``W_0`` is replaced by an upper bound: the carries of the loops
+    whose dimension moves only ranks that other loops can cancel.
+    """
+    T = nest.temporal_product
+    unlinked = unlinked_translations(nest, A, mesh_x0)
+    if bound is None or bound.bound.exact(-1):
+        W0 = zero_shift_weight(carries, shifts)
+    else:
+        temporal = bound.temporal                                        # (K, D, B)
+        total = temporal.prod(axis=0)                                    # (D, B)
+        movable = total > 1
+        touches = A != 0                                                 # (R, D)
+        multi = touches.sum(axis=1) >= 2
+        can_cancel = multi[:, None] & ((touches[:, :, None] & movable[None]).sum(axis=1) >= 2)
+        product = np.ones_like(T)
+        for d in range(A.shape[1]):
+            ranks = np.flatnonzero(touches[:, d])
+            ok = np.ones(len(T), dtype=bool) if not len(ranks) else can_cancel[ranks].all(axis=0)
+            product = product * np.where(ok, total[d], 1)
+        W0 = T - T // product
+    return groups * T - (groups - unlinked) * W0
+
+
+def zero_shift_weight(carries: Carries, shifts: Shifts) -> np.ndarray:
+    """(B,) total weight of the carries, over every temporal loop, that leave a one-word
+    tile where it was (``s_j = 0``: the shift key of the carry is 0 in every rank group)."""
+    J, B = len(carries.loops), carries.nest.batch_size
+    if J == 0:
+        return np.zeros(B, dtype=np.int64)
+    same = None
+    for _, key, _ in shifts.groups:
+        same = key == 0 if same is None else same & (key == 0)
+    if same is None:                                   # nothing moves the data space
+        return carries.weight.sum(axis=0)
+    return (carries.weight * same).sum(axis=0)
+
+
+def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray:
+    """(B,) ``G'``: distinct translations among level 0's children that have no mesh neighbour
+    of the same translation (TIMELOOP_SEMANTICS §4: element i at ``(i mod H, i div H)``,
+    ``H = max(physical X, logical X)``, neighbours left/right/up/down that exist)."""
+    loops = nest.spatial_of(0)
+    B = nest.batch_size
+    x_loops = [q for q, i in enumerate(loops) if nest.loops[i].axis == "X"]
+    rows = nest.level0_rows                            # shared by the data spaces
+    if rows is None:
+        params = np.concatenate([nest.factor[loops], nest.step[loops]], axis=0)   # (2Q, B)
+        # one int64 key per mapping (factors and steps are at most the bounds' product)
+        radix = int(params.max(initial=0)) + 1
+        if radix ** len(params) < 2 ** 62:
+            keys = np.zeros(B, dtype=np.int64)
+            for r in params:
+                keys = keys * radix + r
+            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            uniq = params.T[first]
+        else:
+            uniq, inverse = np.unique(params.T, axis=0, return_inverse=True)
+        rows = nest.level0_rows = (uniq, inverse.reshape(-1))
+    uniq, inverse = rows
+    a = A[:, nest.dim_of[loops]]                                      # (R, Q)
+    Q = len(loops)
+    counts = np.empty(len(uniq), dtype=np.int64)
+    memo = nest.shape.memo.setdefault(("unlinked", A.shape, A.tobytes(), mesh_x0), {})
+    for u, row in enumerate(uniq):
+        key = row.tobytes()
+        if key in memo:
+            counts[u] = memo[key]
+            continue
+        factors, steps = row[:Q], row[Q:]
+        F = int(np.prod(factors))
+        H = max(mesh_x0, int(np.prod([factors[q] for q in x_loops])) if x_loops else 1)
+        # element i: loop indices with the innermost loop fastest; its translation
+        index = np.arange(F)
+        trans = np.zeros((F, A.shape[0]), dtype=np.int64)
+        for q in range(Q):
+            digit = index % factors[q]
+            index = index // factors[q]
+            trans += digit[:, None] * (a[:, q] * steps[q])[None, :]
+        keys = [tuple(t) for t in trans.tolist()]
+        lonely = set()
+        for i in range(F):
+            h, v = i % H, i // H
+            near = [j for j in ((i - 1) if h > 0 else -1, (i + 1) if h + 1 < H else -1,
+                                i - H, i + H) if 0 <= j < F]
+            if not any(keys[j] == keys[i] for j in near):
+                lonely.add(keys[i])
+        counts[u] = memo[key] = len(lonely)
+    return counts[inverse]
+
+
 @dataclass
 class DataSpaceCounts:
     """Per-instance counts of one data space, arrays of shape (K, B) (0 where not kept)."""
@@ -292,7 +397,7 @@ class DataSpaceCounts:
 
 
 def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: list[bool],
-                      read_write: bool, bound=None) -> DataSpaceCounts:
+                      read_write: bool, bound=None, mesh_x0: int = 1) -> DataSpaceCounts:
     """Reads, fills and updates per instance of every level for one data space.
 
     ``keep[k]`` says whether level k keeps the data space. Levels above the outermost keeper
@@ -302,7 +407,7 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
     element of an instance's partition needs no read and no fill (partial sums start at 0).
     With ``bound`` (:class:`~mapper.model.bound.DataSpaceBound`) the delta sums of the levels
     whose loop orders or tiles it leaves open are replaced by lower bounds, so every count is
-    a lower bound.
+    a lower bound. ``mesh_x0``: the physical X fan-out of level 0 (its children's grid).
     """
     K = len(keep)
     B = nest.factor.shape[1]
@@ -337,7 +442,7 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
     reads, fills, updates = (nest.out.empty((K, B)) for _ in range(3))
     demand = nest.temporal_product                   # what the MACs ask of level 0
     if 0 in spread:
-        demand = groups[0] * demand
+        demand = level0_accesses(nest, carries, shifts, A, groups[0], mesh_x0, bound)
     for k in range(K):
         if keep[k] and k <= outermost:
             reads[k] = demand

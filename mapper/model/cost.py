@@ -95,6 +95,26 @@ def action_energies(arch: Arch, tables: ReferenceTables | None,
                           tables.energy(arch.compute.name, "leak") or 0.0, no_leak)
 
 
+def clusters_charged(arch: Arch, inst: np.ndarray) -> np.ndarray:
+    """(K, B) how many instances' worth of per-instance energy each level is charged.
+
+    A level with ``cluster_size`` c > 1 is built of ``instances / c`` clusters whose vector
+    access serves every instance of the cluster: Timeloop spreads one cluster access over
+    the utilized instances in each cluster, assuming them spread evenly over
+    ``min(utilized, instances / c)`` clusters (``BufferLevel::FinalizeBufferEnergy``). The
+    per-instance energy is divided by ``utilized / utilized clusters``, so the level's energy is
+    the per-instance energy times the utilized clusters. With c = 1 that is the utilized
+    instances.
+    """
+    out = inst
+    for k, level in enumerate(arch.storage):
+        if level.cluster_size > 1:
+            if out is inst:
+                out = inst.copy()
+            np.minimum(inst[k], level.instances // level.cluster_size, out=out[k])
+    return out
+
+
 def storage_energy(reads: np.ndarray, fills: np.ndarray | None, updates: np.ndarray | None,
                    instances: np.ndarray, block_size: int, e: ActionEnergies, k: int,
                    out: np.ndarray | None = None) -> np.ndarray:

@@ -19,7 +19,7 @@ from ..spec.workload import Workload
 from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch
 from .bound import Bound, DataSpaceBound, DeltaBound, FillFloor
-from .cost import action_energies, storage_energy
+from .cost import action_energies, clusters_charged, storage_energy
 from .arena import Arena, BlockPool, Columns
 from .nest import Nest, NestShape, active_slots
 from .perf import level_cycles, utilization
@@ -177,8 +177,9 @@ class Model:
                                      None if bound.fixed_through is None else
                                      self._floor_of(i, sk.keep, temporal, spatial))
                       for i in range(len(wl.data_spaces))]
+        mesh_x0 = arch.fanout(0)[0]
         counts = {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
-                                             ds.read_write, bounds[i])
+                                             ds.read_write, bounds[i], mesh_x0)
                   for i, ds in enumerate(wl.data_spaces)}
         spread = [nest.spatial_end[k] > nest.boundary[k] for k in range(K)]
 
@@ -220,13 +221,14 @@ class Model:
         # Energy (§8): counts that are zero in every mapping (a read-only data space's
         # updates, the outermost keeper's fills) are passed as None.
         ds_energy = out.empty((K, len(wl.data_spaces), B), np.float64)
+        charged = clusters_charged(arch, inst)
         for i, ds in enumerate(wl.data_spaces):
             c = counts[ds.name]
             outermost = max(k for k in range(K) if keep[i][k])
             for k in range(K):
                 if reported[k, i]:
                     storage_energy(c.reads[k], c.fills[k] if k < outermost else None,
-                                   c.updates[k] if ds.read_write else None, inst[k],
+                                   c.updates[k] if ds.read_write else None, charged[k],
                                    arch.storage[k].block_size, e, k, out=ds_energy[k, i])
                 else:
                     ds_energy[k, i] = 0.0

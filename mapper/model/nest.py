@@ -158,6 +158,9 @@ class Nest:
             np.multiply(self.iters[j + 1], factor[temporal[j]], out=self.iters[j])
         #: MAC iterations per MAC instance: the product of all temporal factors, (B,)
         self.temporal_product = self.iters[0]
+        #: (distinct rows, inverse) of level 0's spatial factors and steps, filled by
+        #: access.unlinked_translations for the data spaces to share
+        self.level0_rows: tuple[np.ndarray, np.ndarray] | None = None
         #: fan-out used at each level, in all and per axis, (K, B)
         self.fanout_used = self.out.full((K, B), 1)
         self.fanout_x = self.out.full((K, B), 1)

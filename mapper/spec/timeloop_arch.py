@@ -237,8 +237,24 @@ def _storage_level(leaf: Leaf) -> StorageLevel:
             word_bits = DEFAULT_WORD_BITS
             (w / "attributes" / "datawidth").ignore(
                 f"not given: {DEFAULT_WORD_BITS} bits, Timeloop's default word size")
+    cluster = _attr_num(a, "cluster_size", w, minimum=1)
     if width is None:
         width = word_bits * (block or 1)
+    elif cluster is not None and block is not None:
+        if block * word_bits * cluster != width:
+            (w / "attributes" / "cluster_size").fail(
+                f"block_size {block} x datawidth {word_bits} x cluster_size {cluster} is not "
+                f"the width {width} (Timeloop requires it)")
+    elif cluster is not None:
+        # Timeloop: a vector of the width serves the cluster, each instance a block of it
+        if width % (word_bits * cluster):
+            (w / "attributes" / "width").fail(
+                f"width {width} is not a multiple of datawidth {word_bits} x cluster_size "
+                f"{cluster}")
+        block = width // cluster // word_bits
+    elif block is not None:
+        if width % (word_bits * block) == 0:
+            cluster = width // (word_bits * block)      # Timeloop derives the cluster size
     if block is None:
         if width % word_bits:
             (w / "attributes" / "width").fail(
@@ -253,7 +269,7 @@ def _storage_level(leaf: Leaf) -> StorageLevel:
     return StorageLevel(
         name=leaf.name, component_class=cls, instances=leaf.instances, mesh_x=mx, mesh_y=my,
         depth=depth, width=width, word_bits=word_bits, block_size=block,
-        cluster_size=_attr_num(a, "cluster_size", w, 1, minimum=1),
+        cluster_size=cluster or 1,
         read_bandwidth=_attr_num(a, "read_bandwidth", w, integer=False, minimum=0),
         write_bandwidth=_attr_num(a, "write_bandwidth", w, integer=False, minimum=0),
         shared_bandwidth=_attr_num(a, "shared_bandwidth", w, integer=False, minimum=0),

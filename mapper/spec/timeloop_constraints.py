@@ -162,7 +162,7 @@ class _Accumulator:
                                    f"spatial, dataspace, utilization or max_overbooked_proportion")
             if body is None:
                 continue
-            self._body(kind, level, dict(as_mapping(body, where / key)), where / key)
+            self._body(kind, level, dict(as_mapping(body, where / key)), where / key, v4=True)
 
     # -- parsing ------------------------------------------------------------------------------
     def _level(self, item: dict, where: Where) -> str:
@@ -183,7 +183,7 @@ class _Accumulator:
                     f"{', '.join(reversed(names))}")
         return name
 
-    def _body(self, kind: str, level: str, body: dict, where: Where) -> None:
+    def _body(self, kind: str, level: str, body: dict, where: Where, v4: bool = False) -> None:
         for key in list(body):
             if key in _NOT_MODELLED:
                 if body[key] not in (None, [], ""):
@@ -203,9 +203,9 @@ class _Accumulator:
         elif kind == "utilization":
             self._utilization(body, where)
         else:
-            self._nest(kind, level, body, where)
+            self._nest(kind, level, body, where, v4)
 
-    def _nest(self, kind: str, level: str, body: dict, where: Where) -> None:
+    def _nest(self, kind: str, level: str, body: dict, where: Where, v4: bool = False) -> None:
         k = self.arch.level_index(level)
         if kind == "spatial" and self.arch.fanout(k) == (1, 1):
             where.fail(f"a spatial constraint on {level!r}, which has no spatial fan-out "
@@ -214,6 +214,7 @@ class _Accumulator:
         bounds = parse_factor_bounds(body.get("factors"), where / "factors", self.workload) \
             if body.get("factors") not in (None, "", []) else []
         named = {b.dim for b in bounds}
+        given = list(bounds)                     # the block's own factors, not the defaults
         for key, lo_hi in (("default_max_factor", "hi"), ("default_min_factor", "lo")):
             if body.get(key) is not None:
                 v = as_int(body[key], where / key, minimum=1)
@@ -225,8 +226,12 @@ class _Accumulator:
                                                   f"{v} ({key})", where / key))
         nest.factors += [b for b in bounds
                          if (b.dim, b.lo, b.hi) not in {(o.dim, o.lo, o.hi) for o in nest.factors}]
+        order = None
         if body.get("permutation") not in (None, "", []):
             order = parse_order(body["permutation"], where / "permutation", self.workload.dims)
+        if v4 and (order is not None or body.get("split") is not None):
+            order = self._timeloopfe_order(order, given, where)
+        if order is not None:
             if nest.order is not None and (nest.order.inner, nest.order.outer) != \
                     (order.inner, order.outer):
                 (where / "permutation").fail(
@@ -239,6 +244,29 @@ class _Accumulator:
                 (where / "split").fail(f"split {split} of {level!r} contradicts split "
                                        f"{nest.split} given at {_at(nest.split_where)}")
             nest.split, nest.split_where = split, where / "split"
+
+    def _timeloopfe_order(self, order: LoopOrder | None, bounds: list[FactorBound],
+                          where: Where) -> LoopOrder | None:
+        """A v0.4 node's permutation as timeloopfe hands it to Timeloop: each dimension this
+        block fixes to 1, then each dimension of bound 1 in the problem, not in the
+        permutation, is inserted at its front (so innermost). This moves the positions that
+        ``split`` counts: ``permutation: [C, M], split: 1`` with ``R=1, S=1, P=1, Q=1`` and
+        N = 1 becomes ``N Q P S R C M`` (simple_weight_stationary), putting C and M on Y."""
+        inner, outer = (order.inner, order.outer) if order is not None else ((), ())
+        listed = set(inner) | set(outer)
+        front: list[str] = []
+        for d in [b.dim for b in bounds if b.lo == b.hi == 1] + \
+                [d for d in self.workload.dims if self.workload.bounds[d] == 1]:
+            if d not in listed:
+                listed.add(d)
+                front.insert(0, d)
+        if not front:
+            return order
+        inner = tuple(front) + inner
+        tokens = (*inner, *(("_", *outer) if outer else ()))
+        text = "".join(tokens) if all(len(t) == 1 for t in tokens) else " ".join(tokens)
+        return LoopOrder(inner, outer, text,
+                         order.where if order is not None else where / "permutation")
 
     def _dataspace(self, level: str, body: dict, where: Where) -> None:
         rules = self.levels[level].dataspaces

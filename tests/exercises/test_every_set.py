@@ -17,12 +17,9 @@ NOT_LOADING = {
     ("accelergy", "03"): "unknown class 'FIFO'",                 # no estimator prices a FIFO
     ("accelergy", "04"): "mesh 168x1 does not divide the mesh 14x12",   # meshX on the MAC only
 }
-#: a figure the model computes differently (issue 11, item 2: the keep-nothing spatial level
-#: between a buffer and the MACs); the test fails when it agrees, to have this entry removed
-KNOWN_DIFFERENT = {
-    ("02_interface_and_design_space_exploration_2024/outputs", "buffer", "Inputs",
-     "reads_per_instance"),
-}
+#: figures the model computes differently (issue 11, item 2); the test fails when one agrees,
+#: to have its entry removed
+KNOWN_DIFFERENT: set[tuple[str, str, str, str]] = set()
 
 
 @needs_exercises
@@ -58,12 +55,14 @@ def test_processed_inputs_give_the_reference_counts(s):
     for name, level in ref["levels"].items():
         for ds, fields in level["dataspaces"].items():
             for field, value in fields.items():
-                if field == "energy_pJ":
-                    continue
                 mine = ours["levels"][name]["dataspaces"].get(ds, {}).get(field, 0)
+                # a data space's energy (leakage is the level's, not in it) to 0.1 %,
+                # printed with 2 decimals
+                agrees = (abs(mine - value) <= 1e-3 * abs(value) + 0.005
+                          if field == "energy_pJ" else mine == value)
                 if (s.name, name, ds, field) in KNOWN_DIFFERENT:
-                    assert mine != value, "agrees now: remove it from KNOWN_DIFFERENT"
+                    assert not agrees, "agrees now: remove it from KNOWN_DIFFERENT"
                 else:
-                    assert mine == value, (name, ds, field)
+                    assert agrees, (name, ds, field, mine, value)
                 compared += 1
     assert compared >= 6

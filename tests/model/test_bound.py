@@ -320,3 +320,44 @@ def test_capacity_floor_is_below_every_completion_that_fits(wl, keep, seed, thro
                 assert (bound.counts[name].fills[:, 0][:, None] <= c.fills[:, fit]).all(), name
             assert (bound.energy[0] <= r.energy[fit] * (1 + 1e-12)).all()
             assert (bound.cycles[0] <= r.cycles[fit]).all()
+
+
+#: the same levels, with the fan-out from the rf to the MACs (level 0 spatial): which carries
+#: leave a MAC's word in place (links from a neighbour) is seen over every temporal loop
+ARCH_L0 = arch(level("DRAM"), level("glb", read_bandwidth=2.0), level("l1"), level("rf"), macs=2)
+
+
+def level0_fanout_tilings(wl: Workload, rng: np.random.Generator, n: int):
+    """(temporal, spatial) (n, 4, D): every dimension over rf X (the fan-out to the MACs),
+    rf T, l1 T, glb T, DRAM T."""
+    temporal, spatial = random_tilings(wl, rng, n)
+    spatial[:, 0], spatial[:, 1] = spatial[:, 1], 1
+    return temporal, spatial
+
+
+@settings(max_examples=10, deadline=None)
+@given(wl=workloads, keep=keeps, seed=st.integers(0, 2 ** 16))
+def test_bound_with_a_fan_out_from_level_0_is_below_every_loop_order(wl, keep, seed):
+    """Every order of every level (level 0's too) against ``Bound()`` (all open) and
+    ``Bound(exact_from=1)`` (only level 0's order open): reads, fills, updates, energy and
+    cycles of the bound are at most the model's."""
+    model = Model(ARCH_L0, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    rng = np.random.default_rng(seed)
+    temporal, spatial = level0_fanout_tilings(wl, rng, 16)
+    perms = list(itertools.permutations(DIMS))
+    outer = [tuple(perms[i] for i in rng.integers(len(perms), size=3)) for _ in range(4)]
+    for rest in outer:
+        fixed = Skeleton(DIMS, (DIMS,) + rest, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+        bounds = [model.evaluate(MappingBatch(fixed, temporal, spatial), Bound()),
+                  model.evaluate(MappingBatch(fixed, temporal, spatial), Bound(exact_from=1))]
+        for inner in perms:
+            sk = Skeleton(DIMS, (inner,) + rest, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+            r = model.evaluate(MappingBatch(sk, temporal, spatial))
+            for b in bounds:
+                for name, c in b.counts.items():
+                    got = r.counts[name]
+                    for field in ("reads", "fills", "updates"):
+                        assert (getattr(c, field) <= getattr(got, field)).all(), (name, field)
+                assert (b.energy <= r.energy * (1 + 1e-12)).all()
+                assert (b.cycles <= r.cycles).all()

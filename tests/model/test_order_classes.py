@@ -113,3 +113,36 @@ def test_a_level_that_no_level_below_keeps_anything_for_has_one_class():
     wl = conv2d(R=3, S=2, P=4, Q=2, C=2, M=2, stride=1, dilation=1)
     roles = ReuseRoles.of(wl).only([])
     assert len(order_classes(("R", "S", "P", "Q", "C"), DIMS, None, roles)) == 1
+
+
+@settings(max_examples=30, deadline=None)
+@given(wl=workloads, keep=keeps, seed=st.integers(0, 2 ** 16), level=st.sampled_from([0, 1, 2, 3]))
+def test_with_a_fan_out_from_level_0_every_data_space_tells_every_levels_orders_apart(
+        wl, keep, seed, level):
+    """Level 0 fans out to the MACs: which carries leave a MAC's word in place (so that it
+    may come over a link) is seen over every temporal loop, so the classes of any level
+    (level 0's included) are those of every data space, whatever the levels keep
+    (``MapSpace.order_classes``)."""
+    from mapper.mapspace.space import MapSpace
+    from tests.model.builders import arch, level as storage
+    arch0 = arch(storage("DRAM"), storage("glb"), storage("l1"), storage("rf"), macs=2)
+    model = Model(arch0, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    rng = np.random.default_rng(seed)
+    temporal, spatial = random_tiling(wl, rng, max(level, 1))
+    if level == 0:                                 # level 1's loops become level 0's
+        temporal[0, 0] *= temporal[0, 1]
+        temporal[0, 1] = 1
+    spatial[0, 0], spatial[0, 1] = spatial[0, 1], 1          # the fan-out to the MACs
+    others = [tuple(DIMS[i] for i in rng.permutation(len(DIMS))) for _ in range(4)]
+    loops = tuple(d for j, d in enumerate(DIMS) if temporal[0, level, j] > 1)
+    roles = ReuseRoles.of(wl)
+    seen: dict[tuple, tuple] = {}
+    for perm in itertools.permutations(loops):
+        orders = list(others)
+        orders[level] = perm + tuple(d for d in DIMS if d not in perm)
+        got = results(model, temporal, spatial, keep, tuple(orders))
+        sig = roles.signature(perm)
+        assert seen.setdefault(sig, got) == got, (perm, sig)
+    classes = MapSpace(arch0, wl).order_classes(level, loops, keep)
+    assert len(classes) == len(seen)
