@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 
@@ -74,15 +73,8 @@ def _cache_dir(args: argparse.Namespace, outdir: Path):
         return None
     if args.cache_dir:
         return Path(args.cache_dir)
-    from ..network.cache import default_cache_dir
-    path = default_cache_dir()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        if os.access(path, os.W_OK):
-            return path
-    except OSError:
-        pass
-    return outdir / ".cache"
+    from ..network.cache import writable_cache_dir
+    return writable_cache_dir(outdir / ".cache")
 
 
 def cmd_network(args: argparse.Namespace) -> int:

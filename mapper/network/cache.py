@@ -40,6 +40,19 @@ def default_cache_dir() -> Path:
     return Path(base) / "dnn-mapper"
 
 
+def writable_cache_dir(fallback: Path | None) -> Path | None:
+    """The per-user cache (:func:`default_cache_dir`) if it can be created and written, else
+    ``fallback`` (e.g. OUTDIR/.cache): a read-only home must not stop a run."""
+    path = default_cache_dir()
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        if os.access(path, os.W_OK):
+            return path
+    except OSError:
+        pass
+    return fallback
+
+
 @lru_cache(maxsize=1)
 def code_version() -> str:
     """``mapper.__version__`` + a short hash of the model, mapspace and search source files

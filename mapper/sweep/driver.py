@@ -20,7 +20,6 @@ again goes on from there. Nothing below the command line prints: progress is a c
 from __future__ import annotations
 
 import json
-import os
 import time
 import warnings
 from contextlib import nullcontext
@@ -28,12 +27,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
 
-from ..network.cache import default_cache_dir
+from ..network.cache import writable_cache_dir
 from ..spec.errors import SpecError
 from .spec import SweepSpec, load_sweep
 from .store import DB_NAME, Store
 from .tables import PARETO_AXES, columns, format_csv, mark_pareto, row_of
-from .tasks import FAILED, OK, Task, TaskResult, make_tasks, run_task
+from .tasks import FAILED, Task, TaskResult, make_tasks, run_task
 
 #: ``cache_dir`` default: the per-user layer cache, else OUTDIR/.cache
 DEFAULT_CACHE = "default"
@@ -145,14 +144,7 @@ def _cache_dir(cache_dir, out: Path | None) -> Path | None:
         return None
     if cache_dir != DEFAULT_CACHE:
         return Path(cache_dir)
-    path = default_cache_dir()
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        if os.access(path, os.W_OK):
-            return path
-    except OSError:
-        pass
-    return out / ".cache" if out is not None else None
+    return writable_cache_dir(out / ".cache" if out is not None else None)
 
 
 def _connect(address: str):

@@ -132,6 +132,27 @@ def test_partial_tiling_bound_is_below_every_completion(wl, seed):
 
 
 
+def parked_partial_tiling(wl: Workload, rng: np.random.Generator, through: int):
+    """A random partial tiling fixed through level ``through``, every spatial factor fixed
+    (l1's fan-out: 2 in X, or none): (temporal (4, D) of the fixed levels, spatial (4, D), the
+    remaining bound per dimension, the parked form with that remainder at DRAM)."""
+    bounds = np.array([wl.bounds[d] for d in DIMS])
+    spatial = np.ones((4, len(DIMS)), np.int64)
+    j = rng.integers(len(DIMS))
+    if bounds[j] % 2 == 0 and rng.random() < 0.8:
+        spatial[1, j] = 2
+    rest = bounds // spatial.prod(axis=0)
+    temporal = np.ones((4, len(DIMS)), np.int64)
+    for k in range(through + 1):
+        for jj in range(len(DIMS)):
+            f = rng.choice([x for x in range(1, rest[jj] + 1) if rest[jj] % x == 0])
+            temporal[k, jj] = f
+            rest[jj] //= f
+    parked = temporal.copy()
+    parked[3] = rest
+    return temporal, spatial, rest, parked
+
+
 def minimum_over_temporal_completions(model, keep, temporal_fixed, spatial, through, rest):
     """The least energy and cycles over every split of ``rest`` (D,) among the temporal
     loops of the levels above ``through`` and every distinct loop order of those levels; the
@@ -178,20 +199,7 @@ def test_parked_bound_with_every_spatial_factor_fixed_is_below_every_completion(
     keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
     rng = np.random.default_rng(seed)
     for _ in range(2):
-        bounds = np.array([wl.bounds[d] for d in DIMS])
-        spatial = np.ones((4, len(DIMS)), np.int64)
-        j = rng.integers(len(DIMS))                          # l1's fan-out: 2 in X
-        if bounds[j] % 2 == 0 and rng.random() < 0.8:
-            spatial[1, j] = 2
-        rest = bounds // spatial.prod(axis=0)
-        temporal = np.ones((4, len(DIMS)), np.int64)
-        for k in range(through + 1):
-            for jj in range(len(DIMS)):
-                f = rng.choice([x for x in range(1, rest[jj] + 1) if rest[jj] % x == 0])
-                temporal[k, jj] = f
-                rest[jj] //= f
-        parked = temporal.copy()
-        parked[3] = rest
+        temporal, spatial, rest, parked = parked_partial_tiling(wl, rng, through)
         sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
         bound = model.evaluate(MappingBatch(sk, parked[None], spatial[None]),
                                Bound(fixed_through=through))
@@ -282,20 +290,7 @@ def test_capacity_floor_is_below_every_completion_that_fits(wl, keep, seed, thro
     model = Model(ARCH_SMALL, wl, TABLES)
     keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
     rng = np.random.default_rng(seed)
-    bounds = np.array([wl.bounds[d] for d in DIMS])
-    spatial = np.ones((4, len(DIMS)), np.int64)
-    j = rng.integers(len(DIMS))
-    if bounds[j] % 2 == 0 and rng.random() < 0.8:
-        spatial[1, j] = 2
-    rest = bounds // spatial.prod(axis=0)
-    temporal = np.ones((4, len(DIMS)), np.int64)
-    for k in range(through + 1):
-        for jj in range(len(DIMS)):
-            f = rng.choice([x for x in range(1, rest[jj] + 1) if rest[jj] % x == 0])
-            temporal[k, jj] = f
-            rest[jj] //= f
-    parked = temporal.copy()
-    parked[3] = rest
+    temporal, spatial, rest, parked = parked_partial_tiling(wl, rng, through)
     sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
     bound = model.evaluate(MappingBatch(sk, parked[None], spatial[None]),
                            Bound(fixed_through=through))

@@ -69,6 +69,19 @@ def results(model, temporal, spatial, keep, orders) -> tuple:
     return counts, float(r.energy[0]), int(r.cycles[0])
 
 
+def one_result_per_class(model, temporal, spatial, keep, others, level, loops, roles) -> int:
+    """Evaluate every order of ``loops`` at ``level`` (the other levels' ``others``); assert
+    that orders with one signature give one result; return the number of classes met."""
+    seen: dict[tuple, tuple] = {}
+    for perm in itertools.permutations(loops):
+        orders = list(others)
+        orders[level] = perm + tuple(d for d in DIMS if d not in perm)
+        got = results(model, temporal, spatial, keep, tuple(orders))
+        sig = roles.signature(perm)
+        assert seen.setdefault(sig, got) == got, (perm, sig)
+    return len(seen)
+
+
 @settings(max_examples=40, deadline=None)
 @given(wl=workloads, keep=keeps, seed=st.integers(0, 2 ** 16), level=st.sampled_from([1, 2, 3]))
 def test_orders_of_one_class_give_equal_counts(wl, keep, seed, level):
@@ -80,14 +93,8 @@ def test_orders_of_one_class_give_equal_counts(wl, keep, seed, level):
     loops = tuple(d for j, d in enumerate(DIMS) if temporal[0, level, j] > 1)
     below = [i for i, ds in enumerate(wl.ds_names) if any(ds in keep[j] for j in range(level))]
     roles = ReuseRoles.of(wl).only(below)
-    seen: dict[tuple, tuple] = {}
-    for perm in itertools.permutations(loops):
-        orders = list(others)
-        orders[level] = perm + tuple(d for d in DIMS if d not in perm)
-        got = results(model, temporal, spatial, keep, tuple(orders))
-        sig = roles.signature(perm)
-        assert seen.setdefault(sig, got) == got, (perm, sig)
-    assert len(order_classes(loops, DIMS, None, roles)) == len(seen)
+    classes = one_result_per_class(model, temporal, spatial, keep, others, level, loops, roles)
+    assert len(order_classes(loops, DIMS, None, roles)) == classes
 
 
 def test_classes_merge_irrelevant_runs_and_orders_behind_an_exclusive_loop():
@@ -137,12 +144,6 @@ def test_with_a_fan_out_from_level_0_every_data_space_tells_every_levels_orders_
     others = [tuple(DIMS[i] for i in rng.permutation(len(DIMS))) for _ in range(4)]
     loops = tuple(d for j, d in enumerate(DIMS) if temporal[0, level, j] > 1)
     roles = ReuseRoles.of(wl)
-    seen: dict[tuple, tuple] = {}
-    for perm in itertools.permutations(loops):
-        orders = list(others)
-        orders[level] = perm + tuple(d for d in DIMS if d not in perm)
-        got = results(model, temporal, spatial, keep, tuple(orders))
-        sig = roles.signature(perm)
-        assert seen.setdefault(sig, got) == got, (perm, sig)
+    seen = one_result_per_class(model, temporal, spatial, keep, others, level, loops, roles)
     classes = MapSpace(arch0, wl).order_classes(level, loops, keep)
-    assert len(classes) == len(seen)
+    assert len(classes) == seen
