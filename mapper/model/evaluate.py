@@ -92,6 +92,9 @@ class Model:
             self._delta_bounds[i] = DeltaBound(self.projections[i])
         return self._delta_bounds[i]
 
+    #: fill-floor tables kept (each at most FillFloor.MAX_SHAPES entries; oldest dropped first)
+    FLOORS_KEPT = 128
+
     def _floor_of(self, i: int, keep, temporal: np.ndarray, spatial: np.ndarray):
         """``floor(k)`` of data space i for a batch of parked partial tilings: the
         capacity-aware floor of the fills of open level k (:class:`FillFloor`), one table per
@@ -109,6 +112,8 @@ class Model:
                 key = (k, i, keep[k], groups[:, g].tobytes())
                 table = self._fill_floors.get(key)
                 if table is None:
+                    if len(self._fill_floors) >= self.FLOORS_KEPT:    # memory stays bounded
+                        del self._fill_floors[next(iter(self._fill_floors))]
                     kept = [self.projections[j] for j, ds in enumerate(wl.data_spaces)
                             if ds.name in keep[k]]
                     table = self._fill_floors[key] = FillFloor(

@@ -274,8 +274,8 @@ class Search:
 
     def _hold(self, columns: np.ndarray | None, keep) -> None:
         """Bound whole tilings (factor columns) over every loop order and hold those that may
-        beat the incumbent; when ``_hold_limit`` of them are held (None: at the end), visit them best
-        bound first. Memory stays bounded; when everything fits, the visit is best first over
+        beat the incumbent; when ``_hold_limit`` of them are held (None: at the end), visit
+        them best bound first. Memory stays bounded; when everything fits, the visit is best first over
         the whole space."""
         if columns is not None and len(columns):
             self.progress.phase = "optimal: bounding tilings"
@@ -391,15 +391,15 @@ class Search:
         return [(full, np.sort(np.concatenate(groups))) for full, groups in plan.items()]
 
     def _my_share(self, plan, tilings: Tilings, rows: np.ndarray, level: int, chosen: list):
-        """The part of a level's plan (the outermost level's) that is this worker's. A mapping
-        belongs to the worker given by a hash of its loops in order (unit loops left out) at
-        this level and the levels above it (whose orders are ``chosen``): a function of the
-        mapping alone, so every mapping is one worker's whatever was pruned. The workers
-        split the loop-order visit, where most model calls are, by classes of orders: each
-        keeps whole batches (a split of the tilings halved the rows of each call but not the
-        calls, so a second worker saved nothing). Measured on systolic_ws: 2,110 calls alone,
-        1,680 and 746 in two workers; splitting one level further in duplicated more
-        bounding than it shared."""
+        """The part of the outermost level's plan that is this worker's. A mapping belongs to
+        the worker given by a hash of its loops in order (unit loops left out) at this level
+        and any level above it (their orders are ``chosen``): a function of the mapping alone,
+        so every mapping is one worker's whatever was pruned. The workers split the loop-order
+        visit, where most model calls are, by classes of orders: each keeps whole batches (a
+        split of the tilings halved the rows of each call but not the calls, so a second
+        worker saved nothing). Measured on systolic_ws: 2,110 calls alone, 1,680 and 746 in
+        two workers; splitting one level further in duplicated more bounding than it
+        shared."""
         dims, (me, n) = self.space.dims, self._share
         levels = range(level, len(self.space.arch.storage))
         mine = []
