@@ -23,6 +23,7 @@ from typing import Any, Iterable, Mapping, Sequence
 
 from .components import ComponentClass, class_index
 from .errors import EstimationError, EstimationWarning
+from .parts import PartsEstimator
 from .protocol import Estimate, Estimator
 from .table_estimator import TableEstimator
 from .table_io import load_path
@@ -260,7 +261,7 @@ class DummyStorage:
         return "only answers dummy_storage"
 
 
-class ComposedMAC:
+class ComposedMAC(PartsEstimator):
     """A MAC as its multiplier plus its adder (Accelergy's compound-component idea).
 
     ``intmac``: ``multiplier(multiplier_width) + adder(adder_width)``; ``fpmac``:
@@ -270,10 +271,6 @@ class ComposedMAC:
 
     name = "mac = multiplier + adder"
     PENALTY = 5
-
-    def __init__(self, registry: Registry) -> None:
-        self.registry = registry
-        self._why: dict = {}
 
     def _parts(self, component_class: str, action: str | None, attrs: Mapping[str, Any]):
         if component_class not in ("intmac", "fpmac") or action not in ("compute", "leak", None):
@@ -294,32 +291,15 @@ class ComposedMAC:
                    "global_cycle_seconds": attrs.get("global_cycle_seconds"),
                    "cycle_seconds": attrs.get("cycle_seconds")}
             sub = {k: v for k, v in sub.items() if v is not None}
-            parts.append(self.registry.choose(f"{component_class}.{cls_name}",
-                                              index[cls_name.lower()], action, sub))
+            parts.append((cls_name, 1, self.registry.choose(f"{component_class}.{cls_name}",
+                                                            index[cls_name.lower()], action,
+                                                            sub)))
         return parts
 
-    def supports(self, component_class, action, attributes) -> float | None:
-        try:
-            parts = self._parts(component_class, action, attributes)
-        except EstimationError as e:
-            self._why[(component_class, action)] = str(e).split("\n")[0]
-            return None
-        return max(0.0, min(p.estimate.accuracy for p in parts) - self.PENALTY)
-
-    def estimate(self, component_class, action, attributes) -> Estimate:
-        parts = self._parts(component_class, action, attributes)
-        note = " + ".join(f"{p.estimate.value:.4g} ({p.estimator}"
-                          f"{': ' + p.estimate.note if p.estimate.note else ''})" for p in parts)
-        return Estimate(sum(p.estimate.value for p in parts), None,
-                        " + ".join(dict.fromkeys(p.estimate.source for p in parts)),
-                        "; ".join(sorted({p.estimate.citation for p in parts
-                                          if p.estimate.citation})),
-                        f"multiplier + adder = {note}",
-                        any(p.estimate.extrapolated for p in parts))
-
-    def why_not(self, component_class, action, attributes) -> str:
-        return self._why.get((component_class, action), "declined")
-
+    def _note(self, parts, component_class, attrs) -> str:
+        return "multiplier + adder = " + " + ".join(
+            f"{p.estimate.value:.4g} ({p.estimator}"
+            f"{': ' + p.estimate.note if p.estimate.note else ''})" for _, _, p in parts)
 
 __all__ = ["ARCH_KEY", "Candidate", "arch_table_dirs", "Choice", "ComposedMAC", "DummyStorage",
            "ENTRY_POINT_GROUP", "ENV_VAR", "Estimate", "Estimator", "Registry", "search_path"]

@@ -22,20 +22,16 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .errors import EstimationError
-from .protocol import Estimate
+from .parts import PartsEstimator
 
 ACTIONS = ("read", "write", "update", "leak", None)
 
 
-class RegisterFileModel:
+class RegisterFileModel(PartsEstimator):
     """``width x energy(flip-flop) + width x (depth - 1) x energy(select)`` per access."""
 
     name = "register file = flip-flops + select network"
     CLASSES = ("regfile", "smartbuffer_RF")
-
-    def __init__(self, registry) -> None:
-        self.registry = registry
-        self._why: dict = {}
 
     def _counts(self, component_class: str, action: str | None,
                 attrs: Mapping[str, Any]) -> tuple[float, float]:
@@ -67,28 +63,10 @@ class RegisterFileModel:
             parts.append((cls_name, count, choice))
         return parts
 
-    def supports(self, component_class, action, attributes) -> float | None:
-        try:
-            parts = self._parts(component_class, action, attributes)
-        except EstimationError as e:
-            self._why[(component_class, action)] = str(e).split("\n")[0]
-            return None
-        return min(p.estimate.accuracy for _, _, p in parts)
-
-    def estimate(self, component_class, action, attributes) -> Estimate:
-        parts = self._parts(component_class, action, attributes)
-        value = sum(count * p.value for _, count, p in parts)
+    def _note(self, parts, component_class, attributes) -> str:
         detail = " + ".join(f"{count:g} x {p.value:.4g} ({name}"
                             + (f": {p.estimate.note}" if p.estimate.note else "") + ")"
                             for name, count, p in parts)
-        note = (f"{attributes['depth']:g} x {attributes['width']:g} bits: {detail}"
+        return (f"{attributes['depth']:g} x {attributes['width']:g} bits: {detail}"
                 + ("; address generators are not modelled"
                    if component_class == "smartbuffer_RF" else ""))
-        return Estimate(value, None,
-                        " + ".join(dict.fromkeys(p.estimate.source for _, _, p in parts)),
-                        "; ".join(sorted({p.estimate.citation for _, _, p in parts
-                                          if p.estimate.citation})),
-                        note, any(p.estimate.extrapolated for _, _, p in parts))
-
-    def why_not(self, component_class, action, attributes) -> str:
-        return self._why.get((component_class, action), "declined")
