@@ -28,7 +28,7 @@ DATA = ROOT / "tests" / "data" / "timeloop"
 
 from mapper import api  # noqa: E402
 from mapper.model.batch import MappingBatch  # noqa: E402
-from mapper.mapspace.primes import divisors  # noqa: E402
+from mapper.primes import divisors  # noqa: E402
 from mapper.model.evaluate import Model  # noqa: E402
 
 # Slots that may carry a factor: (level name, 'temporal'|'spatial', dims allowed).

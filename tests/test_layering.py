@@ -25,7 +25,7 @@ PACKAGES = ("mapper", "energy")
 #: layer. Top to bottom: cli -> api -> sweep -> network -> inputs -> search -> prune -> mapspace ->
 #: model -> spec, with report (what the user sees of one mapping, over the model) used by
 #: network and cli; every layer may use energy (a separate package that never imports mapper)
-#: and mapper.version. mapper/__init__.py (lazy names of the API) is the api layer,
+#: and mapper.version and mapper.primes (the arithmetic of bounds). mapper/__init__.py (lazy names of the API) is the api layer,
 #: mapper/__main__.py the cli.
 USES: dict[str, tuple[str, ...]] = {
     "cli": ("api",),
@@ -38,8 +38,9 @@ USES: dict[str, tuple[str, ...]] = {
     "prune": ("mapspace",),
     "mapspace": ("model",),
     "model": ("spec",),
-    "spec": ("version", "energy"),
+    "spec": ("version", "primes", "energy"),
     "version": (),
+    "primes": (),
     "energy": (),
 }
 

@@ -13,7 +13,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from .primes import divisors
+from ..primes import divisors
 
 
 def count_factorizations(bound: int, ranges: list[tuple[int, int]]) -> int:

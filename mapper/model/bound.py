@@ -37,6 +37,7 @@ from typing import Callable
 
 import numpy as np
 
+from ..primes import divisors
 from .nest import product_rows, rank_extents
 
 
@@ -186,8 +187,7 @@ class FillFloor:
         capacity holds their tiles); ``spatial_above`` (D,) the product of the spatial factors
         above l."""
         D = len(bounds)
-        self.divisors = [np.array([x for x in range(1, int(b) + 1) if b % x == 0], np.int64)
-                         for b in bounds]
+        self.divisors = [np.array(divisors(int(b)), np.int64) for b in bounds]
         shape = tuple(len(d) for d in self.divisors)
         self.table = None
         if int(np.prod(shape, dtype=np.float64)) > self.MAX_SHAPES:

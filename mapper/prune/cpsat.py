@@ -24,7 +24,7 @@ from typing import Iterable, Sequence
 
 from ortools.sat.python import cp_model
 
-from ..mapspace.primes import exponent_table, factorize
+from ..primes import exponent_table, factorize
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, FactorBound
 from ..spec.errors import Where

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Mapping as TMapping
 import numpy as np
 from ortools.sat.python import cp_model
 
-from ..mapspace.primes import divisors, exponents
+from ..primes import divisors, exponents
 from ..spec.mapping import Mapping
 
 if TYPE_CHECKING:

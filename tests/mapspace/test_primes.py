@@ -1,4 +1,4 @@
-"""mapper.mapspace.primes, the one implementation of divisors and prime factorizations."""
+"""mapper.primes, the one implementation of divisors and prime factorizations."""
 from __future__ import annotations
 
 import math
@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mapper.mapspace.primes import divisors, exponent_table, exponents, factorize
+from mapper.primes import divisors, exponent_table, exponents, factorize
 
 bounds = st.integers(min_value=1, max_value=5000)
 

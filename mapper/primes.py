@@ -1,5 +1,6 @@
 """Divisors and prime factorizations of dimension bounds: the one implementation, used by the
-mapspace (the factors a loop may take), the CP-SAT model of the tiling space and the search.
+mapspace (the factors a loop may take), the CP-SAT model of the tiling space, the search and
+the model's capacity floor (so it sits under every layer).
 
 A factor of a bound is a vector of prime exponents: writing every loop factor as ``prod p^a``
 makes "the factors of a dimension multiply to its bound" a set of linear sums (one per prime),
