@@ -57,9 +57,6 @@ ALLOWED_EDGES: set[tuple[str, str]] = {
     # the search layer reaches up into the facade (and api -> network.run -> mapper.search ->
     # api is a cycle). The callable belongs in mapper/__init__.py's __getattr__.
     ("mapper.search", "mapper.api"),
-    # local.py imports engine.Search for its annotations (TYPE_CHECKING) while engine.py
-    # imports local.climb lazily: engine <-> local.
-    ("mapper.search.local", "mapper.search.engine"),
 }
 #: (importing module, imported module, private name)
 ALLOWED_PRIVATE: set[tuple[str, str, str]] = set()

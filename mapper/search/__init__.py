@@ -8,7 +8,8 @@ searches a layer and returns a :class:`~mapper.search.pipeline.SearchOutcome`.
 import sys
 import types
 
-from .engine import Progress, SearchResult, SearchStats
+from .result import SearchResult, SearchStats
+from .state import Progress
 from .objective import Objective, parse_objective
 from .run import ALGORITHMS, run_search, space_size
 from .stopping import StopFlag, StopReason

@@ -4,7 +4,7 @@ Workers are independent: each runs the same algorithm with its own random stream
 (``SeedSequence(seed).spawn``) or, for ``exhaustive`` and ``optimal``, its own share of the
 space, so the result depends only on the seed and the number of jobs; for ``exhaustive`` and
 ``optimal`` it does not depend on the number of jobs either (ties are broken in canonical
-order, see :func:`mapper.search.engine.canonical`). ``optimal`` runs in two rounds: a hybrid
+order, see :func:`mapper.search.incumbent.canonical`). ``optimal`` runs in two rounds: a hybrid
 search whose best key every worker of the branch and bound must beat, then the branch and
 bound. The workers run in a :class:`~mapper.search.workers.WorkerPool`: a stop request (a
 signal, the time limit) makes every worker return its best so far, and none outlives the run.
@@ -23,16 +23,23 @@ from ..mapspace.orders import level_orders
 from ..mapspace.space import MapSpace
 from ..model.batch import MappingBatch
 from ..model.evaluate import Model
-from .engine import Progress, Search, SearchResult, SearchStats
+from .algorithm import Algorithm, Budget, Share
+from .branch_and_bound import BranchAndBound
+from .exhaustive import Exhaustive
+from .hybrid import Hybrid
 from .incumbent import canonical
 from .objective import Objective
-from .validity import verified_best
+from .random_sampling import RandomSampling
+from .result import SearchResult, SearchStats
+from .state import Progress, SearchState
 from .stopping import StopFlag, StopReason, interrupted_after
+from .validity import verified_best
 from .workers import Context, LocalContext, Task, WorkerPool
 
-ALGORITHMS = ("exhaustive", "optimal", "random", "hybrid")
-#: random evaluations of a hybrid search before the hill climbing (per worker)
-HYBRID_SAMPLES = 200_000
+#: the algorithms by name (``--algorithm``)
+ALGORITHM: dict[str, Algorithm] = {a.name: a for a in (Exhaustive(), BranchAndBound(),
+                                                      RandomSampling(), Hybrid())}
+ALGORITHMS = tuple(ALGORITHM)
 #: random samples of the hybrid round that seeds ``optimal`` (its incumbent only prunes, and
 #: the branch and bound visits its best-bounded tilings early and improves on it itself:
 #: with 40,000 instead of 200,000, 3 of 4 template cases proved sooner, one 15% later)
@@ -60,10 +67,9 @@ class WorkerTask:
 
     algorithm: str
     seed: np.random.SeedSequence
-    share: tuple[int, int]                       # (i, n): the i-th of n shares of the space
+    share: Share
     time_limit: float | None
-    search_size: int | None = None
-    victory_condition: int | None = None
+    budget: Budget = Budget()
     #: a key to beat (optimal: the best of the hybrid round); it prunes, it is not a result
     bound: tuple[float, ...] | None = None
     #: the file through which the workers of one optimal search share their best keys
@@ -87,40 +93,26 @@ class WorkerResult:
 def search_share(model: Model, space: MapSpace, objective: Objective, task: WorkerTask, *,
                  context: Context) -> WorkerResult:
     """One worker's search (in a worker process or in this one)."""
-    search = Search(model, space, objective, task.time_limit, stop=context.stop)
-    search.shared, search.bound = task.shared, task.bound
+    state = SearchState(model, space, objective, task.time_limit, stop=context.stop)
+    state.shared, state.bound = task.shared, task.bound
 
     def snapshot(stopped_by: StopReason | None) -> WorkerResult:
-        return WorkerResult(replace(search.progress), search.best.one(), stopped_by)
+        return WorkerResult(replace(state.progress), state.best.one(), stopped_by)
 
     def report(_: Progress) -> None:
         if context.due():
             context.report(snapshot(None))
 
-    search.callback = report
+    state.callback = report
     rng = np.random.default_rng(task.seed)
     try:
         with interrupted_after(context.stop, context.interrupt_signal):
-            returned = _run(search, task, rng)
-        stopped = search.stop_reason(returned)
+            returned = ALGORITHM[task.algorithm].run(state, task.share, rng, task.budget)
+        stopped = state.stop_reason(returned)
     except KeyboardInterrupt:       # a second Ctrl-C, or no return in time after a stop
         context.stop.request(StopReason.INTERRUPTED)
         stopped = context.stop.reason()
     return snapshot(stopped)
-
-
-def _run(search: Search, task: WorkerTask, rng: np.random.Generator) -> str:
-    """The task's algorithm; what it returned."""
-    if task.algorithm == "exhaustive":
-        return search.exhaustive(task.share)
-    if task.algorithm == "optimal":
-        return search.optimal(task.share)
-    if task.algorithm == "random":
-        return search.random(rng, task.search_size, task.victory_condition)
-    # Hybrid: a fixed number of random evaluations (deterministic), then hill climbing from
-    # the best mappings found; the time limit only cuts it short.
-    returned = search.random(rng, task.search_size or HYBRID_SAMPLES, task.victory_condition)
-    return returned if search.out_of_time() else search.hill_climb()
 
 
 class _Merged:
@@ -181,8 +173,9 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
             reasons.append(stop.reason())
             return
         left = None if deadline is None else max(deadline - time.monotonic(), 0.0)
-        tasks = [WorkerTask(algo, seeds[i], (i, jobs), left, samples, victory_condition,
-                            bound, shared) for i in range(jobs)]
+        tasks = [WorkerTask(algo, seeds[i], Share(i, jobs), left,
+                            Budget(samples, victory_condition), bound, shared)
+                 for i in range(jobs)]
         if pool is None:
             context = LocalContext(stop, lambda r: merged.update(name, 0, r))
             result = search_share(model, space, objective, tasks[0], context=context)
@@ -228,7 +221,7 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
     found = merged.best("optimal" if algorithm == "optimal" else "search")
     best = None if found is None else verified_best(model, space.constraints, found[1])
     total = merged.progress()
-    proven = algorithm in ("exhaustive", "optimal") and stopped == StopReason.FINISHED
+    proven = ALGORITHM[algorithm].proves_optimality and stopped == StopReason.FINISHED
     stats = SearchStats(algorithm, total.evaluated, total.valid, size or space_size(space),
                         proven, time.monotonic() - start, stopped, total.pruned)
     return SearchResult(best, stats, objective)

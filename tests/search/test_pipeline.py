@@ -17,7 +17,8 @@ from mapper.network.run import run_network
 from mapper.search import Objective, StopReason, parse_objective, run_search
 from mapper.search import pipeline
 from mapper.search.batches import exhaustive_batches
-from mapper.search.engine import Search
+from mapper.search.branch_and_bound import BranchAndBound
+from mapper.search.state import SearchState
 from mapper.search.incumbent import canonical
 from mapper.search.pipeline import Feasibility, SearchInputs, SearchOutcome, SearchStarted
 from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
@@ -140,14 +141,14 @@ def test_ties_are_broken_in_canonical_order_whatever_the_order_met(case, objecti
     key, first, *_ = min(every, key=lambda f: f[:2])
     assert len({f[1] for f in every if f[0] == key}) > 1          # there are ties to break
     for order in (every, every[::-1]):
-        search = Search(model, space, obj)
+        search = SearchState(model, space, obj)
         for _, _, batch, row in order:
             search.consider(batch.take([row]))
         assert search.best.key == key and search.best.current.canonical == first
     # within one batch too: the rows of a batch in either order
     batch = next(f[2] for f in every if f[0] == key)
     for rows in (np.arange(len(batch)), np.arange(len(batch))[::-1]):
-        s1 = Search(model, space, obj)
+        s1 = SearchState(model, space, obj)
         s1.consider(batch.take(rows))
         expected = min((f[0], f[1]) for f in every if f[2] is batch)
         assert (s1.best.key, s1.best.current.canonical) == expected

@@ -11,7 +11,8 @@ from mapper.mapspace import MapSpace
 from mapper.mapspace.factors import count_factorizations, factorizations
 from mapper.model import MappingBatch, Model, Skeleton
 from mapper.search import Objective, parse_objective, run_search
-from mapper.search.engine import Search
+from mapper.search.branch_and_bound import BranchAndBound
+from mapper.search.state import SearchState
 from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
 from tests.model.builders import conv1d, gemm
 
@@ -61,8 +62,8 @@ def test_exhaustive_and_optimal_equal_brute_force(objective, algorithm):
     model = Model(ARCH, wl, TABLES)
     space = MapSpace(ARCH, wl, constraints)
     if algorithm == "optimal without incumbent":
-        search = Search(model, space, obj)
-        assert search.optimal() == "finished"
+        search = SearchState(model, space, obj)
+        assert BranchAndBound().run(search) == "finished"
         mapping = search.evaluation().mapping
     else:
         result = run_search(model, space, obj, algorithm)
@@ -208,8 +209,8 @@ def test_optimal_equals_exhaustive_on_a_sliding_window_with_strides():
     space = MapSpace(A4, wl, constraints)
     for obj in (Objective(), parse_objective("energy")):
         exhaustive = run_search(model, space, obj, "exhaustive")
-        search = Search(model, space, obj)
-        assert search.optimal() == "finished"
+        search = SearchState(model, space, obj)
+        assert BranchAndBound().run(search) == "finished"
         assert search.best.key[0] == pytest.approx(float(obj.key(model.evaluate(
             MappingBatch.of([exhaustive.best.mapping])))[0, 0]))
         assert search.progress.pruned > 0

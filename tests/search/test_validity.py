@@ -28,8 +28,9 @@ from mapper.model import MappingBatch, Model, Skeleton
 from mapper.search import parse_objective, run_search
 from mapper.search.batches import (exhaustive_batches, random_order, skeleton_for,
                                    support_groups)
-from mapper.search.engine import Search
-from mapper.search.local import completed, reorders, retilings
+from mapper.search.branch_and_bound import BranchAndBound
+from mapper.search.state import SearchState
+from mapper.search.hybrid import completed, reorders, retilings
 from mapper.search.validity import InvalidResult, constraint_mask, verified_best
 from mapper.spec.constraints import (Constraints, DataSpaceRule, FactorBound, LevelConstraints,
                                      LoopOrder, NestConstraints, check_mapping)
@@ -239,7 +240,7 @@ def test_local_moves_stay_in_the_constrained_space(problem):
     hybrid returning K4/K8 under K=16 / K=2, and of loops breaking a DRAM permutation)."""
     a, wl, constraints, witness = problem
     space = MapSpace(a, wl, constraints)
-    search = Search(Model(a, wl, TABLES), space, parse_objective("edp"))
+    search = SearchState(Model(a, wl, TABLES), space, parse_objective("edp"))
     batch = completed(search, MappingBatch.of([witness]))
     assert _generated_violations(batch, a, wl, constraints) == []
     tilings = retilings(search, batch)

@@ -1,183 +1,28 @@
-"""The search: keep the best mapping of every batch the model evaluates.
-
-Algorithms (all deterministic for a given seed):
-
-* ``exhaustive``: every tiling that fits, every distinct loop order, every keep choice. When
-  it finishes, its best mapping is proven optimal (nothing was skipped).
-* ``optimal``: branch and bound over the same space. A lower bound of the objective over all
-  loop orders of a tiling (``model/bound.py``), and over all completions of a partial tiling
-  whose spatial factors are fixed, discards what cannot beat the incumbent (the best mapping
-  found so far, seeded by a hybrid search); the rest is evaluated like ``exhaustive``. When it
-  finishes, its best mapping is proven optimal.
-* ``random``: Timeloop-like sampling. Each batch is a random full loop order per level and
-  random tilings; it stops at ``search_size`` evaluations, at the time limit, or after
-  ``victory_condition`` consecutive valid mappings that did not improve.
-* ``hybrid``: a fixed number of random evaluations, then hill climbing from the best
-  mappings found: move one prime factor of a dimension between two of its slots, or move one
-  loop of a level's order, while that improves the objective.
-
-Only ``exhaustive`` and ``optimal`` can claim optimality; the others, a time limit or an interrupt return the
-best mapping found so far marked as not proven.
-
-Ties: of mappings with equal objective keys the search keeps the first in canonical order
-(:mod:`mapper.search.incumbent`), whatever the order in which they were met, so the proven
-algorithms return the same mapping for any number of workers.
+"""``optimal``: branch and bound over the space of ``exhaustive``. A lower bound of the
+objective over all loop orders of a tiling (``model/bound.py``), and over all completions of a
+partial tiling whose spatial factors are fixed, discards what cannot beat the incumbent (the
+best mapping found so far, seeded by a hybrid search); the rest is evaluated like
+``exhaustive``. When it finishes, its best mapping is proven optimal; why each rule discards
+nothing that could win: ``docs/OPTIMAL_SEARCH.md``.
 """
 from __future__ import annotations
 
-import json
-import os
-import time
 import zlib
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from ..mapspace.space import MapSpace, Tilings
+from ..mapspace.space import Tilings
 from ..model.batch import MappingBatch
-from ..model.evaluate import Model
-from ..model.result import Evaluation
 from ..model.bound import Bound
-from .batches import (exhaustive_batches, random_order, row_groups, skeleton_for,
-                      support_groups)
-from .incumbent import Best, Incumbent, canonical, factor_rows
-from .objective import Objective
-from .validity import valid_mask
-from .stopping import StopFlag, StopReason
+from .algorithm import Budget, Share
+from .batches import row_groups, skeleton_for, support_groups
+from .state import OutOfTime, SearchState
+from .stopping import StopReason
 
 
-class _OutOfTime(Exception):
-    """Raised inside the branch and bound when the time limit has passed."""
-
-
-@dataclass
-class Progress:
-    """What a progress line shows: counters, the best objective key so far, the phase."""
-
-    evaluated: int = 0
-    valid: int = 0
-    best: tuple[float, ...] | None = None
-    elapsed_s: float = 0.0
-    phase: str = ""
-    #: tilings (partial or complete) the bound discarded without evaluating their orders
-    pruned: int = 0
-
-
-@dataclass
-class SearchStats:
-    algorithm: str
-    evaluated: int
-    valid: int
-    space_size: dict
-    proven_optimal: bool
-    wall_s: float
-    stopped_by: StopReason
-    pruned: int = 0                       # tilings the bound discarded (optimal)
-
-    def to_json(self) -> dict:
-        return {"algorithm": self.algorithm, "evaluated": self.evaluated, "valid": self.valid,
-                "space_size": self.space_size, "proven_optimal": self.proven_optimal,
-                "wall_s": round(self.wall_s, 3), "stopped_by": str(self.stopped_by),
-                "pruned_by_bound": self.pruned}
-
-
-@dataclass
-class SearchResult:
-    best: Evaluation | None
-    stats: SearchStats
-    objective: Objective
-
-
-class Search:
-    def __init__(self, model: Model, space: MapSpace, objective: Objective,
-                 time_limit: float | None = None,
-                 progress: Callable[[Progress], None] | None = None,
-                 stop: StopFlag | None = None):
-        self.model, self.space, self.objective = model, space, objective
-        self.deadline = None if time_limit is None else time.monotonic() + time_limit
-        self.callback = progress
-        #: set from outside (a signal, the parent process): stop at the next check
-        self.stop = stop
-        self.best = Best()
-        self.progress = Progress()
-        self.start = time.monotonic()
-        #: a key to beat that is not a mapping of this search (optimal: the best of the
-        #: hybrid round); it prunes, but the result is always a mapping this search met
-        self.bound: tuple[float, ...] | None = None
-        #: a file through which parallel workers of one optimal search share the best key
-        #: found by any of them (every worker prunes with it); None: not shared
-        self.shared: Path | None = None
-        self._shared_key: tuple[float, ...] | None = None
-        self._shared_read = 0.0
-
-    # ------------------------------------------------------------------ bookkeeping
-    def out_of_time(self) -> bool:
-        """Whether to stop now: the time limit has passed or a stop was requested (the
-        algorithms then return "time limit"; :meth:`stop_reason` says which)."""
-        return ((self.deadline is not None and time.monotonic() > self.deadline)
-                or (self.stop is not None and self.stop.reason() is not None))
-
-    def stop_reason(self, returned: str) -> StopReason:
-        """The reason to report for what an algorithm returned: a requested stop (a signal)
-        shows through the "time limit" the algorithms return for every early stop."""
-        reason = StopReason(returned)
-        requested = None if self.stop is None else self.stop.reason()
-        if reason == StopReason.TIME_LIMIT and requested is not None:
-            return requested
-        return reason
-
-    def consider(self, batch: MappingBatch) -> tuple[tuple[float, ...] | None, int, bool]:
-        """Evaluate a batch: (best valid key, its row, whether it improved the incumbent's
-        key). Of rows with equal keys the first in canonical order counts; an equal key
-        first in canonical order replaces the incumbent without counting as improving."""
-        result = self.model.evaluate(batch)
-        self.progress.evaluated += len(batch)
-        valid = np.flatnonzero(valid_mask(batch, result, self.space.constraints, self.model.arch))
-        self.progress.valid += len(valid)
-        key, row, improved = None, -1, False
-        if len(valid):
-            keys = self.objective.key(result)[valid]
-            i = int(np.lexsort(keys.T[::-1])[0])
-            tied = np.flatnonzero((keys == keys[i]).all(axis=1))
-            if len(tied) > 1:
-                f = factor_rows(batch, valid[tied])
-                i = int(tied[np.lexsort(f.T[::-1])[0]])
-            key, row = tuple(float(x) for x in keys[i]), int(valid[i])
-            best = self.best.current
-            if best is None or best.beaten_by(key, lambda: canonical(batch, row)):
-                improved = best is None or key < best.key
-                self.best.current = Incumbent(key, batch, row, canonical(batch, row))
-                if improved:
-                    self.best.history.append((key, batch.take([row]), 0))
-                    self._publish()
-        self.progress.best = self.best.key
-        self.progress.elapsed_s = time.monotonic() - self.start
-        if self.callback:
-            self.callback(self.progress)
-        return key, row, improved
-
-    def evaluation(self) -> Evaluation | None:
-        one = self.best.one()
-        return None if one is None else self.model.evaluation(self.model.evaluate(one), 0)
-
-    # ------------------------------------------------------------------ algorithms
-    def exhaustive(self, share: tuple[int, int] = (0, 1)) -> StopReason:
-        """Every mapping; with ``share = (i, n)`` only the tiling chunks ``c`` with
-        ``c % n == i`` (the workers of a parallel run split the space this way)."""
-        self.progress.phase = "exhaustive"
-        chunk = 0
-        for keep in self.space.keep_choices:
-            for tilings in self.space.tilings(keep, chunk=4096):
-                chunk += 1
-                if (chunk - 1) % share[1] != share[0]:
-                    continue
-                for batch in exhaustive_batches(self.space, tilings, keep):
-                    self.consider(batch)
-                    if self.out_of_time():
-                        return StopReason.TIME_LIMIT
-        return StopReason.FINISHED
+class BranchAndBound:
+    name = "optimal"
+    proves_optimality = True
 
     #: partial tilings bounded per model batch (memory stays near this many rows per level)
     PIECE = 16384
@@ -190,9 +35,10 @@ class Search:
     FIRST_HOLD = 1 << 10
     HOLD = 1 << 20
 
-    def optimal(self, share: tuple[int, int] = (0, 1)) -> StopReason:
-        """Branch and bound, depth first over the levels from the innermost; ``share = (i,
-        n)``: this worker's share of the space (``docs/OPTIMAL_SEARCH.md``).
+    def run(self, state: SearchState, share: Share = Share(),
+            rng: np.random.Generator | None = None, budget: Budget = Budget()) -> StopReason:
+        """Branch and bound of this worker's share of the space, depth first over the levels
+        from the innermost (``docs/OPTIMAL_SEARCH.md``).
 
         1. The spatial factors first (all fan-outs), then the temporal factors level by
            level from the innermost: a stage's choices are enumerated in bounded pieces for
@@ -205,8 +51,10 @@ class Search:
         A bound is compared with the incumbent when it is used, so every improvement prunes
         what follows. Memory is a few pieces per level whatever the space.
         """
+        self.state, self.share = state, share
+        self.model, self.space, self.objective = state.model, state.space, state.objective
+        self.progress = state.progress
         self.progress.phase = "optimal"
-        self._share = share
         try:
             for keep, spatial in self._keep_choices_best_first():
                 self._held: list[tuple[np.ndarray, np.ndarray]] = []
@@ -218,7 +66,7 @@ class Search:
                     for d, r, keys in spatial:
                         self._go_down(-1, d, r, keys, keep)
                 self._hold(None, keep)
-        except _OutOfTime:
+        except OutOfTime:
             return StopReason.TIME_LIMIT
         return StopReason.FINISHED
 
@@ -233,8 +81,8 @@ class Search:
         for i, keep in enumerate(self.space.keep_choices):
             pieces, best = [], None
             for d, r in self.space.expand(-1, *self.space.root(), keep, self.PIECE):
-                if self.out_of_time():
-                    raise _OutOfTime
+                if self.state.out_of_time():
+                    raise OutOfTime
                 keys = self._bound_keys(self.space.parked(d, r, -1), keep, -1)
                 pieces.append((d, r, keys))
                 if len(keys):
@@ -250,25 +98,25 @@ class Search:
         whole tilings for their visit."""
         K = len(self.space.arch.storage)
         for d, r in self.space.expand(k, done, rest, keep, self.PIECE):
-            if self.out_of_time():
-                raise _OutOfTime
+            if self.state.out_of_time():
+                raise OutOfTime
             if k == K - 2:
                 self._hold(self.space.finish(d, r, keep), keep)
                 continue
             self.progress.phase = "optimal: bounding " + \
                 (f"level {self.space.arch.storage[k].name}" if k >= 0 else "spatial factors")
-            self._show()
+            self.state.show()
             self._go_down(k, d, r, self._bound_keys(self.space.parked(d, r, k), keep, k), keep)
 
     def _go_down(self, k: int, d: np.ndarray, r: np.ndarray, keys: np.ndarray, keep) -> None:
         """Go on to level k + 1 with the partial tilings through level k whose bounds may
         beat the incumbent, best bound first, a few at a time."""
-        ok = self._may_improve(keys)
+        ok = self.state.may_improve(keys)
         self.progress.pruned += int((~ok).sum())
         order = np.flatnonzero(ok)[np.lexsort(keys[ok].T[::-1])]
         for i in range(0, len(order), self.DESCEND):
             rows = order[i:i + self.DESCEND]
-            rows = rows[self._may_improve(keys[rows])]          # the incumbent moved
+            rows = rows[self.state.may_improve(keys[rows])]          # the incumbent moved
             if len(rows):
                 self._descend(k + 1, d[rows], r[rows], keep)
 
@@ -279,10 +127,10 @@ class Search:
         the whole space."""
         if columns is not None and len(columns):
             self.progress.phase = "optimal: bounding tilings"
-            self._show()
+            self.state.show()
             where = self.space.slot_order(len(self.space.arch.storage) - 1)
             keys = self._bound_keys(self.space.assemble(columns, where), keep, valid=True)
-            ok = self._may_improve(keys)
+            ok = self.state.may_improve(keys)
             self.progress.pruned += int((~ok).sum())
             if ok.any():
                 self._held.append((columns[ok].astype(np.int32), keys[ok]))
@@ -302,7 +150,7 @@ class Search:
         chosen = [self.space.dims] * len(levels)
         for i in range(0, len(order), self.PIECE):
             rows = order[i:i + self.PIECE]
-            keep_rows = self._may_improve(keys[rows])
+            keep_rows = self.state.may_improve(keys[rows])
             self.progress.pruned += int((~keep_rows).sum())
             rows = rows[keep_rows]
             if not len(rows):
@@ -312,12 +160,7 @@ class Search:
             part = self.space.assemble(columns[rows].astype(np.int64), where)
             for group in support_groups(self.space, part, temporal=False):
                 if self._orders(part, group, levels, chosen, keep):
-                    raise _OutOfTime
-
-    def _show(self) -> None:
-        if self.callback:
-            self.progress.elapsed_s = time.monotonic() - self.start
-            self.callback(self.progress)
+                    raise OutOfTime
 
     def _bound_keys(self, tilings: Tilings, keep, fixed_through: int | None = None,
                     valid: bool = False) -> np.ndarray:
@@ -336,39 +179,6 @@ class Search:
             if valid:
                 keys[rows[~result.valid]] = np.inf
         return keys
-
-    def _may_improve(self, keys: np.ndarray) -> np.ndarray:
-        """Which bounds leave room to beat the incumbent (the best key of this worker or,
-        when shared, of any worker): below it or equal in the first metric. Equal is kept:
-        later metrics may break the tie, and of mappings with equal keys the search returns
-        the first in canonical order, so it must meet all of them whatever the incumbent was
-        when it got there (the result must not depend on timing or on the workers)."""
-        best = self._incumbent()
-        first = keys[:, 0]
-        if best is None:
-            return np.isfinite(first)
-        return first <= best[0]
-
-    def _incumbent(self) -> tuple[float, ...] | None:
-        """The key to beat: this search's best, its seed bound, or (shared) any worker's."""
-        if self.shared is not None and time.monotonic() - self._shared_read > 0.05:
-            self._shared_read = time.monotonic()
-            try:
-                self._shared_key = tuple(json.loads(self.shared.read_text()))
-            except (OSError, ValueError):
-                pass
-        keys = [k for k in (self.best.key, self.bound, self._shared_key) if k is not None]
-        return min(keys) if keys else None
-
-    def _publish(self) -> None:
-        """Write this worker's best key to the shared file if it beats what is there."""
-        if self.shared is None:
-            return
-        best = self._incumbent()
-        if best is not None and self.best.key is not None and self.best.key <= best:
-            tmp = self.shared.with_name(f"{self.shared.name}.{os.getpid()}")
-            tmp.write_text(json.dumps(list(self.best.key)))
-            os.replace(tmp, self.shared)
 
     def _level_plan(self, nonunit: np.ndarray, level: int, keep
                     ) -> list[tuple[tuple[str, ...], np.ndarray]]:
@@ -400,7 +210,7 @@ class Search:
         worker saved nothing). Measured on systolic_ws: 2,110 calls alone, 1,680 and 746 in
         two workers; splitting one level further in duplicated more bounding than it
         shared."""
-        dims, (me, n) = self.space.dims, self._share
+        dims, me, n = self.space.dims, self.share.index, self.share.count
         levels = range(level, len(self.space.arch.storage))
         mine = []
         for order, at in plan:
@@ -425,11 +235,11 @@ class Search:
         orders are visited best bound first."""
         if not levels:
             sk = skeleton_for(self.space, tilings, rows, tuple(chosen), keep)
-            self.consider(MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows]))
-            return self.out_of_time()
+            self.state.consider(MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows]))
+            return self.state.out_of_time()
         level, inner = levels[0], levels[1:]
         plan = self._level_plan(tilings.temporal[rows, level] > 1, level, keep)
-        if self._share[1] > 1 and level == len(self.space.arch.storage) - 1:
+        if self.share.count > 1 and level == len(self.space.arch.storage) - 1:
             plan = self._my_share(plan, tilings, rows, level, chosen)
         # bounding the orders of this level pays only if some level inside still has
         # several classes of orders to tell apart
@@ -451,11 +261,11 @@ class Search:
                                                       tilings.spatial[g]),
                                          Bound(exact_from=level))
             bounded.append((order, g, self.objective.key(result)))
-            if self.out_of_time():
+            if self.state.out_of_time():
                 return True
         bounded.sort(key=lambda ob: tuple(ob[2].min(axis=0)))
         for order, g, keys in bounded:
-            ok = self._may_improve(keys)
+            ok = self.state.may_improve(keys)
             self.progress.pruned += int((~ok).sum())
             if not ok.any():
                 continue
@@ -463,38 +273,3 @@ class Search:
             if self._orders(tilings, g[ok], inner, chosen, keep):
                 return True
         return False
-
-    def random(self, rng: np.random.Generator, search_size: int | None = None,
-               victory_condition: int | None = None, batch_size: int = 2048) -> StopReason:
-        """Random batches until ``search_size`` evaluations, the victory condition or the
-        time limit."""
-        self.progress.phase = "random"
-        stale = 0
-        while True:
-            if self.out_of_time():
-                return StopReason.TIME_LIMIT
-            if search_size is not None and self.progress.evaluated >= search_size:
-                return StopReason.SEARCH_SIZE
-            keep = self.space.keep_choices[rng.integers(len(self.space.keep_choices))]
-            tilings = self.space.sample(batch_size, rng)
-            orders = tuple(random_order(self.space, k, rng)
-                           for k in range(len(self.space.arch.storage)))
-            for rows in support_groups(self.space, tilings, temporal=False):
-                sk = skeleton_for(self.space, tilings, rows, orders, keep)
-                before = self.progress.valid
-                _, _, improved = self.consider(MappingBatch(sk, tilings.temporal[rows],
-                                                            tilings.spatial[rows]))
-                stale = 0 if improved else stale + (self.progress.valid - before)
-            if victory_condition is not None and stale >= victory_condition:
-                return StopReason.VICTORY_CONDITION
-
-    def hill_climb(self, starts: int = 4) -> StopReason:
-        """Improve the best few mappings found so far by local moves until none improves."""
-        from .local import climb
-        self.progress.phase = "local search"
-        seeds = sorted(self.best.history, key=lambda h: h[0])[:starts]
-        for key, batch, row in seeds:
-            status = StopReason(climb(self, batch.take([row])))
-            if status != StopReason.CONVERGED:
-                return status
-        return StopReason.CONVERGED
