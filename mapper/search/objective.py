@@ -23,7 +23,7 @@ def metric_values(result: BatchResult, metric: str) -> np.ndarray:
     if metric == "delay":
         return result.cycles.astype(np.float64)
     if metric == "edp":
-        return result.energy * 1e-12 * result.cycles
+        return result.edp
     if metric == "last_level_accesses":
         k = -1
         total = np.zeros(len(result), dtype=np.float64)
