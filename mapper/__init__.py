@@ -10,7 +10,7 @@ Python API mirrors the ``mapper`` command::
     network = mapper.run_network("eyeriss_like", "resnet18", jobs=2)
     result = mapper.sweep.run("examples/sweep/sweep.yaml", "out/sweep")   # = api.sweep
 
-(:mod:`mapper.api`), with the search in :mod:`mapper.search`, whole networks in
+(:mod:`mapper.api`), with the search in :mod:`mapper.mapsearch`, whole networks in
 :mod:`mapper.network.run` and templates in :mod:`mapper.inputs.templates`. The packages are
 the layers of docs/ARCHITECTURE.md.
 """
@@ -24,7 +24,7 @@ _API = ("load", "evaluate", "check", "search", "run_network")
 def __getattr__(name: str):
     """``mapper.load`` / ``evaluate`` / ``check`` / ``search`` / ``run_network``, and the
     ``mapper.sweep`` package, imported on first use (keeps ``import mapper`` light for the command line)."""
-    if name in ("search", "sweep"):      # packages (search is callable as api.search)
+    if name == "sweep":                  # the package (its run is api.sweep)
         import importlib
         return importlib.import_module(f".{name}", __name__)
     if name in _API:

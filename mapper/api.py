@@ -27,8 +27,8 @@ from .spec.mapping import Mapping
 if TYPE_CHECKING:
     from .network.run import NetworkResult
     from .sweep.driver import SweepResult
-    from .search.objective import Objective
-    from .search.pipeline import SearchOutcome
+    from .mapsearch.objective import Objective
+    from .mapsearch.pipeline import SearchOutcome
 
 __all__ = ["Spec", "check", "evaluate", "load", "model_of", "parse_objective_arg",
            "run_network", "search", "search_settings", "sweep"]
@@ -65,13 +65,13 @@ def search(spec: "Spec | Sequence[str | Path]", *,
     (``load_options``: ``overrides``, ``layer``, ``ert``, ``art``, ``energy_tables``).
 
     The settings default to the inputs' Timeloop ``mapper:`` settings; the arguments win.
-    Returns a :class:`~mapper.search.pipeline.SearchOutcome`: the feasibility check (and
+    Returns a :class:`~mapper.mapsearch.pipeline.SearchOutcome`: the feasibility check (and
     why nothing fits, if so), the best :class:`Evaluation` and the search's statistics.
     Ctrl-C (or SIGTERM) during the search returns the best mapping so far
     (``outcome.stopped_by``). ``progress`` gets a ``SearchStarted``, then ``Progress`` a
     few times a second."""
-    from .search.pipeline import SearchInputs
-    from .search.pipeline import search as run
+    from .mapsearch.pipeline import SearchInputs
+    from .mapsearch.pipeline import search as run
     if not isinstance(spec, Spec):
         spec = load(spec, need_mapping=False, **load_options)
     settings = search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,

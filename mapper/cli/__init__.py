@@ -62,7 +62,7 @@ def _run(argv: list[str] | None) -> int:
     from energy import EstimationError, TableError
 
     from ..model.cost import EnergyLookupError
-    from ..search.validity import InvalidResult
+    from ..mapsearch.validity import InvalidResult
     from ..spec.errors import SpecError
 
     args = build_parser().parse_args(argv)
@@ -78,7 +78,7 @@ def _run(argv: list[str] | None) -> int:
         print(f"error: {e.filename or ''}: {e.strerror or e}", file=sys.stderr)
         return 2
     except RuntimeError as e:
-        workers = sys.modules.get("mapper.search.workers")      # loaded if workers ran
+        workers = sys.modules.get("mapper.mapsearch.workers")      # loaded if workers ran
         if workers is None or not isinstance(e, workers.WorkerError):
             raise
         print(f"error: {e}", file=sys.stderr)

@@ -40,7 +40,7 @@ def seconds(text: str) -> float:
 def objective(text: str):
     """``--objective``: read by the one parser of an objective's text form; what does not
     parse is a usage error saying what was expected."""
-    from ..search.objective import parse_objective_text
+    from ..mapsearch.objective import parse_objective_text
     from ..spec.errors import SpecError
     try:
         return parse_objective_text(text)

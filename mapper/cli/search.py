@@ -2,7 +2,7 @@
 
 Writes OUTDIR/mapping.yaml (Timeloop's mapping YAML, which ``mapper model`` and
 ``timeloop-model`` accept), stats.txt, map.txt and stats.json (``mapper model``'s schema plus a
-``search`` record). The work is :func:`mapper.search.pipeline.search`; this module reads the
+``search`` record). The work is :func:`mapper.mapsearch.pipeline.search`; this module reads the
 arguments, shows its progress and writes its outcome.
 """
 from __future__ import annotations
@@ -34,7 +34,7 @@ class ProgressLine(StatusLine):
         self.spec, self.out = spec, out or sys.stdout
 
     def __call__(self, p) -> None:
-        from ..search.pipeline import SearchStarted
+        from ..mapsearch.pipeline import SearchStarted
         if isinstance(p, SearchStarted):
             self.started(p)
             return
@@ -80,7 +80,7 @@ def add_parser(sub) -> None:
 
 def cmd_search(args: argparse.Namespace) -> int:
     from .. import api
-    from ..search.pipeline import Feasibility, SearchInputs, search
+    from ..mapsearch.pipeline import Feasibility, SearchInputs, search
     from .output_paths import check_output_dir
 
     check_output_dir(args.output)

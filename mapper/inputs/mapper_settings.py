@@ -1,5 +1,5 @@
 """Timeloop ``mapper:`` blocks as users and timeloopfe write them, in the spellings the search
-settings reader takes (:func:`mapper.search.settings.read_mapper_settings`).
+settings reader takes (:func:`mapper.mapsearch.settings.read_mapper_settings`).
 
 - ``optimization_metric`` (singular, the 2020 tutorial's spelling) is ``optimization-metrics``;
   timeloopfe's processed input has both, one of them empty: the empty one is not a setting.
@@ -24,7 +24,7 @@ _THREADS_ONLY = {"sync_interval": "how often Timeloop's mapper threads share the
 def normalize_mapper_settings(value: Any, where: Where) -> dict:
     """The ``mapper:`` block with Timeloop's other spellings made canonical and the settings
     that are not set (null, empty metrics) left out, each noted."""
-    from ..search.objective import parse_objective
+    from ..mapsearch.objective import parse_objective
     d = as_mapping(value, where)
     out: dict = {}
     metrics: list[tuple[str, Any]] = []

@@ -12,8 +12,8 @@ from ..spec.errors import SpecError, Where
 from .load import Spec
 
 if TYPE_CHECKING:
-    from ..search.objective import Objective
-    from ..search.settings import SearchSettings
+    from ..mapsearch.objective import Objective
+    from ..mapsearch.settings import SearchSettings
 
 
 def parse_objective_arg(value: "str | dict | Objective",
@@ -21,7 +21,7 @@ def parse_objective_arg(value: "str | dict | Objective",
     """An objective as the command line gives it: ``edp``, ``energy,delay`` (lexicographic),
     ``energy:1,delay:0.5`` (weighted), a ``{metric: weight}`` dict, or an Objective; an
     error names ``name`` (e.g. ``--objective``)."""
-    from ..search.objective import Objective, parse_objective
+    from ..mapsearch.objective import Objective, parse_objective
     if isinstance(value, Objective):
         return value
     return parse_objective(value, Where(name))
@@ -34,7 +34,7 @@ def search_settings(spec: Spec, *, objective: "str | dict | Objective | None" = 
                     seed: int | None = None) -> "SearchSettings":
     """The spec's Timeloop ``mapper:`` settings (if any), with the arguments given here
     winning, as on the command line."""
-    from ..search.settings import SearchSettings, read_mapper_settings
+    from ..mapsearch.settings import SearchSettings, read_mapper_settings
     from .mapper_settings import normalize_mapper_settings
     found = spec.inputs.get("mapper")
     base = read_mapper_settings(normalize_mapper_settings(*found), found[1]) if found \

@@ -5,7 +5,7 @@ occurs, and add the layers up (Sze et al.: judge a design on whole networks, bat
     >>> result = run_network("eyeriss_like", "resnet18", objective="edp", jobs=2)
     >>> result.summary()["energy_pJ"], result.summary()["latency_s"]
 
-Each layer is searched by the one search pipeline (:func:`mapper.search.pipeline.search`).
+Each layer is searched by the one search pipeline (:func:`mapper.mapsearch.pipeline.search`).
 Layers run in parallel over worker processes (``jobs``), each layer's search on one worker;
 each layer's best mapping is cached on disk (:mod:`mapper.network.cache`) and re-evaluated
 when read, so a re-run, or a sweep that meets the same layer, does not search it again.
@@ -29,13 +29,13 @@ from ..inputs.load import load
 from ..inputs.settings import search_settings
 from ..inputs.templates import Overrides
 from ..model import Evaluation, Model
-from ..search import Progress
-from ..search.objective import Objective
-from ..search.pipeline import Feasibility, SearchInputs, SearchOutcome
-from ..search.pipeline import search as search_pipeline
-from ..search.settings import SearchSettings
-from ..search.stopping import StopFlag, StopReason, stop_on_signals
-from ..search.workers import Context, LocalContext, Task, WorkerPool
+from ..mapsearch import Progress
+from ..mapsearch.objective import Objective
+from ..mapsearch.pipeline import Feasibility, SearchInputs, SearchOutcome
+from ..mapsearch.pipeline import search as search_pipeline
+from ..mapsearch.settings import SearchSettings
+from ..mapsearch.stopping import StopFlag, StopReason, stop_on_signals
+from ..mapsearch.workers import Context, LocalContext, Task, WorkerPool
 from ..spec.arch import Arch
 from ..spec.errors import SpecError, Where
 from .cache import LayerCache, default_cache_dir, layer_key

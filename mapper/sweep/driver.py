@@ -98,7 +98,7 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
         stop=None) -> SweepResult:
     """Run a sweep (a spec file or a :class:`SweepSpec`) into ``outdir`` (its ``sweep.db``,
     ``results.csv`` and ``pareto.csv``; ``None``: an in-memory store, no files)."""
-    from ..search.stopping import StopFlag, stop_on_signals
+    from ..mapsearch.stopping import StopFlag, stop_on_signals
     start = time.monotonic()
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
     if jobs < 1:

@@ -89,7 +89,7 @@ def run_task(task: Task, stop=None) -> TaskResult:
 
     from ..model.cost import EnergyLookupError
     from ..network.run import MAPPED, run_network
-    from ..search.stopping import StopFlag
+    from ..mapsearch.stopping import StopFlag
     s = task.search
     try:
         result = run_network(

@@ -9,7 +9,7 @@ import numpy as np
 from mapper import api
 from mapper.model import MappingBatch, Model
 from mapper.model.perf import edp
-from mapper.search.objective import metric_values
+from mapper.mapsearch.objective import metric_values
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eyeriss_like"
 

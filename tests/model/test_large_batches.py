@@ -8,7 +8,7 @@ import numpy as np
 from mapper import api
 from mapper.mapspace import MapSpace
 from mapper.model import MappingBatch, Model
-from mapper.search.batches import random_order, skeleton_for, support_groups
+from mapper.mapsearch.batches import random_order, skeleton_for, support_groups
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "timeloop"
 

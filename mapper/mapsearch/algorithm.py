@@ -1,10 +1,10 @@
 """The one small interface every search algorithm implements (like Timeloop's
-``search::SearchAlgorithm``): run over a :class:`~mapper.search.state.SearchState` until done,
+``search::SearchAlgorithm``): run over a :class:`~mapper.mapsearch.state.SearchState` until done,
 out of budget or stopped, keeping the best valid mapping in the state.
 
-The algorithms, one module each: :mod:`~mapper.search.exhaustive`,
-:mod:`~mapper.search.branch_and_bound` (``optimal``), :mod:`~mapper.search.random_sampling`
-and :mod:`~mapper.search.hybrid`. Only the ones that claim ``proves_optimality`` may report
+The algorithms, one module each: :mod:`~mapper.mapsearch.exhaustive`,
+:mod:`~mapper.mapsearch.branch_and_bound` (``optimal``), :mod:`~mapper.mapsearch.random_sampling`
+and :mod:`~mapper.mapsearch.hybrid`. Only the ones that claim ``proves_optimality`` may report
 their best mapping as proven optimal, and only when they return ``StopReason.FINISHED``.
 """
 from __future__ import annotations

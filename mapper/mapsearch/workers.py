@@ -65,7 +65,7 @@ class Task:
 class Context:
     """What a running task sees: the stop flag, and a way to report progress."""
 
-    #: the signal whose Python handler :func:`~mapper.search.stopping.interrupted_after`
+    #: the signal whose Python handler :func:`~mapper.mapsearch.stopping.interrupted_after`
     #: calls to interrupt a task that does not return after a stop
     interrupt_signal = signal.SIGINT
 
@@ -115,7 +115,7 @@ class _Worker:
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         boot = (f"import sys; sys.path[:0] = {[p for p in sys.path]!r}; "
-                f"from mapper.search.workers import worker_main; "
+                f"from mapper.mapsearch.workers import worker_main; "
                 f"worker_main({to_child_r}, {from_child_w}, {os.getpid()})")
         try:
             self.proc = subprocess.Popen([sys.executable, "-c", boot], stdin=subprocess.DEVNULL,

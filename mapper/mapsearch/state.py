@@ -2,7 +2,7 @@
 mapping met so far), the counters a progress line shows, and the conditions to stop.
 
 Ties: of mappings with equal objective keys the search keeps the first in canonical order
-(:mod:`mapper.search.incumbent`), whatever the order in which they were met, so the proven
+(:mod:`mapper.mapsearch.incumbent`), whatever the order in which they were met, so the proven
 algorithms return the same mapping for any number of workers.
 """
 from __future__ import annotations

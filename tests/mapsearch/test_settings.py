@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from mapper.search.settings import read_mapper_settings
+from mapper.mapsearch.settings import read_mapper_settings
 from mapper.spec.errors import Notes, SpecError, Where
 from mapper.spec.loader import load_yaml
 

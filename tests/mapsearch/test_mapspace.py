@@ -48,7 +48,7 @@ def test_enumeration_equals_model_validity_and_cpsat(case):
     ours = sum(len(t) for t in space.tilings(keep))
     every = _all_tilings(space)
     # the model's validity does not depend on loop orders: evaluate each axis pattern once
-    from mapper.search.batches import skeleton_for, support_groups
+    from mapper.mapsearch.batches import skeleton_for, support_groups
     valid = 0
     for rows in support_groups(space, every, temporal=False):
         sk = skeleton_for(space, every, rows, (wl.dims,) * 3, keep)

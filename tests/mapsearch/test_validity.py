@@ -25,13 +25,13 @@ from mapper import api
 from mapper.cli import main
 from mapper.mapspace import MapSpace
 from mapper.model import MappingBatch, Model, Skeleton
-from mapper.search import parse_objective, run_search
-from mapper.search.batches import (exhaustive_batches, random_order, skeleton_for,
+from mapper.mapsearch import parse_objective, run_search
+from mapper.mapsearch.batches import (exhaustive_batches, random_order, skeleton_for,
                                    support_groups)
-from mapper.search.branch_and_bound import BranchAndBound
-from mapper.search.state import SearchState
-from mapper.search.hybrid import completed, reorders, retilings
-from mapper.search.validity import InvalidResult, constraint_mask, verified_best
+from mapper.mapsearch.branch_and_bound import BranchAndBound
+from mapper.mapsearch.state import SearchState
+from mapper.mapsearch.hybrid import completed, reorders, retilings
+from mapper.mapsearch.validity import InvalidResult, constraint_mask, verified_best
 from mapper.spec.constraints import (Constraints, DataSpaceRule, FactorBound, LevelConstraints,
                                      LoopOrder, NestConstraints, check_mapping)
 from mapper.spec.errors import Where

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from mapper.cli import main
-from mapper.search import parse_objective
-from mapper.search.objective import parse_objective_text
+from mapper.mapsearch import parse_objective
+from mapper.mapsearch.objective import parse_objective_text
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eyeriss_like"
 

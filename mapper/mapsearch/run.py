@@ -4,9 +4,9 @@ Workers are independent: each runs the same algorithm with its own random stream
 (``SeedSequence(seed).spawn``) or, for ``exhaustive`` and ``optimal``, its own share of the
 space, so the result depends only on the seed and the number of jobs; for ``exhaustive`` and
 ``optimal`` it does not depend on the number of jobs either (ties are broken in canonical
-order, see :func:`mapper.search.incumbent.canonical`). ``optimal`` runs in two rounds: a hybrid
+order, see :func:`mapper.mapsearch.incumbent.canonical`). ``optimal`` runs in two rounds: a hybrid
 search whose best key every worker of the branch and bound must beat, then the branch and
-bound. The workers run in a :class:`~mapper.search.workers.WorkerPool`: a stop request (a
+bound. The workers run in a :class:`~mapper.mapsearch.workers.WorkerPool`: a stop request (a
 signal, the time limit) makes every worker return its best so far, and none outlives the run.
 """
 from __future__ import annotations
@@ -155,7 +155,7 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
                progress: Callable[[Progress], None] | None = None,
                stop: StopFlag | None = None, size: dict | None = None) -> SearchResult:
     """Search with ``jobs`` workers (1: in this process). ``stop``: a flag that, once set (by
-    a signal handler, see :func:`mapper.search.stopping.stop_on_signals`), makes the search
+    a signal handler, see :func:`mapper.mapsearch.stopping.stop_on_signals`), makes the search
     return its best mapping so far; ``progress`` gets the progress of the whole search a few
     times a second. ``size``: :func:`space_size` of the space, if known already."""
     if algorithm not in ALGORITHMS:

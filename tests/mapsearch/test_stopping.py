@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from mapper.cli import main
-from mapper.search import Objective, StopFlag, StopReason, run_search
-from mapper.search.stopping import interrupted_after, stop_on_signals
-from mapper.search.workers import LocalContext, Task, WorkerError, WorkerPool
+from mapper.mapsearch import Objective, StopFlag, StopReason, run_search
+from mapper.mapsearch.stopping import interrupted_after, stop_on_signals
+from mapper.mapsearch.workers import LocalContext, Task, WorkerError, WorkerPool
 
 from .test_pipeline import _fanout_case
 

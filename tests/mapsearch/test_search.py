@@ -10,13 +10,13 @@ import pytest
 from mapper.mapspace import MapSpace
 from mapper.mapspace.factors import count_factorizations, factorizations
 from mapper.model import MappingBatch, Model, Skeleton
-from mapper.search import Objective, parse_objective, run_search
-from mapper.search.branch_and_bound import BranchAndBound
-from mapper.search.state import SearchState
+from mapper.mapsearch import Objective, parse_objective, run_search
+from mapper.mapsearch.branch_and_bound import BranchAndBound
+from mapper.mapsearch.state import SearchState
 from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
 from tests.model.builders import conv1d, gemm
 
-from tests.search.cases import ARCH, TABLES, free_fanout_gemm
+from tests.mapsearch.cases import ARCH, TABLES, free_fanout_gemm
 
 
 def brute_force(model, constraints_keep_glb, objective):

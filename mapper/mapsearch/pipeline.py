@@ -7,7 +7,7 @@ the search, the best mapping. The one entry point of ``mapper search``, ``mapper
 
 Each step is a function of its own (:func:`check_feasibility`, then ``run_search``). Nothing
 here prints: the caller's ``progress`` callback gets a :class:`SearchStarted` once the
-mapspace is built, then :class:`~mapper.search.state.Progress` a few times a second.
+mapspace is built, then :class:`~mapper.mapsearch.state.Progress` a few times a second.
 
 Stopping: unless the caller passes its own :class:`StopFlag`, :func:`search` turns SIGINT
 and SIGTERM into a stop request while it runs (on the main thread): the search then returns

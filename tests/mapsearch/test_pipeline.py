@@ -1,5 +1,5 @@
 """The one search pipeline: `mapper search`, `mapper network` and the Python API give what
-`mapper.search.pipeline.search` gives; the proven algorithms return the same mapping for any
+`mapper.mapsearch.pipeline.search` gives; the proven algorithms return the same mapping for any
 number of jobs (ties broken in canonical order, never by timing or worker)."""
 import json
 from pathlib import Path
@@ -14,20 +14,20 @@ from mapper.cli import main
 from mapper.mapspace import MapSpace
 from mapper.model import MappingBatch, Model
 from mapper.network.run import run_network
-from mapper.search import Objective, StopReason, parse_objective, run_search
-from mapper.search import pipeline
-from mapper.search.batches import exhaustive_batches
-from mapper.search.branch_and_bound import BranchAndBound
-from mapper.search.state import SearchState
-from mapper.search.incumbent import canonical
-from mapper.search.pipeline import Feasibility, SearchInputs, SearchOutcome, SearchStarted
+from mapper.mapsearch import Objective, StopReason, parse_objective, run_search
+from mapper.mapsearch import pipeline
+from mapper.mapsearch.batches import exhaustive_batches
+from mapper.mapsearch.branch_and_bound import BranchAndBound
+from mapper.mapsearch.state import SearchState
+from mapper.mapsearch.incumbent import canonical
+from mapper.mapsearch.pipeline import Feasibility, SearchInputs, SearchOutcome, SearchStarted
 from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
 from mapper.spec.timeloop_mapping import read_mapping
 from mapper.spec.errors import Where
 from tests.model.builders import conv1d
 from tests.network.helpers import LIBRARY, QUICK
 
-from tests.search.cases import ARCH, TABLES, free_fanout_gemm
+from tests.mapsearch.cases import ARCH, TABLES, free_fanout_gemm
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "timeloop"
 ARCH_FILE = DATA / "archs" / "eyeriss_like.yaml"
@@ -79,7 +79,7 @@ def test_package_level_search_and_run_network():
     started = [e for e in events if isinstance(e, SearchStarted)]
     assert len(started) == 1 and started[0].space_size == outcome.stats.space_size
     assert any(getattr(e, "evaluated", 0) > 0 for e in events)
-    assert mapper.search.run_search is run_search
+    assert mapper.mapsearch.run_search is run_search
     assert mapper.run_network.__doc__ and callable(mapper.run_network)
 
 
