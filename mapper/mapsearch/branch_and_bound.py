@@ -13,7 +13,7 @@ import numpy as np
 
 from ..mapspace.space import Tilings
 from ..model.batch import MappingBatch
-from ..model.bound import Bound
+from ..model.bound import Bound, innermost_candidates
 from .algorithm import Budget, Share
 from .batches import row_groups, skeleton_for, support_groups
 from .state import OutOfTime, SearchState
@@ -55,6 +55,8 @@ class BranchAndBound:
         self.model, self.space, self.objective = state.model, state.space, state.objective
         self.progress = state.progress
         self.progress.phase = "optimal"
+        #: the levels' permutation constraints: the bounds range over the orders they allow
+        self.orders = tuple(lc.temporal.order for lc in self.space.constraints.levels)
         try:
             for keep, spatial in self._keep_choices_best_first():
                 self._held: list[tuple[np.ndarray, np.ndarray]] = []
@@ -129,7 +131,8 @@ class BranchAndBound:
             self.progress.phase = "optimal: bounding tilings"
             self.state.show()
             where = self.space.slot_order(len(self.space.arch.storage) - 1)
-            keys = self._bound_keys(self.space.assemble(columns, where), keep, valid=True)
+            tilings = self.space.assemble(columns, where)
+            keys = self._sharpened(tilings, self._bound_keys(tilings, keep, valid=True), keep)
             ok = self.state.may_improve(keys)
             self.progress.pruned += int((~ok).sum())
             if ok.any():
@@ -162,8 +165,41 @@ class BranchAndBound:
                 if self._orders(part, group, levels, chosen, keep):
                     raise OutOfTime
 
+    def _sharpened(self, tilings: Tilings, keys: np.ndarray, keep) -> np.ndarray:
+        """Raise the bounds (one-metric keys) of whole tilings that may beat the incumbent.
+
+        The bound over all loop orders lets each data space assume its own best innermost
+        loop at a level, while a real order has one for all. So, level by level where that
+        loop is open (two candidates or more), take the least bound over the dimension of
+        the loop (``Bound.innermost``; every order has one): a bound of every order, and the
+        largest of these over the levels too."""
+        if keys.shape[1] != 1:
+            return keys
+        dims = self.space.dims
+        for level in range(len(self.space.arch.storage)):
+            live = np.flatnonzero(self.state.may_improve(keys))
+            if not len(live):
+                break
+            cand = innermost_candidates(self.orders[level], tilings.temporal[live, level].T > 1,
+                                        dims)                                   # (D, n)
+            open_ = cand.sum(axis=0) >= 2
+            rows, cand = live[open_], cand[:, open_]
+            if not len(rows):
+                continue
+            least = np.full(len(rows), np.inf)
+            for j, d in enumerate(dims):
+                at = np.flatnonzero(cand[j])
+                if len(at):
+                    sub = rows[at]
+                    part = Tilings(tilings.temporal[sub], tilings.spatial[sub], tilings.on_y[sub])
+                    got = self._bound_keys(part, keep, valid=True, innermost=(level, d))
+                    least[at] = np.minimum(least[at], got[:, 0])
+            keys[rows, 0] = np.maximum(keys[rows, 0], least)
+        return keys
+
     def _bound_keys(self, tilings: Tilings, keep, fixed_through: int | None = None,
-                    valid: bool = False) -> np.ndarray:
+                    valid: bool = False, innermost: tuple[int, str] | None = None
+                    ) -> np.ndarray:
         """(B, n) lower bounds of the objective key of every loop order of each tiling (and
         every completion, with ``fixed_through``); +inf where ``valid`` and the tiling cannot
         be valid (capacity and fan-out do not depend on the loop order)."""
@@ -174,7 +210,8 @@ class BranchAndBound:
             sk = skeleton_for(self.space, tilings, rows, orders, keep)
             result = self.model.evaluate(MappingBatch(sk, tilings.temporal[rows],
                                                       tilings.spatial[rows]),
-                                         Bound(fixed_through=fixed_through))
+                                         Bound(fixed_through=fixed_through, orders=self.orders,
+                                               innermost=innermost))
             keys[rows] = self.objective.key(result)
             if valid:
                 keys[rows[~result.valid]] = np.inf
@@ -259,7 +296,7 @@ class BranchAndBound:
             sk = skeleton_for(self.space, tilings, g, tuple(chosen), keep)
             result = self.model.evaluate(MappingBatch(sk, tilings.temporal[g],
                                                       tilings.spatial[g]),
-                                         Bound(exact_from=level))
+                                         Bound(exact_from=level, orders=self.orders))
             bounded.append((order, g, self.objective.key(result)))
             if self.state.out_of_time():
                 return True

@@ -460,7 +460,8 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                         np.maximum(fills[k], floor, out=fills[k])
                 else:
                     fills[k] = bound.delta.lower_bound(k, tiles[k], rank_ext[k],
-                                                       bound.temporal, bound.spatial)
+                                                       bound.temporal, bound.spatial,
+                                                       bound.orders)
                 demand = fills[k]
             else:
                 fills[k] = 0

@@ -29,6 +29,13 @@ loops, which also satisfy the first. Placing ``S(a)`` innermost maximises their 
 
 exact for data spaces whose ranks are single dimensions (the minimum then keeps the largest run
 of non-projecting loops innermost) and a bound for sliding windows.
+
+Where the order of level L1 is known, the minimum runs over fewer loops ``a``: a level whose
+order the batch fixes (``Bound.exact_from``) has one innermost non-unit loop, and a permutation
+constraint (``Bound.orders``) allows only some (:func:`innermost_candidates`), and the search
+may ask for the bound of the orders whose innermost loop at one level is given
+(``Bound.innermost``). Every order the
+search may visit still has its innermost loop among them, so the bound still holds for each.
 """
 from __future__ import annotations
 
@@ -38,6 +45,7 @@ from typing import Callable
 import numpy as np
 
 from ..primes import divisors
+from ..spec.constraints import LoopOrder
 from .nest import product_rows, rank_extents
 
 
@@ -54,10 +62,16 @@ class Bound:
       for every way of splitting those factors among the levels above k
       (``docs/OPTIMAL_SEARCH.md``): a tile above k enters its instance at least once, and so
       does its partition when the data space has no stride gaps (``DeltaBound.dense``).
+    * ``orders``: the temporal permutation constraint of each storage level (innermost
+      first; None for a level without one): the open orders are only those they allow.
+    * ``innermost = (L, d)``: only the orders whose innermost non-unit loop at level L is of
+      dimension d (the search takes the least bound over d: a bound of every order).
     """
 
     exact_from: int | None = None
     fixed_through: int | None = None
+    orders: tuple[LoopOrder | None, ...] | None = None
+    innermost: tuple[int, str] | None = None
 
     def exact(self, k: int) -> bool:
         return self.exact_from is not None and k >= self.exact_from - 1
@@ -65,19 +79,89 @@ class Bound:
     def open_tiling(self, k: int) -> bool:
         return self.fixed_through is not None and k > self.fixed_through
 
+    def order_facts(self, batch_orders: tuple[tuple[str, ...], ...],
+                    dims: tuple[str, ...]) -> "OrderFacts":
+        """What is known of each level's temporal order: the batch's own from ``exact_from``
+        up, the permutation constraint below, nothing for the open levels of a partial
+        tiling (their factors are parked at the outermost level, not where they will be)."""
+        known = []
+        for k, order in enumerate(batch_orders):
+            if self.exact_from is not None and k >= self.exact_from:
+                known.append(LoopOrder(tuple(order)))
+            elif self.open_tiling(k) or self.orders is None:
+                known.append(None)
+            else:
+                known.append(self.orders[k])
+        innermost = None if self.innermost is None or self.open_tiling(self.innermost[0]) \
+            else self.innermost
+        return OrderFacts(tuple(known), dims, innermost)
+
+
+@dataclass(frozen=True)
+class OrderFacts:
+    """What a bounding evaluation knows of the levels' temporal orders (innermost first):
+    a :class:`LoopOrder` per level (None: any order), and ``Bound.innermost``."""
+
+    orders: tuple[LoopOrder | None, ...]
+    dims: tuple[str, ...]
+    innermost: tuple[int, str] | None = None
+
+    def restricts(self, levels: range) -> bool:
+        return any(self.orders[k] is not None for k in levels) or (
+            self.innermost is not None and self.innermost[0] in levels)
+
+    def candidates(self, level: int, nonunit: np.ndarray) -> np.ndarray:
+        """(D, B): the dimensions whose loop can be the innermost non-unit loop of ``level``
+        (non-unit loops ``nonunit`` (D, B)). Where ``innermost`` names a dimension that cannot
+        be (an empty branch), all candidates stay: a looser bound, still a bound."""
+        out = innermost_candidates(self.orders[level], nonunit, self.dims)
+        if self.innermost is None or self.innermost[0] != level:
+            return out
+        pinned = out & (np.array(self.dims) == self.innermost[1])[:, None]
+        return np.where(pinned.any(axis=0)[None], pinned, out)
+
 
 @dataclass(frozen=True)
 class DataSpaceBound:
     """What a bounding evaluation needs for one data space: its :class:`DeltaBound`, the
-    :class:`Bound`, the batch's (K, D, B) factors and, for partial tilings, ``floor(k)``:
-    the capacity-aware floor (B,) of the fills of open level k (:class:`FillFloor`; None
-    where there is none)."""
+    :class:`Bound`, the batch's (K, D, B) factors, what is known of each level's order
+    (:meth:`Bound.order_facts`) and, for partial tilings,
+    ``floor(k)``: the capacity-aware floor (B,) of the fills of open level k
+    (:class:`FillFloor`; None where there is none)."""
 
     delta: "DeltaBound"
     bound: Bound
     temporal: np.ndarray
     spatial: np.ndarray
     floor: Callable[[int], np.ndarray | None] | None = None
+    orders: OrderFacts | None = None
+
+
+def innermost_candidates(order: LoopOrder | None, nonunit: np.ndarray,
+                         dims: tuple[str, ...]) -> np.ndarray:
+    """(D, B): the dimensions whose loop can be the innermost non-unit loop of a nest with
+    non-unit loops ``nonunit`` (D, B) under ``order`` (spec.constraints: pinned ``inner``
+    loops innermost in their order, then the free ones in any order, then ``outer``)."""
+    if order is None:
+        return nonunit.copy()
+    out = np.zeros_like(nonunit)
+    decided = np.zeros(nonunit.shape[1], dtype=bool)
+    pinned = [d for d in (*order.inner, *order.outer) if d in dims]
+    free = np.array([d not in pinned for d in dims])
+    for group in ([d for d in order.inner if d in dims], None,
+                  [d for d in order.outer if d in dims]):
+        if group is None:                             # the free loops, in any order
+            loose = nonunit & free[:, None]
+            here = loose.any(axis=0) & ~decided
+            out |= loose & here[None]
+            decided |= here
+            continue
+        for d in group:
+            j = dims.index(d)
+            here = nonunit[j] & ~decided
+            out[j] |= here
+            decided |= here
+    return out
 
 
 class DeltaBound:
@@ -95,8 +179,10 @@ class DeltaBound:
         self.ranks_of = [np.flatnonzero(self.touches[:, d]) for d in range(D)]
 
     def lower_bound(self, k: int, tile: np.ndarray, ranks: list[np.ndarray],
-                    temporal: np.ndarray, spatial: np.ndarray) -> np.ndarray:
-        """(B,) lower bound of level k's delta sum over all loop orders.
+                    temporal: np.ndarray, spatial: np.ndarray,
+                    orders: OrderFacts | None = None) -> np.ndarray:
+        """(B,) lower bound of level k's delta sum over all loop orders (those ``orders``
+        allow; None: all).
 
         ``tile`` (B,) and ``ranks`` (R rows (B,)) are level k's tile and rank extents;
         ``temporal`` and ``spatial`` the (K, D, B) factors of the batch.
@@ -118,7 +204,11 @@ class DeltaBound:
         extent = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)      # (D, B)
         spread = np.cumprod(spatial[k + 1:], axis=0)[L1, :, columns].T      # (D, B)
         step = extent * spread
-        first = nonunit[L1, :, columns].T                          # (D, B): loops at L1
+        innermost = nonunit
+        if orders is not None and orders.restricts(range(k + 1, len(temporal))):
+            innermost = np.stack([orders.candidates(k + 1 + i, nonunit[i])
+                                  for i in range(len(nonunit))])
+        first = innermost[L1, :, columns].T                        # (D, B): a at L1
         movable = nonunit.any(axis=0)                              # (D, B)
         # a rank can come back to zero when two of its dimensions have loops above k
         cancels = self.multi[:, None] & ((self.touches[:, :, None] & movable[None]).sum(axis=1)

@@ -178,9 +178,11 @@ class Model:
         bounds = [None] * len(wl.data_spaces)
         if bound is not None:
             temporal, spatial = batch.temporal.transpose(1, 2, 0), batch.spatial.transpose(1, 2, 0)
+            orders = bound.order_facts(sk.temporal_order, wl.dims)
             bounds = [DataSpaceBound(self._delta_bound(i), bound, temporal, spatial,
                                      None if bound.fixed_through is None else
-                                     self._floor_of(i, sk.keep, temporal, spatial))
+                                     self._floor_of(i, sk.keep, temporal, spatial),
+                                     orders)
                       for i in range(len(wl.data_spaces))]
         mesh_x0 = arch.fanout(0)[0]
         counts = {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],

@@ -13,7 +13,8 @@ from hypothesis import given, settings, strategies as st
 from energy import ReferenceTables
 from mapper.mapspace.factors import factorizations
 from mapper.model import MappingBatch, Model, Skeleton
-from mapper.model.bound import Bound
+from mapper.model.bound import Bound, innermost_candidates
+from mapper.spec.constraints import LoopOrder, order_allows
 from mapper.spec.workload import DataSpace, Workload
 from tests.model.builders import arch, level
 
@@ -356,3 +357,83 @@ def test_bound_with_a_fan_out_from_level_0_is_below_every_loop_order(wl, keep, s
                         assert (getattr(c, field) <= getattr(got, field)).all(), (name, field)
                 assert (b.energy <= r.energy * (1 + 1e-12)).all()
                 assert (b.cycles <= r.cycles).all()
+
+
+def loop_orders(draw_perm, inner: int, outer: int) -> LoopOrder:
+    return LoopOrder(tuple(draw_perm[:inner]), tuple(draw_perm[len(draw_perm) - outer:]))
+
+
+order_constraints = st.one_of(st.none(), st.builds(
+    loop_orders, st.permutations(DIMS).map(tuple), st.integers(0, 3), st.integers(0, 1)))
+
+
+def allowed(order: LoopOrder | None, perm: tuple[str, ...], nonunit: np.ndarray) -> np.ndarray:
+    """(B,) whether each mapping's non-unit loops (``nonunit`` (B, D)) in ``perm`` satisfy
+    the permutation constraint (what the search's validity check asks)."""
+    return np.array([order_allows(order, len(DIMS), len(DIMS),
+                                  [d for d in perm if row[DIMS.index(d)]]) for row in nonunit])
+
+
+def innermost_is(perm: tuple[str, ...], dim: str, nonunit: np.ndarray) -> np.ndarray:
+    """(B,) whether ``dim`` is the innermost non-unit loop of ``perm``."""
+    return np.array([next((d for d in perm if row[DIMS.index(d)]), None) == dim
+                     for row in nonunit])
+
+
+@settings(max_examples=15, deadline=None)
+@given(wl=workloads, keep=keeps, seed=st.integers(0, 2 ** 16), glb=order_constraints,
+       dram=order_constraints, pin=st.one_of(st.none(), st.tuples(st.sampled_from([2, 3]),
+                                                                   st.sampled_from(DIMS))))
+def test_bound_under_permutation_constraints_is_below_every_allowed_order(wl, keep, seed, glb,
+                                                                          dram, pin):
+    """``Bound(orders=..., innermost=(L, d))`` (glb and DRAM orders open; rf and l1 fixed):
+    at most the model's figures for every (glb, DRAM) order the constraints allow whose
+    innermost non-unit loop at level L is d. Brute force over all 24 x 24 orders."""
+    model = Model(ARCH, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    temporal, spatial = random_tilings(wl, np.random.default_rng(seed), 16)
+    constraints = (None, None, glb, dram)
+    B = len(temporal)
+    fills = {n: np.full((4, B), np.iinfo(np.int64).max) for n in wl.ds_names}
+    energy, cycles = np.full(B, np.inf), np.full(B, np.inf)
+    perms = list(itertools.permutations(DIMS))
+    for orders in itertools.product(perms, perms):
+        ok = np.ones(B, dtype=bool)
+        for level, order in zip((2, 3), orders):
+            nonunit = temporal[:, level] > 1
+            ok &= allowed(constraints[level], order, nonunit)
+            if pin is not None and pin[0] == level:
+                ok &= innermost_is(order, pin[1], nonunit)
+        if not ok.any():
+            continue
+        sk = Skeleton(DIMS, (DIMS, DIMS) + orders, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+        r = model.evaluate(MappingBatch(sk, temporal, spatial))
+        for n, c in r.counts.items():
+            fills[n][:, ok] = np.minimum(fills[n][:, ok], c.fills[:, ok])
+        energy[ok] = np.minimum(energy[ok], r.energy[ok])
+        cycles[ok] = np.minimum(cycles[ok], r.cycles[ok])
+    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    bound = model.evaluate(MappingBatch(sk, temporal, spatial),
+                           Bound(orders=constraints, innermost=pin))
+    for name, counts in bound.counts.items():
+        assert (counts.fills <= fills[name]).all(), name
+    assert (bound.energy <= energy * (1 + 1e-12)).all()
+    assert (bound.cycles <= cycles).all()
+
+
+def test_innermost_candidates_follow_the_permutation_semantics():
+    """Pinned inner loops come first in their order, then the free ones (any of them), then
+    the pinned outer ones; unit loops are not in the nest."""
+    dims = ("A", "B", "C", "D")
+    nonunit = np.array([[1, 1, 0, 1],          # A, B, D non-unit
+                        [0, 0, 1, 1],          # C, D
+                        [0, 0, 0, 1],          # D only
+                        [0, 0, 1, 0]], bool).T  # C only
+    order = LoopOrder(("B", "A"), ("D",))      # B then A innermost, D outermost, C free
+    got = innermost_candidates(order, nonunit, dims)
+    assert got[:, 0].tolist() == [False, True, False, False]   # B: the first pinned inner
+    assert got[:, 1].tolist() == [False, False, True, False]   # C: the only free one
+    assert got[:, 2].tolist() == [False, False, False, True]   # D: only the outer one left
+    assert got[:, 3].tolist() == [False, False, True, False]
+    free = innermost_candidates(None, nonunit, dims)
+    assert (free == nonunit).all()
