@@ -20,6 +20,7 @@ from .inputs.load import Spec, load
 from .inputs.settings import parse_objective_arg, search_settings
 from .model.evaluate import Model
 from .model.result import Evaluation
+from .report.metrics import Clock, LayerMetrics, clock_of, layer_batch, layer_metrics
 from .spec.constraints import Violation, check_mapping
 from .spec.errors import SpecError
 from .spec.mapping import Mapping
@@ -30,8 +31,8 @@ if TYPE_CHECKING:
     from .search.objective import Objective
     from .search.pipeline import SearchOutcome
 
-__all__ = ["Spec", "check", "evaluate", "load", "model_of", "parse_objective_arg",
-           "run_network", "search", "search_settings", "sweep"]
+__all__ = ["Spec", "check", "clock", "evaluate", "load", "metrics", "model_of",
+           "parse_objective_arg", "run_network", "search", "search_settings", "sweep"]
 
 
 def model_of(spec: Spec) -> Model:
@@ -53,6 +54,20 @@ def evaluate(spec: Spec, mapping: Mapping | None = None) -> Evaluation:
     if mapping is None:
         raise SpecError("no mapping given: expected a top-level key 'mapping'")
     return model_of(spec).evaluate_mapping(mapping)
+
+
+def clock(spec: Spec) -> Clock:
+    """The arch's clock (``global_cycle_seconds``, ``clock_mhz`` ...), or none, with where it
+    came from."""
+    files = spec.inputs.files
+    return clock_of(spec.arch, files.get("architecture", files.get("arch")))
+
+
+def metrics(spec: Spec, evaluation: Evaluation | None = None) -> LayerMetrics:
+    """The metric set of Sze et al. for one evaluated mapping of the spec's layer (the batch
+    is the layer's N): :func:`mapper.report.metrics.layer_metrics`."""
+    evaluation = evaluation or evaluate(spec)
+    return layer_metrics(evaluation, spec.arch, clock(spec).cycle_s, layer_batch(spec.workload))
 
 
 def search(spec: "Spec | Sequence[str | Path]", *,
