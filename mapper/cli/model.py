@@ -59,16 +59,16 @@ def cmd_model(args: argparse.Namespace) -> int:
     write_outputs(outdir, files)
     status = "valid" if ev.valid and not broken else "INVALID"
     print(f"{spec.workload.name} on {spec.arch.name}: {status}")
-    print(f"  cycles        {ev.cycles}")
-    print(f"  energy        {ev.energy_pJ / 1e6:.2f} uJ ({ev.energy_pJ / ev.computes:.3f} pJ/MAC; "
+    print(f"  cycles       {ev.cycles}")
+    print(f"  energy       {ev.energy_pJ / 1e6:.2f} uJ ({ev.energy_pJ / ev.computes:.3f} pJ/MAC; "
           f"leakage {ev.leak_energy_pJ / 1e6:.2f} uJ of it)")
-    print(f"  EDP           {ev.edp:.4g} J*cycle")
+    print(f"  EDP          {ev.edp:.4g} J*cycle")
     print("\n".join(lines))
     if spec.sparsity:
-        print("  sparsity      not modelled: these are the dense figures (see the warning)")
-    print(f"  energy data   {spec.energy_source}" + (
+        print("  sparsity     not modelled: these are the dense figures (see the warning)")
+    print(f"  energy data  {spec.energy_source}" + (
         " (`mapper energy` shows where each number came from)" if spec.energy_report else ""))
-    print(f"  wrote         {outdir / 'stats.txt'}, {outdir / 'map.txt'}, {outdir / 'stats.json'}")
+    print(f"  wrote        {outdir / 'stats.txt'}, {outdir / 'map.txt'}, {outdir / 'stats.json'}")
     mapping_file = spec.inputs.files.get("mapping", "mapping")
     for v in ev.violations:
         print(f"error: {mapping_file}: mapping: {v}", file=sys.stderr)

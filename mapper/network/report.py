@@ -51,6 +51,7 @@ def network_summary(result) -> dict:
                 m = layer_metrics(r.evaluation, arch, cycle_s, batch).to_json()
                 rec.update(m)
                 rec["mapping"] = f"mappings/{r.file_name}.yaml"
+                rec["map"] = f"maps/{r.file_name}.txt"
                 tot["macs"] += m["macs"] * entry.repeat
                 tot["cycles"] += m["cycles"] * entry.repeat
                 tot["energy_pJ"] += m["energy_pJ"] * entry.repeat

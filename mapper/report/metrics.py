@@ -279,17 +279,17 @@ def format_metrics(m: LayerMetrics, clock: Clock) -> list[str]:
         cost += f", {m.area_mm2:.4g} mm^2"
     if m.area_missing:
         cost += f" (no area known for {', '.join(m.area_missing)})"
-    return [f"  latency       {lat}",
-            f"  throughput    {thr}",
-            f"  per inference {si(m.energy_per_inference_pJ * 1e-12, 'J')} "
+    return [f"  latency      {lat}",
+            f"  throughput   {thr}",
+            f"  energy/inf.  {si(m.energy_per_inference_pJ * 1e-12, 'J')} "
             f"({m.pJ_per_mac:.3f} pJ/MAC; {m.dram_level} "
             f"{si(m.dram_energy_per_inference_pJ * 1e-12, 'J')}, "
             f"{si(m.dram_bytes_per_inference, 'B')} per inference)",
-            f"  power         {power}",
-            f"  utilization   {m.utilization:.3f} = {m.active_pe_fraction:.3f} active PEs "
+            f"  power        {power}",
+            f"  utilization  {m.utilization:.3f} = {m.active_pe_fraction:.3f} active PEs "
             f"({m.active_pes} of {m.pes}) x {m.active_pe_utilization:.3f} utilization of "
             f"the active PEs",
-            f"  cost          {cost}"]
+            f"  cost         {cost}"]
 
 
 def setup_record(arch: Arch, clock: Clock, energy_source: str, layer: str) -> dict[str, Any]:

@@ -31,7 +31,7 @@ LAYER_KEYS = {"name", "repeat", "searched_as", "status", "source", "inputs", "ma
               "latency_s", "energy_pJ", "leak_energy_pJ", "energy_per_inference_pJ", "pJ_per_mac",
               "edp_J_cycles", "utilization", "dram_bytes_per_inference",
               "dram_bytes_by_dataspace", "energy_by_level", "energy_by_dataspace",
-              "leak_energy_by_level", "mapping",
+              "leak_energy_by_level", "mapping", "map",
               "search"} | {f.name for f in dataclasses.fields(LayerMetrics)}
 
 
