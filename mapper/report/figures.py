@@ -230,19 +230,19 @@ def energy_latency_figure(result: ResultDir):
                     c=[r.get(cost) or 0 for r in rows], cmap="viridis", s=28, zorder=3)
     fig.colorbar(sc, ax=ax, label="area (mm^2)" if cost == "area_mm2" else
                  "on-chip storage (bytes)")
-    groups: dict[tuple, list[dict]] = {}
-    for r in rows:
-        if r.get("pareto") is True:
-            groups.setdefault((r["network"], r["batch"], r.get("energy_tables")), []).append(r)
-    for (net, batch, tables), front in groups.items():
-        front.sort(key=lambda r: r[time_key])
-        ax.plot([r[time_key] for r in front],
-                [r["energy_per_inference_pJ"] / scale for r in front], "-o", color="tab:red",
-                mfc="none", ms=9, lw=1, label=f"Pareto front: {net}, batch {batch}")
+    # the sweep's own Pareto flags (the axes of ``mapper sweep --pareto``: by default energy,
+    # latency, on-chip storage and area, so a design may be on the front without being on
+    # the energy-latency corner)
+    front = [r for r in rows if r.get("pareto") is True]
+    if front:
+        ax.scatter([r[time_key] for r in front],
+                   [r["energy_per_inference_pJ"] / scale for r in front], s=110,
+                   facecolors="none", edgecolors="tab:red", lw=1.5, zorder=4,
+                   label="on the Pareto front (the sweep's pareto column)")
     ax.set_xlabel("latency (s)" if time_key == "latency_s" else "latency (cycles; no clock)")
     ax.set_ylabel(f"energy per inference ({unit})")
     ax.set_title("Energy vs latency of every design", fontsize=9)
-    if groups:
+    if front:
         ax.legend(fontsize=7)
     return fig
 
@@ -257,6 +257,12 @@ def _levels(cell: Any) -> dict[str, float]:
         except ValueError:
             continue
     return out
+
+
+def _short(design: str) -> str:
+    """A template design's parameters only: ``eyeriss_like[pe_rows=8]`` -> ``pe_rows=8``."""
+    head, bracket, rest = str(design).partition("[")
+    return rest.rstrip("]") if bracket and rest.endswith("]") else str(design)
 
 
 def sweep_energy_breakdown_figure(result: ResultDir):
@@ -277,7 +283,7 @@ def sweep_energy_breakdown_figure(result: ResultDir):
         ax.bar(range(len(rows)), vals, bottom=bottom, label=name)
         bottom = [b + v for b, v in zip(bottom, vals)]
     multi = len({(r["network"], r["batch"]) for r in rows}) > 1
-    _label([f"{r['design']}" + (f" {r['network']}/{r['batch']}" if multi else "")
+    _label([_short(r["design"]) + (f" {r['network']}/{r['batch']}" if multi else "")
             for r in rows], ax)
     ax.set_ylabel(f"energy per inference ({unit})")
     ax.set_title("Energy per inference by level, per design", fontsize=9)
