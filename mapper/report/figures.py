@@ -26,7 +26,7 @@ from typing import Any, Callable
 from ..spec.errors import SpecError
 from .results import Kind, ResultDir
 
-#: the colour of each data space (others take the next colours of the cycle)
+#: energy units for the axes: (pJ per unit, name), largest first
 _UNITS = ((1e12, "J"), (1e9, "mJ"), (1e6, "uJ"), (1e3, "nJ"), (1, "pJ"))
 
 
@@ -80,7 +80,7 @@ def energy_breakdown_figure(result: ResultDir):
         label_pJ = ({"MAC (compute)": t["energy_by_level"][name] - leak.get(name, 0.0)}
                     if name not in t["energy_by_dataspace"] else dict(by_ds))
         label_pJ["leakage"] = leak.get(name, 0.0)
-        if name in t["energy_by_dataspace"] and abs(rest) > 1e-9 * max(1.0, abs(rest)):
+        if name in t["energy_by_dataspace"] and abs(rest) > 1e-6 * t["energy_by_level"][name]:
             label_pJ["network / other"] = rest
         for label, pJ in label_pJ.items():
             parts.setdefault(label, [0.0] * len(levels))[i] = pJ / batch
@@ -144,7 +144,7 @@ def roofline_figure(result: ResultDir):
                                         " (no DRAM bandwidth set: compute roof only)"))
     ax.scatter(xs, ys, zorder=3, s=18, color="tab:red", label="layers (best mapping)")
     for x, y, r in zip(xs, ys, rows):
-        if math.isfinite(x) and len(rows) <= 30:
+        if math.isfinite(x) and len(rows) <= 8:         # more would overlap: see the table
             ax.annotate(r.name, (x, y), fontsize=6, xytext=(3, 2), textcoords="offset points")
     ax.set_xscale("log")
     ax.set_yscale("log")

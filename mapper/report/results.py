@@ -165,8 +165,7 @@ def _network(d: Path) -> ResultDir:
             notes.append(f"layer {rec['name']}: neither {rec.get('map')} nor "
                          f"{rec.get('mapping')} is in {d}: its mapping is not shown")
         layers.append(LayerRow(rec["name"], rec.get("repeat", 1), rec.get("status", "?"),
-                               {k: rec[k] for k in rec if k in LAYER_KEYS or k == "leak_energy_pJ"}
-                               if "cycles" in rec else None, text, shown))
+                               dict(rec) if "cycles" in rec else None, text, shown))
     if not s.get("complete", True):
         notes.append(f"incomplete: totals leave out {', '.join(s.get('unmapped', []))} "
                      f"(no mapping)")
