@@ -287,7 +287,8 @@ def sweep_energy_breakdown_figure(result: ResultDir):
             for r in rows], ax)
     ax.set_ylabel(f"energy per inference ({unit})")
     ax.set_title("Energy per inference by level, per design", fontsize=9)
-    ax.legend(fontsize=7)
+    if levels:
+        ax.legend(fontsize=7)
     return fig
 
 

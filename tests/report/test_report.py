@@ -215,3 +215,13 @@ def test_a_sweep_writes_its_figures_and_index_html(tmp_path):
     for row in result.rows:
         assert row["design"] in html
     assert main(["report", str(out)]) == 0 and (out / "report.html").is_file()
+
+
+def test_a_sweep_where_every_run_failed_still_gets_its_page(tmp_path, recwarn):
+    rows = [{"design": "d1", "network": "net", "batch": 1, "status": "failed",
+             "reason": "no mapping for 1 layer(s)", "energy_tables": ""}]
+    files = sweep_page_files(tmp_path, rows, ["design", "network", "batch", "status",
+                                               "reason"])
+    assert "0 of 1 runs ok" in files["index.html"]
+    assert "not in the figures: d1 / net: no mapping for 1 layer(s)" in files["index.html"]
+    assert not [w for w in recwarn if "legend" in str(w.message)]
