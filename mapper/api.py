@@ -10,6 +10,8 @@
     >>> outcome.best.edp, outcome.stats.proven_optimal, outcome.stopped_by
     >>> network = api.run_network("eyeriss_like", "resnet18", jobs=2)
     >>> result = api.sweep("examples/sweep/sweep.yaml", "out/sweep", jobs=2)
+    >>> api.write_report("out/net", "out/net/report.html")      # mapper report
+    >>> fig = api.roofline_figure(api.load_result("out/net"))   # a matplotlib Figure
 """
 from __future__ import annotations
 
@@ -20,6 +22,13 @@ from .inputs.load import Spec, load
 from .inputs.settings import parse_objective_arg, search_settings
 from .model.evaluate import Model
 from .model.result import Evaluation
+from .report.figures import (energy_breakdown_figure, energy_latency_figure,
+                             eyexam_waterfall_figure, mac_vs_data_movement_figure,
+                             pe_scaling_figure, report_figures, roofline_figure,
+                             sweep_energy_breakdown_figure, utilization_figure)
+from .report.metrics import Clock, LayerMetrics, clock_of, layer_batch, layer_metrics
+from .report.page import report_html, write_report
+from .report.results import ResultDir, load_result
 from .spec.constraints import Violation, check_mapping
 from .spec.errors import SpecError
 from .spec.mapping import Mapping
@@ -30,8 +39,13 @@ if TYPE_CHECKING:
     from .mapsearch.objective import Objective
     from .mapsearch.pipeline import SearchOutcome
 
-__all__ = ["Spec", "check", "evaluate", "load", "model_of", "parse_objective_arg",
-           "run_network", "search", "search_settings", "sweep"]
+__all__ = ["ResultDir", "Spec", "check", "clock", "evaluate", "load", "load_result", "metrics", "model_of",
+           "parse_objective_arg", "report_figures", "report_html", "run_network", "search",
+           "search_settings", "sweep", "write_report",
+           # the figures of the report, each a matplotlib Figure of a load_result(...)
+           "energy_breakdown_figure", "mac_vs_data_movement_figure", "roofline_figure",
+           "utilization_figure", "eyexam_waterfall_figure", "energy_latency_figure",
+           "sweep_energy_breakdown_figure", "pe_scaling_figure"]
 
 
 def model_of(spec: Spec) -> Model:
@@ -53,6 +67,20 @@ def evaluate(spec: Spec, mapping: Mapping | None = None) -> Evaluation:
     if mapping is None:
         raise SpecError("no mapping given: expected a top-level key 'mapping'")
     return model_of(spec).evaluate_mapping(mapping)
+
+
+def clock(spec: Spec) -> Clock:
+    """The arch's clock (``global_cycle_seconds``, ``clock_mhz`` ...), or none, with where it
+    came from."""
+    files = spec.inputs.files
+    return clock_of(spec.arch, files.get("architecture", files.get("arch")))
+
+
+def metrics(spec: Spec, evaluation: Evaluation | None = None) -> LayerMetrics:
+    """The metric set of Sze et al. for one evaluated mapping of the spec's layer (the batch
+    is the layer's N): :func:`mapper.report.metrics.layer_metrics`."""
+    evaluation = evaluation or evaluate(spec)
+    return layer_metrics(evaluation, spec.arch, clock(spec).cycle_s, layer_batch(spec.workload))
 
 
 def search(spec: "Spec | Sequence[str | Path]", *,

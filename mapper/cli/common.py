@@ -94,3 +94,16 @@ def print_notes(spec, energy_details: bool = True) -> None:
         print(f"warning: {spec.sparsity}", file=sys.stderr)
     for line in warning_lines(spec.energy_warnings, DETAILS if energy_details else None):
         print(line, file=sys.stderr)
+
+
+def layer_metrics_outputs(spec, ev) -> tuple[list[str], dict]:
+    """The metric set of one evaluated mapping (:func:`mapper.api.metrics`): the lines
+    ``mapper model`` and ``mapper search`` print, and the ``metrics`` and ``setup`` blocks of
+    their stats.json (what ``mapper report`` reads)."""
+    from .. import api
+    from ..report.metrics import format_metrics, setup_record
+    clock = api.clock(spec)
+    m = api.metrics(spec, ev)
+    blocks = {"metrics": m.to_json(),
+              "setup": setup_record(spec.arch, clock, spec.energy_source, spec.workload.name)}
+    return format_metrics(m, clock), blocks

@@ -6,7 +6,8 @@ import json
 import sys
 from pathlib import Path
 
-from .common import add_override_args, overrides_of, print_notes, write_outputs
+from .common import (add_override_args, layer_metrics_outputs, overrides_of, print_notes,
+                     write_outputs)
 
 
 def add_parser(sub) -> None:
@@ -47,11 +48,12 @@ def cmd_model(args: argparse.Namespace) -> int:
     broken = api.check(spec)
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
              for lv in ev.storage}
+    lines, blocks = layer_metrics_outputs(spec, ev)
     files = {
-        "stats.txt": format_stats_txt(spec.arch, spec.workload, ev),
+        "stats.txt": format_stats_txt(spec.arch, spec.workload, ev, api.clock(spec).cycle_s),
         "map.txt": format_map_txt(spec.arch, spec.workload, ev.mapping, tiles),
-        "stats.json": json.dumps(mark_dense(ev.to_json(), spec.sparsity), indent=1,
-                                 allow_nan=True) + "\n",
+        "stats.json": json.dumps({**mark_dense(ev.to_json(), spec.sparsity), **blocks},
+                                 indent=1, allow_nan=True) + "\n",
     }
     outdir = Path(args.output)
     write_outputs(outdir, files)
@@ -61,11 +63,9 @@ def cmd_model(args: argparse.Namespace) -> int:
     print(f"  energy       {ev.energy_pJ / 1e6:.2f} uJ ({ev.energy_pJ / ev.computes:.3f} pJ/MAC; "
           f"leakage {ev.leak_energy_pJ / 1e6:.2f} uJ of it)")
     print(f"  EDP          {ev.edp:.4g} J*cycle")
-    print(f"  utilization  {ev.utilization:.2f}")
+    print("\n".join(lines))
     if spec.sparsity:
         print("  sparsity     not modelled: these are the dense figures (see the warning)")
-    print(f"  area         {ev.area_um2 / 1e6:.4f} mm^2" + (
-        f" (no area known for {', '.join(ev.area_missing)})" if ev.area_missing else ""))
     print(f"  energy data  {spec.energy_source}" + (
         " (`mapper energy` shows where each number came from)" if spec.energy_report else ""))
     print(f"  wrote        {outdir / 'stats.txt'}, {outdir / 'map.txt'}, {outdir / 'stats.json'}")

@@ -2,7 +2,8 @@
 
 Writes OUTDIR/network.json, network.csv, network.txt (the summary it prints) and
 mappings/<layer>.yaml (each a Timeloop mapping with its layer's problem, which ``mapper model
-ARCH mappings/<layer>.yaml`` evaluates). Progress (layers done / total, the best so far) goes
+ARCH mappings/<layer>.yaml`` evaluates), maps/<layer>.txt (its map.txt) and, with ``--report``,
+report.html (``mapper report``). Progress (layers done / total, the best so far) goes
 to stderr. Exit status 0 when every layer is mapped, 1 when some layer has no mapping (listed,
 with CP-SAT's explanation when no mapping can fit), 2 for bad input; after Ctrl-C (130) or
 SIGTERM (143) the outputs are written all the same, with the layers searched so far (the one
@@ -19,6 +20,9 @@ from .argtypes import positive_int
 from .common import (add_override_args, add_search_options, overrides_of, stopped_exit_status,
                      write_outputs)
 from .progress import StatusLine
+
+#: the page ``--report`` writes beside the other outputs
+REPORT_FILE = "report.html"
 
 EXIT_STATUS = ("exit status: 0 when every layer is mapped; 1 when a layer is not; 2 for bad "
                "input; 130 after Ctrl-C and 143 after SIGTERM, with the outputs written all "
@@ -64,6 +68,9 @@ def add_parser(sub) -> None:
                    "(default $MAPPER_CACHE_DIR or ~/.cache/dnn-mapper, else OUTDIR/.cache)")
     n.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     n.add_argument("-o", "--output", default="out", help="output directory (default: out)")
+    n.add_argument("--report", action="store_true", help=f"also write OUTDIR/{REPORT_FILE}: "
+                   "the metric set and figures of Sze et al. on one page (mapper report; "
+                   "needs matplotlib: pip install 'dnn-mapper[report]')")
     add_override_args(n)
     n.set_defaults(func=cmd_network)
 
@@ -95,6 +102,9 @@ def cmd_network(args: argparse.Namespace) -> int:
         print("note: an exhaustive search of a real layer may not finish; give --time-limit "
               "(per layer) to get the best so far", file=sys.stderr)
     out = Path(args.output)
+    if args.report:                     # before the search, not after it
+        from ..report.figures import require_matplotlib
+        require_matplotlib()
     progress = NetworkProgressLine()
     try:
         result = run_network(
@@ -112,14 +122,22 @@ def cmd_network(args: argparse.Namespace) -> int:
     text = format_text(summary)
     mappings = {f"mappings/{r.file_name}.yaml": _mapping_yaml(r, result.arch)
                 for r in result.layers if r.evaluation is not None}
-    write_outputs(out, {"network.json": json.dumps(summary, indent=1) + "\n",
-                         "network.csv": format_csv(summary), "network.txt": text, **mappings})
+    maps = {f"maps/{r.file_name}.txt": _map_txt(r, result.arch)
+            for r in result.layers if r.evaluation is not None}
+    files = {"network.json": json.dumps(summary, indent=1) + "\n",
+             "network.csv": format_csv(summary), "network.txt": text, **mappings, **maps}
+    write_outputs(out, files)
+    if args.report:        # read back from the files just written, then listed with them
+        from .. import api
+        write_outputs(out, {**files, REPORT_FILE: api.report_html(out)})
     print(text, end="")
     c = summary["cache"]
     print(f"  {c['hits']} of {c['hits'] + c['misses']} distinct layers from the cache "
           f"({c['dir'] or 'off'}); {summary['wall_s']:.1f} s")
     print(f"  wrote {out / 'network.json'}, {out / 'network.csv'}, {out / 'network.txt'}, "
-          f"{out / 'mappings'}/ ({len(mappings)} files)")
+          f"{out / 'mappings'}/ and {out / 'maps'}/ ({len(mappings)} files each)")
+    if args.report:
+        print(f"  wrote {out / REPORT_FILE} (mapper report)")
     stopped = stopped_exit_status(result.stopped_by)
     if stopped is not None:
         print(f"{result.stopped_by}: wrote the layers searched so far (the layers finished are "
@@ -142,6 +160,15 @@ def cmd_network(args: argparse.Namespace) -> int:
                   f"evaluated, {exist}: search longer (--search-size, --time-limit) or use "
                   f"--algorithm optimal", file=sys.stderr)
     return 0 if result.complete else 1
+
+
+def _map_txt(r, arch) -> str:
+    """The layer's mapping as ``mapper model`` and ``mapper search`` print it (map.txt)."""
+    from ..report.maptxt import format_map_txt
+    ev = r.evaluation
+    tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
+             for lv in ev.storage}
+    return format_map_txt(arch, r.layer.workload, ev.mapping, tiles)
 
 
 def _mapping_yaml(r, arch) -> str:

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 from .argtypes import positive_int
-from .common import (add_override_args, add_search_options, overrides_of, print_notes,
-                     stopped_exit_status, write_outputs)
+from .common import (add_override_args, add_search_options, layer_metrics_outputs,
+                     overrides_of, print_notes, stopped_exit_status, write_outputs)
 from .progress import StatusLine
 
 EXIT_STATUS = ("exit status: 0 when a mapping was found (also when --time-limit, the search "
@@ -127,6 +127,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     print(f"  best: EDP {ev.edp:.4g} J*cycle, energy {ev.energy_pJ / 1e6:.2f} uJ "
           f"({ev.energy_pJ / ev.computes:.3f} pJ/MAC), cycles {ev.cycles:,}, "
           f"utilization {ev.utilization:.2f}")
+    print("\n".join(layer_metrics_outputs(spec, ev)[0]))
     print(f"  wrote {out / 'mapping.yaml'}, {out / 'stats.txt'}, {out / 'map.txt'}, "
           f"{out / 'stats.json'}")
     if stopped is not None:
@@ -145,12 +146,13 @@ def search_outputs(spec, outcome) -> dict[str, str]:
     ev = outcome.best
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
              for lv in ev.storage}
-    stats = mark_dense(ev.to_json(), spec.sparsity)
+    from .. import api
+    stats = {**mark_dense(ev.to_json(), spec.sparsity), **layer_metrics_outputs(spec, ev)[1]}
     stats["search"] = outcome.to_json()
     return {
         "mapping.yaml": dump_yaml({"mapping": mapping_to_timeloop(ev.mapping, spec.arch,
                                                                   spec.workload)}),
-        "stats.txt": format_stats_txt(spec.arch, spec.workload, ev),
+        "stats.txt": format_stats_txt(spec.arch, spec.workload, ev, api.clock(spec).cycle_s),
         "map.txt": format_map_txt(spec.arch, spec.workload, ev.mapping, tiles),
         "stats.json": json.dumps(stats, indent=1) + "\n",
     }

@@ -7,8 +7,9 @@ Conventions: a layer record holds one occurrence of the layer over the whole bat
 network's ``batch`` folded into its N); totals are the sum over layers x ``repeat``. Layers run
 one after another, so ``latency_s`` is the time of one batch and ``inferences_per_s`` =
 batch / latency. Utilization in total = MACs / (PEs x cycles), the MAC-weighted mean of the
-layers'. DRAM traffic = (reads + fills + updates) x utilized instances x word bits / 8 at the
-outermost level. Totals cover the mapped layers; ``complete`` says whether that is all.
+layers'. A layer's record is :func:`mapper.report.metrics.layer_metrics` (the one rule for
+every metric of a layer); totals use its :func:`~mapper.report.metrics.rates`. Totals cover
+the mapped layers; ``complete`` says whether that is all.
 """
 from __future__ import annotations
 
@@ -16,52 +17,9 @@ import csv
 import io
 from typing import Any
 
-from ..model import Evaluation
 from ..model.perf import edp
-from ..spec.arch import Arch
-
-
-def dram_bytes(ev: Evaluation, arch: Arch) -> dict[str, float]:
-    """Bytes moved at the outermost level per data space (one run of the layer)."""
-    level, stats = arch.storage[-1], ev.storage[-1]
-    return {name: (ds.reads_per_instance + ds.fills_per_instance + ds.updates_per_instance)
-            * ds.utilized_instances * level.word_bits / 8
-            for name, ds in stats.dataspaces.items()}
-
-
-def on_chip_bytes(arch: Arch) -> float:
-    """Storage below the outermost level: capacity x word bits x instances."""
-    return sum(lv.capacity_words * lv.word_bits * lv.instances / 8
-               for lv in arch.storage[:-1] if not lv.is_dummy and lv.depth is not None)
-
-
-def energy_breakdown(ev: Evaluation, arch: Arch) -> tuple[dict, dict, dict]:
-    """({level: pJ}, {level: {data space: pJ}}, {level: leakage pJ}), compute level first,
-    dummy levels left out. A level's energy is its data spaces' (dynamic) plus its leakage."""
-    dummy = {lv.name for lv in arch.storage if lv.is_dummy}
-    levels = [lv for lv in (ev.compute, *ev.storage) if lv.name not in dummy]
-    by_level = {lv.name: lv.energy_pJ for lv in levels}
-    by_ds = {lv.name: {n: ds.energy_pJ for n, ds in lv.dataspaces.items()}
-             for lv in ev.storage if lv.name not in dummy}
-    leak = {lv.name: lv.leak_energy_pJ for lv in levels}
-    return by_level, by_ds, leak
-
-
-def layer_metrics(ev: Evaluation, arch: Arch, cycle_s: float | None, batch: int) -> dict:
-    """One occurrence of a layer (the whole batch)."""
-    traffic = dram_bytes(ev, arch)
-    by_level, by_ds, leak = energy_breakdown(ev, arch)
-    return {"macs": ev.computes, "cycles": ev.cycles,
-            "latency_s": None if cycle_s is None else ev.cycles * cycle_s,
-            "energy_pJ": ev.energy_pJ, "leak_energy_pJ": ev.leak_energy_pJ,
-            "energy_per_inference_pJ": ev.energy_pJ / batch,
-            "pJ_per_mac": ev.energy_pJ / ev.computes, "edp_J_cycles": ev.edp,
-            "utilization": ev.utilization,
-            "dram_bytes_per_inference": sum(traffic.values()) / batch,
-            "dram_bytes_by_dataspace": traffic,
-            "energy_by_level": by_level, "energy_by_dataspace": by_ds,
-            "leak_energy_by_level": leak}
-
+from ..report.metrics import (dram_peak_bytes_per_cycle, layer_metrics, on_chip_bytes, rates,
+                              si, technology_of)
 
 def _add(into: dict, more: dict, times: int) -> None:
     for k, v in more.items():
@@ -75,7 +33,8 @@ def network_summary(result) -> dict:
     """The ``network.json`` record of a :class:`~mapper.network.run.NetworkResult`."""
     net, arch, cycle_s, batch = result.network, result.arch, result.cycle_s, result.network.batch
     records, unmapped = [], []
-    tot = {"macs": 0, "cycles": 0, "energy_pJ": 0.0, "leak_energy_pJ": 0.0, "dram": 0.0}
+    tot = {"macs": 0, "cycles": 0, "energy_pJ": 0.0, "leak_energy_pJ": 0.0, "dram": 0.0,
+           "active_pe_cycles": 0, "mac_energy_pJ": 0.0}
     by_level: dict = {}
     by_ds: dict = {}
     leak_by_level: dict = {}
@@ -89,14 +48,17 @@ def network_summary(result) -> dict:
                                    "source": entry.source, "inputs": list(entry.inputs),
                                    "macs": entry.workload.macs}
             if r.evaluation is not None:
-                m = layer_metrics(r.evaluation, arch, cycle_s, batch)
+                m = layer_metrics(r.evaluation, arch, cycle_s, batch).to_json()
                 rec.update(m)
                 rec["mapping"] = f"mappings/{r.file_name}.yaml"
+                rec["map"] = f"maps/{r.file_name}.txt"
                 tot["macs"] += m["macs"] * entry.repeat
                 tot["cycles"] += m["cycles"] * entry.repeat
                 tot["energy_pJ"] += m["energy_pJ"] * entry.repeat
                 tot["leak_energy_pJ"] += m["leak_energy_pJ"] * entry.repeat
                 tot["dram"] += m["dram_bytes_per_inference"] * batch * entry.repeat
+                tot["active_pe_cycles"] += m["active_pes"] * m["cycles"] * entry.repeat
+                tot["mac_energy_pJ"] += m["mac_energy_pJ"] * entry.repeat
                 _add(by_level, m["energy_by_level"], entry.repeat)
                 _add(by_ds, m["energy_by_dataspace"], entry.repeat)
                 _add(leak_by_level, m["leak_energy_by_level"], entry.repeat)
@@ -118,12 +80,15 @@ def _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area,
             area_missing, leak_by_level) -> dict:
     net, arch, cycle_s, batch = result.network, result.arch, result.cycle_s, result.network.batch
     cycles, energy = tot["cycles"], tot["energy_pJ"]
-    latency = None if cycle_s is None else cycles * cycle_s
+    r = rates(macs=tot["macs"], cycles=cycles, energy_pJ=energy,
+              leak_energy_pJ=tot["leak_energy_pJ"], dram_bytes=tot["dram"], batch=batch,
+              cycle_s=cycle_s)
     pes = arch.compute.instances
     util = tot["macs"] / (pes * cycles) if cycles else 0.0
-    throughput = batch / latency if latency else None
-    power = energy * 1e-12 / latency if latency else None     # dynamic + leakage
-    leak_power = tot["leak_energy_pJ"] * 1e-12 / latency if latency else None
+    # eq. (3) over layers run one after another: the cycle-weighted fraction of active PEs
+    active = tot["active_pe_cycles"] / (pes * cycles) if cycles else 0.0
+    dram_level = arch.storage[-1].name
+    dram_pJ = by_level.get(dram_level, 0.0)
     s = result.settings
     return {
         "network": net.name, "network_file": net.file, "arch": arch.name, "batch": batch,
@@ -133,26 +98,36 @@ def _totals(result, records, unmapped, tot, by_level, by_ds, traffic, area,
                             "time_limit_per_layer_s": s.time_limit,
                             "victory_condition": s.victory_condition, "jobs": s.jobs},
         "clock": {"cycle_s": cycle_s, "source": result.clock_source},
+        "technology": technology_of(arch),
         "energy_source": result.energy_source,
         "complete": not unmapped, "unmapped": unmapped, "note": result.note,
         "macs": net.macs, "mapped_macs": tot["macs"],
         "energy_pJ": energy, "leak_energy_pJ": tot["leak_energy_pJ"], "cycles": cycles,
-        "latency_s": latency,
-        "inferences_per_s": throughput,
+        "latency_s": r.latency_s,
+        "inferences_per_s": r.inferences_per_s,
         "energy_per_inference_pJ": energy / batch, "edp_J_cycles": edp(energy, cycles),
         "utilization": util, "dram_bytes_per_inference": tot["dram"] / batch,
-        "power_W": power,
+        "power_W": r.power_W,
         "energy_by_level": by_level, "energy_by_dataspace": by_ds,
         "leak_energy_by_level": leak_by_level, "dram_bytes_by_dataspace": traffic,
-        "metrics": {  # Sze et al.'s set
-            "throughput_inferences_per_s": throughput,
-            "throughput_macs_per_s": tot["macs"] / latency if latency else None,
+        "metrics": {  # Sze et al.'s set (mapper.report.metrics; totals of layers in sequence)
+            "throughput_inferences_per_s": r.inferences_per_s,
+            "throughput_macs_per_s": r.macs_per_s,
+            "macs_per_cycle": tot["macs"] / cycles if cycles else None,
             "peak_macs_per_s": pes / cycle_s if cycle_s else None,
-            "latency_s": latency, "latency_cycles": cycles,
+            "latency_s": r.latency_s, "latency_cycles": cycles,
             "energy_per_inference_pJ": energy / batch,
             "pJ_per_mac": energy / tot["macs"] if tot["macs"] else None,
-            "power_W": power, "leakage_power_W": leak_power, "utilization": util,
+            "mac_energy_pJ": tot["mac_energy_pJ"],
+            "data_movement_energy_pJ": energy - tot["mac_energy_pJ"],
+            "dram_level": dram_level, "dram_energy_per_inference_pJ": dram_pJ / batch,
+            "power_W": r.power_W, "leakage_power_W": r.leakage_power_W, "utilization": util,
+            "active_pe_fraction": active,
+            "active_pe_utilization": util / active if active else None,
             "offchip_bytes_per_inference": tot["dram"] / batch,
+            "dram_bytes_per_cycle": tot["dram"] / cycles if cycles else None,
+            "dram_GB_per_s": r.dram_GB_per_s,
+            "dram_peak_bytes_per_cycle": dram_peak_bytes_per_cycle(arch),
             "onchip_storage_bytes": on_chip_bytes(arch), "pes": pes,
             "area_mm2": None if area is None else area / 1e6,
             "area_missing": list(area_missing)},   # components with no known area (0 mm^2)
@@ -186,16 +161,6 @@ def format_csv(summary: dict) -> str:
     return out.getvalue()
 
 
-def _si(x: float | None, unit: str) -> str:
-    if x is None:
-        return "-"
-    for scale, prefix in ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"), (1, ""),
-                          (1e-3, "m"), (1e-6, "u"), (1e-9, "n"), (1e-12, "p")):
-        if abs(x) >= scale:
-            return f"{x / scale:.4g} {prefix}{unit}"
-    return f"{x:.3g} {unit}"
-
-
 def format_text(summary: dict) -> str:
     s, m = summary, summary["metrics"]
     lines = [f"{s['network']} on {s['arch']}, batch {s['batch']}: {len(s['layers'])} layers "
@@ -211,36 +176,40 @@ def format_text(summary: dict) -> str:
     for rec in s["layers"]:
         name = rec["name"] if len(rec["name"]) <= 28 else rec["name"][:27] + "~"
         if "cycles" not in rec:
-            lines.append(f"  {name:<28} {rec['repeat']:>3} {_si(rec['macs'], ''):>9} "
+            lines.append(f"  {name:<28} {rec['repeat']:>3} {si(rec['macs'], ''):>9} "
                          f"  {rec['status'].upper()}")
             continue
         cached = " (cached)" if rec.get("search", {}).get("cached") else ""
-        lines.append(f"  {name:<28} {rec['repeat']:>3} {_si(rec['macs'], ''):>9} "
-                     f"{rec['cycles']:>11,} {_si(rec['energy_pJ'] * 1e-12, 'J'):>10} "
+        lines.append(f"  {name:<28} {rec['repeat']:>3} {si(rec['macs'], ''):>9} "
+                     f"{rec['cycles']:>11,} {si(rec['energy_pJ'] * 1e-12, 'J'):>10} "
                      f"{rec['pJ_per_mac']:>7.3f} {rec['utilization']:>5.2f} "
-                     f"{_si(rec['dram_bytes_per_inference'], 'B'):>10}  "
+                     f"{si(rec['dram_bytes_per_inference'], 'B'):>10}  "
                      f"{rec['mapping']}{cached}")
-    lines.append(f"  {'total (x repeat)':<28} {'':>3} {_si(s['mapped_macs'], ''):>9} "
-                 f"{s['cycles']:>11,} {_si(s['energy_pJ'] * 1e-12, 'J'):>10} "
+    lines.append(f"  {'total (x repeat)':<28} {'':>3} {si(s['mapped_macs'], ''):>9} "
+                 f"{s['cycles']:>11,} {si(s['energy_pJ'] * 1e-12, 'J'):>10} "
                  f"{(m['pJ_per_mac'] or 0):>7.3f} {s['utilization']:>5.2f} "
-                 f"{_si(s['dram_bytes_per_inference'], 'B'):>10}")
-    lat = (f"{_si(s['latency_s'], 's')} ({s['cycles']:,} cycles)" if s["latency_s"]
+                 f"{si(s['dram_bytes_per_inference'], 'B'):>10}")
+    lat = (f"{si(s['latency_s'], 's')} ({s['cycles']:,} cycles)" if s["latency_s"]
            else f"{s['cycles']:,} cycles (no clock)")
-    thr = (f"{_si(m['throughput_inferences_per_s'], 'inferences/s')} ("
-           f"{_si(m['throughput_macs_per_s'], 'MAC/s')} of {_si(m['peak_macs_per_s'], 'MAC/s')}"
+    thr = (f"{si(m['throughput_inferences_per_s'], 'inferences/s')} ("
+           f"{si(m['throughput_macs_per_s'], 'MAC/s')} of {si(m['peak_macs_per_s'], 'MAC/s')}"
            f" peak)" if s["latency_s"] else "- (no clock)")
     lines += ["", "  metrics (Sze et al.):",
               f"    throughput       {thr}",
               f"    latency          {lat}",
-              f"    energy           {_si(s['energy_per_inference_pJ'] * 1e-12, 'J')} per "
+              f"    energy           {si(s['energy_per_inference_pJ'] * 1e-12, 'J')} per "
               f"inference ({(m['pJ_per_mac'] or 0):.3f} pJ/MAC); EDP "
               f"{s['edp_J_cycles']:.4g} J*cycle",
-              f"    power            {_si(m['power_W'], 'W')}" + (
-                  f" (leakage {_si(m['leakage_power_W'], 'W')} of it)"
+              f"    power            {si(m['power_W'], 'W')}" + (
+                  f" (leakage {si(m['leakage_power_W'], 'W')} of it)"
                   if m.get("leakage_power_W") is not None else ""),
-              f"    utilization      {m['utilization']:.3f}",
-              f"    off-chip traffic {_si(m['offchip_bytes_per_inference'], 'B')} per inference",
-              f"    cost             {_si(m['onchip_storage_bytes'], 'B')} on-chip storage, "
+              f"    utilization      {m['utilization']:.3f} = {m['active_pe_fraction']:.3f} "
+              f"active PEs (cycle-weighted) x {m['active_pe_utilization'] or 0:.3f} "
+              f"utilization of the active PEs",
+              f"    off-chip traffic {si(m['offchip_bytes_per_inference'], 'B')} per inference"
+              + (f", {m['dram_GB_per_s']:.4g} GB/s needed" if m["dram_GB_per_s"] is not None
+                 else ""),
+              f"    cost             {si(m['onchip_storage_bytes'], 'B')} on-chip storage, "
               f"{m['pes']} PEs" + (f", {m['area_mm2']:.3f} mm^2" if m["area_mm2"] else "")
               + (f" (no area known for {', '.join(m['area_missing'])})"
                  if m["area_missing"] else "")]

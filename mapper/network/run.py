@@ -29,6 +29,7 @@ from ..inputs.load import load
 from ..inputs.settings import search_settings
 from ..inputs.templates import Overrides
 from ..model import Evaluation, Model
+from ..report.metrics import clock_of
 from ..mapsearch import Progress
 from ..mapsearch.objective import Objective
 from ..mapsearch.pipeline import Feasibility, SearchInputs, SearchOutcome
@@ -40,7 +41,7 @@ from ..spec.arch import Arch
 from ..spec.errors import SpecError, Where
 from .cache import LayerCache, default_cache_dir, layer_key
 from .library import DistinctLayer, Network, load_network, network_path
-from .run_inputs import (clock_of, mapping_file_names, network_parameters, split_overrides,
+from .run_inputs import (mapping_file_names, network_parameters, split_overrides,
                          subset)
 
 #: ``cache_dir`` default: the per-user cache (:func:`default_cache_dir`)
@@ -183,15 +184,15 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
         note = f"only {len(network.distinct())} of the network's {total} distinct layers"
     cache = LayerCache(default_cache_dir() if cache_dir == DEFAULT_CACHE else cache_dir)
     arch_file = spec.inputs.files.get("architecture", spec.inputs.files.get("arch"))
-    cycle_s, clock_source = clock_of(spec.arch, arch_file)
+    clock = clock_of(spec.arch, arch_file)
     own = stop is None
     stop = StopFlag() if own else stop
     runner = _Runner(spec, network, settings, cache, progress, start, stop)
     with stop_on_signals(stop) if own else nullcontext():
         layers = runner.run()
     stopped = stop.reason()
-    return NetworkResult(network, spec.arch, layers, settings.objective, settings, cycle_s,
-                         clock_source, spec.energy_source,
+    return NetworkResult(network, spec.arch, layers, settings.objective, settings, clock.cycle_s,
+                         clock.source, spec.energy_source,
                          {"dir": str(cache.dir) if cache.dir else None, "hits": cache.hits,
                           "misses": cache.misses}, time.monotonic() - start, note,
                          tuple(f"note: {line}" for line in spec.notes.lines())

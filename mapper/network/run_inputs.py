@@ -1,5 +1,6 @@
 """The inputs of a whole-network run: finding the network, splitting ``--set`` values between
-the network and the arch, the clock, mapping file names, and partial networks."""
+the network and the arch, mapping file names, and partial networks (the clock is
+:func:`mapper.report.metrics.clock_of`)."""
 from __future__ import annotations
 
 import re
@@ -7,7 +8,6 @@ from pathlib import Path
 from typing import Sequence
 
 from ..inputs.templates import Overrides
-from ..spec.arch import Arch
 from ..spec.errors import SpecError
 from .library import DistinctLayer, Network
 
@@ -26,34 +26,6 @@ def split_overrides(overrides: Overrides, net_params: Sequence[str]) -> tuple[Ov
     """``--set`` values for the network (batch, seq ...) and for the architecture (the rest)."""
     net = overrides.only(net_params)
     return net, overrides.only(k for k in overrides.values if k not in net_params)
-
-
-def clock_of(arch: Arch, arch_file: str | None) -> tuple[float | None, str]:
-    """Seconds per cycle from the arch's attributes (``global_cycle_seconds``, Accelergy's
-    and Timeloop's name, or ``clock_hz``/``clock_mhz``), with where it came from."""
-    where = f" in the attributes of {arch_file or arch.name}"
-    sources = (arch.attributes, *(lv.attributes for lv in reversed(arch.storage)))
-    for attrs in sources:
-        for key, scale in (("global_cycle_seconds", None), ("clock_hz", 1.0),
-                           ("clock_mhz", 1e6), ("clock_ghz", 1e9)):
-            value = _number(attrs.get(key))
-            if value is not None and value > 0:
-                seconds = value if scale is None else 1.0 / (value * scale)
-                return seconds, (f"{key} = {value:g}{where} ({1e-6 / seconds:g} MHz)")
-    return None, (f"no clock: the arch gives no global_cycle_seconds (or clock_mhz) attribute"
-                  f"{where}; latency and throughput are reported in cycles only")
-
-
-def _number(value) -> float | None:
-    """A number, or YAML 1.1's string for one (PyYAML reads ``1e-9`` as a string)."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return None
 
 
 def mapping_file_names(layers: Sequence[DistinctLayer]) -> list[str]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..model.result import Evaluation
 from ..spec.arch import Arch
 from ..spec.workload import Workload
+from .metrics import layer_batch, layer_metrics
 
 
 def _num(x: float | None, unit: str = "") -> str:
@@ -19,7 +20,7 @@ def _num(x: float | None, unit: str = "") -> str:
 
 
 def format_stats_txt(arch: Arch, workload: Workload, ev: Evaluation,
-                     clock_hz: float | None = None) -> str:
+                     cycle_s: float | None = None) -> str:
     out: list[str] = []
     w = out.append
     w("Buffer and Arithmetic Levels")
@@ -92,36 +93,40 @@ def format_stats_txt(arch: Arch, workload: Workload, ev: Evaluation,
                     ("Energy (total)", f"{ds.energy_pJ:.2f} pJ")):
                 w(f"        {label:<40} : {value}")
         w("")
-    out.extend(format_summary(arch, workload, ev, clock_hz))
+    out.extend(format_summary(arch, workload, ev, cycle_s))
     return "\n".join(out) + "\n"
 
 
 def format_summary(arch: Arch, workload: Workload, ev: Evaluation,
-                   clock_hz: float | None = None) -> list[str]:
-    """The summary block: the metric set of Sze et al., not TOPS/W alone."""
+                   cycle_s: float | None = None) -> list[str]:
+    """The summary block: the metric set of Sze et al. (:mod:`mapper.report.metrics`), not
+    TOPS/W alone."""
+    m = layer_metrics(ev, arch, cycle_s, layer_batch(workload))
     lines = ["Summary Stats", "-------------"]
     w = lines.append
     w(f"Valid: {'yes' if ev.valid else 'NO: ' + '; '.join(ev.violations)}")
     w(f"MACs: {workload.macs}")
     w(f"Cycles: {ev.cycles}")
-    if clock_hz:
-        w(f"Latency: {ev.cycles / clock_hz * 1e3:.6f} ms at {clock_hz / 1e9:g} GHz")
-        w(f"Throughput: {workload.macs / (ev.cycles / clock_hz) / 1e9:.2f} GMAC/s")
+    if m.latency_s is not None:
+        w(f"Latency: {m.latency_s * 1e3:.6f} ms at {1e-9 / cycle_s:g} GHz (batch {m.batch})")
+        w(f"Throughput: {m.inferences_per_s:.6g} inferences/s, "
+          f"{m.macs_per_s / 1e9:.2f} GMAC/s ({m.macs_per_cycle:.2f} MACs/cycle)")
+        w(f"Power: {m.power_W:.6g} W (leakage {m.leakage_power_W:.6g} W)")
+    else:
+        w(f"Throughput: {m.macs_per_cycle:.2f} MACs/cycle (no clock: latency in cycles only)")
     w(f"Energy: {ev.energy_pJ / 1e6:.2f} uJ (dynamic {ev.dynamic_energy_pJ / 1e6:.2f} uJ, "
       f"leakage {ev.leak_energy_pJ / 1e6:.2f} uJ"
       + (f"; no leakage figure for {', '.join(ev.leak_missing)}" if ev.leak_missing else "")
       + ")")
     w(f"EDP(J*cycle): {ev.edp:.3e}")
-    w(f"Utilization: {ev.utilization:.2f} (utilized MACs {ev.compute.utilized_instances} of "
-      f"{arch.compute.instances} x their busy fraction)")
+    w(f"Utilization: {ev.utilization:.2f} (= active PEs {m.active_pes} of {m.pes} "
+      f"({m.active_pe_fraction:.2f}) x utilization of the active PEs "
+      f"{m.active_pe_utilization:.2f})")
     w(f"Area: {ev.area_um2 / 1e6:.4f} mm^2")
-    dram = ev.storage[-1]
-    traffic = sum(ds.reads_per_instance + ds.updates_per_instance + ds.fills_per_instance
-                  for ds in dram.dataspaces.values()) * arch.storage[-1].word_bits / 8
-    w(f"Off-chip traffic ({dram.name}): {traffic:.0f} bytes")
-    on_chip_bits = sum((lv.capacity_words or 0) * lv.word_bits * lv.instances
-                       for lv in arch.storage[:-1] if not lv.is_dummy)
-    w(f"On-chip storage: {on_chip_bits / 8:.0f} bytes")
+    w(f"Off-chip traffic ({m.dram_level}): {m.dram_bytes_per_inference * m.batch:.0f} bytes"
+      + (f" ({m.dram_GB_per_s:.4g} GB/s needed)" if m.dram_GB_per_s is not None else
+         f" ({m.dram_bytes_per_cycle:.4g} bytes/cycle needed)"))
+    w(f"On-chip storage: {m.onchip_storage_bytes:.0f} bytes")
     w(f"MAC instances: {arch.compute.instances}")
     w("")
     w("pJ/MAC (dynamic + leakage)")

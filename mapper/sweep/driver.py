@@ -133,6 +133,8 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
         from ..report.outputs import write_run_outputs
         files = {"results.csv": result.csv(),
                  "pareto.csv": format_csv(result.pareto_rows, result.columns)}
+        from ..report.page import sweep_page_files      # figures/*.png and index.html
+        files.update(sweep_page_files(out, result.rows, result.columns))
         write_run_outputs(out, files)
         result.files = [str(out / name) for name in (DB_NAME, *files)]
     result.wall_s = time.monotonic() - start

@@ -2,17 +2,19 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import math
 
 import pytest
 
 from mapper.cli import main
+from mapper.report.metrics import LayerMetrics
 
 from .helpers import QUICK, write_network
 
 TOP_KEYS = {"network", "network_file", "arch", "batch", "parameters", "objective", "algorithm",
-            "search_settings", "clock", "energy_source", "complete", "unmapped", "note",
+            "search_settings", "clock", "technology", "energy_source", "complete", "unmapped", "note",
             "macs", "mapped_macs", "energy_pJ", "leak_energy_pJ", "cycles", "latency_s", "inferences_per_s",
             "energy_per_inference_pJ", "edp_J_cycles", "utilization",
             "dram_bytes_per_inference", "power_W", "energy_by_level", "energy_by_dataspace",
@@ -21,13 +23,16 @@ TOP_KEYS = {"network", "network_file", "arch", "batch", "parameters", "objective
 METRIC_KEYS = {"throughput_inferences_per_s", "throughput_macs_per_s", "peak_macs_per_s",
                "latency_s", "latency_cycles", "energy_per_inference_pJ", "pJ_per_mac",
                "power_W", "leakage_power_W", "utilization", "offchip_bytes_per_inference",
-               "onchip_storage_bytes", "pes", "area_mm2", "area_missing"}
+               "onchip_storage_bytes", "pes", "area_mm2", "area_missing",
+               "macs_per_cycle", "mac_energy_pJ", "data_movement_energy_pJ", "dram_level",
+               "dram_energy_per_inference_pJ", "active_pe_fraction", "active_pe_utilization",
+               "dram_bytes_per_cycle", "dram_GB_per_s", "dram_peak_bytes_per_cycle"}
 LAYER_KEYS = {"name", "repeat", "searched_as", "status", "source", "inputs", "macs", "cycles",
               "latency_s", "energy_pJ", "leak_energy_pJ", "energy_per_inference_pJ", "pJ_per_mac",
               "edp_J_cycles", "utilization", "dram_bytes_per_inference",
               "dram_bytes_by_dataspace", "energy_by_level", "energy_by_dataspace",
-              "leak_energy_by_level", "mapping",
-              "search"}
+              "leak_energy_by_level", "mapping", "map",
+              "search"} | {f.name for f in dataclasses.fields(LayerMetrics)}
 
 
 def run(capsys, *args):

@@ -7,7 +7,8 @@ import math
 
 import pytest
 
-from mapper.network.run_inputs import clock_of, mapping_file_names
+from mapper.network.run_inputs import mapping_file_names
+from mapper.report.metrics import clock_of
 from mapper.network.run import run_network
 from mapper.network import load_network
 from mapper.network.report import format_text
@@ -110,16 +111,16 @@ def test_named_layers_and_progress():
 
 def test_clock_from_the_arch_or_cycles_only():
     arch = load_template("eyeriss_like", {"clock_mhz": 200})
-    seconds, source = clock_of(arch, "eyeriss_like.yaml")
+    seconds, source = (c := clock_of(arch, "eyeriss_like.yaml")).cycle_s, c.source
     assert math.isclose(seconds, 5e-9) and "global_cycle_seconds" in source
     assert "eyeriss_like.yaml" in source and "200 MHz" in source
     bare = dataclasses.replace(
         arch, attributes={},
         storage=tuple(dataclasses.replace(lv, attributes={}) for lv in arch.storage))
-    seconds, source = clock_of(bare, "x.yaml")
+    seconds, source = (c := clock_of(bare, "x.yaml")).cycle_s, c.source
     assert seconds is None and "cycles only" in source
     text = dataclasses.replace(bare, attributes={"global_cycle_seconds": "1e-9"})
-    assert clock_of(text, "x.yaml")[0] == 1e-9       # PyYAML reads 1e-9 as a string
+    assert clock_of(text, "x.yaml").cycle_s == 1e-9       # PyYAML reads 1e-9 as a string
 
 
 def test_without_a_clock_the_report_is_in_cycles(tmp_path):

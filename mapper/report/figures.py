@@ -1,0 +1,361 @@
+"""The figures of ``mapper report`` and of a sweep's ``index.html``, as matplotlib Figures (the
+Python API returns them; :mod:`mapper.report.page` embeds them as PNG).
+
+Each takes a :class:`~mapper.report.results.ResultDir` (``mapper.api.load_result``):
+
+- :func:`energy_breakdown_figure`: energy per inference by level and data space (Sze et al.,
+  §V), the outermost level (DRAM, off-chip) among them;
+- :func:`mac_vs_data_movement_figure`: per layer, MAC energy vs data movement (on chip and
+  DRAM), the split of the paper's eq. (7);
+- :func:`roofline_figure`: every layer at (MACs per DRAM byte, MACs/cycle) under the arch's
+  compute roof (PEs) and DRAM bandwidth roof (bytes/cycle x MACs per byte);
+- :func:`utilization_figure`: eq. (3) per layer, active PEs / PEs and the utilization of the
+  active PEs, and their product;
+- :func:`eyexam_waterfall_figure`: the bound after each Eyexam step (``eyexam.json``);
+- sweeps: :func:`energy_latency_figure` (Pareto front drawn, cost as colour),
+  :func:`sweep_energy_breakdown_figure` and :func:`pe_scaling_figure` (§VII).
+
+matplotlib is an optional extra (``pip install 'dnn-mapper[report]'``); it is imported when a
+figure is drawn, through the object-oriented API (``Figure``), never pyplot's global state.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, Callable
+
+from ..spec.errors import SpecError
+from .results import Kind, ResultDir
+
+#: energy units for the axes: (pJ per unit, name), largest first
+_UNITS = ((1e12, "J"), (1e9, "mJ"), (1e6, "uJ"), (1e3, "nJ"), (1, "pJ"))
+
+
+def require_matplotlib():
+    """matplotlib's Figure class, or bad input saying how to install it."""
+    try:
+        from matplotlib.figure import Figure
+    except ImportError:
+        raise SpecError("mapper report and its figures need matplotlib: pip install "
+                        "'dnn-mapper[report]' (or pip install matplotlib)") from None
+    return Figure
+
+
+def _figure(width: float = 7.0, height: float = 3.6):
+    fig = require_matplotlib()(figsize=(width, height), dpi=100, layout="constrained")
+    return fig, fig.add_subplot()
+
+
+def _unit(pJ_max: float) -> tuple[float, str]:
+    for scale, name in _UNITS:
+        if pJ_max >= scale:
+            return scale, name
+    return 1.0, "pJ"
+
+
+def _mapped(result: ResultDir):
+    return [row for row in result.layers if row.metrics is not None]
+
+
+def _label(names: list[str], ax, rotate: bool = True) -> None:
+    ax.set_xticks(range(len(names)))
+    ax.set_xticklabels(names, rotation=60 if rotate and len(names) > 3 else 0,
+                       ha="right" if rotate and len(names) > 3 else "center", fontsize=8)
+
+
+# -- one run (a layer or a network) ------------------------------------------------------------
+
+def energy_breakdown_figure(result: ResultDir):
+    """Energy per inference by level (bars), each split by data space, leakage and the rest
+    (networks); a sweep: by level per design."""
+    if result.kind is Kind.SWEEP:
+        return sweep_energy_breakdown_figure(result)
+    t = result.totals
+    batch = t["batch"]
+    levels = list(t["energy_by_level"])
+    leak = t.get("leak_energy_by_level") or {}
+    parts: dict[str, list[float]] = {}
+    for i, name in enumerate(levels):
+        by_ds = t["energy_by_dataspace"].get(name, {})
+        rest = t["energy_by_level"][name] - sum(by_ds.values()) - leak.get(name, 0.0)
+        label_pJ = ({"MAC (compute)": t["energy_by_level"][name] - leak.get(name, 0.0)}
+                    if name not in t["energy_by_dataspace"] else dict(by_ds))
+        label_pJ["leakage"] = leak.get(name, 0.0)
+        if name in t["energy_by_dataspace"] and abs(rest) > 1e-6 * t["energy_by_level"][name]:
+            label_pJ["network / other"] = rest
+        for label, pJ in label_pJ.items():
+            parts.setdefault(label, [0.0] * len(levels))[i] = pJ / batch
+    scale, unit = _unit(max(t["energy_by_level"].values(), default=1.0) / batch)
+    fig, ax = _figure()
+    bottom = [0.0] * len(levels)
+    for label, values in parts.items():
+        if not any(values):
+            continue
+        ax.bar(range(len(levels)), [v / scale for v in values],
+               bottom=[b / scale for b in bottom], label=label)
+        bottom = [b + v for b, v in zip(bottom, values)]
+    _label(levels, ax, rotate=False)
+    ax.set_ylabel(f"energy per inference ({unit})")
+    ax.set_title(f"Energy per inference by level and data space (batch {batch}); "
+                 f"{t.get('dram_level', 'DRAM')} is off-chip", fontsize=9)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def mac_vs_data_movement_figure(result: ResultDir):
+    """Per layer (x repeat), energy per inference of the MACs vs data movement on chip and
+    to/from the outermost level: the terms of eq. (7)."""
+    rows = _mapped(result)
+    names = [r.name for r in rows]
+    per = [(r.repeat / r.metrics["batch"]) for r in rows]
+    mac = [r.metrics["mac_energy_pJ"] * k for r, k in zip(rows, per)]
+    dram = [r.metrics["dram_energy_per_inference_pJ"] * r.repeat for r in rows]
+    onchip = [r.metrics["data_movement_energy_pJ"] * k - d for r, k, d in zip(rows, per, dram)]
+    scale, unit = _unit(max((a + b + c for a, b, c in zip(mac, onchip, dram)), default=1.0))
+    fig, ax = _figure(max(5.0, 0.35 * len(rows) + 3), 3.6)
+    x = range(len(rows))
+    ax.bar(x, [v / scale for v in mac], label="MACs")
+    ax.bar(x, [v / scale for v in onchip], bottom=[v / scale for v in mac],
+           label="data movement on chip")
+    ax.bar(x, [v / scale for v in dram], bottom=[(a + b) / scale for a, b in zip(mac, onchip)],
+           label=f"data movement, {result.totals.get('dram_level', 'DRAM')} (off-chip)")
+    _label(names, ax)
+    ax.set_ylabel(f"energy per inference ({unit})")
+    ax.set_title("MAC vs data movement energy per layer (eq. 7; x repeat)", fontsize=9)
+    ax.legend(fontsize=8)
+    return fig
+
+
+def roofline_figure(result: ResultDir):
+    """Each layer at (MACs per DRAM byte, achieved MACs/cycle) under the compute roof (PEs)
+    and the DRAM bandwidth roof, when the arch sets a bandwidth there."""
+    rows = _mapped(result)
+    t = result.totals
+    pes, bw = t["pes"], t.get("dram_peak_bytes_per_cycle")
+    fig, ax = _figure(6.0, 4.0)
+    xs = [r.metrics["macs"] / (r.metrics["dram_bytes_per_inference"] * r.metrics["batch"])
+          if r.metrics["dram_bytes_per_inference"] else math.nan for r in rows]
+    ys = [r.metrics["macs_per_cycle"] for r in rows]
+    finite = [x for x in xs if math.isfinite(x) and x > 0] or [1.0]
+    lo, hi = min(finite) / 4, max(finite) * 4
+    grid = [lo * (hi / lo) ** (i / 200) for i in range(201)]
+    roof = [min(pes, bw * x) if bw else pes for x in grid]
+    ax.plot(grid, roof, color="black", lw=1.5,
+            label=f"roof: {pes} PEs" + (f", {bw:g} B/cycle off-chip" if bw else
+                                        " (no DRAM bandwidth set: compute roof only)"))
+    ax.scatter(xs, ys, zorder=3, s=18, color="tab:red", label="layers (best mapping)")
+    for x, y, r in zip(xs, ys, rows):
+        if math.isfinite(x) and len(rows) <= 8:         # more would overlap: see the table
+            ax.annotate(r.name, (x, y), fontsize=6, xytext=(3, 2), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    shown = [y for y in ys if y > 0] or [pes]
+    ax.set_ylim(min(min(shown), pes) / 4, pes * 2)
+    ax.set_xlabel("operational intensity (MACs per DRAM byte)")
+    ax.set_ylabel("MACs/cycle")
+    ax.set_title("Roofline of every layer", fontsize=9)
+    ax.legend(fontsize=7, loc="upper left")
+    return fig
+
+
+def utilization_figure(result: ResultDir):
+    """Eq. (3) per layer: active PEs / PEs, utilization of the active PEs, their product."""
+    rows = _mapped(result)
+    fig, ax = _figure(max(5.0, 0.45 * len(rows) + 3), 3.6)
+    w = 0.27
+    for k, (key, label) in enumerate((("active_pe_fraction", "active PEs / PEs"),
+                                      ("active_pe_utilization", "utilization of active PEs"),
+                                      ("utilization", "utilization (product)"))):
+        ax.bar([i + (k - 1) * w for i in range(len(rows))],
+               [r.metrics[key] for r in rows], width=w, label=label)
+    _label([r.name for r in rows], ax)
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("fraction")
+    ax.set_title("Utilization per layer (eq. 3)", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig
+
+
+def eyexam_waterfall_figure(records: list[dict[str, Any]], most: int = 3):
+    """The Eyexam bound after each step (``eyexam.json`` of ``mapper eyexam``), MACs/cycle,
+    for the ``most`` layers that lose the most between the first step and the last."""
+    def loss(rec):
+        b = [s["bound_macs_per_cycle"] for s in rec["steps"]]
+        return (b[0] / b[-1]) if b and b[-1] else math.inf
+    chosen = sorted(records, key=loss, reverse=True)[:most]
+    fig, ax = _figure()
+    w = 0.8 / max(1, len(chosen))
+    for k, rec in enumerate(chosen):
+        steps = rec["steps"]
+        ax.bar([s.get("step", i + 1) + (k - (len(chosen) - 1) / 2) * w
+                for i, s in enumerate(steps)],
+               [s["bound_macs_per_cycle"] for s in steps], width=w,
+               label=str(rec.get("layer", f"layer {k + 1}")))
+    names = [s.get("name", str(s.get("step"))) for s in (chosen[0]["steps"] if chosen else [])]
+    ax.set_xticks([s.get("step", i + 1) for i, s in
+                   enumerate(chosen[0]["steps"] if chosen else [])])
+    ax.set_xticklabels(names, rotation=30, ha="right", fontsize=7)
+    ax.set_yscale("log")
+    ax.set_ylabel("bound (MACs/cycle)")
+    ax.set_title("Eyexam: the performance bound after each step", fontsize=9)
+    ax.legend(fontsize=7)
+    return fig
+
+
+# -- sweeps ------------------------------------------------------------------------------------
+
+def _ok_rows(result: ResultDir, *keys: str) -> list[dict]:
+    return [r for r in result.sweep_rows if r.get("status") == "ok" and all(
+        isinstance(r.get(k), (int, float)) for k in keys)]
+
+
+def _cost_key(rows: list[dict]) -> str:
+    """Cost as colour: area where every design has one, else on-chip storage."""
+    if rows and all(isinstance(r.get("area_mm2"), (int, float)) and r["area_mm2"] > 0
+                    for r in rows):
+        return "area_mm2"
+    return "onchip_storage_bytes"
+
+
+def energy_latency_figure(result: ResultDir):
+    """Energy per inference vs latency of every design, the Pareto front drawn per network
+    and batch, cost (area, else on-chip storage) as colour."""
+    rows = _ok_rows(result, "energy_per_inference_pJ", "cycles")
+    time_key = "latency_s" if all(isinstance(r.get("latency_s"), (int, float))
+                                  for r in rows) else "cycles"
+    cost = _cost_key(rows)
+    fig, ax = _figure(6.5, 4.2)
+    scale, unit = _unit(max((r["energy_per_inference_pJ"] for r in rows), default=1.0))
+    sc = ax.scatter([r[time_key] for r in rows],
+                    [r["energy_per_inference_pJ"] / scale for r in rows],
+                    c=[r.get(cost) or 0 for r in rows], cmap="viridis", s=28, zorder=3)
+    fig.colorbar(sc, ax=ax, label="area (mm^2)" if cost == "area_mm2" else
+                 "on-chip storage (bytes)")
+    # the sweep's own Pareto flags (the axes of ``mapper sweep --pareto``: by default energy,
+    # latency, on-chip storage and area, so a design may be on the front without being on
+    # the energy-latency corner)
+    front = [r for r in rows if r.get("pareto") is True]
+    if front:
+        ax.scatter([r[time_key] for r in front],
+                   [r["energy_per_inference_pJ"] / scale for r in front], s=110,
+                   facecolors="none", edgecolors="tab:red", lw=1.5, zorder=4,
+                   label="on the Pareto front (the sweep's pareto column)")
+    ax.set_xlabel("latency (s)" if time_key == "latency_s" else "latency (cycles; no clock)")
+    ax.set_ylabel(f"energy per inference ({unit})")
+    ax.set_title("Energy vs latency of every design", fontsize=9)
+    if front:
+        ax.legend(fontsize=7)
+    return fig
+
+
+def _levels(cell: Any) -> dict[str, float]:
+    """``energy_by_level_pJ`` of the sweep table: ``name=pJ;name=pJ``."""
+    out = {}
+    for part in str(cell or "").split(";"):
+        name, _, value = part.partition("=")
+        try:
+            out[name] = float(value)
+        except ValueError:
+            continue
+    return out
+
+
+def _short(design: str) -> str:
+    """A template design's parameters only: ``eyeriss_like[pe_rows=8]`` -> ``pe_rows=8``."""
+    head, bracket, rest = str(design).partition("[")
+    return rest.rstrip("]") if bracket and rest.endswith("]") else str(design)
+
+
+def sweep_energy_breakdown_figure(result: ResultDir):
+    """Energy per inference of each design by level (the sweep's table holds no per-data-space
+    split)."""
+    rows = _ok_rows(result, "energy_per_inference_pJ")
+    levels: list[str] = []
+    per_row = []
+    for r in rows:
+        by = _levels(r.get("energy_by_level_pJ"))
+        per_row.append({k: v / r["batch"] for k, v in by.items()})
+        levels += [k for k in by if k not in levels]
+    scale, unit = _unit(max((r["energy_per_inference_pJ"] for r in rows), default=1.0))
+    fig, ax = _figure(max(5.0, 0.4 * len(rows) + 3), 3.8)
+    bottom = [0.0] * len(rows)
+    for name in levels:
+        vals = [p.get(name, 0.0) / scale for p in per_row]
+        ax.bar(range(len(rows)), vals, bottom=bottom, label=name)
+        bottom = [b + v for b, v in zip(bottom, vals)]
+    multi = len({(r["network"], r["batch"]) for r in rows}) > 1
+    _label([_short(r["design"]) + (f" {r['network']}/{r['batch']}" if multi else "")
+            for r in rows], ax)
+    ax.set_ylabel(f"energy per inference ({unit})")
+    ax.set_title("Energy per inference by level, per design", fontsize=9)
+    if levels:
+        ax.legend(fontsize=7)
+    return fig
+
+
+def pe_scaling_figure(result: ResultDir):
+    """How throughput and energy efficiency scale with the PE count (§VII): inferences/s (or
+    MACs/cycle without a clock) and inferences per joule, per design."""
+    rows = _ok_rows(result, "pes", "energy_per_inference_pJ", "cycles")
+    fig = require_matplotlib()(figsize=(7.5, 3.4), dpi=100, layout="constrained")
+    left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
+    clocked = rows and all(isinstance(r.get("inferences_per_s"), (int, float)) for r in rows)
+    for (net, batch), group in _by_network(rows).items():
+        group.sort(key=lambda r: r["pes"])
+        label = f"{net}, batch {batch}"
+        left.plot([r["pes"] for r in group],
+                  [r["inferences_per_s"] if clocked else r["macs"] / r["cycles"]
+                   for r in group], "o", label=label)
+        right.plot([r["pes"] for r in group],
+                   [1e12 / r["energy_per_inference_pJ"] for r in group], "o", label=label)
+    left.set_xlabel("PEs")
+    left.set_ylabel("inferences/s" if clocked else "MACs/cycle (no clock)")
+    left.set_title("Throughput vs PEs", fontsize=9)
+    right.set_xlabel("PEs")
+    right.set_ylabel("inferences per joule")
+    right.set_title("Energy efficiency vs PEs", fontsize=9)
+    if rows:
+        left.legend(fontsize=7)
+    return fig
+
+
+def _by_network(rows: list[dict]) -> dict[tuple, list[dict]]:
+    out: dict[tuple, list[dict]] = {}
+    for r in rows:
+        out.setdefault((r["network"], r["batch"]), []).append(r)
+    return out
+
+
+# -- what a page shows -------------------------------------------------------------------------
+
+#: (file stem, caption, figure function) of a run (a layer or a network) and of a sweep
+RUN_FIGURES: tuple[tuple[str, str, Callable], ...] = (
+    ("energy_breakdown", "Energy per inference by level and data space", energy_breakdown_figure),
+    ("mac_vs_data_movement", "MAC vs data movement energy per layer (eq. 7)",
+     mac_vs_data_movement_figure),
+    ("roofline", "Roofline of every layer", roofline_figure),
+    ("utilization", "Utilization per layer (eq. 3)", utilization_figure),
+)
+SWEEP_FIGURES: tuple[tuple[str, str, Callable], ...] = (
+    ("energy_vs_latency", "Energy vs latency, Pareto front, cost as colour",
+     energy_latency_figure),
+    ("energy_by_level", "Energy per inference by level per design",
+     sweep_energy_breakdown_figure),
+    ("pe_scaling", "Throughput and energy efficiency vs PE count (§VII)", pe_scaling_figure),
+)
+
+
+def report_figures(result: ResultDir) -> dict[str, Any]:
+    """Every figure of the result's page, by file stem (``eyexam_waterfall`` when the result
+    directory holds eyexam.json)."""
+    table = SWEEP_FIGURES if result.kind is Kind.SWEEP else RUN_FIGURES
+    figs = {stem: draw(result) for stem, _, draw in table}
+    if result.eyexam:
+        figs["eyexam_waterfall"] = eyexam_waterfall_figure(result.eyexam)
+    return figs
+
+
+def caption(stem: str) -> str:
+    for s, text, _ in (*RUN_FIGURES, *SWEEP_FIGURES):
+        if s == stem:
+            return text
+    return "Eyexam waterfall: the bound after each step" if stem == "eyexam_waterfall" else stem
