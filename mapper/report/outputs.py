@@ -37,10 +37,10 @@ def umask() -> int:
     return mask
 
 
-def write_files(directory: Path, files: dict[str, str]) -> list[Path]:
+def write_files(directory: Path, files: dict[str, str | bytes]) -> list[Path]:
     """Write all files or none: each goes to a temporary file first, then is renamed over its
-    name. Names may hold a subdirectory (``mappings/conv1.yaml``). The text is written as
-    UTF-8; the files get mode ``0o666 & ~umask``, as ``open(name, "w")`` would give them (a
+    name. Names may hold a subdirectory (``mappings/conv1.yaml``). Text is written as
+    UTF-8, bytes (a figure) as they are; the files get mode ``0o666 & ~umask``, as ``open(name, "w")`` would give them (a
     temporary file alone would be 0600). Returns the paths written."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -54,7 +54,7 @@ def write_files(directory: Path, files: dict[str, str]) -> list[Path]:
             staged.append((tmp, final))
             with os.fdopen(fd, "wb") as f:
                 os.fchmod(f.fileno(), mode)
-                f.write(text.encode("utf-8"))
+                f.write(_bytes(text))
     except BaseException:
         for tmp, _ in staged:
             try:
@@ -65,6 +65,10 @@ def write_files(directory: Path, files: dict[str, str]) -> list[Path]:
     for tmp, final in staged:
         os.replace(tmp, final)
     return [final for _, final in staged]
+
+
+def _bytes(content: str | bytes) -> bytes:
+    return content if isinstance(content, bytes) else content.encode("utf-8")
 
 
 @dataclass
@@ -78,12 +82,12 @@ class RunOutputs:
     kept: list[tuple[Path, str]] = field(default_factory=list)
 
 
-def write_run_outputs(outdir: Path, files: dict[str, str]) -> RunOutputs:
+def write_run_outputs(outdir: Path, files: dict[str, str | bytes]) -> RunOutputs:
     """Write one run's outputs into ``outdir`` (all or none, see :func:`write_files`) with the
     manifest, then remove the outputs of the previous run that this one does not write."""
     outdir = Path(outdir)
     earlier = read_manifest(outdir)
-    digests = {_name(n): hashlib.sha256(text.encode("utf-8")).hexdigest()
+    digests = {_name(n): hashlib.sha256(_bytes(text)).hexdigest()
                for n, text in files.items()}
     manifest = _HEADER + "".join(f"{digests[n]}  {n}\n" for n in sorted(digests))
     written = write_files(outdir, {**files, MANIFEST: manifest})[:-1]

@@ -1,0 +1,76 @@
+"""Eyexam over a whole network: the seven bounds of every distinct layer (identical layers
+once), loaded as ``mapper network`` loads its inputs."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+from ..inputs.templates import Overrides
+from ..network.library import Network
+from ..network.run import layer_constraints, load_arch_and_network
+from ..network.run_inputs import mapping_file_names, subset
+from ..search.pipeline import SearchInputs
+from ..search.settings import SearchSettings
+from ..search.stopping import StopFlag
+from .steps import EyexamResult, eyexam
+
+
+@dataclass(frozen=True)
+class EyexamProgress:
+    """Sent after each distinct layer."""
+
+    done: int
+    total: int
+    layer: str
+    seconds: float               # this layer's
+
+
+@dataclass(frozen=True)
+class NetworkEyexam:
+    network: str
+    arch: str
+    layers: tuple[EyexamResult, ...]       # one per distinct layer, in network order
+    counts: tuple[int, ...]                # how often each occurs
+    seconds: tuple[float, ...]             # wall time of each
+    file_names: tuple[str, ...]            # file-system-safe, unique names of the layers
+
+    def to_json(self) -> dict:
+        return {"network": self.network, "arch": self.arch,
+                "layers": [r.to_json() | {"count": n, "seconds": s}
+                           for r, n, s in zip(self.layers, self.counts, self.seconds)]}
+
+
+def eyexam_network(arch: str | Path | Sequence[str | Path], network: str | Path | Network, *,
+                   overrides: Overrides | dict[str, Any] | None = None,
+                   settings: SearchSettings | None = None,
+                   only: int | Sequence[str] | None = None,
+                   energy_tables: Sequence[str | Path] = (), ert: str | Path | None = None,
+                   art: str | Path | None = None,
+                   progress: Callable[[EyexamProgress], None] | None = None,
+                   stop: StopFlag | None = None) -> NetworkEyexam:
+    """Eyexam of every distinct layer of ``network`` on ``arch`` (as
+    :func:`mapper.network.run.run_network` takes them); ``settings`` steer each layer's step-6
+    search (default: the arch inputs' ``mapper:`` settings); ``only``: the first N distinct
+    layers or the named ones."""
+    from ..inputs.settings import search_settings
+    spec, net = load_arch_and_network(arch, network, overrides=overrides,
+                                      energy_tables=energy_tables, ert=ert, art=art)
+    if only is not None:
+        net = subset(net, only)
+    settings = settings or search_settings(spec)
+    distinct = net.distinct()
+    results, seconds = [], []
+    for i, d in enumerate(distinct):
+        start = time.monotonic()
+        inputs = SearchInputs(spec.arch, d.workload, layer_constraints(spec, d), spec.tables)
+        results.append(replace(eyexam(inputs, settings, stop=stop), layer=d.name))
+        seconds.append(time.monotonic() - start)
+        if progress is not None:
+            progress(EyexamProgress(i + 1, len(distinct), d.name, seconds[-1]))
+        if stop is not None and stop.reason() is not None:
+            break
+    return NetworkEyexam(net.name, spec.arch.name, tuple(results),
+                         tuple(d.count for d in distinct[:len(results)]), tuple(seconds),
+                         tuple(mapping_file_names(distinct))[:len(results)])
