@@ -13,10 +13,13 @@ import sys
 from pathlib import Path
 
 from .argtypes import nonnegative_int, positive_int, seconds
-from .common import add_override_args, overrides_of, print_notes, write_outputs
+from .common import (add_override_args, overrides_of, print_notes, stopped_exit_status,
+                     write_outputs)
 
-EXIT_STATUS = ("exit status: 0 when every bound was computed; 1 when no mapping fits a layer "
-               "(with CP-SAT's explanation); 2 for bad input; 130 after Ctrl-C.")
+EXIT_STATUS = ("exit status: 0 when every bound was computed; 2 for bad input, including a "
+               "layer no mapping fits (with CP-SAT's explanation); 130 after Ctrl-C (143 "
+               "after SIGTERM) during step 6's search, with the best mapping so far written "
+               "and marked not proven.")
 
 
 def add_parser(sub) -> None:
@@ -70,18 +73,17 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
     out = Path(args.output)
     files: dict[str, str | bytes] = {}
     if args.network:
-        from ..search.settings import SearchSettings
-        settings = SearchSettings().merged(jobs=args.jobs, time_limit=args.time_limit,
-                                           search_size=args.search_size, seed=args.seed)
         only = [n for n in args.layer.split(",") if n] if args.layer else None
         result = api.eyexam_network(
-            args.files, args.network, overrides=overrides_of(args), settings=settings,
-            only=only, energy_tables=args.energy_tables, ert=args.ert, art=args.art,
+            args.files, args.network, overrides=overrides_of(args), jobs=args.jobs,
+            time_limit=args.time_limit, search_size=args.search_size, seed=args.seed, only=only, energy_tables=args.energy_tables, ert=args.ert, art=args.art,
             progress=lambda p: print(f"  [{p.done}/{p.total}] {p.layer}: {p.seconds:.1f} s",
                                      file=sys.stderr, flush=True))
         text = format_network_table(result.layers, result.counts) + "\n" + "\n".join(
             format_table(r) for r in result.layers)
         files["eyexam.json"] = to_json_text(result)
+        stopped_by = next((r.search.stopped_by for r in result.layers
+                           if r.search.stopped_early), None)
         for r, name in zip(result.layers, result.file_names):
             _figure(r, f"figures/{name}.png", files)
     else:
@@ -92,10 +94,14 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
         result = api.eyexam(spec, jobs=args.jobs, time_limit=args.time_limit,
                             search_size=args.search_size, seed=args.seed)
         text = format_table(result)
+        stopped_by = result.search.stopped_by if result.search.stopped_early else None
         files["eyexam.json"] = to_json_text(result)
         _figure(result, "eyexam.png", files)
     files["eyexam.txt"] = text
     write_outputs(out, files)
     print(text, end="")
     print(f"  wrote {', '.join(str(out / n) for n in sorted(files))}")
+    if stopped_by is not None:
+        print(f"{stopped_by}: step 6 is the best mapping so far (not proven)", file=sys.stderr)
+        return stopped_exit_status(stopped_by) or 0
     return 0

@@ -24,13 +24,13 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable
 
+from ..network.report import dram_bytes
 from ..prune import ArchLimits, FanoutLimit, Parallelism, SolveTimeout, TilingModel
 from ..report.maptxt import format_map_txt
 from ..search.objective import Objective
 from ..search.pipeline import Feasibility, SearchInputs, SearchOutcome, search
 from ..search.settings import SearchSettings
 from ..search.stopping import StopFlag
-from ..network.report import dram_bytes
 from ..spec.errors import SpecError
 from .ramp import LevelRamp, ramps
 
@@ -102,7 +102,7 @@ class EyexamResult:
     #: the search's outcome behind step 6
     search: SearchOutcome
     #: how step 6 is known optimal
-    proof: "Proof"
+    proof: Proof
     #: the outermost level's bandwidth in bytes/cycle (the roofline's slope), if it has one
     offchip_bytes_per_cycle: float | None = None
 
@@ -163,8 +163,8 @@ def eyexam(inputs: SearchInputs, settings: SearchSettings = SearchSettings(),
     for limits in LIMITS:
         try:
             p = model.max_parallelism(limits)
-        except SolveTimeout as e:            # pragma: no cover - solver time limit
-            raise SpecError(f"eyexam: {e}") from None
+        except SolveTimeout as e:            # the model is small: seconds, not a minute
+            raise SpecError(f"eyexam: step {len(steps) + 1} of {wl.name}: {e}") from None
         if p is None:
             reasons = model.explain_infeasible()
             raise SpecError(f"eyexam: no mapping of {wl.name} fits {arch.name}: "
@@ -222,6 +222,8 @@ def _check(inputs: SearchInputs, outcome: SearchOutcome) -> None:
     if outcome.feasibility == Feasibility.INFEASIBLE:
         raise SpecError(f"eyexam: no mapping of {wl.name} fits {arch.name}: "
                         + "; ".join(outcome.reasons))
+    if outcome.best is None and outcome.stopped_early:   # Ctrl-C before any mapping
+        raise KeyboardInterrupt(str(outcome.stopped_by))
     if outcome.best is None:
         raise SpecError(f"eyexam: the delay search of {wl.name} on {arch.name} found no "
                         f"valid mapping (stopped: {outcome.stopped_by})")
