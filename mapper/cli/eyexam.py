@@ -76,7 +76,8 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
         only = [n for n in args.layer.split(",") if n] if args.layer else None
         result = api.eyexam_network(
             args.files, args.network, overrides=overrides_of(args), jobs=args.jobs,
-            time_limit=args.time_limit, search_size=args.search_size, seed=args.seed, only=only, energy_tables=args.energy_tables, ert=args.ert, art=args.art,
+            time_limit=args.time_limit, search_size=args.search_size, seed=args.seed,
+            only=only, energy_tables=args.energy_tables, ert=args.ert, art=args.art,
             progress=lambda p: print(f"  [{p.done}/{p.total}] {p.layer}: {p.seconds:.1f} s",
                                      file=sys.stderr, flush=True))
         text = format_network_table(result.layers, result.counts) + "\n" + "\n".join(

@@ -19,7 +19,8 @@ def format_table(r: EyexamResult) -> str:
              f"{'step':<4} {'constraint':<24} {'MACs/cycle':>14} {'loss':>8}  reason",
              "-" * 100]
     for s in r.steps:
-        mark = "" if s.proven else " (not proven)"
+        mark = ("" if s.proven else " (on step 6's mapping)" if s.step == 7
+                else " (not proven)")
         lines.append(f"{s.step:<4} {s.name:<24} {s.macs_per_cycle:>14,.2f} "
                      f"{s.loss:>7.4g}x  {s.reason}{mark}")
     lines.append("")

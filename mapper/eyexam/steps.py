@@ -80,11 +80,13 @@ class Step:
     #: MACs per off-chip byte: the layer's best (each datum once) for steps 1-5, the
     #: mapping's for steps 6-7 (x of the roofline)
     operational_intensity: float | None
-    proven: bool = True               # an optimum CP-SAT / the search proved
+    #: an optimum CP-SAT or the search proved (step 7 never: it is step 6's mapping ramped)
+    proven: bool = True
 
     def to_json(self) -> dict:
-        return {"step": self.step, "name": self.name, "bound_macs_per_cycle": self.macs_per_cycle,
-                "loss": self.loss, "reason": self.reason, "mapping": self.mapping,
+        return {"step": self.step, "name": self.name,
+                "bound_macs_per_cycle": self.macs_per_cycle, "loss": self.loss,
+                "reason": self.reason, "mapping": self.mapping,
                 "operational_intensity": self.operational_intensity, "proven": self.proven}
 
 
@@ -109,7 +111,8 @@ class EyexamResult:
     def to_json(self) -> dict:
         return {"layer": self.layer, "arch": self.arch, "macs": self.macs, "pes": self.pes,
                 "cycles_average_model": self.cycles,
-                "offchip_bytes_per_cycle": self.offchip_bytes_per_cycle, "step6_proof": self.proof.value,
+                "offchip_bytes_per_cycle": self.offchip_bytes_per_cycle,
+                "step6_proof": self.proof.value,
                 "ramp": [r.__dict__ | {"cycles": r.cycles} for r in self.ramp],
                 "steps": [s.to_json() for s in self.steps]}
 
@@ -170,8 +173,10 @@ def eyexam(inputs: SearchInputs, settings: SearchSettings = SearchSettings(),
             raise SpecError(f"eyexam: no mapping of {wl.name} fits {arch.name}: "
                             + "; ".join(reasons or ["the constraints conflict"]))
         add(p.macs_in_parallel, tiling_text(inputs, p), ideal, p.proven)
-    outcome, proof = delay_optimum(inputs, settings, int(steps[-1].macs_per_cycle), progress,
-                                   stop)
+    step5 = steps[-1]
+    outcome, proof = delay_optimum(inputs, settings,
+                                   int(step5.macs_per_cycle) if step5.proven else None,
+                                   progress, stop)
     ev = outcome.best
     tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
              for lv in ev.storage}
@@ -180,8 +185,9 @@ def eyexam(inputs: SearchInputs, settings: SearchSettings = SearchSettings(),
     intensity = macs / offchip if offchip else None
     add(macs / ev.cycles, map_txt, intensity, proof != Proof.NONE)
     ramp = ramps(arch, wl, ev)
-    add(macs / (ev.cycles + sum(r.cycles for r in ramp)), map_txt, intensity,
-        proof != Proof.NONE)
+    # step 7 is step 6's mapping with its ramps: a mapping one can run, not an optimum over
+    # mappings of the ramped cycles (docs/EYEXAM.md), so it is never marked proven
+    add(macs / (ev.cycles + sum(r.cycles for r in ramp)), map_txt, intensity, proven=False)
     return EyexamResult(wl.name, arch.name, macs, arch.compute.instances, tuple(steps),
                         ev.cycles, ramp, outcome, proof, offchip_bandwidth(arch))
 
@@ -193,7 +199,7 @@ def offchip_bandwidth(arch) -> float | None:
     return min(words) * level.word_bits / 8 if words else None
 
 
-def delay_optimum(inputs: SearchInputs, settings: SearchSettings, capacity_bound: int,
+def delay_optimum(inputs: SearchInputs, settings: SearchSettings, capacity_bound: int | None,
                   progress: Callable | None = None, stop: StopFlag | None = None
                   ) -> tuple[SearchOutcome, Proof]:
     """Step 6: the delay-optimal valid mapping and how it is known optimal.
@@ -203,12 +209,13 @@ def delay_optimum(inputs: SearchInputs, settings: SearchSettings, capacity_bound
     step 5, and takes at least ``MACs / spatial product`` cycles), so a mapping that attains
     it is delay-optimal: its cycles equal those of the optimal search, which is then not
     needed (on Eyeriss-like layers the branch and bound proves such ties slowly, minutes
-    instead of seconds). Otherwise the optimal search (branch and bound) decides."""
+    instead of seconds). Otherwise (or when step 5 is not proven: ``capacity_bound`` None)
+    the optimal search (branch and bound) decides."""
     macs = inputs.workload.macs
     first = search(inputs, settings.merged(objective=Objective(("delay",)),
                                            algorithm="hybrid"), progress, stop)
     _check(inputs, first)
-    if first.best.cycles * capacity_bound == macs:
+    if capacity_bound is not None and first.best.cycles * capacity_bound == macs:
         return first, Proof.ATTAINS_CAPACITY_BOUND
     if first.stopped_early:
         return first, Proof.NONE

@@ -117,10 +117,11 @@ def optimum(tm: "TilingCpModel", on: Iterable["Check"], expr, maximize: bool = F
             at_most: Sequence[tuple[object, int]] = ()) -> cp_model.CpSolver | None:
     """Solve with the checks ``on`` enforced and every other check off, optimising ``expr``
     (an expression over the model's variables), under the extra limits ``expr_i <= n_i`` of
-    ``at_most``; the solver (to read values; ``status_name()`` is OPTIMAL when proven), or
-    None when no tiling was found (none satisfies the checks, or the time limit came first). The one place that solves part of the checks:
-    the explanations (least words a conflict needs) and Eyexam's steps (most MACs in
-    parallel under a subset of the arch's limits) both ask it."""
+    ``at_most``; the solver (to read values; its response's status is OPTIMAL when proven),
+    or None when no tiling was found (none satisfies the checks, or the time limit came
+    first). The one place that solves part of the checks: the explanations (least words a
+    conflict needs) and Eyexam's steps (most MACs in parallel under some of the arch's
+    limits) both ask it."""
     m = tm.model.clone()
     m.clear_assumptions()
     enforced = {c.index for c in on}

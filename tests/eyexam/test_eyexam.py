@@ -44,7 +44,7 @@ def test_conv1d_on_a_4x4_array_by_hand():
     assert (glb.fill_words, glb.fill_cycles, glb.drain_words, glb.drain_cycles) == (7, 1, 2, 1)
     assert sum(x.cycles for x in r.ramp) == 2
     assert "P=2" in r.steps[4].mapping and "R=3" in r.steps[4].mapping
-    assert all(s.proven for s in r.steps)
+    assert all(s.proven for s in r.steps[:6]) and not r.steps[6].proven
 
 
 def test_a_dataflow_that_forbids_R_loses_at_step_2():
