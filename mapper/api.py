@@ -12,6 +12,8 @@
     >>> result = api.sweep("examples/sweep/sweep.yaml", "out/sweep", jobs=2)
     >>> api.write_report("out/net", "out/net/report.html")      # mapper report
     >>> fig = api.roofline_figure(api.load_result("out/net"))   # a matplotlib Figure
+    >>> exam = api.eyexam(["eyeriss_like", "problems/layers/resnet18.yaml"], layer="conv1")
+    >>> [s.macs_per_cycle for s in exam.steps]            # the seven Eyexam bounds
 """
 from __future__ import annotations
 
@@ -34,12 +36,15 @@ from .spec.errors import SpecError
 from .spec.mapping import Mapping
 
 if TYPE_CHECKING:
+    from .eyexam.network import NetworkEyexam
+    from .eyexam.steps import EyexamResult
     from .network.run import NetworkResult
     from .sweep.driver import SweepResult
     from .mapsearch.objective import Objective
     from .mapsearch.pipeline import SearchOutcome
 
-__all__ = ["ResultDir", "Spec", "check", "clock", "evaluate", "load", "load_result", "metrics", "model_of",
+__all__ = ["ResultDir", "Spec", "check", "clock", "evaluate", "eyexam", "eyexam_figure",
+           "eyexam_network", "load", "load_result", "metrics", "model_of",
            "parse_objective_arg", "report_figures", "report_html", "run_network", "search",
            "search_settings", "sweep", "write_report",
            # the figures of the report, each a matplotlib Figure of a load_result(...)
@@ -120,3 +125,34 @@ def sweep(spec, outdir=None, **options: Any) -> "SweepResult":
     ``scheduler``, ``cache_dir``, ``pareto_axes``, ``progress``, ``stop``)."""
     from .sweep.driver import run
     return run(spec, outdir, **options)
+
+
+def eyexam(spec: "Spec | Sequence[str | Path]", *, jobs: int | None = None,
+           time_limit: float | None = None, search_size: int | None = None,
+           seed: int | None = None, progress: Callable | None = None,
+           **load_options: Any) -> "EyexamResult":
+    """Eyexam of a layer (Sze et al., Table II): the seven bounds on MACs per cycle, each an
+    optimum under one more constraint (:func:`mapper.eyexam.steps.eyexam`). ``spec``: a
+    loaded :class:`Spec` or files to :func:`load`; the other arguments steer step 6's search
+    (always objective delay, algorithm optimal). Raises :class:`SpecError` when no mapping
+    fits."""
+    from .eyexam.steps import eyexam as run
+    from .mapsearch.pipeline import SearchInputs
+    if not isinstance(spec, Spec):
+        spec = load(spec, need_mapping=False, **load_options)
+    settings = search_settings(spec, jobs=jobs, time_limit=time_limit,
+                               search_size=search_size, seed=seed)
+    return run(SearchInputs.of(spec), settings, progress)
+
+
+def eyexam_network(arch, network, **options: Any) -> "NetworkEyexam":
+    """Eyexam of every distinct layer of a network:
+    :func:`mapper.eyexam.network.eyexam_network`."""
+    from .eyexam.network import eyexam_network as run
+    return run(arch, network, **options)
+
+
+def eyexam_figure(result: "EyexamResult", peak_bandwidth: float | None = None):
+    """The steps of an Eyexam on a roofline (a matplotlib ``Figure``; needs matplotlib)."""
+    from .eyexam.outputs import roofline_figure
+    return roofline_figure(result, peak_bandwidth)

@@ -22,14 +22,15 @@ PACKAGES = ("mapper", "energy")
 
 #: each layer (``mapper/<layer>/``, or a root module) and the layers it may import directly; a
 #: layer may import everything these reach in turn (the closure), and any module of its own
-#: layer. Top to bottom: cli -> api -> sweep -> network -> inputs -> mapsearch -> prune -> mapspace ->
-#: model -> spec, with report (what the user sees of one mapping, over the model) used by
-#: network and cli; every layer may use energy (a separate package that never imports mapper)
+#: layer. Top to bottom: cli -> api -> sweep / eyexam -> network -> inputs -> mapsearch -> prune ->
+#: mapspace -> model -> spec, with report (what the user sees of one mapping, over the model)
+#: used by network and cli; every layer may use energy (a separate package that never imports mapper)
 #: and mapper.version and mapper.primes (the arithmetic of bounds). mapper/__init__.py (lazy names of the API) is the api layer,
 #: mapper/__main__.py the cli.
 USES: dict[str, tuple[str, ...]] = {
     "cli": ("api",),
-    "api": ("sweep", "network"),
+    "api": ("sweep", "eyexam", "network"),
+    "eyexam": ("network",),
     "sweep": ("network",),
     "network": ("report", "inputs"),
     "report": ("model",),

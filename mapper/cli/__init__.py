@@ -3,7 +3,7 @@
 energy and area tables and where each number came from, energy.py), ``import-onnx`` (an ONNX
 model's layers as a network file, import_onnx.py), ``search`` (search.py), ``network`` (a
 whole network, network.py), ``sweep`` (a design-space sweep, sweep.py), ``report`` (one HTML
-page of a result directory, report.py). What they share is in common.py.
+page of a result directory, report.py), ``eyexam`` (the seven Eyexam bounds, eyexam.py). What they share is in common.py.
 
 Errors in the inputs end with one message naming the file, the YAML path and what was
 expected, and exit status 2; an invalid mapping (capacity, fan-out) exits 1. No traceback.
@@ -14,10 +14,10 @@ import argparse
 import sys
 
 from ..version import __version__
-from . import energy, import_onnx, model, network, report, search, sweep
+from . import energy, eyexam, import_onnx, model, network, report, search, sweep
 
 #: the subcommands, in the order ``mapper --help`` lists them
-COMMANDS = (model, energy, import_onnx, search, network, sweep, report)
+COMMANDS = (model, energy, import_onnx, search, network, sweep, eyexam, report)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -62,7 +62,7 @@ def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> N
                    help="a directory of energy/area table files (repeatable)")
 
 
-def write_outputs(outdir: Path, files: dict[str, str]) -> None:
+def write_outputs(outdir: Path, files: dict[str, str | bytes]) -> None:
     """Write one run's outputs into an output directory (all or none, normal permissions),
     removing the files an earlier run of ours wrote there that this run does not write
     (:mod:`mapper.report.outputs`); say which were removed or left in place."""

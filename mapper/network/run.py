@@ -132,6 +132,47 @@ def search_layer(inputs: SearchInputs, settings: SearchSettings, *,
 
 # -- the run ----------------------------------------------------------------------------------
 
+def load_arch_and_network(arch: str | Path | Sequence[str | Path],
+                          network: str | Path | Network, *,
+                          overrides: Overrides | dict[str, Any] | None = None,
+                          energy_tables: Sequence[str | Path] = (),
+                          ert: str | Path | None = None, art: str | Path | None = None
+                          ) -> tuple[Any, Network]:
+    """The arch inputs (a ``Spec`` without a workload) and the network, as
+    :func:`run_network` takes them: ``overrides`` set the template's parameters and the
+    network's (``batch``, ``seq``) alike; problems among the arch inputs are an error."""
+    paths = [arch] if isinstance(arch, (str, Path)) else list(arch)
+    overrides = Overrides.of(overrides)
+    if isinstance(network, Network):
+        arch_over = overrides
+    else:
+        path = network_path(network)
+        net_over, arch_over = split_overrides(overrides, network_parameters(path))
+        network = load_network(path, net_over)
+    try:
+        spec = load(paths, ert=ert, art=art, need_mapping=False, need_workload=False,
+                    energy_tables=energy_tables, overrides=arch_over)
+    except SpecError as e:
+        if e.message.startswith("unknown parameter"):
+            raise SpecError(f"{e.message}; the network's parameters are: "
+                            f"{', '.join(network.parameters)}", e.file, e.path) from None
+        raise
+    given = spec.inputs.get("problem", "workload", "layers")
+    if given is not None:
+        given[1].fail("the network gives the layers: leave problems out of the arch inputs")
+    return spec, network
+
+
+def layer_constraints(spec, d: DistinctLayer):
+    """The constraints of the arch inputs applied to one distinct layer of a network."""
+    from ..spec.timeloop_constraints import read_constraints
+    try:
+        return read_constraints(spec.inputs, spec.arch, d.workload)
+    except SpecError as e:
+        raise SpecError(f"layer {d.name!r} ({d.layers[0].source}): {e.message}",
+                        e.file, e.path) from None
+
+
 def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | Network, *,
                 overrides: Overrides | dict[str, Any] | None = None,
                 objective: str | Objective | None = None, algorithm: str | None = None,
@@ -155,25 +196,8 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     searches (the layers searched so far are kept, see :attr:`NetworkResult.stopped_by`).
     """
     start = time.monotonic()
-    paths = [arch] if isinstance(arch, (str, Path)) else list(arch)
-    overrides = Overrides.of(overrides)
-    if isinstance(network, Network):
-        arch_over = overrides
-    else:
-        path = network_path(network)
-        net_over, arch_over = split_overrides(overrides, network_parameters(path))
-        network = load_network(path, net_over)
-    try:
-        spec = load(paths, ert=ert, art=art, need_mapping=False, need_workload=False,
-                    energy_tables=energy_tables, overrides=arch_over)
-    except SpecError as e:
-        if e.message.startswith("unknown parameter"):
-            raise SpecError(f"{e.message}; the network's parameters are: "
-                            f"{', '.join(network.parameters)}", e.file, e.path) from None
-        raise
-    given = spec.inputs.get("problem", "workload", "layers")
-    if given is not None:
-        given[1].fail("the network gives the layers: leave problems out of the arch inputs")
+    spec, network = load_arch_and_network(arch, network, overrides=overrides,
+                                          energy_tables=energy_tables, ert=ert, art=art)
     settings = search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,
                                time_limit=time_limit, search_size=search_size,
                                victory_condition=victory_condition, seed=seed)
@@ -212,12 +236,7 @@ class _Runner:
         self.done = 0
 
     def constraints(self, d: DistinctLayer):
-        from ..spec.timeloop_constraints import read_constraints
-        try:
-            return read_constraints(self.spec.inputs, self.spec.arch, d.workload)
-        except SpecError as e:
-            raise SpecError(f"layer {d.name!r} ({d.layers[0].source}): {e.message}",
-                            e.file, e.path) from None
+        return layer_constraints(self.spec, d)
 
     def key(self, d: DistinctLayer, constraints) -> str:
         s = self.settings

@@ -2,7 +2,8 @@
 constraints) that prunes the mapspace and, when nothing fits, says which constraints conflict.
 """
 from .checks import Check
+from .parallelism import ArchLimits, FanoutLimit, Parallelism
 from .solve import Fixed, SolveTimeout, Tilings
 from .tiling_model import TilingModel
 
-__all__ = ["Check", "Fixed", "SolveTimeout", "TilingModel", "Tilings"]
+__all__ = ["ArchLimits", "Check", "FanoutLimit", "Parallelism", "Fixed", "SolveTimeout", "TilingModel", "Tilings"]

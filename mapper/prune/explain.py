@@ -15,7 +15,7 @@ from ortools.sat.python import cp_model
 
 from .axes import describe
 from .checks import Check
-from .solve import SolveTimeout, solver
+from .solve import SolveTimeout, optimum, solver
 
 if TYPE_CHECKING:
     from .cpsat import TilingCpModel
@@ -55,20 +55,6 @@ def minimal_conflict(tm: "TilingCpModel") -> list[Check]:
     return [tm.checks[i] for i in core]
 
 
-def _optimum(tm: "TilingCpModel", others: list[Check], expr, maximize: bool = False):
-    """Solve with the ``others`` checks on and the rest off, optimising ``expr``; returns the
-    solver (for reading values) or None."""
-    m = tm.model.clone()
-    m.clear_assumptions()
-    on = {c.index for c in others}
-    for i, lit in enumerate(tm.literals):
-        m.add(m.get_bool_var_from_proto_index(lit.index) == (1 if i in on else 0))
-    (m.maximize if maximize else m.minimize)(expr)
-    s = solver(tm)
-    status = s.solve(m)
-    return s if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
-
-
 def _extent_words(tm: "TilingCpModel", s: cp_model.CpSolver, k: int, ds_name: str) -> str:
     ds = tm.workload.data_space(ds_name)
     parts = [f"{d}={s.value(tm.extent[k, d])}" for d in tm.dims
@@ -83,7 +69,7 @@ def _capacity_text(tm: "TilingCpModel", c: Check, others: list[Check]) -> str:
     holds = (f"the level holds {c.info['capacity']} (depth {level.depth} x block "
              f"{level.block_size}" + (f" / multiple buffering {level.multiple_buffering:g}"
                                       if level.multiple_buffering != 1 else "") + ")")
-    s = _optimum(tm, others, tm.used[k])
+    s = optimum(tm, others, tm.used[k])
     if s is None:
         return f"{c.level}: the kept tiles do not fit; {holds}"
     tiles = [(name, s.value(tm.tile[k, name])) for (kk, name) in tm.tile if kk == k
@@ -109,14 +95,14 @@ def _counted(tm: "TilingCpModel", s: cp_model.CpSolver, k: int, name: str) -> bo
 
 def _fanout_text(tm: "TilingCpModel", c: Check, others: list[Check]) -> str:
     k, axis = c.info["k"], c.info["axis"]
-    s = _optimum(tm, others, tm.fanout_used[k, axis])
+    s = optimum(tm, others, tm.fanout_used[k, axis])
     need = f"at least {s.value(tm.fanout_used[k, axis])}" if s else "more"
     return (f"the spatial loops at {c.level} need a fan-out of {need} in {axis}, but the level "
             f"has {c.info['physical']} children in {axis}")
 
 
 def _utilization_text(tm: "TilingCpModel", c: Check, others: list[Check]) -> str:
-    s = _optimum(tm, others, tm.utilization_used, maximize=True)
+    s = optimum(tm, others, tm.utilization_used, maximize=True)
     most = f"at most {s.value(tm.utilization_used)}" if s else "fewer"
     return (f"the constraint `{c.text}` ({c.origin()}) needs {c.info['need']} of the "
             f"{c.info['instances']} MACs busy, but the other constraints allow {most}")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Mapping as TMapping
+from typing import TYPE_CHECKING, Iterable, Mapping as TMapping, Sequence
 
 import numpy as np
 from ortools.sat.python import cp_model
@@ -18,6 +18,7 @@ from ..primes import divisors, exponents
 from ..spec.mapping import Mapping
 
 if TYPE_CHECKING:
+    from .checks import Check
     from .cpsat import TilingCpModel
 
 #: a partial tiling: (level index, slot "T"/"X"/"Y", dimension) -> factor
@@ -110,6 +111,35 @@ def tiling_of(tm: "TilingCpModel", mapping: Mapping) -> dict[tuple[int, str, str
             fixed[k, on, d] = lm.spatial[i]
             fixed[k, "Y" if on == "X" else "X", d] = 1
     return fixed
+
+
+def optimum(tm: "TilingCpModel", on: Iterable["Check"], expr, maximize: bool = False,
+            at_most: Sequence[tuple[object, int]] = ()) -> cp_model.CpSolver | None:
+    """Solve with the checks ``on`` enforced and every other check off, optimising ``expr``
+    (an expression over the model's variables), under the extra limits ``expr_i <= n_i`` of
+    ``at_most``; the solver (to read values; its response's status is OPTIMAL when proven),
+    or None when no tiling was found (none satisfies the checks, or the time limit came
+    first). The one place that solves part of the checks: the explanations (least words a
+    conflict needs) and Eyexam's steps (most MACs in parallel under some of the arch's
+    limits) both ask it."""
+    m = tm.model.clone()
+    m.clear_assumptions()
+    enforced = {c.index for c in on}
+    for i, lit in enumerate(tm.literals):
+        m.add(m.get_bool_var_from_proto_index(lit.index) == (1 if i in enforced else 0))
+    for e, n in at_most:
+        m.add(e <= n)
+    (m.maximize if maximize else m.minimize)(expr)
+    s = solver(tm)
+    status = s.solve(m)
+    return s if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None
+
+
+def solution_of(tm: "TilingCpModel", s: cp_model.CpSolver) -> dict[tuple[int, str, str], int]:
+    """The factors of the tiling a solver found, as a :data:`Fixed` (every slot the model
+    has, unit factors included)."""
+    return {(k, slot, d): math.prod(p ** s.value(v) for p, v in zip(tm.primes[d], exps))
+            for (k, slot, d), exps in sorted(tm.exp.items())}
 
 
 def _exponent_vars(tm: "TilingCpModel") -> list[tuple[int, str, int, int, cp_model.IntVar]]:

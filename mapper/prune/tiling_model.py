@@ -8,6 +8,7 @@ from ..spec.mapping import Mapping
 from . import explain, solve
 from .checks import Check
 from .cpsat import TilingCpModel
+from .parallelism import ArchLimits, Parallelism, max_parallelism
 from .solve import Fixed, Tilings
 
 
@@ -34,6 +35,11 @@ class TilingModel(TilingCpModel):
     def slot_domains(self) -> dict[tuple[int, str, str], tuple[int, ...]]:
         """Per loop slot (k, "T"/"X"/"Y", dim), the factors some valid tiling gives it."""
         return solve.slot_domains(self)
+
+    def max_parallelism(self, limits: ArchLimits) -> Parallelism | None:
+        """The most MACs in parallel under the user's constraints and ``limits`` (None if
+        no tiling satisfies them): :func:`mapper.prune.parallelism.max_parallelism`."""
+        return max_parallelism(self, limits)
 
     def conflicts(self) -> list[Check]:
         """A minimal set of checks that cannot hold together; empty if feasible."""

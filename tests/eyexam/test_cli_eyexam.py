@@ -1,0 +1,48 @@
+"""``mapper eyexam`` from the command line: outputs, and bad inputs as one clear line."""
+import json
+
+import pytest
+
+from mapper.cli import main
+
+
+def test_one_layer_writes_json_table_and_figure(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "out"
+    status = main(["eyexam", "eyeriss_like", "problems/layers/resnet18.yaml", "--layer",
+                   "fc_512_1000", "--search-size", "2000", "-o", str(out)])
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "varying access patterns" in printed
+    data = json.loads((out / "eyexam.json").read_text())
+    assert data["layer"] == "fc_512_1000" and len(data["steps"]) == 7
+    assert (out / "eyexam.txt").read_text() in printed
+    assert (out / "eyexam.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_a_network_gives_one_row_per_layer(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "net"
+    status = main(["eyexam", "eyeriss_like", "--network", "resnet18", "--layer",
+                   "fc,layer4.0.downsample", "--search-size", "2000", "-o", str(out)])
+    assert status == 0
+    data = json.loads((out / "eyexam.json").read_text())
+    assert [l["layer"] for l in data["layers"]] == ["layer4.0.downsample", "fc"]
+    assert all(len(l["steps"]) == 7 for l in data["layers"])
+    assert (out / "figures" / "fc.png").exists()
+
+
+@pytest.mark.parametrize("argv, words", [
+    (["eyexam", "eyeriss_like", "no_such_problem.yaml"], "no_such_problem.yaml"),
+    (["eyexam", "eyeriss_like", "--network", "no_such_net"], "no_such_net"),
+    (["eyexam", "eyeriss_like", "--network", "resnet18", "--layer", "nope"], "no layer 'nope'"),
+    (["eyexam", "eyeriss_like", "problems/layers/resnet18.yaml", "--layer", "nope"],
+     "no layer 'nope'"),
+    (["eyexam", "eyeriss_like", "problems/layers/resnet18.yaml", "--layer", "fc_512_1000",
+      "--set", "no_such_param=3"], "no_such_param"),
+])
+def test_bad_inputs_are_one_line_and_status_2(argv, words, capsys, tmp_path):
+    assert main(argv + ["-o", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "Traceback" not in err
+    assert not (tmp_path / "o" / "eyexam.json").exists()

@@ -1,0 +1,118 @@
+"""Eyexam: a hand-checked 1-D convolution on a 4 x 4 array, the bounds never increase on
+random small layers and arrays, step 6 is the delay-optimal search's, bad inputs."""
+import json
+
+import pytest
+from hypothesis import HealthCheck, given, settings, strategies as st
+
+from mapper import api
+from mapper.eyexam import eyexam
+from mapper.eyexam.outputs import format_table, to_json_text
+from mapper.eyexam.steps import Proof
+from mapper.mapsearch.objective import Objective
+from mapper.mapsearch.pipeline import search
+from mapper.mapsearch.settings import SearchSettings
+from mapper.spec.errors import SpecError
+from tests.eyexam.cases import array_inputs
+
+FAST = SearchSettings(search_size=2000)
+
+
+def test_conv1d_on_a_4x4_array_by_hand():
+    """Outputs[p] += Weights[r] * Inputs[p + r], P=16, R=3: 48 MACs, 16 PEs as 4 x 4.
+
+    1. every MAC at once: 16 * 3 = 48.
+    2. no dataflow constraint, PEs unlimited: P=16 on one axis, R=3 on the other: 48.
+    3. at most 16 PEs, in factors of P (1,2,4,8,16) times R (1,3): 16 (P=16) -- 24 or 48
+       would need more PEs, 12 = 4 * 3 < 16: 16 (fragmentation would show as 3x lost).
+    4. X <= 4 and Y <= 4, each dimension on one axis: P <= 4, R <= 3: 4 * 3 = 12.
+    5. the glb (12 words) keeps all three tiles of its spatial factors: P=4, R=3 needs
+       Weights 3 + Inputs (4 + 3 - 1) + Outputs 4 = 13 > 12; P=2, R=3 needs 3 + 4 + 2 = 9;
+       P=4, R=1 needs 1 + 4 + 4 = 9: the most is 2 * 3 = 6.
+    6. 8 words/cycle at the glb throttle nothing here: 48 / 6 = 8 cycles, 6 MACs/cycle, the
+       step-5 bound attained (so proven without the branch and bound).
+    7. step 6's mapping (P=2, R=3 spatial; the glb tile cannot grow: P=4 gives 13 words):
+       ramp-up of the glb ceil((3 + 4) / 8) = 1, ramp-down ceil(2 / 8) = 1; the rf has no
+       bandwidth (adds nothing), DRAM is the outermost: 8 + 2 = 10 cycles, 4.8 MACs/cycle.
+    """
+    r = eyexam(array_inputs(), FAST)
+    assert [s.macs_per_cycle for s in r.steps] == [48, 48, 16, 12, 6, 6, 4.8]
+    assert [round(s.loss, 4) for s in r.steps] == [1, 1, 3, 1.3333, 2, 1, 1.25]
+    assert r.macs == 48 and r.pes == 16 and r.cycles == 8
+    assert r.proof == Proof.ATTAINS_CAPACITY_BOUND
+    glb = next(x for x in r.ramp if x.level == "glb")
+    assert (glb.fill_words, glb.fill_cycles, glb.drain_words, glb.drain_cycles) == (7, 1, 2, 1)
+    assert sum(x.cycles for x in r.ramp) == 2
+    assert "P=2" in r.steps[4].mapping and "R=3" in r.steps[4].mapping
+    assert all(s.proven for s in r.steps[:6]) and not r.steps[6].proven
+
+
+def test_a_dataflow_that_forbids_R_loses_at_step_2():
+    """glb spatial factors R=1 (R may not be parallel): step 2 = P = 16 of 48 (3x lost);
+    step 4: P <= 4 on one axis: 4; step 5: P=4 needs 1 + 4 + 4 = 9 <= 12 words: 4."""
+    r = eyexam(array_inputs(spatial_factors=("R=1",)), FAST)
+    assert [s.macs_per_cycle for s in r.steps[:5]] == [48, 16, 16, 4, 4]
+
+
+def test_step_6_is_the_delay_optimal_search():
+    """With 1 word/cycle at the glb the bandwidth binds, so step 6 needs the branch and
+    bound; it equals MACs / cycles of `search --objective delay --algorithm optimal`."""
+    inputs = array_inputs(glb_bandwidth=1.0)
+    r = eyexam(inputs, FAST)
+    best = search(inputs, SearchSettings(objective=Objective(("delay",)),
+                                         algorithm="optimal")).best
+    assert r.steps[5].macs_per_cycle == 48 / best.cycles
+    assert r.steps[5].macs_per_cycle < r.steps[4].macs_per_cycle
+    assert r.proof == Proof.SEARCH and r.search.proven_optimal
+
+
+@settings(max_examples=12, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(P=st.integers(1, 12), R=st.integers(1, 4), mx=st.integers(1, 4), my=st.integers(1, 4),
+       glb=st.integers(8, 24), bw=st.sampled_from([None, 1.0, 2.0, 8.0]))
+def test_the_bounds_never_increase(P, R, mx, my, glb, bw):
+    try:
+        r = eyexam(array_inputs(P=P, R=R, mesh=(mx, my), glb_depth=glb, glb_bandwidth=bw),
+                   FAST)
+    except SpecError as e:                     # nothing fits: said so, with the reason
+        assert "fits" in str(e)
+        return
+    bounds = [s.macs_per_cycle for s in r.steps]
+    assert bounds[0] == P * R
+    assert all(b <= a for a, b in zip(bounds, bounds[1:])), bounds
+    assert bounds[3] <= mx * my
+    assert all(s.loss >= 1 for s in r.steps)
+
+
+def test_outputs_have_the_issue_schema():
+    r = eyexam(array_inputs(), FAST)
+    data = json.loads(to_json_text(r))
+    assert data["layer"] == "conv1d" and data["macs"] == 48
+    assert [s["step"] for s in data["steps"]] == list(range(1, 8))
+    for s in data["steps"]:
+        assert set(s) >= {"step", "name", "bound_macs_per_cycle", "loss", "reason", "mapping"}
+    assert "DRAM" in data["steps"][5]["mapping"]          # map.txt of the attaining mapping
+    table = format_table(r)
+    assert "storage capacity" in table and "4.80" in table
+
+
+def test_the_roofline_figure_is_a_png():
+    pytest.importorskip("matplotlib")
+    from mapper.eyexam.outputs import figure_png
+    png = figure_png(eyexam(array_inputs(), FAST))
+    assert png[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_a_layer_nothing_fits_is_a_clear_error():
+    """A glb of 2 words cannot hold its three tiles even with every factor 1 (Weights 1 +
+    Inputs 1 + Outputs 1 = 3 words); the error names the level (CP-SAT's explanation)."""
+    with pytest.raises(SpecError, match="no mapping of conv1d fits.*glb"):
+        eyexam(array_inputs(glb_depth=2), FAST)
+
+
+def test_api_eyexam_reads_files(tmp_path):
+    r = api.eyexam(["eyeriss_like", "problems/layers/resnet18.yaml"],
+                   layer="conv1x1_256_512_7_s2", search_size=2000)
+    bounds = [s.macs_per_cycle for s in r.steps]
+    assert bounds[0] == r.macs and all(b <= a for a, b in zip(bounds, bounds[1:]))
+    assert bounds[4] <= 168
