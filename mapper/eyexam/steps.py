@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable
 
-from ..network.report import dram_bytes
+from ..report.metrics import dram_bytes
 from ..prune import ArchLimits, FanoutLimit, Parallelism, SolveTimeout, TilingModel
 from ..report.maptxt import format_map_txt
 from ..mapsearch.objective import Objective
