@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..spec.workload import rank_extent
 from .arena import Arena
 from .batch import MappingBatch, Skeleton
 
@@ -205,7 +206,7 @@ class TilePlan:
     def __init__(self, shape: NestShape, A: np.ndarray):
         self.A = A
         #: per rank: its (dimension, coefficient) terms
-        self.terms = [[(int(d), int(row[d])) for d in np.flatnonzero(row)] for row in A]
+        self.terms = projection_terms(A)
         support = [set(np.flatnonzero(row).tolist()) for row in A]
         all_dims = set().union(*support) if support else set()
         self.slots: list[tuple[int, int]] = []       # (rank, position) computed per batch
@@ -232,7 +233,7 @@ class TilePlan:
     def evaluate(self, nest: "Nest") -> tuple[dict, dict]:
         """(ranks, sizes): per kept position i, its R rank-extent rows and its footprint row
         (B,), shared between positions: read only."""
-        rows = [_rank_extent(self.terms[r], nest.box_rows(i)) for r, i in self.slots]
+        rows = [_rank_row(self.terms[r], nest.box_rows(i)) for r, i in self.slots]
         B = nest.batch_size
         sizes = nest.scratch.empty((len(self.sizes), B))
         for size, (i, ids) in zip(sizes, self.sizes):
@@ -246,26 +247,24 @@ class TilePlan:
                 {i: sizes[s] for i, s in self.size_of.items()})
 
 
-def _rank_extent(terms: list[tuple[int, int]], box) -> np.ndarray:
-    """(B,) extent of one rank (its (dimension, coefficient) terms) over a box given as D rows:
-    the halo rule ``1 + sum_d c_d (E_d - 1)``, computed as ``sum_d c_d E_d + (1 - sum_d c_d)``;
-    a rank that is one dimension is that dimension's row."""
-    if not terms:
-        return np.ones(len(box[0]), dtype=np.int64)
-    out = None
-    for d, c in terms:
-        term = box[d] if c == 1 else c * box[d]
-        out = term if out is None else out + term
-    offset = 1 - sum(c for _, c in terms)
-    return out + offset if offset else out
+def projection_terms(A: np.ndarray) -> list[list[tuple[int, int]]]:
+    """Per rank of a projection matrix, its (dimension index, coefficient) terms."""
+    return [[(int(d), int(row[d])) for d in np.flatnonzero(row)] for row in A]
+
+
+def _rank_row(terms: list[tuple[int, int]], box) -> np.ndarray:
+    """(B,) extent of one rank over a box given as D rows (B,): :func:`rank_extent`, the
+    halo rule, as a row (a rank with no dimension is a row of ones)."""
+    e = rank_extent(terms, box)
+    return e if isinstance(e, np.ndarray) else np.full(len(box[0]), e, dtype=np.int64)
 
 
 def rank_extents(A: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """(R, B) extent of each rank of a data space over a (D, B) box: the halo rule
-    ``e_r = 1 + sum_d A[r, d] * (E_d - 1)`` (the axis-aligned hull, TIMELOOP_SEMANTICS §2)."""
-    out = np.ones((A.shape[0], box.shape[1]), dtype=np.int64)
-    for r, d in zip(*np.nonzero(A)):
-        out[r] += A[r, d] * (box[d] - 1)
+    """(R, B) extent of each rank of a data space over a (D, B) box (:func:`rank_extent`,
+    the axis-aligned hull, TIMELOOP_SEMANTICS §2)."""
+    out = np.empty((A.shape[0], box.shape[1]), dtype=np.int64)
+    for r, terms in enumerate(projection_terms(A)):
+        out[r] = rank_extent(terms, box)
     return out
 
 
