@@ -61,7 +61,7 @@ class Model:
         B = len(batch)
         if out is None:
             out = Arena(self._result_bytes.get(batch.skeleton, 0) * B, self._pools[0])
-        return Nest(batch, shape, out, Arena(shape.memo.get("work bytes per mapping", 0) * B,
+        return Nest(batch, shape, out, Arena(shape.work_bytes_per_mapping * B,
                                              self._pools[1]))
 
     def _keeping(self, sk) -> tuple[list[list[bool]], np.ndarray, object]:
@@ -272,7 +272,7 @@ class Model:
 
         if B:
             self._result_bytes[sk] = -(-out.used // B)
-            nest.shape.memo["work bytes per mapping"] = -(-nest.scratch.used // B)
+            nest.shape.work_bytes_per_mapping = -(-nest.scratch.used // B)
         return BatchResult(
             batch=batch, ds_names=wl.ds_names, counts=counts, reported=reported,
             utilized_instances=inst, level_cycles=cyc, slowdown=slow, ds_energy=ds_energy,

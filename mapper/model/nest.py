@@ -11,7 +11,7 @@ computed once and shared by every batch of that pattern.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -51,11 +51,54 @@ def _column_max(x: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class ShiftPlan:
+    """What the shift keys of one data space need of a nest shape (access.Shifts)."""
+
+    abs_A: np.ndarray        # (R, D) |A|
+    a: np.ndarray            # (R, J) |A| over the dimension of each temporal loop
+    moved_below: list[int]   # per rank: 1 + position of the outermost temporal loop moving it
+
+
+@dataclass(frozen=True)
+class ClosedTranslations:
+    """G_k in closed form: one term per rank moved by level k's spatial loops, ``(loop,)``
+    (one loop moves it: its factor) or ``(loop1, loop2, c1, c2)`` (two loops: a sumset)."""
+
+    terms: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class EnumeratedTranslations:
+    """G_k by enumeration over the distinct rows of the loops' factors and steps."""
+
+    loops: list[int]         # level k's spatial loops (nest indices)
+    a: np.ndarray            # (R, Q) the projection over those loops' dimensions
+
+
+#: how G_k of a data space is computed on a nest shape; None: no spatial loop moves it
+TranslationPlan = ClosedTranslations | EnumeratedTranslations | None
+
+
+@dataclass
+class DataSpacePlans:
+    """The static plans of one data space on one nest shape, each made on first use."""
+
+    tiles: "TilePlan"
+    shifts: ShiftPlan | None = None
+    #: per level k with spatial loops
+    translations: dict[int, TranslationPlan] = field(default_factory=dict)
+    #: G' (access.unlinked_translations) per (level 0's physical X fan-out, bytes of a row of
+    #: level 0's spatial factors and steps)
+    unlinked: dict[tuple[int, bytes], int] = field(default_factory=dict)
+
+
 class NestShape:
     """The static part of a nest: its loops, level boundaries and what shares a tile.
 
     Depends only on the skeleton and on the active slots (:func:`active_slots`), so a model
-    builds it once per pattern. ``memo`` holds further static plans keyed by their users.
+    builds it once per pattern, with the plans of its data spaces (:meth:`plans`) and the
+    work memory a batch of it needs.
     """
 
     def __init__(self, sk: Skeleton, active_temporal: np.ndarray, active_spatial: np.ndarray):
@@ -85,7 +128,20 @@ class NestShape:
         self.temporal = np.flatnonzero(self.is_temporal)
         #: the positions whose boxes are kept: level boundaries and spatial ends
         self.positions = sorted(set(boundary) | set(spatial_end))
-        self.memo: dict = {}
+        #: per level k: position among the temporal loops of the first one outside k's tile
+        self.first_above = [int(np.searchsorted(self.temporal, boundary[k + 1]))
+                            for k in range(sk.n_levels)]
+        #: bytes of work arrays per mapping the last batch of this shape used (sizes the next)
+        self.work_bytes_per_mapping = 0
+        self._plans: dict[tuple[tuple[int, ...], bytes], DataSpacePlans] = {}
+
+    def plans(self, A: np.ndarray) -> DataSpacePlans:
+        """The plans of the data space of projection ``A`` (R, D) on this shape."""
+        key = (A.shape, A.tobytes())
+        plans = self._plans.get(key)
+        if plans is None:
+            plans = self._plans[key] = DataSpacePlans(TilePlan(self, A))
+        return plans
 
     def last_loop_on(self, dims: set[int], i: int) -> int:
         """Index of the last loop before position ``i`` over one of ``dims`` (-1 if none):
