@@ -373,7 +373,7 @@ def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray
         keys = [tuple(t) for t in trans.tolist()]
         lonely = set()
         for i in range(F):
-            h, v = i % H, i // H
+            h = i % H
             near = [j for j in ((i - 1) if h > 0 else -1, (i + 1) if h + 1 < H else -1,
                                 i - H, i + H) if 0 <= j < F]
             if not any(keys[j] == keys[i] for j in near):

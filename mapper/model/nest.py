@@ -97,8 +97,7 @@ class NestShape:
     """The static part of a nest: its loops, level boundaries and what shares a tile.
 
     Depends only on the skeleton and on the active slots (:func:`active_slots`), so a model
-    builds it once per pattern, with the plans of its data spaces (:meth:`plans`) and the
-    work memory a batch of it needs.
+    builds it once per pattern, with the plans of its data spaces (:meth:`plans`).
     """
 
     def __init__(self, sk: Skeleton, active_temporal: np.ndarray, active_spatial: np.ndarray):
@@ -131,8 +130,6 @@ class NestShape:
         #: per level k: position among the temporal loops of the first one outside k's tile
         self.first_above = [int(np.searchsorted(self.temporal, boundary[k + 1]))
                             for k in range(sk.n_levels)]
-        #: bytes of work arrays per mapping the last batch of this shape used (sizes the next)
-        self.work_bytes_per_mapping = 0
         self._plans: dict[tuple[tuple[int, ...], bytes], DataSpacePlans] = {}
 
     def plans(self, A: np.ndarray) -> DataSpacePlans:
