@@ -52,6 +52,7 @@ class Reference:
     cycles: int
     capacity_used: list[int]
     valid: bool
+    energy_pJ: float
 
 
 class Nest:
@@ -161,7 +162,10 @@ def level0_accesses(arch: Arch, nest: Nest, ds: DataSpace, T: int) -> int:
     return G0 * T - (G0 - len(lonely)) * W0
 
 
-def evaluate(arch: Arch, wl: Workload, mapping: Mapping) -> Reference:
+def evaluate(arch: Arch, wl: Workload, mapping: Mapping,
+             ert: dict[str, dict[str, float]]) -> Reference:
+    """``ert``: pJ per action by component name (``read``, ``write``, ``compute``); the
+    levels may have a block size but no clusters and nothing leaks."""
     nest = Nest(mapping)
     K = len(arch.storage)
     T = math.prod(lp.factor for lp in nest.loops if not lp.spatial)
@@ -224,5 +228,14 @@ def evaluate(arch: Arch, wl: Workload, mapping: Mapping) -> Reference:
             if math.prod(lp.factor for lp in nest.loops
                          if lp.spatial and lp.level == k and lp.axis == axis) > phys:
                 valid = False
+    # §8: per data space and instance, ceil(count / block) actions of each kind; updates are
+    # charged the write energy; times the utilized instances; plus the computes
+    energy = mac_inst * T * ert[arch.compute.name]["compute"]
+    for k, level in enumerate(arch.storage):
+        e, B = ert[level.name], level.block_size
+        for c in counts.values():
+            energy += (math.ceil(c.reads[k] / B) * e["read"] +
+                       math.ceil(c.fills[k] / B) * e["write"] +
+                       math.ceil(c.updates[k] / B) * e["write"]) * inst[k]
     return Reference(counts, inst, mac_inst, mac_inst * T, T, level_cycles,
-                     max([T] + level_cycles), used, valid)
+                     max([T] + level_cycles), used, valid, energy)

@@ -1,9 +1,10 @@
 """The fast model equals the plain reference evaluation (tests/model/reference.py) on random
 mappings of small layers: halos (R sliding over P), strides and dilations, spatial fan-out
 on both axes with multicast and spatial reduction, a fan-out from level 0 to the MACs (with
-its links), bypass at every inner level, and bandwidth limits."""
+its links), bypass at every inner level, bandwidth limits and vector (block) accesses."""
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -31,12 +32,11 @@ def conv1d(bounds, stride, dilation):
 ARCHS = [
     arch(level("DRAM"), level("glb", depth=64, read_bandwidth=3, write_bandwidth=2),
          level("rf", instances=8, mesh=(4, 2), depth=12), macs=8, mac_mesh=(4, 2)),
-    arch(level("DRAM"), level("glb", depth=64, shared_bandwidth=4),
+    arch(level("DRAM", block=4), level("glb", depth=64, block=2, shared_bandwidth=4),
          level("rf", instances=8, mesh=(4, 2), depth=12), macs=16, mac_mesh=(8, 2)),
 ]
-TABLES = ReferenceTables({"DRAM": {"read": 200.0, "write": 200.0},
-                          "glb": {"read": 6.0, "write": 7.0}, "rf": {"read": 1.0, "write": 1.5},
-                          "mac": {"compute": 1.0}})
+ERT = {"DRAM": {"read": 200.0, "write": 210.0}, "glb": {"read": 6.0, "write": 7.0},
+       "rf": {"read": 1.0, "write": 1.5}, "mac": {"compute": 0.5}}
 
 
 @st.composite
@@ -76,8 +76,8 @@ def cases(draw):
 @given(cases())
 def test_fast_model_equals_plain_reference(case):
     a, wl, m = case
-    ref = reference.evaluate(a, wl, m)
-    model = Model(a, wl, TABLES)
+    ref = reference.evaluate(a, wl, m, ERT)
+    model = Model(a, wl, ReferenceTables(ERT))
     got = model.evaluate(MappingBatch.of([m]))
     for name, c in ref.counts.items():
         fast = got.counts[name]
@@ -96,3 +96,4 @@ def test_fast_model_equals_plain_reference(case):
     assert int(got.cycles[0]) == ref.cycles
     assert [int(x) for x in got.capacity_used[:, 0]] == ref.capacity_used
     assert bool(got.valid[0]) == ref.valid
+    assert float(got.energy[0]) == pytest.approx(ref.energy_pJ, rel=1e-12)
