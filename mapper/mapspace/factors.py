@@ -87,7 +87,7 @@ def allowed(slots: list[Slot], rows: np.ndarray) -> np.ndarray:
     return ok
 
 
-def product_rows(options: list[np.ndarray]) -> np.ndarray:
+def cartesian_rows(options: list[np.ndarray]) -> np.ndarray:
     """Cartesian product of row sets: (prod n_i, sum w_i), the first set varying slowest."""
     out = np.zeros((1, 0), dtype=np.int64)
     for opt in options:

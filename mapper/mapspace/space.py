@@ -28,7 +28,7 @@ from ..model.capacity import tile_words
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, NestConstraints
 from ..spec.workload import Workload
-from .factors import Slot, allowed, divisors, factorizations, product_rows
+from .factors import Slot, allowed, cartesian_rows, divisors, factorizations
 from .orders import ReuseRoles, order_classes
 
 
@@ -194,7 +194,7 @@ class MapSpace:
                 per_row = max(1, piece // len(options))
                 for a in range(0, len(rows), per_row):
                     sub = rows[a:a + per_row]
-                    d = product_rows([done[sub], options])
+                    d = cartesian_rows([done[sub], options])
                     n = np.tile(new_rest, (len(sub), 1))
                     d, n = self._prune(k, d, n, keep)
                     if not len(d):

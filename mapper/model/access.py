@@ -13,7 +13,8 @@ from itertools import product
 
 import numpy as np
 
-from .nest import Nest, TilePlan
+from .nest import (ClosedTranslations, EnumeratedTranslations, Nest, ShiftPlan,
+                   TranslationPlan)
 
 
 class Carries:
@@ -58,10 +59,7 @@ class Carries:
 
     def first_above(self, k: int) -> int:
         """Position in ``loops`` of the first temporal loop outside level k's tile."""
-        memo = self.nest.shape.memo
-        if ("first_above", k) not in memo:
-            memo[("first_above", k)] = int(np.searchsorted(self.loops, self.nest.boundary[k + 1]))
-        return memo[("first_above", k)]
+        return self.nest.shape.first_above[k]
 
     def first_moving(self, p: int) -> tuple[np.ndarray, np.ndarray]:
         """(step, dim) (B,) of the innermost loop at position >= p that moves (step 0 where
@@ -103,15 +101,15 @@ class Shifts:
     LIMIT = 2 ** 62
 
     def __init__(self, carries: Carries, A: np.ndarray):
-        memo = carries.nest.shape.memo
-        static = memo.get(("shifts", A.shape, A.tobytes()))
-        if static is None:
+        plans = carries.nest.shape.plans(A)
+        if plans.shifts is None:
             a = np.abs(A)[:, carries.dim_of]                              # (R, J)
             # per rank, 1 + the position of the outermost loop that moves it (0 if none)
             moved_below = [int(np.flatnonzero(row)[-1]) + 1 if row.any() else 0 for row in a]
-            static = memo[("shifts", A.shape, A.tobytes())] = (np.abs(A), a, moved_below)
+            plans.shifts = ShiftPlan(np.abs(A), a, moved_below)
         self.A = A
-        self.abs_A, a, self.moved_below = static
+        self.abs_A, self.moved_below = plans.shifts.abs_A, plans.shifts.moved_below
+        a = plans.shifts.a
         self.groups = []
         J, B = len(carries.loops), carries.nest.batch_size
         if J == 0:
@@ -222,17 +220,17 @@ def distinct_translations(nest: Nest, k: int, A: np.ndarray) -> np.ndarray:
     one rank, a dimension in several ranks) is enumerated once per distinct row. Which case
     applies is static: decided once per nest shape.
     """
-    key = ("translations", A.shape, A.tobytes(), k)
-    plan = nest.shape.memo.get(key)
-    if plan is None:
-        plan = nest.shape.memo[key] = _translation_plan(nest, k, A)
+    plans = nest.shape.plans(A).translations
+    if k not in plans:
+        plans[k] = _translation_plan(nest, k, A)
+    plan = plans[k]
     B = nest.factor.shape[1]
     if plan is None:
         return np.ones(B, dtype=np.int64)
-    if plan[0] == "enumerate":
-        return _enumerate_translations(nest, plan[1], plan[2])
+    if isinstance(plan, EnumeratedTranslations):
+        return _enumerate_translations(nest, plan.loops, plan.a)
     g = None
-    for term in plan[1]:
+    for term in plan.terms:
         if len(term) == 1:
             x = nest.factor[term[0]]
         else:
@@ -243,9 +241,9 @@ def distinct_translations(nest: Nest, k: int, A: np.ndarray) -> np.ndarray:
     return g
 
 
-def _translation_plan(nest: Nest, k: int, A: np.ndarray):
-    """None (no spatial loop moves the data space), ("closed", terms) with one term per rank,
-    ``(loop,)`` or ``(loop1, loop2, coefficient1, coefficient2)``, or ("enumerate", loops, a)."""
+def _translation_plan(nest: Nest, k: int, A: np.ndarray) -> TranslationPlan:
+    """How G_k is computed: closed form where every rank is moved by at most two loops, each
+    moving one rank; else enumerated; None if no spatial loop moves the data space."""
     loops = nest.spatial_of(k)
     if not loops:
         return None
@@ -262,8 +260,8 @@ def _translation_plan(nest: Nest, k: int, A: np.ndarray):
                 terms.append((loops[qs[0]],))
             elif len(qs) == 2:
                 terms.append((loops[qs[0]], loops[qs[1]], int(a[r, qs[0]]), int(a[r, qs[1]])))
-        return ("closed", terms)
-    return ("enumerate", loops, a)
+        return ClosedTranslations(tuple(terms))
+    return EnumeratedTranslations(loops, a)
 
 
 def _enumerate_translations(nest: Nest, loops: list[int], a: np.ndarray) -> np.ndarray:
@@ -356,11 +354,11 @@ def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray
     a = A[:, nest.dim_of[loops]]                                      # (R, Q)
     Q = len(loops)
     counts = np.empty(len(uniq), dtype=np.int64)
-    memo = nest.shape.memo.setdefault(("unlinked", A.shape, A.tobytes(), mesh_x0), {})
+    known = nest.shape.plans(A).unlinked
     for u, row in enumerate(uniq):
-        key = row.tobytes()
-        if key in memo:
-            counts[u] = memo[key]
+        key = (mesh_x0, row.tobytes())
+        if key in known:
+            counts[u] = known[key]
             continue
         factors, steps = row[:Q], row[Q:]
         F = int(np.prod(factors))
@@ -375,12 +373,12 @@ def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray
         keys = [tuple(t) for t in trans.tolist()]
         lonely = set()
         for i in range(F):
-            h, v = i % H, i // H
+            h = i % H
             near = [j for j in ((i - 1) if h > 0 else -1, (i + 1) if h + 1 < H else -1,
                                 i - H, i + H) if 0 <= j < F]
             if not any(keys[j] == keys[i] for j in near):
                 lonely.add(keys[i])
-        counts[u] = memo[key] = len(lonely)
+        counts[u] = known[key] = len(lonely)
     return counts[inverse]
 
 
@@ -418,11 +416,7 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
             groups[k] = distinct_translations(nest, k, A)
         else:
             groups[k] = 1
-    key = ("tiles", A.shape, A.tobytes())
-    plan = nest.shape.memo.get(key)
-    if plan is None:
-        plan = nest.shape.memo[key] = TilePlan(nest.shape, A)
-    ranks, sizes = plan.evaluate(nest)
+    ranks, sizes = nest.shape.plans(A).tiles.evaluate(nest)
     tiles = nest.out.empty((K, B))
     rank_ext = []
     for k in range(K):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import threading
+import weakref
 
 import numpy as np
 
@@ -154,3 +155,44 @@ class _Window:
         out = self.empty(shape, dtype)
         out.fill(value)
         return out
+
+
+class Memory:
+    """The one interface of the model to this module: where the arrays of its evaluations
+    live. The model asks for the arenas of a pass (:meth:`results`, :meth:`work`) or the
+    columns of a batch evaluated in passes (:meth:`passes`), and reports what a pass used
+    (:meth:`used`) so the next batch of the same kind gets one block of the right size.
+
+    Result arrays are sized per skeleton (their number does not depend on the factors), work
+    arrays per nest shape (weakly: a shape the model drops takes its entry along).
+    """
+
+    def __init__(self):
+        self._pools = (BlockPool(), BlockPool())                   # results, work
+        self._result_bytes: dict = {}                              # skeleton -> bytes/mapping
+        self._work_bytes: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    def results(self, skeleton, batch_size: int) -> Arena:
+        """The arena of a pass's result arrays."""
+        return Arena(self._result_bytes.get(skeleton, 0) * batch_size, self._pools[0])
+
+    def work(self, shape, batch_size: int) -> Arena:
+        """The arena of a pass's work arrays (they live while its nest does)."""
+        return Arena(self._work_bytes.get(shape, 0) * batch_size, self._pools[1])
+
+    def passes(self, skeleton, batch_size: int) -> Columns:
+        """The whole result arrays of a batch evaluated in passes (see :class:`Columns`)."""
+        return Columns(self.results(skeleton, batch_size), batch_size)
+
+    def used(self, skeleton, shape, results, work, batch_size: int) -> None:
+        """Remember the bytes per mapping a pass of ``batch_size`` took from each arena."""
+        if batch_size:
+            self._result_bytes[skeleton] = -(-results.used // batch_size)
+            self._work_bytes[shape] = -(-work.used // batch_size)
+
+    def __getstate__(self):                 # a pickled model (e.g. to joblib workers)
+        return {"empty": True}              # starts empty (a falsy state would skip
+                                            # __setstate__)
+
+    def __setstate__(self, state):
+        self.__init__()

@@ -4,10 +4,17 @@ One :class:`Model` per (arch, workload, tables); :meth:`Model.evaluate` takes a
 :class:`MappingBatch` and returns a :class:`BatchResult` with no Python loop per mapping.
 :meth:`Model.evaluate_mapping` is the same code on a batch of one, returning an
 :class:`Evaluation`. This is the single analytical core used by the CLI, search and reports.
+
+A pass over a batch is Timeloop's model in named steps (:meth:`Model._evaluate_pass`):
+the loop nest and its tile shapes (``nest.py``), the per-data-space deltas, access counts
+and multicast (``access.py``), the utilized instances of the fan-outs, the cycles under the
+bandwidths (``perf.py``), the energy (``cost.py``) and the validity. Where the arrays live
+is ``arena.Memory``'s business alone.
 """
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -17,13 +24,59 @@ from ..spec.arch import Arch
 from ..spec.mapping import Mapping
 from ..spec.workload import Workload
 from .access import Carries, DataSpaceCounts, data_space_counts
-from .batch import MappingBatch
+from .batch import MappingBatch, Skeleton
 from .bound import Bound, DataSpaceBound, DeltaBound, FillFloor
-from .cost import action_energies, clusters_charged, storage_energy
-from .arena import Arena, BlockPool, Columns
+from .cost import ActionEnergies, action_energies, clusters_charged, storage_energy
+from .arena import Memory
 from .nest import Nest, NestShape, active_slots
 from .perf import level_cycles, utilization
 from .result import BatchResult, DataSpaceStats, Evaluation, LevelStats
+
+
+@dataclass(frozen=True)
+class KeepPlan:
+    """What a skeleton's keep sets decide, once per skeleton: ``keep[i][k]`` whether level k
+    keeps data space i; ``reported`` (K, DS) the levels that report a data space (its keepers
+    up to its outermost one); ``energies`` the action energies of the levels that report."""
+
+    keep: list[list[bool]]
+    reported: np.ndarray
+    energies: ActionEnergies
+
+
+@dataclass(frozen=True)
+class Cycles:
+    """Per level (K, B) cycles under its bandwidths and slowdown; the run's (B,) cycles."""
+
+    level: np.ndarray
+    slowdown: np.ndarray
+    total: np.ndarray
+
+
+@dataclass(frozen=True)
+class Energy:
+    """pJ, arrays with the batch last: dynamic per level and data space (K, DS, B), of the
+    computes (B,), leakage per level (K, B) and of the compute level (B,), and the total."""
+
+    data_spaces: np.ndarray
+    compute: np.ndarray
+    leak: np.ndarray
+    compute_leak: np.ndarray
+    total: np.ndarray
+
+
+def utilized_instances(nest: Nest) -> tuple[np.ndarray, np.ndarray]:
+    """(K, B) utilized instances of each level: the product of the spatial loops of all the
+    levels above it; and (B,) the MACs used (level 0's spatial loops on top)."""
+    K, B = len(nest.spatial_end), nest.batch_size
+    inst = nest.out.empty((K, B))
+    inst[K - 1] = 1
+    for k in range(K - 2, -1, -1):
+        if nest.spatial_end[k + 1] > nest.boundary[k + 1]:       # level k+1 fans out
+            np.multiply(inst[k + 1], nest.fanout_used[k + 1], out=inst[k])
+        else:
+            inst[k] = inst[k + 1]
+    return inst, inst[0] * nest.fanout_used[0]
 
 
 class Model:
@@ -32,11 +85,11 @@ class Model:
         self.workload = workload
         self.tables = tables
         self.projections = [ds.projection(workload.dims) for ds in workload.data_spaces]
-        self._energies: dict[frozenset, object] = {}
+        self._energies: dict[frozenset, ActionEnergies] = {}
         self._shapes: dict[tuple, NestShape] = {}
-        self._keep_plans: dict = {}
-        self._pools = (BlockPool(), BlockPool())     # memory of results, of work
-        self._result_bytes: dict = {}                # per skeleton: result bytes per mapping
+        self._keep_plans: dict[Skeleton, KeepPlan] = {}
+        #: where the arrays of the evaluations live (the performance machinery, arena.py)
+        self.memory = Memory()
         self._delta_bounds: dict[int, DeltaBound] = {}
         self._fill_floors: dict[tuple, FillFloor] = {}
 
@@ -60,13 +113,11 @@ class Model:
         shape = self._shape(batch)
         B = len(batch)
         if out is None:
-            out = Arena(self._result_bytes.get(batch.skeleton, 0) * B, self._pools[0])
-        return Nest(batch, shape, out, Arena(shape.memo.get("work bytes per mapping", 0) * B,
-                                             self._pools[1]))
+            out = self.memory.results(batch.skeleton, B)
+        return Nest(batch, shape, out, self.memory.work(shape, B))
 
-    def _keeping(self, sk) -> tuple[list[list[bool]], np.ndarray, object]:
-        """Per skeleton: keep flags per data space and level, the (K, DS) reported table and
-        the action energies of the levels that report something."""
+    def _keeping(self, sk) -> KeepPlan:
+        """The skeleton's :class:`KeepPlan` (cached)."""
         static = self._keep_plans.get(sk)
         if static is None:
             arch, wl = self.arch, self.workload
@@ -84,7 +135,7 @@ class Model:
             used = frozenset(k for k in range(K) if reported[k].any())
             if used not in self._energies:
                 self._energies[used] = action_energies(arch, self.tables, set(used))
-            static = self._keep_plans[sk] = (keep, reported, self._energies[used])
+            static = self._keep_plans[sk] = KeepPlan(keep, reported, self._energies[used])
         return static
 
     def _delta_bound(self, i: int) -> DeltaBound:
@@ -143,8 +194,7 @@ class Model:
             return self._evaluate_pass(batch, bound=bound)
         n = -(-B // self.PASS)
         bounds = [B * i // n for i in range(n + 1)]
-        per_mapping = self._result_bytes.get(batch.skeleton, 0)
-        columns = Columns(Arena(per_mapping * B, self._pools[0]), B)
+        columns = self.memory.passes(batch.skeleton, B)
         parts = [self._evaluate_pass(MappingBatch(batch.skeleton, batch.temporal[a:b],
                                                   batch.spatial[a:b]), columns.window(a, b),
                                      bound)
@@ -165,47 +215,63 @@ class Model:
 
     def _evaluate_pass(self, batch: MappingBatch, out=None,
                        bound: Bound | None = None) -> BatchResult:
-        """Evaluate a batch of at most PASS mappings; ``out``: where the result arrays go."""
+        """Evaluate a batch of at most PASS mappings; ``out``: where the result arrays go.
+
+        Timeloop's model in its order of steps; each step allocates its result arrays in
+        the same order in every pass (``arena.Columns`` relies on it)."""
         arch, wl = self.arch, self.workload
         sk = batch.skeleton
-        K, B = len(arch.storage), len(batch)
-        keep, reported, e = self._keeping(sk)
-        reported = reported.copy()
-        nest = self.nest(batch, out)
+        keeping = self._keeping(sk)
+        nest = self.nest(batch, out)                              # loops and tile shapes
+        counts = self._access_counts(batch, nest, keeping.keep, bound)
+        inst, mac_inst = utilized_instances(nest)
         T = nest.temporal_product
+        computes = mac_inst * T
+        cycles = self._cycles(nest, counts, keeping.reported)
+        energy = self._energy(nest, counts, keeping, inst, mac_inst, computes, cycles.total)
+        capacity_used, valid = self._validity(nest, counts, keeping.keep)
+        self.memory.used(sk, nest.shape, nest.out, nest.scratch, len(batch))
+        return BatchResult(
+            batch=batch, ds_names=wl.ds_names, counts=counts, reported=keeping.reported.copy(),
+            utilized_instances=inst, level_cycles=cycles.level, slowdown=cycles.slowdown,
+            ds_energy=energy.data_spaces, compute_energy=energy.compute, computes=computes,
+            mac_instances_used=mac_inst, leak_energy=energy.leak,
+            compute_leak_energy=energy.compute_leak, compute_cycles=T.copy(),
+            cycles=cycles.total, energy=energy.total, energies=keeping.energies,
+            utilization=utilization(computes, arch.compute.instances, cycles.total),
+            valid=valid, capacity_used=capacity_used, fanout_x_used=nest.fanout_x,
+            fanout_y_used=nest.fanout_y)
+
+    def _access_counts(self, batch: MappingBatch, nest: Nest, keep: list[list[bool]],
+                       bound: Bound | None) -> dict[str, DataSpaceCounts]:
+        """Per data space: tiles, the deltas that fill them, reads, updates and multicast
+        (TIMELOOP_SEMANTICS §3-5, ``access.py``); with ``bound``, lower bounds of them."""
+        wl = self.workload
         # A bound needs the carries only for the levels whose orders it takes as given.
         carries = Carries(nest) if bound is None or bound.exact_from is not None else None
         bounds = [None] * len(wl.data_spaces)
         if bound is not None:
             temporal, spatial = batch.temporal.transpose(1, 2, 0), batch.spatial.transpose(1, 2, 0)
-            orders = bound.order_facts(sk.temporal_order, wl.dims)
+            orders = bound.order_facts(batch.skeleton.temporal_order, wl.dims)
             bounds = [DataSpaceBound(self._delta_bound(i), bound, temporal, spatial,
                                      None if bound.fixed_through is None else
-                                     self._floor_of(i, sk.keep, temporal, spatial),
+                                     self._floor_of(i, batch.skeleton.keep, temporal, spatial),
                                      orders)
                       for i in range(len(wl.data_spaces))]
-        mesh_x0 = arch.fanout(0)[0]
-        counts = {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
-                                             ds.read_write, bounds[i], mesh_x0)
-                  for i, ds in enumerate(wl.data_spaces)}
-        spread = [nest.spatial_end[k] > nest.boundary[k] for k in range(K)]
+        mesh_x0 = self.arch.fanout(0)[0]
+        return {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
+                                           ds.read_write, bounds[i], mesh_x0)
+                for i, ds in enumerate(wl.data_spaces)}
 
-        # Utilized instances of level k: the spatial loops of all levels above it.
-        out = nest.out
-        inst = out.empty((K, B))
-        inst[K - 1] = 1
-        for k in range(K - 2, -1, -1):
-            if spread[k + 1]:
-                np.multiply(inst[k + 1], nest.fanout_used[k + 1], out=inst[k])
-            else:
-                inst[k] = inst[k + 1]
-        mac_inst = inst[0] * nest.fanout_used[0]
-        computes = mac_inst * T
-
-        # Cycles per level under its bandwidths; overall the slowest level (§7). A level
-        # without bandwidths takes T cycles (ceil(T / 1.0) = T below 2**53).
-        cyc = out.empty((K, B))
-        slow = out.empty((K, B), np.float64)
+    def _cycles(self, nest: Nest, counts: dict[str, DataSpaceCounts],
+                reported: np.ndarray) -> Cycles:
+        """Cycles per level under its bandwidths; overall the slowest level (§7). A level
+        without bandwidths takes T cycles (ceil(T / 1.0) = T below 2**53)."""
+        arch, wl = self.arch, self.workload
+        T = nest.temporal_product
+        K, B = len(arch.storage), nest.batch_size
+        cyc = nest.out.empty((K, B))
+        slow = nest.out.empty((K, B), np.float64)
         exact = B == 0 or T.max() <= 2 ** 53
         T_float = T.astype(np.float64)
         limited = []                                  # levels whose cycles may exceed T
@@ -221,12 +287,22 @@ class Model:
             w = sum(c.fills[k] + c.updates[k] for c in here)
             cyc[k], slow[k] = level_cycles(level, r, w, T, T_float)
             limited.append(k)
-        cycles = T.copy()
+        total = T.copy()
         for k in limited:
-            np.maximum(cycles, cyc[k], out=cycles)
+            np.maximum(total, cyc[k], out=total)
+        return Cycles(cyc, slow, total)
 
-        # Energy (§8): counts that are zero in every mapping (a read-only data space's
-        # updates, the outermost keeper's fills) are passed as None.
+    def _energy(self, nest: Nest, counts: dict[str, DataSpaceCounts], keeping: KeepPlan,
+                inst: np.ndarray, mac_inst: np.ndarray, computes: np.ndarray,
+                cycles: np.ndarray) -> Energy:
+        """Dynamic energy (§8) of every count, then leakage (cost.py): per cycle x utilized
+        instances x cycles, for every level that keeps something and for the compute level.
+        Counts that are zero in every mapping (a read-only data space's updates, the
+        outermost keeper's fills) are passed as None."""
+        arch, wl = self.arch, self.workload
+        keep, reported, e = keeping.keep, keeping.reported, keeping.energies
+        K, B = len(arch.storage), nest.batch_size
+        out = nest.out
         ds_energy = out.empty((K, len(wl.data_spaces), B), np.float64)
         charged = clusters_charged(arch, inst)
         for i, ds in enumerate(wl.data_spaces):
@@ -240,9 +316,7 @@ class Model:
                 else:
                     ds_energy[k, i] = 0.0
         compute_energy = computes * e.compute
-        energy = ds_energy.sum(axis=(0, 1)) + compute_energy
-        # Leakage (cost.py): per cycle x utilized instances x cycles, for every level that
-        # keeps something and for the compute level.
+        total = ds_energy.sum(axis=(0, 1)) + compute_energy
         leak_energy = out.empty((K, B), np.float64)
         compute_leak_energy = out.empty((B,), np.float64)
         if e.leaks:
@@ -250,13 +324,19 @@ class Model:
             np.multiply(inst, (e.leak * keeps)[:, None], out=leak_energy)
             leak_energy *= cycles
             np.multiply(mac_inst * cycles, e.compute_leak, out=compute_leak_energy)
-            energy = energy + leak_energy.sum(axis=0) + compute_leak_energy
+            total = total + leak_energy.sum(axis=0) + compute_leak_energy
         else:
             leak_energy[:] = 0.0
             compute_leak_energy[:] = 0.0
+        return Energy(ds_energy, compute_energy, leak_energy, compute_leak_energy, total)
 
-        # Validity: capacity of the kept tiles and the physical fan-out.
-        cap_used = out.empty((K, B))
+    def _validity(self, nest: Nest, counts: dict[str, DataSpaceCounts],
+                  keep: list[list[bool]]) -> tuple[np.ndarray, np.ndarray]:
+        """(K, B) words of the kept tiles per level and (B,) whether every level holds them
+        and every fan-out fits the physical one."""
+        arch, wl = self.arch, self.workload
+        K, B = len(arch.storage), nest.batch_size
+        cap_used = nest.out.empty((K, B))
         valid = np.ones(B, dtype=bool)
         for k, level in enumerate(arch.storage):
             kept = [counts[name].tile[k] for i, name in enumerate(wl.ds_names) if keep[i][k]]
@@ -269,20 +349,9 @@ class Model:
             if level.effective_capacity is not None:
                 valid &= cap_used[k] <= level.effective_capacity
             fx, fy = arch.fanout(k)
-            if spread[k] or fx < 1 or fy < 1:
+            if nest.spatial_end[k] > nest.boundary[k] or fx < 1 or fy < 1:
                 valid &= (nest.fanout_x[k] <= fx) & (nest.fanout_y[k] <= fy)
-
-        if B:
-            self._result_bytes[sk] = -(-out.used // B)
-            nest.shape.memo["work bytes per mapping"] = -(-nest.scratch.used // B)
-        return BatchResult(
-            batch=batch, ds_names=wl.ds_names, counts=counts, reported=reported,
-            utilized_instances=inst, level_cycles=cyc, slowdown=slow, ds_energy=ds_energy,
-            compute_energy=compute_energy, computes=computes, mac_instances_used=mac_inst,
-            leak_energy=leak_energy, compute_leak_energy=compute_leak_energy,
-            compute_cycles=T.copy(), cycles=cycles, energy=energy, energies=e,
-            utilization=utilization(computes, arch.compute.instances, cycles), valid=valid,
-            capacity_used=cap_used, fanout_x_used=nest.fanout_x, fanout_y_used=nest.fanout_y)
+        return cap_used, valid
 
     # ------------------------------------------------------------------ one mapping
     def evaluate_mapping(self, mapping: Mapping) -> Evaluation:

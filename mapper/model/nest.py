@@ -11,10 +11,11 @@ computed once and shared by every batch of that pattern.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..spec.workload import rank_extent
 from .arena import Arena
 from .batch import MappingBatch, Skeleton
 
@@ -50,11 +51,53 @@ def _column_max(x: np.ndarray) -> np.ndarray:
     return out
 
 
+@dataclass(frozen=True)
+class ShiftPlan:
+    """What the shift keys of one data space need of a nest shape (access.Shifts)."""
+
+    abs_A: np.ndarray        # (R, D) |A|
+    a: np.ndarray            # (R, J) |A| over the dimension of each temporal loop
+    moved_below: list[int]   # per rank: 1 + position of the outermost temporal loop moving it
+
+
+@dataclass(frozen=True)
+class ClosedTranslations:
+    """G_k in closed form: one term per rank moved by level k's spatial loops, ``(loop,)``
+    (one loop moves it: its factor) or ``(loop1, loop2, c1, c2)`` (two loops: a sumset)."""
+
+    terms: tuple[tuple[int, ...], ...]
+
+
+@dataclass(frozen=True)
+class EnumeratedTranslations:
+    """G_k by enumeration over the distinct rows of the loops' factors and steps."""
+
+    loops: list[int]         # level k's spatial loops (nest indices)
+    a: np.ndarray            # (R, Q) the projection over those loops' dimensions
+
+
+#: how G_k of a data space is computed on a nest shape; None: no spatial loop moves it
+TranslationPlan = ClosedTranslations | EnumeratedTranslations | None
+
+
+@dataclass
+class DataSpacePlans:
+    """The static plans of one data space on one nest shape, each made on first use."""
+
+    tiles: "TilePlan"
+    shifts: ShiftPlan | None = None
+    #: per level k with spatial loops
+    translations: dict[int, TranslationPlan] = field(default_factory=dict)
+    #: G' (access.unlinked_translations) per (level 0's physical X fan-out, bytes of a row of
+    #: level 0's spatial factors and steps)
+    unlinked: dict[tuple[int, bytes], int] = field(default_factory=dict)
+
+
 class NestShape:
     """The static part of a nest: its loops, level boundaries and what shares a tile.
 
     Depends only on the skeleton and on the active slots (:func:`active_slots`), so a model
-    builds it once per pattern. ``memo`` holds further static plans keyed by their users.
+    builds it once per pattern, with the plans of its data spaces (:meth:`plans`).
     """
 
     def __init__(self, sk: Skeleton, active_temporal: np.ndarray, active_spatial: np.ndarray):
@@ -84,7 +127,18 @@ class NestShape:
         self.temporal = np.flatnonzero(self.is_temporal)
         #: the positions whose boxes are kept: level boundaries and spatial ends
         self.positions = sorted(set(boundary) | set(spatial_end))
-        self.memo: dict = {}
+        #: per level k: position among the temporal loops of the first one outside k's tile
+        self.first_above = [int(np.searchsorted(self.temporal, boundary[k + 1]))
+                            for k in range(sk.n_levels)]
+        self._plans: dict[tuple[tuple[int, ...], bytes], DataSpacePlans] = {}
+
+    def plans(self, A: np.ndarray) -> DataSpacePlans:
+        """The plans of the data space of projection ``A`` (R, D) on this shape."""
+        key = (A.shape, A.tobytes())
+        plans = self._plans.get(key)
+        if plans is None:
+            plans = self._plans[key] = DataSpacePlans(TilePlan(self, A))
+        return plans
 
     def last_loop_on(self, dims: set[int], i: int) -> int:
         """Index of the last loop before position ``i`` over one of ``dims`` (-1 if none):
@@ -205,7 +259,7 @@ class TilePlan:
     def __init__(self, shape: NestShape, A: np.ndarray):
         self.A = A
         #: per rank: its (dimension, coefficient) terms
-        self.terms = [[(int(d), int(row[d])) for d in np.flatnonzero(row)] for row in A]
+        self.terms = projection_terms(A)
         support = [set(np.flatnonzero(row).tolist()) for row in A]
         all_dims = set().union(*support) if support else set()
         self.slots: list[tuple[int, int]] = []       # (rank, position) computed per batch
@@ -232,7 +286,7 @@ class TilePlan:
     def evaluate(self, nest: "Nest") -> tuple[dict, dict]:
         """(ranks, sizes): per kept position i, its R rank-extent rows and its footprint row
         (B,), shared between positions: read only."""
-        rows = [_rank_extent(self.terms[r], nest.box_rows(i)) for r, i in self.slots]
+        rows = [_rank_row(self.terms[r], nest.box_rows(i)) for r, i in self.slots]
         B = nest.batch_size
         sizes = nest.scratch.empty((len(self.sizes), B))
         for size, (i, ids) in zip(sizes, self.sizes):
@@ -246,26 +300,24 @@ class TilePlan:
                 {i: sizes[s] for i, s in self.size_of.items()})
 
 
-def _rank_extent(terms: list[tuple[int, int]], box) -> np.ndarray:
-    """(B,) extent of one rank (its (dimension, coefficient) terms) over a box given as D rows:
-    the halo rule ``1 + sum_d c_d (E_d - 1)``, computed as ``sum_d c_d E_d + (1 - sum_d c_d)``;
-    a rank that is one dimension is that dimension's row."""
-    if not terms:
-        return np.ones(len(box[0]), dtype=np.int64)
-    out = None
-    for d, c in terms:
-        term = box[d] if c == 1 else c * box[d]
-        out = term if out is None else out + term
-    offset = 1 - sum(c for _, c in terms)
-    return out + offset if offset else out
+def projection_terms(A: np.ndarray) -> list[list[tuple[int, int]]]:
+    """Per rank of a projection matrix, its (dimension index, coefficient) terms."""
+    return [[(int(d), int(row[d])) for d in np.flatnonzero(row)] for row in A]
+
+
+def _rank_row(terms: list[tuple[int, int]], box) -> np.ndarray:
+    """(B,) extent of one rank over a box given as D rows (B,): :func:`rank_extent`, the
+    halo rule, as a row (a rank with no dimension is a row of ones)."""
+    e = rank_extent(terms, box)
+    return e if isinstance(e, np.ndarray) else np.full(len(box[0]), e, dtype=np.int64)
 
 
 def rank_extents(A: np.ndarray, box: np.ndarray) -> np.ndarray:
-    """(R, B) extent of each rank of a data space over a (D, B) box: the halo rule
-    ``e_r = 1 + sum_d A[r, d] * (E_d - 1)`` (the axis-aligned hull, TIMELOOP_SEMANTICS §2)."""
-    out = np.ones((A.shape[0], box.shape[1]), dtype=np.int64)
-    for r, d in zip(*np.nonzero(A)):
-        out[r] += A[r, d] * (box[d] - 1)
+    """(R, B) extent of each rank of a data space over a (D, B) box (:func:`rank_extent`,
+    the axis-aligned hull, TIMELOOP_SEMANTICS §2)."""
+    out = np.empty((A.shape[0], box.shape[1]), dtype=np.int64)
+    for r, terms in enumerate(projection_terms(A)):
+        out[r] = rank_extent(terms, box)
     return out
 
 

@@ -7,7 +7,8 @@ its bound by construction. Values are tied to exponents by table constraints (on
 divisor), so every number below is exact:
 
 * the tile extent ``E[k,d]`` (all factors of d at levels <= k) from the summed exponents;
-* the extent of a rank ``1 + sum c*(E[k,d] - 1)`` (Timeloop's axis-aligned hull), the tile
+* the extent of a rank ``1 + sum c*(E[k,d] - 1)`` (Timeloop's axis-aligned hull; the linear
+  expression is built by ``spec.workload.rank_extent``, the model's own function), the tile
   size as the product of rank extents (AddMultiplicationEquality), and per level with a depth
   ``sum of kept tile sizes <= depth * block_size / multiple_buffering``;
 * per fan-out and axis, the product of the spatial factors <= the physical fan-out;
@@ -28,7 +29,7 @@ from ..primes import exponent_table, factorize
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, FactorBound
 from ..spec.errors import Where
-from ..spec.workload import DataSpace, Workload
+from ..spec.workload import DataSpace, Workload, rank_extent
 from .axes import add_axis_rule
 from .checks import Check
 
@@ -238,20 +239,25 @@ class TilingCpModel:
                 self.model.add(used <= phys).only_enforce_if(lit)
 
     def tile_size(self, k: int, ds: DataSpace) -> object:
-        """Words of ``ds`` in level k's tile: prod over ranks of ``1 + sum c*(E[k,d] - 1)``."""
+        """Words of ``ds`` in level k's tile: the product over its ranks of
+        :func:`~mapper.spec.workload.rank_extent` (the halo rule, the model's own function)
+        over the extents ``E[k,d]``; a rank that is not one variable gets a variable equal to
+        that linear expression, so that the product is an AddMultiplicationEquality."""
         if (k, ds.name) in self.tile:
             return self.tile[k, ds.name]
+        box = {d: self.extent[k, d] for d in self.dims}
         extents = []
         for r, rank in enumerate(ds.ranks):
-            terms = [(d, c) for d, c in rank if c and self.workload.bounds[d] > 1]
-            if not terms:
+            # a dimension of bound 1 adds c * (1 - 1) = 0: left out, the model stays smaller
+            rank = [(d, c) for d, c in rank if self.workload.bounds[d] > 1]
+            e = rank_extent(rank, box)
+            if isinstance(e, int):                   # every dimension of the rank has bound 1
                 continue
-            if len(terms) == 1 and terms[0][1] == 1:
-                extents.append(self.extent[k, terms[0][0]])
-                continue
-            hi = 1 + sum(c * (self.workload.bounds[d] - 1) for d, c in terms)
-            e = self.model.new_int_var(1, hi, f"e_{k}_{ds.name}_{r}")
-            self.model.add(e == 1 + sum(c * (self.extent[k, d] - 1) for d, c in terms))
+            if not isinstance(e, cp_model.IntVar):
+                hi = rank_extent(rank, self.workload.bounds)
+                v = self.model.new_int_var(1, hi, f"e_{k}_{ds.name}_{r}")
+                self.model.add(v == e)
+                e = v
             extents.append(e)
         size = self._product(extents, f"tile_{k}_{ds.name}", self.workload.tensor_size(ds))
         self.tile[k, ds.name] = size

@@ -9,11 +9,37 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any, Hashable, Iterable
 
 import numpy as np
 
 Term = tuple[str, int]          # (dimension, coefficient)
 Rank = tuple[Term, ...]         # an affine sum of dimensions
+
+
+def rank_extent(terms: Iterable[tuple[Hashable, int]], extent: Any) -> Any:
+    """Extent of one rank over a box of per-dimension extents ``E_d``: Timeloop's
+    axis-aligned hull ``1 + sum_d c_d (E_d - 1)`` (TIMELOOP_SEMANTICS §2), the halo of a
+    sliding window (e.g. ``W = Wstride*P + Wdilation*R``).
+
+    The one implementation of the rule, for every layer: ``extent[d]`` may be ints (the
+    spec), (B,) numpy rows of a batch (the model and the mapspace, ``terms`` keyed by
+    dimension index) or CP-SAT linear expressions (the prune layer). Computed as
+    ``sum_d c_d E_d + (1 - sum_d c_d)``; a rank that is one dimension with coefficient 1 is
+    that dimension's extent itself (a numpy row is shared, not copied: read only), and a rank
+    with no dimension is the int 1.
+    """
+    terms = [(d, c) for d, c in terms if c]
+    if len(terms) == 1 and terms[0][1] == 1:
+        return extent[terms[0][0]]
+    total = None
+    for d, c in terms:
+        term = extent[d] if c == 1 else c * extent[d]
+        total = term if total is None else total + term
+    if total is None:
+        return 1
+    offset = 1 - sum(c for _, c in terms)
+    return total + offset if offset else total
 
 
 @dataclass(frozen=True)
@@ -71,11 +97,11 @@ class Workload:
         return tuple(ds.name for ds in self.data_spaces)
 
     def footprint(self, ds: DataSpace, extents: dict[str, int]) -> int:
-        """Words of ``ds`` touched by a box of the given per-dimension extents (halo rule:
-        each rank's extent is ``1 + sum c*(E_d - 1)``, the axis-aligned hull)."""
+        """Words of ``ds`` touched by a box of the given per-dimension extents: the product
+        of its ranks' extents (:func:`rank_extent`, the halo rule)."""
         size = 1
         for rank in ds.ranks:
-            size *= 1 + sum(c * (extents[d] - 1) for d, c in rank)
+            size *= rank_extent(rank, extents)
         return size
 
     def tensor_size(self, ds: DataSpace) -> int:
