@@ -453,9 +453,7 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                     if floor is not None:
                         np.maximum(fills[k], floor, out=fills[k])
                 else:
-                    fills[k] = bound.delta.lower_bound(k, tiles[k], rank_ext[k],
-                                                       bound.temporal, bound.spatial,
-                                                       bound.orders)
+                    fills[k] = bound.delta.lower_bound(k, tiles[k], rank_ext[k], bound.loops)
                 demand = fills[k]
             else:
                 fills[k] = 0

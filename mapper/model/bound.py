@@ -124,8 +124,8 @@ class OrderFacts:
 @dataclass(frozen=True)
 class DataSpaceBound:
     """What a bounding evaluation needs for one data space: its :class:`DeltaBound`, the
-    :class:`Bound`, the batch's (K, D, B) factors, what is known of each level's order
-    (:meth:`Bound.order_facts`) and, for partial tilings,
+    :class:`Bound`, the batch's (K, D, B) factors, its loops above each level
+    (:class:`LoopsAbove`, shared by the data spaces) and, for partial tilings,
     ``floor(k)``: the capacity-aware floor (B,) of the fills of open level k
     (:class:`FillFloor`; None where there is none)."""
 
@@ -134,7 +134,7 @@ class DataSpaceBound:
     temporal: np.ndarray
     spatial: np.ndarray
     floor: Callable[[int], np.ndarray | None] | None = None
-    orders: OrderFacts | None = None
+    loops: "LoopsAbove | None" = None
 
 
 def innermost_candidates(order: LoopOrder | None, nonunit: np.ndarray,
@@ -179,51 +179,32 @@ class DeltaBound:
         self.ranks_of = [np.flatnonzero(self.touches[:, d]) for d in range(D)]
 
     def lower_bound(self, k: int, tile: np.ndarray, ranks: list[np.ndarray],
-                    temporal: np.ndarray, spatial: np.ndarray,
-                    orders: OrderFacts | None = None) -> np.ndarray:
-        """(B,) lower bound of level k's delta sum over all loop orders (those ``orders``
-        allow; None: all).
+                    loops: "LoopsAbove") -> np.ndarray:
+        """(B,) lower bound of level k's delta sum over all loop orders (those ``loops``
+        knows to be allowed).
 
         ``tile`` (B,) and ``ranks`` (R rows (B,)) are level k's tile and rank extents;
-        ``temporal`` and ``spatial`` the (K, D, B) factors of the batch.
+        ``loops`` the batch's loops above each level.
         """
-        above = temporal[k + 1:]                                  # (La, D, B)
         B = tile.shape[0]
-        if above.shape[0] == 0 or not self.valid:
+        at = loops.above(k)
+        if at is None or not self.valid:
             return tile.copy()
-        nonunit = above > 1
-        level_any = nonunit.any(axis=1)                           # (La, B)
-        has = level_any.any(axis=0)
-        if not has.any():
-            return tile.copy()
-        N = above.reshape(-1, B).prod(axis=0)
-        L1 = np.argmax(level_any, axis=0)                         # lowest level with a loop
-        columns = np.arange(B)
-        # Step of a loop of dimension d at level L1: the extent of d inside it, i.e. the tile
-        # times the spatial factors of levels k+1..L1 (the temporal ones between are units).
-        extent = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)      # (D, B)
-        spread = np.cumprod(spatial[k + 1:], axis=0)[L1, :, columns].T      # (D, B)
-        step = extent * spread
-        innermost = nonunit
-        if orders is not None and orders.restricts(range(k + 1, len(temporal))):
-            innermost = np.stack([orders.candidates(k + 1 + i, nonunit[i])
-                                  for i in range(len(nonunit))])
-        first = innermost[L1, :, columns].T                        # (D, B): a at L1
-        movable = nonunit.any(axis=0)                              # (D, B)
+        above, nonunit, has, N = at.factors, at.nonunit, at.has, at.trips
         # a rank can come back to zero when two of its dimensions have loops above k
-        cancels = self.multi[:, None] & ((self.touches[:, :, None] & movable[None]).sum(axis=1)
-                                         >= 2)                     # (R, B)
+        cancels = self.multi[:, None] & ((self.touches[:, :, None] & at.movable[None])
+                                         .sum(axis=1) >= 2)                  # (R, B)
         full = tile * N
         best = None
         for da in range(self.A.shape[1]):
-            cand = has & first[da]
+            cand = has & at.first[da]
             if not cand.any():
                 continue
             Ra = self.ranks_of[da]
             overlap = np.ones(B, dtype=np.int64)
             for r, row in enumerate(ranks):
                 if r in Ra:
-                    overlap *= np.maximum(row - self.A[r, da] * step[da], 0)
+                    overlap *= np.maximum(row - self.A[r, da] * at.step[da], 0)
                 else:
                     overlap *= row
             if not overlap.any():
@@ -250,6 +231,72 @@ class DeltaBound:
             best = bound_a if best is None else np.minimum(best, bound_a)
         return np.where(has, best, tile)
 
+
+@dataclass(frozen=True)
+class Above:
+    """The temporal loops above one level k of a batch, as :meth:`DeltaBound.lower_bound`
+    needs them (La levels above k, D dimensions, B mappings)."""
+
+    factors: np.ndarray        # (La, D, B) temporal factors above k
+    nonunit: np.ndarray        # (La, D, B)
+    has: np.ndarray            # (B,) any loop above k
+    trips: np.ndarray          # (B,) product of the trip counts above k (N)
+    step: np.ndarray           # (D, B) step of a loop of each dimension at L1
+    first: np.ndarray          # (D, B) the dimensions that can be the innermost loop a at L1
+    movable: np.ndarray        # (D, B) the dimensions with a loop above k
+
+
+class LoopsAbove:
+    """The loops above each level of one batch, computed once per level and shared by the
+    bounds of every data space (they depend on the factors and the orders, not on the
+    projection). ``temporal``, ``spatial``: (K, D, B); ``orders``: what is known of the
+    levels' orders (None: nothing)."""
+
+    def __init__(self, temporal: np.ndarray, spatial: np.ndarray,
+                 orders: OrderFacts | None = None):
+        self.temporal, self.spatial, self.orders = temporal, spatial, orders
+        self._above: dict[int, Above | None] = {}
+        self._candidates: dict[int, np.ndarray] = {}
+
+    def candidates(self, level: int) -> np.ndarray:
+        """(D, B) the dimensions that can be level's innermost non-unit loop."""
+        if level not in self._candidates:
+            nonunit = self.temporal[level] > 1
+            self._candidates[level] = nonunit if self.orders is None else \
+                self.orders.candidates(level, nonunit)
+        return self._candidates[level]
+
+    def above(self, k: int) -> Above | None:
+        """The loops above level k; None where there are none."""
+        if k not in self._above:
+            self._above[k] = self._compute(k)
+        return self._above[k]
+
+    def _compute(self, k: int) -> Above | None:
+        temporal, spatial = self.temporal, self.spatial
+        above = temporal[k + 1:]                                  # (La, D, B)
+        if above.shape[0] == 0:
+            return None
+        B = above.shape[2]
+        nonunit = above > 1
+        level_any = nonunit.any(axis=1)                           # (La, B)
+        has = level_any.any(axis=0)
+        if not has.any():
+            return None
+        N = above.reshape(-1, B).prod(axis=0)
+        L1 = np.argmax(level_any, axis=0)                         # lowest level with a loop
+        columns = np.arange(B)
+        # Step of a loop of dimension d at level L1: the extent of d inside it, i.e. the tile
+        # times the spatial factors of levels k+1..L1 (the temporal ones between are units).
+        extent = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)      # (D, B)
+        spread = np.cumprod(spatial[k + 1:], axis=0)[L1, :, columns].T      # (D, B)
+        if self.orders is not None and self.orders.restricts(range(k + 1, len(temporal))):
+            innermost = np.stack([self.candidates(level)
+                                  for level in range(k + 1, len(temporal))])
+        else:
+            innermost = nonunit
+        return Above(above, nonunit, has, N, extent * spread,
+                     innermost[L1, :, columns].T, nonunit.any(axis=0))
 
 
 class FillFloor:
@@ -293,8 +340,8 @@ class FillFloor:
         ranks = rank_extents(A, E)
         tile = product_rows(ranks)
         n = E.shape[1]
-        floor = DeltaBound(A).lower_bound(0, tile, list(ranks), np.stack([E, trips]),
-                                          np.ones((2, D, n), np.int64))
+        floor = DeltaBound(A).lower_bound(0, tile, list(ranks), LoopsAbove(
+            np.stack([E, trips]), np.ones((2, D, n), np.int64)))
         floor = np.where(ok, floor, np.iinfo(np.int64).max).reshape(shape)
         for axis, divs in enumerate(self.divisors):                 # close upward
             closed = np.empty_like(floor)

@@ -25,7 +25,7 @@ from ..spec.mapping import Mapping
 from ..spec.workload import Workload
 from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch, Skeleton
-from .bound import Bound, DataSpaceBound, DeltaBound, FillFloor
+from .bound import Bound, DataSpaceBound, DeltaBound, FillFloor, LoopsAbove
 from .cost import ActionEnergies, action_energies, clusters_charged, storage_energy
 from .arena import Memory
 from .nest import Nest, NestShape, active_slots
@@ -252,11 +252,12 @@ class Model:
         bounds = [None] * len(wl.data_spaces)
         if bound is not None:
             temporal, spatial = batch.temporal.transpose(1, 2, 0), batch.spatial.transpose(1, 2, 0)
-            orders = bound.order_facts(batch.skeleton.temporal_order, wl.dims)
+            loops = LoopsAbove(temporal, spatial,
+                               bound.order_facts(batch.skeleton.temporal_order, wl.dims))
             bounds = [DataSpaceBound(self._delta_bound(i), bound, temporal, spatial,
                                      None if bound.fixed_through is None else
                                      self._floor_of(i, batch.skeleton.keep, temporal, spatial),
-                                     orders)
+                                     loops)
                       for i in range(len(wl.data_spaces))]
         mesh_x0 = self.arch.fanout(0)[0]
         return {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],

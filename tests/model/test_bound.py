@@ -13,7 +13,7 @@ from hypothesis import given, settings, strategies as st
 from energy import ReferenceTables
 from mapper.mapspace.factors import factorizations
 from mapper.model import MappingBatch, Model, Skeleton
-from mapper.model.bound import Bound, innermost_candidates
+from mapper.model.bound import Bound, LoopsAbove, innermost_candidates
 from mapper.spec.constraints import LoopOrder, order_allows
 from mapper.spec.workload import DataSpace, Workload
 from tests.model.builders import arch, level
@@ -270,7 +270,7 @@ def test_lower_bound_equals_the_per_mapping_reference(wl, seed, k):
         box = np.prod(t[: k + 1] * s[: k + 1], axis=0)
         ranks = rank_extents(A, box)
         tile = product_rows(ranks)
-        got = db.lower_bound(k, tile, list(ranks), t, s)
+        got = db.lower_bound(k, tile, list(ranks), LoopsAbove(t, s))
         want = lower_bound_per_dimension(db, k, tile, list(ranks), t, s)
         assert (got == want).all(), ds.name
 
