@@ -7,6 +7,10 @@ import numpy as np
 from ..spec.arch import StorageLevel
 
 
+#: cycles of a level whose traffic is beyond any count (2^62: products stay within int64)
+CYCLES_MAX = float(2 ** 62)
+
+
 def level_cycles(level: StorageLevel, reads: np.ndarray, writes: np.ndarray,
                  compute_cycles: np.ndarray, compute_cycles_float: np.ndarray | None = None
                  ) -> tuple[np.ndarray, np.ndarray]:
@@ -29,8 +33,12 @@ def level_cycles(level: StorageLevel, reads: np.ndarray, writes: np.ndarray,
             words = reads + writes if words is None else words
             demand = words / T
             slowdown = np.where(demand > bw, np.minimum(slowdown, bw / demand), slowdown)
-    cycles = np.ceil(T / slowdown).astype(np.int64)
-    return cycles, slowdown
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cycles = np.ceil(T / slowdown)
+    # A lower-bound evaluation may carry "cannot fit" fills (int64 max): their cycles saturate
+    # at CYCLES_MAX instead of wrapping to a negative integer that would look best of all.
+    cycles = np.minimum(np.nan_to_num(cycles, nan=CYCLES_MAX, posinf=CYCLES_MAX), CYCLES_MAX)
+    return cycles.astype(np.int64), slowdown
 
 
 def utilization(computes: np.ndarray, mac_instances: int, cycles: np.ndarray) -> np.ndarray:
