@@ -6,7 +6,6 @@ stride change), against which the model's closed form (eq. 1) is checked.
 """
 from __future__ import annotations
 
-import itertools
 import math
 
 import numpy as np
@@ -20,6 +19,7 @@ from mapper.model.nest import Nest
 from mapper.spec.mapping import LevelMapping, Mapping
 from mapper.spec.workload import DataSpace, Workload
 
+from . import reference
 from .builders import arch, level
 
 # A strided 1-D conv with channels: Outputs[m,p] += Weights[m,c,r] * Inputs[c, s*p + r]
@@ -87,36 +87,6 @@ def mapping_case(draw, n=1, sliding=True):
     return wl, mappings
 
 
-def simulate_delta_sum(nest: Nest, b: int, k: int, A: np.ndarray) -> int:
-    """TIMELOOP_SEMANTICS §3 (a)-(c), visit by visit, for mapping 0 of the batch."""
-    above = [i for i in nest.temporal_above(k) if nest.factor[i, 0] >= 2]
-    ext = nest.tile_extents(k)[:, 0]
-    e = 1 + A @ (ext - 1)
-    size = int(np.prod(e))
-    total, prev, tau = 0, None, None
-    for digits in itertools.product((0, 1), repeat=len(above)):
-        digits = digits[::-1]                      # the innermost loop is the fastest digit
-        weight = math.prod(nest.factor[i, 0] - 1 if d else 1 for i, d in zip(above, digits))
-        offset = np.zeros(len(DIMS), dtype=np.int64)
-        for i, d in zip(above, digits):
-            offset[nest.dim_of[i]] += d * nest.step[i, 0]
-        pos = A @ offset
-        if prev is None:
-            delta = size
-        else:
-            t = pos - prev
-            overlap = int(np.prod(np.maximum(e - np.abs(t), 0)))
-            if tau is None:
-                delta, tau = size - overlap, t
-            elif (t == tau).all():
-                delta = size - overlap
-            else:
-                delta, tau = size, None
-        total += weight * delta
-        prev = pos
-    return total
-
-
 FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -136,17 +106,18 @@ def test_computes_equal_macs_and_counts_are_sane(case):
 @FAST
 @given(mapping_case())
 def test_closed_form_delta_sum_equals_visit_by_visit_simulation(case):
+    """The model's closed form against the visit-by-visit delta sum of the plain reference
+    evaluator (tests/model/reference.py)."""
     wl, (m,) = case
     batch = MappingBatch.of([m])
-    nest = Nest(batch)
+    nest = reference.Nest(m)
     res = Model(ARCH, wl).evaluate(batch)
     for j, ds in enumerate(wl.data_spaces):
-        A = ds.projection(wl.dims)
         c = res.counts[ds.name]
         for k in range(2):                       # rf, glb (DRAM has no fills)
             if ds.name not in m.levels[k].keep:
                 continue
-            oracle = simulate_delta_sum(nest, nest.boundary[k + 1], k, A)
+            oracle = reference.delta_sum(wl, nest, k, ds)
             fills = int(c.fills[k, 0]) + (int(c.partition[k, 0]) if ds.read_write else 0)
             assert fills == oracle, (ds.name, k)
 
