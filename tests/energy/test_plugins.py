@@ -72,7 +72,7 @@ def test_search_path_order_and_environment(tmp_path, monkeypatch):
 
 
 def test_arch_named_table_directories(tmp_path):
-    from energy.estimator import BUILTIN_TABLES, arch_table_dirs
+    from energy.estimator import arch_table_dirs
     assert arch_table_dirs({"energy_tables": "tables"}, tmp_path) == [tmp_path / "tables"]
     assert arch_table_dirs({"energy_tables": ["a", "/abs"]}, tmp_path) == [tmp_path / "a",
                                                                            Path("/abs")]

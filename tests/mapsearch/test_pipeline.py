@@ -17,7 +17,6 @@ from mapper.network.run import run_network
 from mapper.mapsearch import Objective, StopReason, parse_objective, run_search
 from mapper.mapsearch import pipeline
 from mapper.mapsearch.batches import exhaustive_batches
-from mapper.mapsearch.branch_and_bound import BranchAndBound
 from mapper.mapsearch.state import SearchState
 from mapper.mapsearch.incumbent import canonical
 from mapper.mapsearch.pipeline import Feasibility, SearchInputs, SearchOutcome, SearchStarted

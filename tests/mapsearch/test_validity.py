@@ -28,7 +28,6 @@ from mapper.model import MappingBatch, Model, Skeleton
 from mapper.mapsearch import parse_objective, run_search
 from mapper.mapsearch.batches import (exhaustive_batches, random_order, skeleton_for,
                                    support_groups)
-from mapper.mapsearch.branch_and_bound import BranchAndBound
 from mapper.mapsearch.state import SearchState
 from mapper.mapsearch.hybrid import completed, reorders, retilings
 from mapper.mapsearch.validity import InvalidResult, constraint_mask, verified_best

@@ -12,7 +12,6 @@ import itertools
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from mapper.mapspace.factors import factorizations
 from mapper.mapspace.orders import ReuseRoles, order_classes
 from mapper.model import MappingBatch, Model, Skeleton
 from mapper.spec.workload import DataSpace, Workload
