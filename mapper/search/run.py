@@ -26,7 +26,7 @@ from ..model.evaluate import Model
 from .engine import Progress, Search, SearchResult, SearchStats
 from .incumbent import canonical
 from .objective import Objective
-from .validity import verified_best
+from .validity import valid_mask, verified_best
 from .stopping import StopFlag, StopReason, interrupted_after
 from .workers import Context, LocalContext, Task, WorkerPool
 
@@ -157,15 +157,40 @@ class _Merged:
         return key, mapping
 
 
+def best_valid(model: Model, constraints, objective: Objective, mappings
+               ) -> tuple[tuple[float, ...], MappingBatch] | None:
+    """The objective key and batch of one of the best of ``mappings`` that pass the search's
+    validity (:func:`valid_mask`); None if none does. Mappings of another skeleton than the
+    model's (a level or dimension more or less) do not count."""
+    best = None
+    for m in mappings:
+        try:
+            one = MappingBatch.of([m])
+            result = model.evaluate(one)
+        except (ValueError, KeyError, IndexError):
+            continue
+        if valid_mask(one, result, constraints, model.arch)[0]:
+            key = tuple(float(x) for x in objective.key(result)[0])
+            if best is None or key < best[0]:
+                best = key, one
+    return best
+
+
 def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: str = "hybrid",
                jobs: int = 1, time_limit: float | None = None, seed: int = 0,
                search_size: int | None = None, victory_condition: int | None = None,
                progress: Callable[[Progress], None] | None = None,
-               stop: StopFlag | None = None, size: dict | None = None) -> SearchResult:
+               stop: StopFlag | None = None, size: dict | None = None,
+               incumbent: tuple[tuple[float, ...], MappingBatch] | None = None
+               ) -> SearchResult:
     """Search with ``jobs`` workers (1: in this process). ``stop``: a flag that, once set (by
     a signal handler, see :func:`mapper.search.stopping.stop_on_signals`), makes the search
     return its best mapping so far; ``progress`` gets the progress of the whole search a few
-    times a second. ``size``: :func:`space_size` of the space, if known already."""
+    times a second. ``size``: :func:`space_size` of the space, if known already.
+    ``incumbent``: (key, batch of one) of a valid mapping known beforehand (:func:`best_valid`);
+    ``optimal`` prunes with the better of it and its seed round's best, and returns it only if
+    the branch and bound meets nothing as good (ties go to the branch and bound's mapping, so a
+    finished search returns what it would without it)."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
     start = time.monotonic()
@@ -174,6 +199,9 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
     deadline = None if time_limit is None else start + time_limit
     merged = _Merged(start, progress)
     reasons: list[StopReason] = []
+    if incumbent is not None and algorithm == "optimal":
+        merged.latest["incumbent", 0] = WorkerResult(Progress(best=incumbent[0]), incumbent[1],
+                                                     StopReason.FINISHED)
 
     def round_(pool: WorkerPool | None, name: str, algo: str, bound=None, shared=None,
                samples: int | None = search_size) -> None:
@@ -214,7 +242,7 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
             reasons.append(stop.reason() or StopReason.TIME_LIMIT)
             return
         reasons.clear()                   # the hybrid round's ends say nothing of the result
-        seeded = merged.best("seed")
+        seeded = merged.best("seed")       # of the seed round and the incumbent
         with tempfile.TemporaryDirectory(prefix="mapper-optimal-") as tmp:
             shared = Path(tmp) / "best.json" if jobs > 1 else None
             round_(pool, "optimal", "optimal", seeded[0] if seeded else None, shared)
