@@ -131,9 +131,30 @@ def search_layer(inputs: SearchInputs, settings: SearchSettings, *,
 
 # -- the run ----------------------------------------------------------------------------------
 
+def layer_entry(name: str, inputs: SearchInputs, outcome: SearchOutcome) -> dict | None:
+    """What is stored of a finished search of one layer: its status, the search's record and
+    the mapping as Timeloop's YAML (never numbers: a reader re-evaluates it); None for a search
+    stopped early (its best so far is no answer)."""
+    if outcome.stopped_early:
+        return None
+    entry = {"layer": name, "arch": inputs.arch.name,
+             "objective": outcome.objective.describe(), "search": outcome.to_json()}
+    if outcome.feasibility == Feasibility.INFEASIBLE:
+        return {**entry, "status": INFEASIBLE, "reasons": list(outcome.reasons)}
+    if outcome.best is None:
+        return {**entry, "status": NOT_FOUND}
+    from ..spec.timeloop_writer import mapping_to_timeloop
+    return {**entry, "status": MAPPED,
+            "mapping": mapping_to_timeloop(outcome.best.mapping, inputs.arch, inputs.workload)}
+
+
 class UnusableEntry(ValueError):
     """A stored layer result (a cache entry, a sweep's store row) that cannot be used here: its
     mapping does not read back, breaks the constraints or is not valid. Searched again."""
+
+    def __init__(self, where: str, why: str):
+        super().__init__(f"{where}: {why}")
+        self.where, self.why = where, why
 
 
 @dataclass
@@ -163,22 +184,8 @@ class NetworkPlan:
                             self.spec.tables, tuple(incumbents))
 
     def entry(self, i: int, outcome: SearchOutcome) -> dict | None:
-        """What is stored of a finished search of layer ``i`` (the mapping as Timeloop's
-        YAML, never numbers); None for a search stopped early (its best so far is no
-        answer)."""
-        if outcome.stopped_early:
-            return None
-        d = self.distinct[i]
-        entry = {"layer": d.name, "arch": self.spec.arch.name,
-                 "objective": self.settings.objective.describe(), "search": outcome.to_json()}
-        if outcome.feasibility == Feasibility.INFEASIBLE:
-            return {**entry, "status": INFEASIBLE, "reasons": list(outcome.reasons)}
-        if outcome.best is None:
-            return {**entry, "status": NOT_FOUND}
-        from ..spec.timeloop_writer import mapping_to_timeloop
-        return {**entry, "status": MAPPED,
-                "mapping": mapping_to_timeloop(outcome.best.mapping, self.spec.arch,
-                                               d.workload)}
+        """What is stored of a finished search of layer ``i`` (:func:`layer_entry`)."""
+        return layer_entry(self.distinct[i].name, self.inputs(i), outcome)
 
     def finish(self, i: int, outcome: SearchOutcome) -> LayerResult:
         """The result of a search of layer ``i`` just run; a mapping found is cached."""
@@ -210,7 +217,7 @@ class NetworkPlan:
                                reasons=tuple(entry.get("reasons") or ()),
                                file_name=self.names[i])
         if status != MAPPED or "mapping" not in entry:
-            raise UnusableEntry(f"{where}: no mapping and no known status ({status!r})")
+            raise UnusableEntry(where, f"no mapping and no known status ({status!r})")
         try:
             mapping = read_mapping(entry["mapping"], Where(where, "mapping"), self.spec.arch,
                                    d.workload)
@@ -218,12 +225,12 @@ class NetworkPlan:
             ev = None if broken else Model(self.spec.arch, d.workload,
                                            self.spec.tables).evaluate_mapping(mapping)
         except (SpecError, ValueError, KeyError, TypeError) as e:
-            raise UnusableEntry(f"{where}: the mapping does not read back: {e}") from None
+            raise UnusableEntry(where, f"the mapping does not read back: {e}") from None
         if broken:
-            raise UnusableEntry(f"{where}: the mapping breaks the constraints: "
+            raise UnusableEntry(where, f"the mapping breaks the constraints: "
                                 f"{'; '.join(map(str, broken))}")
         if not ev.valid:
-            raise UnusableEntry(f"{where}: the mapping is not valid: "
+            raise UnusableEntry(where, f"the mapping is not valid: "
                                 f"{'; '.join(ev.violations)}")
         return LayerResult(d, key, MAPPED, ev, search, cached=cached, file_name=self.names[i])
 
