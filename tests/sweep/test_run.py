@@ -20,7 +20,7 @@ from mapper.sweep.tasks import make_tasks
 from mapper.sweep.tables import dominated, mark_pareto
 
 from ..network.helpers import QUICK
-from .helpers import write_spec
+from .helpers import SEARCH, write_spec
 
 DESIGNS = "[{template: eyeriss_like, grid: {pe_rows: [8, 12], glb_kb: [64, 128]}}]"
 
@@ -236,3 +236,24 @@ def test_a_damaged_layer_row_or_cache_entry_is_named_and_searched_again(tmp_path
     assert [str(d) for d in fresh.damaged] == [
         f"layer cache: {path}: cannot be read (while parsing a flow sequence)"]
     assert fresh.layers_searched == 1 and fresh.layers_reused == 1 and fresh.rows == first.rows
+
+
+def test_neighbour_optima_prune_and_leave_the_tables_as_they_were(tmp_path):
+    """optimal: the second design's layers start from the first's optima (one parameter
+    apart); every layer is still proven optimal and the tables are those without them. (How
+    much they save is measured by benchmarks/sweep.py: the branch and bound's visit order
+    depends on its incumbent, so a tighter start does not always mean fewer evaluations.)"""
+    spec = write_spec(tmp_path, "[{template: eyeriss_like, grid: {pe_rows: [8, 12]}}]")
+    spec.write_text(spec.read_text().replace(f"search: {SEARCH}",
+                                             "search: {algorithm: optimal, search_size: 300}"))
+    runs = {}
+    for neighbours in (True, False):
+        out = tmp_path / f"out-{neighbours}"
+        runs[neighbours] = run(spec, out, cache_dir=None, neighbours=neighbours)
+        db = sqlite3.connect(out / "sweep.db")
+        entries = [json.loads(e) for (e,) in db.execute(
+            "SELECT entry FROM layer_results WHERE design LIKE '%pe_rows=12%'")]
+        assert len(entries) == 2 and all(e["search"]["proven_optimal"] for e in entries)
+    with_, without = runs[True], runs[False]
+    assert (with_.layers_with_incumbents, without.layers_with_incumbents) == (2, 0)
+    assert with_.rows == without.rows and [r["status"] for r in with_.rows] == ["ok"] * 2
