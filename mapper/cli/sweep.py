@@ -63,6 +63,9 @@ def add_parser(sub) -> None:
                    "$MAPPER_CACHE_DIR or ~/.cache/dnn-mapper, else OUTDIR/.cache)")
     s.add_argument("--no-cache", action="store_true", help="neither read nor write the "
                    "per-layer cache")
+    s.add_argument("--no-neighbour-incumbents", action="store_true", help="with algorithm "
+                   "optimal, do not start a layer's search from the neighbouring designs' "
+                   "optima (the answers are the same; to measure what they save)")
     s.set_defaults(func=cmd_sweep)
 
 
@@ -77,6 +80,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         options["cache_dir"] = None
     elif args.cache_dir:
         options["cache_dir"] = args.cache_dir
+    if args.no_neighbour_incumbents:
+        options["neighbours"] = False
     progress = SweepProgressLine()
     try:
         result = sweep(args.spec, args.output, jobs=args.jobs, scheduler=args.scheduler,
