@@ -128,7 +128,7 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
                             f"{', '.join(PARETO_AXES)}, onchip_storage_bytes, pes, cycles")
     out = Path(outdir) if outdir is not None else None
     cache = _cache_dir(cache_dir, out)
-    tasks = make_tasks(spec, None if cache is None else str(cache))
+    tasks = make_tasks(spec)
     client = _connect(scheduler) if scheduler else None     # before anything is written
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)

@@ -33,7 +33,6 @@ class Task:
     tables: tuple[str, ...]
     objective: str
     search: dict[str, Any]
-    cache_dir: str | None
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -74,7 +73,7 @@ class LayerDone:
     error: str = ""                 # "invalid design: ..." or "internal error: ..."
 
 
-def make_tasks(spec: SweepSpec, cache_dir: str | None) -> list[Task]:
+def make_tasks(spec: SweepSpec) -> list[Task]:
     """Every (design, tables, network, batch), design-major, each with its key. Reads the
     networks (their layers decide the key); a network that cannot load is bad input."""
     code = code_version()
@@ -99,8 +98,7 @@ def make_tasks(spec: SweepSpec, cache_dir: str | None) -> list[Task]:
                                     "tables": tables.get(label, []) if label else [],
                                     "network": layers[n.name, b], "batch": b,
                                     "objective": spec.objective, "search": spec.search})
-                    out.append(Task(key, d, n, b, label, dirs, spec.objective, spec.search,
-                                    cache_dir))
+                    out.append(Task(key, d, n, b, label, dirs, spec.objective, spec.search))
     return out
 
 

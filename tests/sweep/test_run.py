@@ -92,7 +92,7 @@ def test_a_changed_spec_reuses_what_still_applies(tmp_path):
     assert (changed.reused, changed.ran) == (2, 6 - 2)
     assert [r for r in changed.rows if r["batch"] == 1 and r["pe_rows"] != 4] == first.rows
     # a changed search setting, objective or layer changes every key
-    keys = {t.key for t in make_tasks(load_sweep(spec), None)}
+    keys = {t.key for t in make_tasks(load_sweep(spec))}
     assert len(keys) == 6
     text = spec.read_text()
     for old, new in (("seed: 0", "seed: 1"), ("objective: edp", "objective: energy"),
@@ -100,7 +100,7 @@ def test_a_changed_spec_reuses_what_still_applies(tmp_path):
         spec.write_text(text.replace(old, new))
         (tmp_path / "net.yaml").write_text((tmp_path / "net.yaml").read_text()
                                            .replace(old, new))
-        assert not keys & {t.key for t in make_tasks(load_sweep(spec), None)}, new
+        assert not keys & {t.key for t in make_tasks(load_sweep(spec))}, new
 
 
 def test_a_damaged_row_is_reported_and_recomputed(tmp_path, capsys):
