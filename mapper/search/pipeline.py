@@ -60,7 +60,8 @@ class SearchInputs:
     constraints: Constraints | None
     tables: ReferenceTables
     #: known mappings (e.g. a neighbouring design's optimum of the same layer): ``optimal``
-    #: starts from the best one that is valid here (it prunes; ignored by other algorithms)
+    #: starts from the best one that is valid here instead of its hybrid seed round (it
+    #: prunes; ignored by other algorithms)
     incumbents: tuple[Mapping, ...] = ()
 
     @classmethod

@@ -17,8 +17,8 @@ its last layer is known (:meth:`mapper.network.run.NetworkPlan.result`).
 
 With ``algorithm: optimal`` a layer's search starts from the optima of the same layer on the
 neighbouring designs already searched (same template, one parameter different): each that is
-valid on this design prunes the branch and bound from the start
-(``SearchInputs.incumbents``); a finished search returns the same mapping with or without them.
+valid on this design prunes the branch and bound from the start, in place of its hybrid
+seed round (``SearchInputs.incumbents``); a finished search returns the same mapping with or without them.
 
 Ctrl-C or SIGTERM (or the caller's ``stop``) stops the sweep: the layers and runs finished are
 stored, the searches in flight are dropped and their worker processes ended, and the same call
