@@ -122,7 +122,7 @@ def run_network(arch, network, **options: Any) -> "NetworkResult":
 def sweep(spec, outdir=None, **options: Any) -> "SweepResult":
     """A design-space sweep (a spec file or a :class:`~mapper.sweep.SweepSpec`) into
     ``outdir``, resuming from its ``sweep.db``: :func:`mapper.sweep.driver.run` (``jobs``,
-    ``scheduler``, ``cache_dir``, ``pareto_axes``, ``progress``, ``stop``)."""
+    ``scheduler``, ``cache_dir``, ``pareto_axes``, ``progress``, ``stop``, ``neighbours``)."""
     from .sweep.driver import run
     return run(spec, outdir, **options)
 

@@ -2,11 +2,12 @@
 (:mod:`mapper.sweep`), resumable: OUTDIR/sweep.db keeps every finished run, and the same
 command again reuses them.
 
-Writes OUTDIR/sweep.db (the result store), results.csv (one row per design x network x batch
-with the full metric set and a ``pareto`` column) and pareto.csv. Progress (runs done / total,
-reused, failed, elapsed, ETA) goes to stderr. Exit status: 0 when every design ran; 1 when
+Writes OUTDIR/sweep.db (the result store: every searched layer and every run's total),
+results.csv (one row per design x network x batch with the full metric set and a ``pareto``
+column) and pareto.csv. Progress (designs and layer tasks done of total, stored, failed,
+elapsed, ETA) goes to stderr on one status line. Exit status: 0 when every design ran; 1 when
 some failed (their rows say why; the count is printed); 2 for bad input (nothing written);
-130 after Ctrl-C, 143 after SIGTERM, with the finished runs stored and the tables written.
+130 after Ctrl-C, 143 after SIGTERM, with the finished layers and runs stored and the tables written.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from .progress import StatusLine
 
 EXIT_STATUS = ("exit status: 0 when every design ran; 1 when some design failed (an invalid "
                "arch, a layer with no mapping; its row says why); 2 for bad input; 130 after "
-               "Ctrl-C, 143 after SIGTERM, with the finished runs stored: run the same command "
+               "Ctrl-C, 143 after SIGTERM, with the finished layers and runs stored: run the same command "
                "again to go on.")
 
 
@@ -29,11 +30,13 @@ SHOWN = 10
 
 class SweepProgressLine(StatusLine):
     def __call__(self, p) -> None:
-        if not self.due() and p.done < p.total:
+        if not self.due() and p.tasks_done < p.tasks:
             return
         eta = "-" if p.eta_s is None else f"{p.eta_s:.0f}s"
-        self.show(f"[runs {p.done}/{p.total}, {p.reused} stored, {p.failed} failed] "
-                  f"{p.elapsed_s:.0f}s, ETA {eta}: {p.last}: {p.status}")
+        tasks = (f"layer tasks {p.tasks_done}/{p.tasks} ({p.reused} stored)" if p.tasks
+                 else "loading the designs")
+        self.show(f"[designs {p.designs_done}/{p.designs}, {tasks}, {p.failed} failed] "
+                  f"{p.elapsed_s:.0f}s elapsed, ETA {eta}: {p.last}: {p.status}")
 
 
 def add_parser(sub) -> None:
@@ -60,6 +63,9 @@ def add_parser(sub) -> None:
                    "$MAPPER_CACHE_DIR or ~/.cache/dnn-mapper, else OUTDIR/.cache)")
     s.add_argument("--no-cache", action="store_true", help="neither read nor write the "
                    "per-layer cache")
+    s.add_argument("--no-neighbour-incumbents", action="store_true", help="with algorithm "
+                   "optimal, do not start a layer's search from the neighbouring designs' "
+                   "optima (the answers are the same; to measure what they save)")
     s.set_defaults(func=cmd_sweep)
 
 
@@ -74,6 +80,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         options["cache_dir"] = None
     elif args.cache_dir:
         options["cache_dir"] = args.cache_dir
+    if args.no_neighbour_incumbents:
+        options["neighbours"] = False
     progress = SweepProgressLine()
     try:
         result = sweep(args.spec, args.output, jobs=args.jobs, scheduler=args.scheduler,
@@ -83,9 +91,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     for line, designs in result.warnings.items():
         print(f"{line} [{len(designs)} design(s): {designs[0]}"
               + (", ..." if len(designs) > 1 else "") + "]", file=sys.stderr)
-    for key, why in result.damaged:
-        print(f"warning: {result.outdir}/sweep.db: the stored run {key[:12]} could not be "
-              f"read ({why}); it was recomputed", file=sys.stderr)
+    for damaged in result.damaged:
+        print(f"warning: {damaged}", file=sys.stderr)
     spec = result.spec
     ok = sum(r["status"] == "ok" for r in result.rows)
     print(f"{len(spec.designs)} designs"
@@ -93,7 +100,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
           + f" x {len(spec.networks)} network(s) x {len(spec.batches)} batch size(s)"
           + (f" x {len(spec.energy_tables)} energy tables" if spec.energy_tables else "")
           + f": {len(result.rows)} runs, {ok} ok, {result.reused} from the store, "
-          f"{result.ran} run now; {result.wall_s:.1f} s")
+          f"{result.ran} run now; {result.layers_searched} layers searched, "
+          f"{result.layers_reused} reused; {result.wall_s:.1f} s")
     front = result.pareto_rows
     if front:
         print(f"Pareto front ({len(front)} of {len(result.rows)}, in {result.outdir}/pareto.csv)"
@@ -111,8 +119,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"error: design {design}: {why}", file=sys.stderr)
     if result.stopped:
         reason = result.stopped_by or "interrupted"
-        print(f"{reason}: the finished runs are stored; run the same command again to go "
-              f"on", file=sys.stderr)
+        print(f"{reason}: the finished layers and runs are stored; run the same command "
+              f"again to go on", file=sys.stderr)
         return stopped_exit_status(reason) or 130
     if result.failed_designs:
         print(f"{len(result.failed_designs)} of {len(spec.designs)} designs failed",

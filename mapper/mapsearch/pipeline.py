@@ -29,11 +29,12 @@ from ..model.evaluate import Model
 from ..model.result import Evaluation
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints
+from ..spec.mapping import Mapping
 from ..spec.workload import Workload
 from .result import SearchStats
 from .state import Progress
 from .objective import Objective
-from .run import run_search, space_size
+from .run import best_valid, run_search, space_size
 from .settings import SearchSettings
 from .stopping import StopFlag, StopReason, stop_on_signals
 
@@ -59,6 +60,10 @@ class SearchInputs:
     workload: Workload
     constraints: Constraints | None
     tables: ReferenceTables
+    #: known mappings (e.g. a neighbouring design's optimum of the same layer): ``optimal``
+    #: starts from the best one that is valid here instead of its hybrid seed round (it
+    #: prunes; ignored by other algorithms)
+    incumbents: tuple[Mapping, ...] = ()
 
     @classmethod
     def of(cls, spec) -> "SearchInputs":
@@ -167,9 +172,12 @@ def _search(inputs: SearchInputs, settings: SearchSettings, progress: Callback |
     size = space_size(space)
     if progress is not None:
         progress(SearchStarted(size, settings, check))
-    result = run_search(Model(inputs.arch, inputs.workload, inputs.tables), space,
-                        settings.objective, settings.algorithm, settings.jobs,
+    model = Model(inputs.arch, inputs.workload, inputs.tables)
+    start = (best_valid(model, space.constraints, settings.objective, inputs.incumbents)
+             if settings.algorithm == "optimal" else None)
+    result = run_search(model, space, settings.objective, settings.algorithm, settings.jobs,
                         settings.time_limit, settings.seed, settings.search_size,
-                        settings.victory_condition, progress=progress, stop=stop, size=size)
+                        settings.victory_condition, progress=progress, stop=stop, size=size,
+                        incumbent=start)
     return outcome(check.status, result.stats.stopped_by, (), result.best, result.stats,
                    check.note)

@@ -10,7 +10,9 @@ Timeloop's mapping YAML) and the search statistics, never the numbers: the calle
 the mapping on load (one mapping: cheap), so the cache cannot return stale figures.
 
 Entries are written atomically (temporary file, then rename), so concurrent runs sharing a
-cache directory see either a whole entry or none. A damaged entry reads as a miss.
+cache directory see either a whole entry or none. A damaged entry is a miss, never silently:
+its path and what is wrong are noted in :attr:`LayerCache.damaged` for the caller to report,
+and the search's new answer replaces it.
 """
 from __future__ import annotations
 
@@ -93,20 +95,29 @@ class LayerCache:
         self.dir = Path(directory).expanduser() if directory is not None else None
         self.hits = 0
         self.misses = 0
+        #: entries that could not be used, each as "path: what is wrong" (searched again)
+        self.damaged: list[str] = []
 
     def path(self, key: str) -> Path | None:
         return None if self.dir is None else self.dir / key[:2] / f"{key}.yaml"
 
     def get(self, key: str) -> dict | None:
-        """The stored entry (``mapping``, ``search``, ...) or None; unreadable means absent."""
+        """The stored entry (``mapping``, ``search``, ...) or None: absent, or damaged (then
+        noted in :attr:`damaged`)."""
         path = self.path(key)
         if path is None or not path.is_file():
             return None
         try:
             entry = yaml.safe_load(path.read_text())
-        except (OSError, yaml.YAMLError, UnicodeDecodeError):
+        except (OSError, yaml.YAMLError, UnicodeDecodeError) as e:
+            why = str(e).splitlines()[0] if str(e) else type(e).__name__
+            self.damaged.append(f"{path}: cannot be read ({why})")
             return None
-        if not isinstance(entry, dict) or entry.get("key") != key or "mapping" not in entry:
+        if not isinstance(entry, dict) or "mapping" not in entry:
+            self.damaged.append(f"{path}: not a cache entry (no mapping)")
+            return None
+        if entry.get("key") != key:
+            self.damaged.append(f"{path}: holds the entry of another key")
             return None
         return entry
 

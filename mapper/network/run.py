@@ -29,7 +29,6 @@ from ..inputs.load import load
 from ..inputs.settings import search_settings
 from ..inputs.templates import Overrides
 from ..model import Evaluation, Model
-from ..report.metrics import clock_of
 from ..mapsearch import Progress
 from ..mapsearch.objective import Objective
 from ..mapsearch.pipeline import Feasibility, SearchInputs, SearchOutcome
@@ -37,6 +36,7 @@ from ..mapsearch.pipeline import search as search_pipeline
 from ..mapsearch.settings import SearchSettings
 from ..mapsearch.stopping import StopFlag, StopReason, stop_on_signals
 from ..mapsearch.workers import Context, LocalContext, Task, WorkerPool
+from ..report.metrics import clock_of
 from ..spec.arch import Arch
 from ..spec.errors import SpecError, Where
 from .cache import LayerCache, default_cache_dir, layer_key
@@ -132,6 +132,135 @@ def search_layer(inputs: SearchInputs, settings: SearchSettings, *,
 
 # -- the run ----------------------------------------------------------------------------------
 
+def layer_entry(name: str, inputs: SearchInputs, outcome: SearchOutcome) -> dict | None:
+    """What is stored of a finished search of one layer: its status, the search's record and
+    the mapping as Timeloop's YAML (never numbers: a reader re-evaluates it); None for a search
+    stopped early (its best so far is no answer)."""
+    if outcome.stopped_early:
+        return None
+    entry = {"layer": name, "arch": inputs.arch.name,
+             "objective": outcome.objective.describe(), "search": outcome.to_json()}
+    if outcome.feasibility == Feasibility.INFEASIBLE:
+        return {**entry, "status": INFEASIBLE, "reasons": list(outcome.reasons)}
+    if outcome.best is None:
+        return {**entry, "status": NOT_FOUND}
+    from ..spec.timeloop_writer import mapping_to_timeloop
+    return {**entry, "status": MAPPED,
+            "mapping": mapping_to_timeloop(outcome.best.mapping, inputs.arch, inputs.workload)}
+
+
+class UnusableEntry(ValueError):
+    """A stored layer result (a cache entry, a sweep's store row) that cannot be used here: its
+    mapping does not read back, breaks the constraints or is not valid. Searched again."""
+
+    def __init__(self, where: str, why: str):
+        super().__init__(f"{where}: {why}")
+        self.where, self.why = where, why
+
+
+@dataclass
+class NetworkPlan:
+    """A whole-network run before any search (:func:`plan_network`): the inputs loaded, each
+    distinct layer with its constraints and its key (:func:`~mapper.network.cache.layer_key`).
+    :func:`run_network` searches the layers itself; a sweep hands them to its own workers and
+    turns what they return into :class:`LayerResult` with :meth:`from_entry`."""
+
+    spec: Any                                     # mapper.inputs.load.Spec
+    network: Network
+    settings: SearchSettings
+    cache: LayerCache
+    cycle_s: float | None
+    clock_source: str
+    note: str
+    start: float
+    distinct: list[DistinctLayer]
+    names: list[str]                              # mappings/<name>.yaml per distinct layer
+    constraints: list
+    keys: list[str]
+
+    def inputs(self, i: int, incumbents: tuple = ()) -> SearchInputs:
+        """The pipeline's inputs of distinct layer ``i`` (``incumbents``: see
+        :class:`~mapper.mapsearch.pipeline.SearchInputs`)."""
+        return SearchInputs(self.spec.arch, self.distinct[i].workload, self.constraints[i],
+                            self.spec.tables, tuple(incumbents))
+
+    def entry(self, i: int, outcome: SearchOutcome) -> dict | None:
+        """What is stored of a finished search of layer ``i`` (:func:`layer_entry`)."""
+        return layer_entry(self.distinct[i].name, self.inputs(i), outcome)
+
+    def finish(self, i: int, outcome: SearchOutcome) -> LayerResult:
+        """The result of a search of layer ``i`` just run; a mapping found is cached."""
+        d, key = self.distinct[i], self.keys[i]
+        if outcome.feasibility == Feasibility.INFEASIBLE:
+            return LayerResult(d, key, INFEASIBLE, reasons=outcome.reasons,
+                               file_name=self.names[i])
+        search = {**outcome.to_json(), "cached": False}
+        if outcome.best is None:
+            return LayerResult(d, key, NOT_SEARCHED if outcome.stopped_early else NOT_FOUND,
+                               search=search, file_name=self.names[i])
+        entry = self.entry(i, outcome)
+        if entry is not None:                 # a best so far is not the search's answer
+            self.cache.put(key, {k: v for k, v in entry.items() if k != "status"})
+        return LayerResult(d, key, MAPPED, outcome.best, search, file_name=self.names[i])
+
+    def from_entry(self, i: int, entry: dict, where: str, cached: bool = True) -> LayerResult:
+        """Layer ``i``'s result from a stored entry (:meth:`entry`, or a cache entry), its
+        mapping read back, checked and re-evaluated now; :class:`UnusableEntry` (naming
+        ``where``) if it cannot be used."""
+        from ..spec.constraints import check_mapping
+        from ..spec.timeloop_mapping import read_mapping
+        d, key = self.distinct[i], self.keys[i]
+        search = dict(entry.get("search") or {})
+        search.update(objective=self.settings.objective.describe(), cached=cached)
+        status = entry.get("status", MAPPED)
+        if status in (INFEASIBLE, NOT_FOUND):
+            return LayerResult(d, key, status, search=search,
+                               reasons=tuple(entry.get("reasons") or ()),
+                               file_name=self.names[i])
+        if status != MAPPED or "mapping" not in entry:
+            raise UnusableEntry(where, f"no mapping and no known status ({status!r})")
+        try:
+            mapping = read_mapping(entry["mapping"], Where(where, "mapping"), self.spec.arch,
+                                   d.workload)
+            broken = check_mapping(mapping, self.spec.arch, d.workload, self.constraints[i])
+            ev = None if broken else Model(self.spec.arch, d.workload,
+                                           self.spec.tables).evaluate_mapping(mapping)
+        except (SpecError, ValueError, KeyError, TypeError) as e:
+            raise UnusableEntry(where, f"the mapping does not read back: {e}") from None
+        if broken:
+            raise UnusableEntry(where, f"the mapping breaks the constraints: "
+                                f"{'; '.join(map(str, broken))}")
+        if not ev.valid:
+            raise UnusableEntry(where, f"the mapping is not valid: "
+                                f"{'; '.join(ev.violations)}")
+        return LayerResult(d, key, MAPPED, ev, search, cached=cached, file_name=self.names[i])
+
+    def from_cache(self, i: int) -> LayerResult | None:
+        """Layer ``i`` from the per-layer cache (a hit), or None (a miss); an entry that cannot
+        be used is noted in ``cache.damaged`` and is a miss."""
+        entry = self.cache.get(self.keys[i])
+        if entry is None:
+            return None
+        try:
+            return self.from_entry(i, entry, str(self.cache.path(self.keys[i])))
+        except UnusableEntry as e:
+            self.cache.damaged.append(str(e))
+            return None
+
+    def result(self, layers: list[LayerResult], stopped: StopReason | None) -> NetworkResult:
+        spec = self.spec
+        return NetworkResult(self.network, spec.arch, layers, self.settings.objective,
+                             self.settings, self.cycle_s, self.clock_source, spec.energy_source,
+                             {"dir": str(self.cache.dir) if self.cache.dir else None,
+                              "hits": self.cache.hits, "misses": self.cache.misses},
+                             time.monotonic() - self.start, self.note,
+                             tuple(f"note: {line}" for line in spec.notes.lines())
+                             + tuple(warning_lines(spec.energy_warnings))
+                             + tuple(f"warning: layer cache: {why}; searched again"
+                                     for why in self.cache.damaged),
+                             stopped if stopped is not None and stopped.early else None)
+
+
 def load_arch_and_network(arch: str | Path | Sequence[str | Path],
                           network: str | Path | Network, *,
                           overrides: Overrides | dict[str, Any] | None = None,
@@ -173,6 +302,42 @@ def layer_constraints(spec, d: DistinctLayer):
                         e.file, e.path) from None
 
 
+def plan_network(arch: str | Path | Sequence[str | Path], network: str | Path | Network, *,
+                 overrides: Overrides | dict[str, Any] | None = None,
+                 objective: str | Objective | None = None, algorithm: str | None = None,
+                 jobs: int | None = None, time_limit: float | None = None,
+                 search_size: int | None = None, victory_condition: int | None = None,
+                 seed: int | None = None, energy_tables: Sequence[str | Path] = (),
+                 ert: str | Path | None = None, art: str | Path | None = None,
+                 cache_dir: str | Path | None = DEFAULT_CACHE,
+                 only: int | Sequence[str] | None = None) -> NetworkPlan:
+    """The inputs of :func:`run_network` loaded and checked, nothing searched (the arguments
+    are :func:`run_network`'s)."""
+    start = time.monotonic()
+    spec, network = load_arch_and_network(arch, network, overrides=overrides,
+                                          energy_tables=energy_tables, ert=ert, art=art)
+    settings = search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,
+                               time_limit=time_limit, search_size=search_size,
+                               victory_condition=victory_condition, seed=seed)
+    note = ""
+    if only is not None:
+        total = len(network.distinct())
+        network = subset(network, only)
+        note = f"only {len(network.distinct())} of the network's {total} distinct layers"
+    cache = LayerCache(default_cache_dir() if cache_dir == DEFAULT_CACHE else cache_dir)
+    arch_file = spec.inputs.files.get("architecture", spec.inputs.files.get("arch"))
+    clock = clock_of(spec.arch, arch_file)
+    distinct = network.distinct()
+    constraints = [layer_constraints(spec, d) for d in distinct]
+    keys = [layer_key(spec.arch, spec.tables, d.workload, c, settings.objective,
+                      {"algorithm": settings.algorithm, "search_size": settings.search_size,
+                       "victory_condition": settings.victory_condition,
+                       "seed": settings.seed, "time_limit": settings.time_limit})
+            for d, c in zip(distinct, constraints)]
+    return NetworkPlan(spec, network, settings, cache, clock.cycle_s, clock.source, note, start,
+                       distinct, mapping_file_names(distinct), constraints, keys)
+
+
 def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | Network, *,
                 overrides: Overrides | dict[str, Any] | None = None,
                 objective: str | Objective | None = None, algorithm: str | None = None,
@@ -195,156 +360,82 @@ def run_network(arch: str | Path | Sequence[str | Path], network: str | Path | N
     ``stop``: the caller's stop flag; without one, SIGINT and SIGTERM stop the run while it
     searches (the layers searched so far are kept, see :attr:`NetworkResult.stopped_by`).
     """
-    start = time.monotonic()
-    spec, network = load_arch_and_network(arch, network, overrides=overrides,
-                                          energy_tables=energy_tables, ert=ert, art=art)
-    settings = search_settings(spec, objective=objective, algorithm=algorithm, jobs=jobs,
-                               time_limit=time_limit, search_size=search_size,
-                               victory_condition=victory_condition, seed=seed)
-    note = ""
-    if only is not None:
-        total = len(network.distinct())
-        network = subset(network, only)
-        note = f"only {len(network.distinct())} of the network's {total} distinct layers"
-    cache = LayerCache(default_cache_dir() if cache_dir == DEFAULT_CACHE else cache_dir)
-    arch_file = spec.inputs.files.get("architecture", spec.inputs.files.get("arch"))
-    clock = clock_of(spec.arch, arch_file)
+    plan = plan_network(arch, network, overrides=overrides, objective=objective,
+                        algorithm=algorithm, jobs=jobs, time_limit=time_limit,
+                        search_size=search_size, victory_condition=victory_condition,
+                        seed=seed, energy_tables=energy_tables, ert=ert, art=art,
+                        cache_dir=cache_dir, only=only)
     own = stop is None
     stop = StopFlag() if own else stop
-    runner = _Runner(spec, network, settings, cache, progress, start, stop)
+    runner = _Runner(plan, progress, stop)
     with stop_on_signals(stop) if own else nullcontext():
         layers = runner.run()
-    stopped = stop.reason()
-    return NetworkResult(network, spec.arch, layers, settings.objective, settings, clock.cycle_s,
-                         clock.source, spec.energy_source,
-                         {"dir": str(cache.dir) if cache.dir else None, "hits": cache.hits,
-                          "misses": cache.misses}, time.monotonic() - start, note,
-                         tuple(f"note: {line}" for line in spec.notes.lines())
-                         + tuple(warning_lines(spec.energy_warnings)),
-                         stopped if stopped is not None and stopped.early else None)
+    return plan.result(layers, stop.reason())
 
 
 class _Runner:
     """Cache look-ups first, then the searches of the misses (inline or over workers)."""
 
-    def __init__(self, spec, network: Network, settings: SearchSettings, cache: LayerCache,
-                 progress, start: float, stop: StopFlag):
-        self.spec, self.network, self.settings, self.cache = spec, network, settings, cache
-        self.progress, self.start, self.stop = progress, start, stop
-        self.distinct = network.distinct()
-        self.names = mapping_file_names(self.distinct)
+    def __init__(self, plan: NetworkPlan, progress, stop: StopFlag):
+        self.plan, self.progress, self.stop = plan, progress, stop
+        self.settings = plan.settings
         self.done = 0
 
-    def constraints(self, d: DistinctLayer):
-        return layer_constraints(self.spec, d)
-
-    def key(self, d: DistinctLayer, constraints) -> str:
-        s = self.settings
-        return layer_key(self.spec.arch, self.spec.tables, d.workload, constraints,
-                         s.objective, {"algorithm": s.algorithm, "search_size": s.search_size,
-                                       "victory_condition": s.victory_condition,
-                                       "seed": s.seed, "time_limit": s.time_limit})
-
     def run(self) -> list[LayerResult]:
-        results: list[LayerResult | None] = [None] * len(self.distinct)
+        plan = self.plan
+        results: list[LayerResult | None] = [None] * len(plan.distinct)
         todo = []
-        for i, d in enumerate(self.distinct):
-            constraints = self.constraints(d)
-            key = self.key(d, constraints)
-            hit = self.from_cache(d, key, constraints)
+        for i, d in enumerate(plan.distinct):
+            hit = plan.from_cache(i)
             if hit is not None:
-                hit.file_name = self.names[i]
                 results[i] = hit
-                self.cache.hits += 1
+                plan.cache.hits += 1
                 self.report(d.name, "cached", hit)
             else:
-                self.cache.misses += 1
-                todo.append((i, d, constraints, key))
+                plan.cache.misses += 1
+                todo.append(i)
         for i, outcome in self.searches(todo):
-            _, d, _, key = next(t for t in todo if t[0] == i)
-            results[i] = self.finish(d, key, outcome)
-            results[i].file_name = self.names[i]
-            self.report(d.name, results[i].status, results[i])
-        for i, d, _, key in todo:                 # stopped before these were searched
+            results[i] = plan.finish(i, outcome)
+            self.report(plan.distinct[i].name, results[i].status, results[i])
+        for i in todo:                            # stopped before these were searched
             if results[i] is None:
-                results[i] = LayerResult(d, key, NOT_SEARCHED, file_name=self.names[i])
+                results[i] = LayerResult(plan.distinct[i], plan.keys[i], NOT_SEARCHED,
+                                         file_name=plan.names[i])
         return results
 
-    def searches(self, todo):
+    def searches(self, todo: list[int]):
         """(index, SearchOutcome) as the searches finish; after a stop, only those that
         returned (the ones not started, or killed, are missing)."""
-        spec, s = self.spec, self.settings
-
-        def inputs(d, constraints) -> SearchInputs:
-            return SearchInputs(spec.arch, d.workload, constraints, spec.tables)
-
+        plan, s = self.plan, self.settings
         if s.jobs == 1 or len(todo) <= 1:
-            for i, d, constraints, _ in todo:
+            for i in todo:
                 if self.stop.reason() is not None:
                     return
-                context = LocalContext(self.stop, lambda p, name=d.name: self.searching(name, p))
-                yield i, search_layer(inputs(d, constraints), s, context=context)
+                name = plan.distinct[i].name
+                context = LocalContext(self.stop, lambda p, name=name: self.searching(name, p))
+                yield i, search_layer(plan.inputs(i), s, context=context)
             return
-        names = {n: d.name for n, (_, d, _, _) in enumerate(todo)}
         with WorkerPool(min(s.jobs, len(todo)), self.stop) as pool:
             try:
                 for n, outcome in pool.results(
-                        [Task(search_layer, (inputs(d, constraints), s))
-                         for _, d, constraints, _ in todo],
-                        on_report=lambda n, p: self.searching(names[n], p)):
-                    yield todo[n][0], outcome
+                        [Task(search_layer, (plan.inputs(i), s)) for i in todo],
+                        on_report=lambda n, p: self.searching(plan.distinct[todo[n]].name, p)):
+                    yield todo[n], outcome
             except KeyboardInterrupt:         # a second Ctrl-C: stop now with what is done
                 self.stop.request(StopReason.INTERRUPTED)
                 pool.close(now=True)
 
     def searching(self, name: str, p: Progress) -> None:
         if self.progress:
-            self.progress(NetworkProgress(self.done, len(self.distinct), name, "searching",
+            self.progress(NetworkProgress(self.done, len(self.plan.distinct), name, "searching",
                                           self.elapsed(), p))
 
-    def finish(self, d: DistinctLayer, key: str, outcome: SearchOutcome) -> LayerResult:
-        if outcome.feasibility == Feasibility.INFEASIBLE:
-            return LayerResult(d, key, INFEASIBLE, reasons=outcome.reasons)
-        search = {**outcome.to_json(), "cached": False}
-        if outcome.best is None:
-            return LayerResult(d, key, NOT_SEARCHED if outcome.stopped_early else NOT_FOUND,
-                               search=search)
-        if not outcome.stopped_early:         # a best so far is not the search's answer
-            from ..spec.timeloop_writer import mapping_to_timeloop
-            self.cache.put(key, {"layer": d.name, "arch": self.spec.arch.name,
-                                 "objective": self.settings.objective.describe(),
-                                 "search": outcome.to_json(),
-                                 "mapping": mapping_to_timeloop(outcome.best.mapping,
-                                                                self.spec.arch, d.workload)})
-        return LayerResult(d, key, MAPPED, outcome.best, search)
-
-    def from_cache(self, d: DistinctLayer, key: str, constraints) -> LayerResult | None:
-        """A cached mapping, re-evaluated now; anything unusable is a miss."""
-        from ..spec.constraints import check_mapping
-        from ..spec.timeloop_mapping import read_mapping
-        entry = self.cache.get(key)
-        if entry is None:
-            return None
-        try:
-            mapping = read_mapping(entry["mapping"], Where(str(self.cache.path(key)), "mapping"),
-                                   self.spec.arch, d.workload)
-            if check_mapping(mapping, self.spec.arch, d.workload, constraints):
-                return None
-            ev = Model(self.spec.arch, d.workload, self.spec.tables).evaluate_mapping(mapping)
-        except (SpecError, ValueError, KeyError, TypeError):
-            return None
-        if not ev.valid:
-            return None
-        search = dict(entry.get("search") or {})
-        search.update(objective=self.settings.objective.describe(), cached=True)
-        return LayerResult(d, key, MAPPED, ev, search, cached=True)
-
     def elapsed(self) -> float:
-        return time.monotonic() - self.start
+        return time.monotonic() - self.plan.start
 
     def report(self, name: str, status: str, result: LayerResult) -> None:
         self.done += 1
         if self.progress:
             ev = result.evaluation
-            self.progress(NetworkProgress(self.done, len(self.distinct), name, status,
+            self.progress(NetworkProgress(self.done, len(self.plan.distinct), name, status,
                                           self.elapsed(), None, ev.edp if ev else None))

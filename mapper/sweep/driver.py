@@ -1,6 +1,5 @@
-"""Running a sweep: every (design, energy tables, network, batch) task, each a whole-network
-run, with what the result store already holds reused and everything new stored the moment it
-is known; then the tables.
+"""Running a sweep: every (design, energy tables, network, batch) run, with what the result
+store already holds reused and everything new stored the moment it is known; then the tables.
 
     >>> from mapper.sweep import run
     >>> result = run("examples/sweep/sweep.yaml", "out/sweep", jobs=2)
@@ -9,12 +8,20 @@ is known; then the tables.
 
 Tasks run in this process (``jobs=1``), over joblib's worker processes (``jobs=N``) or, with
 ``scheduler="tcp://host:8786"``, on an existing Dask distributed cluster through joblib's dask
-backend (``pip install 'dnn-mapper[dask]'``). Identical layers of a design are searched once:
-every task reads and writes the per-layer cache (:mod:`mapper.network.cache`), so a layer
-already searched for one network or batch is re-evaluated, not searched, for the next.
+backend (``pip install 'dnn-mapper[dask]'``). The parallelism is over the distinct layers of
+all designs (:class:`~mapper.sweep.tasks.LayerTask`): a layer is searched once per design
+however many of its networks and batch sizes hold it, its entry stored the moment the search
+returns (and put in the per-layer cache, :mod:`mapper.network.cache`, which is read too), and
+a run's total is the network summary of its layers' entries, assembled and stored as soon as
+its last layer is known (:meth:`mapper.network.run.NetworkPlan.result`).
 
-Ctrl-C or SIGTERM (or the caller's ``stop``) stops the sweep: the runs finished are stored,
-the one in flight is dropped (its finished layers are in the layer cache), and the same call
+With ``algorithm: optimal`` a layer's search starts from the optima of the same layer on the
+neighbouring designs already searched (same template, one parameter different): each that is
+valid on this design prunes the branch and bound from the start, in place of its hybrid
+seed round (``SearchInputs.incumbents``); a finished search returns the same mapping with or without them.
+
+Ctrl-C or SIGTERM (or the caller's ``stop``) stops the sweep: the layers and runs finished are
+stored, the searches in flight are dropped and their worker processes ended, and the same call
 again goes on from there. Nothing below the command line prints: progress is a callback.
 """
 from __future__ import annotations
@@ -25,14 +32,17 @@ import warnings
 from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
+from typing import Any, Callable, Iterator, Sequence
 
 from ..network.cache import writable_cache_dir
-from ..spec.errors import SpecError
-from .spec import SweepSpec, load_sweep
-from .store import DB_NAME, Store
+from ..network.library import workload_key
+from ..network.run import MAPPED, NetworkPlan, UnusableEntry, plan_network
+from ..spec.errors import SpecError, Where
+from .spec import Design, SweepSpec, load_sweep
+from .store import DB_NAME, Damaged, Store
 from .tables import PARETO_AXES, columns, format_csv, mark_pareto, row_of
-from .tasks import FAILED, Task, TaskResult, make_tasks, run_task
+from .tasks import (FAILED, LayerDone, LayerTask, Task, TaskResult, make_tasks, run_layer,
+                    summarise)
 
 #: ``cache_dir`` default: the per-user layer cache, else OUTDIR/.cache
 DEFAULT_CACHE = "default"
@@ -43,13 +53,15 @@ CONNECT_TIMEOUT_S = 10
 
 @dataclass(frozen=True)
 class SweepProgress:
-    done: int                   # tasks finished (stored or run now) of total
-    total: int
-    reused: int                 # of done: read from the store
-    failed: int
+    designs_done: int           # designs whose every run is known (stored or run now)
+    designs: int
+    tasks_done: int             # layer tasks known (stored, cached or searched now) of total
+    tasks: int
+    reused: int                 # of tasks_done: read from the store or the layer cache
+    failed: int                 # runs failed so far
     elapsed_s: float
-    eta_s: float | None
-    last: str                   # the task that just finished: design / network / batch
+    eta_s: float | None         # from the time per layer searched so far
+    last: str                   # what just finished: design / layer, or design / network
     status: str
 
 
@@ -59,11 +71,15 @@ class SweepResult:
     rows: list[dict]                    # one per task, in the spec's order
     columns: list[str]
     outdir: Path | None
-    reused: int = 0                     # tasks read from the store
-    ran: int = 0                        # tasks run now
-    stopped: bool = False               # interrupted: some tasks were not run
+    reused: int = 0                     # runs read from the store
+    ran: int = 0                        # runs assembled now
+    layers_reused: int = 0              # layer tasks read from the store or the layer cache
+    layers_searched: int = 0            # layer tasks searched now
+    #: of the layers searched now: how many started from a neighbouring design's optimum
+    layers_with_incumbents: int = 0
+    stopped: bool = False               # interrupted: some runs were not run
     stopped_by: str | None = None       # "interrupted" (Ctrl-C), "terminated" (SIGTERM)
-    damaged: list[tuple[str, str]] = field(default_factory=list)   # store rows recomputed
+    damaged: list[Damaged] = field(default_factory=list)    # store rows / cache entries redone
     wall_s: float = 0.0
     files: list[str] = field(default_factory=list)
     #: the inputs' notes and the energy estimators' warnings, each once, with its designs
@@ -95,9 +111,11 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
         scheduler: str | None = None, cache_dir: str | Path | None = DEFAULT_CACHE,
         pareto_axes: Sequence[str] = PARETO_AXES,
         progress: Callable[[SweepProgress], None] | None = None,
-        stop=None) -> SweepResult:
+        stop=None, neighbours: bool = True) -> SweepResult:
     """Run a sweep (a spec file or a :class:`SweepSpec`) into ``outdir`` (its ``sweep.db``,
-    ``results.csv`` and ``pareto.csv``; ``None``: an in-memory store, no files)."""
+    ``results.csv`` and ``pareto.csv``; ``None``: an in-memory store, no files).
+    ``neighbours=False``: no incumbents from neighbouring designs (to measure what they
+    save)."""
     from ..mapsearch.stopping import StopFlag, stop_on_signals
     start = time.monotonic()
     spec = spec if isinstance(spec, SweepSpec) else load_sweep(spec)
@@ -110,7 +128,7 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
                             f"{', '.join(PARETO_AXES)}, onchip_storage_bytes, pes, cycles")
     out = Path(outdir) if outdir is not None else None
     cache = _cache_dir(cache_dir, out)
-    tasks = make_tasks(spec, None if cache is None else str(cache))
+    tasks = make_tasks(spec)
     client = _connect(scheduler) if scheduler else None     # before anything is written
     if out is not None:
         out.mkdir(parents=True, exist_ok=True)
@@ -119,7 +137,8 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
     stop = StopFlag() if own else stop
     try:
         with stop_on_signals(stop) if own else nullcontext():
-            result = _Sweep(spec, tasks, store, progress, start, stop).go(jobs, client)
+            result = _Sweep(spec, tasks, store, progress, start, stop,
+                            None if cache is None else str(cache), neighbours).go(jobs, client)
     finally:
         store.close()
         if client is not None:
@@ -163,52 +182,111 @@ def _connect(address: str):
         raise SpecError(f"no Dask scheduler answers at {address!r}: {e}") from None
 
 
+@dataclass
+class _Run:
+    """A run not in the store yet: its task and its plan (None: the design cannot run)."""
+
+    task: Task
+    plan: NetworkPlan | None
+    failure: str = ""
+    error: bool = False             # an internal error: not stored (retried)
+
+
+def _workload_id(workload) -> str:
+    """The same layer on every design: the workload's bounds, projections and coefficients."""
+    return repr((workload_key(workload), sorted(workload.coefficients.items())))
+
+
+def _neighbours(design: Design, designs: Sequence[Design]) -> list[Design]:
+    """The designs of the same template with the same parameters but one, in spec order."""
+    if not design.template:
+        return []
+    return [d for d in designs if d.template == design.template and d.name != design.name
+            and d.params.keys() == design.params.keys()
+            and sum(d.params[k] != design.params[k] for k in d.params) == 1]
+
+
 class _Sweep:
-    def __init__(self, spec: SweepSpec, tasks: list[Task], store: Store, progress, start, stop):
+    def __init__(self, spec: SweepSpec, tasks: list[Task], store: Store, progress, start, stop,
+                 cache_dir: str | None, neighbours: bool):
         self.spec, self.tasks, self.store = spec, tasks, store
         self.progress, self.start, self.stop = progress, start, stop
+        self.cache_dir, self.use_neighbours = cache_dir, neighbours
         self.results: dict[str, tuple[str, str, dict, list]] = {}
+        self.entries: dict[str, dict] = {}          # layer key -> its entry (as stored)
+        self.errors: dict[str, str] = {}            # layer key -> why its search failed
+        self.optima: dict[tuple[str, str], Any] = {}   # (design, workload id) -> mapping
+        self.units: dict[str, tuple[NetworkPlan, int, Design]] = {}   # layer key -> first use
         self.reused = self.ran = self.failed = 0
-        self.ran_s = 0.0
+        self.layers_reused = self.layers_searched = self.with_incumbents = 0
+        self.run_start = time.monotonic()
+        self.searching_s = 0.0
 
+    # -- the whole sweep ------------------------------------------------------------------
     def go(self, jobs: int, client) -> SweepResult:
-        todo = []
+        pending: list[_Run] = []
+        planned: set[str] = set()
         for t in self.tasks:
+            if t.key in self.results or t.key in planned:
+                continue
+            planned.add(t.key)
             stored = self.store.get(t.key)
-            if stored is not None and t.key not in self.results:
+            if stored is not None:
                 self.results[t.key] = (stored.status, stored.reason, stored.total,
                                        stored.layers)
                 self.reused += 1
                 self.failed += stored.status == FAILED
-                self.report(t, stored.status)
-            elif stored is None and all(t.key != u.key for u in todo):
-                todo.append(t)
+            else:
+                pending.append(self.plan(t))
+                self.report(f"{t.design.name} / {t.network.name}", "loaded")
+        for r in pending:
+            if r.plan is not None:
+                for i, key in enumerate(r.plan.keys):
+                    self.units.setdefault(key, (r.plan, i, r.task.design))
+        todo = []
+        for key, (plan, i, design) in self.units.items():
+            entry = self.known(key, plan, i, design)
+            if entry is None:
+                todo.append(key)
+            else:
+                self.keep(key, entry)
+                self.layers_reused += 1
+        for r in pending:
+            self.assemble(r)
         stopped = False
-        run_start = time.monotonic()
+        self.run_start = time.monotonic()
         try:
-            for task, r in self.execute(todo, jobs, client):
-                if r.stopped:
+            for done in self.execute(todo, jobs, client):
+                if done.entry is None and not done.error:        # stopped early
                     stopped = True
                     break
-                self.ran += 1
-                if r.status == FAILED:
-                    self.failed += 1
-                if not r.error:
-                    self.store.put(task.key, design=task.design.name,
-                                   network=task.network.name, batch=task.batch,
-                                   energy_tables=task.tables_label, status=r.status,
-                                   reason=r.reason, total=r.total, layers=r.layers)
-                # as the store gives it back, so that a resumed sweep's tables are the same
-                total, layers = json.loads(json.dumps(r.total)), json.loads(json.dumps(r.layers))
-                self.results[task.key] = (r.status, r.reason, total, layers)
-                self.ran_s = time.monotonic() - run_start
-                self.report(task, r.status, len(todo))
+                self.layers_searched += 1
+                self.searching_s = time.monotonic() - self.run_start
+                plan, i, design = self.units[done.key]
+                if done.entry is not None:
+                    entry = json.loads(json.dumps(done.entry))    # as the store gives it back
+                    self.store.put_layer(done.key, design=design.name,
+                                         layer=plan.distinct[i].name, entry=entry)
+                    if entry["status"] == MAPPED:
+                        plan.cache.put(done.key, {k: v for k, v in entry.items()
+                                                  if k != "status"})
+                    self.keep(done.key, entry)
+                else:
+                    self.errors[done.key] = done.error
+                for r in pending:
+                    if r.plan is not None and done.key in r.plan.keys:
+                        self.assemble(r)
+                self.report(f"{design.name} / {plan.distinct[i].name}",
+                            "error" if done.error else done.entry["status"])
                 if self.stop.reason() is not None:
                     stopped = True
                     break
         except KeyboardInterrupt:
             stopped = True
         stopped = stopped or len(self.results) < len({t.key for t in self.tasks})
+        return self.outcome(stopped)
+
+    def outcome(self, stopped: bool) -> SweepResult:
         rows = []
         warned: dict[str, list[str]] = {}
         for t in self.tasks:
@@ -219,40 +297,165 @@ class _Sweep:
                 if t.design.name not in names:
                     names.append(t.design.name)
         return SweepResult(self.spec, rows, columns(self.spec.parameters, rows), None,
-                           reused=self.reused, ran=self.ran, stopped=stopped,
+                           reused=self.reused, ran=self.ran,
+                           layers_reused=self.layers_reused,
+                           layers_searched=self.layers_searched,
+                           layers_with_incumbents=self.with_incumbents, stopped=stopped,
                            damaged=list(self.store.damaged), warnings=warned)
 
-    def execute(self, todo: list[Task], jobs: int, client) -> Iterator[tuple[Task, TaskResult]]:
+    # -- runs -----------------------------------------------------------------------------
+    def plan(self, t: Task) -> _Run:
+        """The run's inputs loaded, its layers and their keys; a design that cannot load is a
+        failed run (stored), a bug a failed run not stored."""
+        from energy import EstimationError, TableError
+
+        from ..model.cost import EnergyLookupError
+        s = t.search
+        try:
+            return _Run(t, plan_network(
+                t.design.inputs, t.network.path, overrides=t.overrides, objective=t.objective,
+                algorithm=s.get("algorithm"), jobs=1, time_limit=s.get("time_limit"),
+                search_size=s.get("search_size"), victory_condition=s.get("victory_condition"),
+                seed=s.get("seed"), energy_tables=list(t.tables), cache_dir=self.cache_dir))
+        except (SpecError, EnergyLookupError, EstimationError, TableError) as e:
+            return _Run(t, None, f"invalid design: {e}")
+        except Exception as e:                      # a bug: reported, not stored
+            return _Run(t, None, f"internal error: {type(e).__name__}: {e}", error=True)
+
+    def assemble(self, r: _Run) -> None:
+        """Store the run's total once its last layer is known (or it cannot run)."""
+        t = r.task
+        if t.key in self.results:
+            return
+        if r.plan is None:
+            self.finish(t, TaskResult(t.key, FAILED, r.failure, error=r.error))
+            return
+        keys = r.plan.keys
+        if not all(k in self.entries or k in self.errors for k in keys):
+            return
+        errors = list(dict.fromkeys(self.errors[k] for k in keys if k in self.errors))
+        if errors:
+            self.finish(t, TaskResult(t.key, FAILED, "; ".join(errors), error=True))
+            return
+        try:
+            layers = [r.plan.from_entry(i, self.entries[k], f"{self.store.path}: layer {k}",
+                                        cached=False) for i, k in enumerate(keys)]
+        except UnusableEntry as e:                  # checked when read: a bug
+            self.finish(t, TaskResult(t.key, FAILED, f"internal error: {e}", error=True))
+            return
+        self.finish(t, summarise(t, r.plan.result(layers, None)))
+
+    def finish(self, t: Task, r: TaskResult) -> None:
+        if not r.error:
+            self.store.put(t.key, design=t.design.name, network=t.network.name, batch=t.batch,
+                           energy_tables=t.tables_label, status=r.status, reason=r.reason,
+                           total=r.total, layers=r.layers)
+        # as the store gives it back, so that a resumed sweep's tables are the same
+        self.results[t.key] = (r.status, r.reason, json.loads(json.dumps(r.total)),
+                               json.loads(json.dumps(r.layers)))
+        self.ran += 1
+        self.failed += r.status == FAILED
+
+    # -- layers ---------------------------------------------------------------------------
+    def known(self, key: str, plan: NetworkPlan, i: int, design: Design) -> dict | None:
+        """The layer's entry from the store, else from the per-layer cache (then stored too),
+        checked by reading its mapping back; None if it must be searched. What cannot be used
+        is reported (:attr:`Store.damaged`) and searched again."""
+        entry, where = self.store.get_layer(key), f"{self.store.path}: the stored layer {key[:12]}"
+        from_cache = entry is None
+        if from_cache:
+            cached = plan.cache.get(key)
+            self.store.damaged += [Damaged("layer cache", why) for why in plan.cache.damaged]
+            plan.cache.damaged.clear()
+            if cached is None:
+                return None
+            entry = {**{k: v for k, v in cached.items() if k != "key"}, "status": MAPPED}
+            where = str(plan.cache.path(key))
+        try:
+            plan.from_entry(i, entry, where)
+        except UnusableEntry as e:
+            if from_cache:
+                self.store.damaged.append(Damaged(e.where, f"{e.why}; searched again"))
+            else:
+                self.store.drop_layer(key, f"{e.why}; searched again")
+            return None
+        entry = json.loads(json.dumps(entry))
+        if from_cache:
+            self.store.put_layer(key, design=design.name, layer=plan.distinct[i].name,
+                                 entry=entry)
+        return entry
+
+    def keep(self, key: str, entry: dict) -> None:
+        plan, i, design = self.units[key]
+        self.entries[key] = entry
+        if entry["status"] == MAPPED:
+            self.optima.setdefault((design.name, _workload_id(plan.distinct[i].workload)),
+                                   entry["mapping"])
+
+    def layer_task(self, key: str) -> LayerTask:
+        """The search of one layer, made when it is dispatched, so that it starts from the
+        optima of the neighbouring designs known by then."""
+        plan, i, design = self.units[key]
+        incumbents = ()
+        if self.use_neighbours and plan.settings.algorithm == "optimal":
+            incumbents = self.incumbents(plan, i, design)
+            self.with_incumbents += bool(incumbents)
+        return LayerTask(key, design.name, plan.distinct[i].name, plan.inputs(i, incumbents),
+                         plan.settings)
+
+    def incumbents(self, plan: NetworkPlan, i: int, design: Design) -> tuple:
+        """The neighbouring designs' optima of this layer, read as mappings of this design
+        (those that do not read back here are left out; the search checks the rest)."""
+        from ..spec.timeloop_mapping import read_mapping
+        workload = plan.distinct[i].workload
+        wid = _workload_id(workload)
+        out = []
+        for other in _neighbours(design, self.spec.designs):
+            mapping = self.optima.get((other.name, wid))
+            if mapping is None:
+                continue
+            try:
+                out.append(read_mapping(mapping, Where(f"the optimum of {other.name}",
+                                                       "mapping"), plan.spec.arch, workload))
+            except (SpecError, ValueError, KeyError, TypeError):
+                continue
+        return tuple(out)
+
+    def execute(self, todo: list[str], jobs: int, client) -> Iterator[LayerDone]:
         if not todo:
             return
         if client is None and (jobs == 1 or len(todo) == 1):
-            for t in todo:
+            for key in todo:
                 if self.stop.reason() is not None:
                     return
-                yield t, run_task(t, self.stop)
+                yield run_layer(self.layer_task(key), self.stop)
             return
         import joblib
-        by_key = {t.key: t for t in todo}
         backend = joblib.parallel_config(backend="dask") if client is not None \
             else nullcontext()
-        # a signal stops the wait for the workers at once (the runs in flight are dropped;
-        # the layers they finished are in the layer cache)
+        # a signal stops the wait for the workers at once; leaving the generator early ends
+        # joblib's workers (the searches in flight are dropped, nothing of them is stored)
         with backend, warnings.catch_warnings(), self.stop.raising():
             # stopping early cancels the tasks in flight, which joblib warns of: it is meant
             warnings.filterwarnings("ignore", message=".*still being processed by the workers")
-            parallel = joblib.Parallel(n_jobs=-1 if client is not None else min(jobs, len(todo)),
-                                       return_as="generator_unordered")
-            for r in parallel(joblib.delayed(run_task)(t) for t in todo):
-                yield by_key[r.key], r
+            n = -1 if client is not None else min(jobs, len(todo))
+            # one task per dispatch, dispatched when a worker is free: each layer task is made
+            # as late as possible, with the neighbours' optima known by then
+            parallel = joblib.Parallel(n_jobs=n, return_as="generator_unordered",
+                                       batch_size=1, pre_dispatch="n_jobs")
+            yield from parallel(joblib.delayed(run_layer)(self.layer_task(key))
+                                for key in todo)
 
-    def report(self, task: Task, status: str, todo: int = 0) -> None:
+    # -- progress -------------------------------------------------------------------------
+    def report(self, last: str, status: str) -> None:
         if self.progress is None:
             return
-        done = self.reused + self.ran
-        left = len(self.tasks) - done
-        eta = self.ran_s / self.ran * left if self.ran else None
-        self.progress(SweepProgress(done, len(self.tasks), self.reused, self.failed,
-                                    time.monotonic() - self.start, eta,
-                                    f"{task.design.name} / {task.network.name} / batch "
-                                    f"{task.batch if task.batch is not None else 'default'}",
-                                    status))
+        designs: dict[str, bool] = {}
+        for t in self.tasks:
+            designs[t.design.name] = designs.get(t.design.name, True) and t.key in self.results
+        done = self.layers_reused + self.layers_searched
+        left = len(self.units) - done
+        eta = (self.searching_s / self.layers_searched * left if self.layers_searched else None)
+        self.progress(SweepProgress(sum(designs.values()), len(designs), done, len(self.units),
+                                    self.layers_reused, self.failed,
+                                    time.monotonic() - self.start, eta, last, status))

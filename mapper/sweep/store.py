@@ -1,13 +1,16 @@
-"""The sweep's result store: an SQLite database (``OUTDIR/sweep.db``) with one row per
-(design, network, batch) total and one per (design, network, batch, layer), both written in
-one transaction the moment a run finishes, so a killed sweep loses only the runs in flight.
+"""The sweep's result store: an SQLite database (``OUTDIR/sweep.db``) with one row per searched
+layer of a design (``layer_results``: the search's entry, keyed by the layer key of
+:func:`mapper.network.cache.layer_key`), committed the moment the search returns, and one row
+per (design, network, batch) total with its per-layer records (``runs``, ``layers``),
+committed the moment its last layer is known. A killed sweep loses only the searches in flight.
 
 A row is keyed by a hash of everything that decides it (:func:`task_key`): the design as
 given (template file contents and parameter values, or the arch files' contents), the energy
 tables' files, the network's layers as loaded (bounds and projections, repeat counts) with its
 batch, the objective, the search settings and the code version. A changed spec therefore
 reuses every row whose key is unchanged; rows no spec asks for stay in the database unused.
-A row that cannot be read back (damaged JSON) is reported by its key and recomputed.
+A row that cannot be used (damaged JSON, a mapping that does not read back) is reported by
+its key (:class:`Damaged`) and recomputed.
 """
 from __future__ import annotations
 
@@ -39,6 +42,13 @@ CREATE TABLE IF NOT EXISTS layers (
     record TEXT NOT NULL,       -- JSON: the layer's record of network.json
     PRIMARY KEY (key, position)
 );
+CREATE TABLE IF NOT EXISTS layer_results (
+    key TEXT PRIMARY KEY,       -- the layer key: arch as evaluated, tables, workload, search
+    design TEXT NOT NULL,
+    layer TEXT NOT NULL,        -- the name of the layer first searched under this key
+    entry TEXT NOT NULL,        -- JSON: status, search record, mapping (Timeloop's YAML)
+    finished REAL NOT NULL
+);
 """
 
 DB_NAME = "sweep.db"
@@ -65,6 +75,17 @@ def task_key(parts: dict[str, Any]) -> str:
     return _sha(json.dumps(parts, sort_keys=True, default=repr).encode())
 
 
+@dataclass(frozen=True)
+class Damaged:
+    """A stored row (or layer cache entry) that could not be used: recomputed, and reported."""
+
+    where: str                  # the database and the row, or the cache entry's path
+    why: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.why}"
+
+
 @dataclass
 class StoredRun:
     key: str
@@ -86,7 +107,7 @@ class Store:
         self.db.executescript(SCHEMA)
         self.db.commit()
         #: keys whose rows could not be read back (recomputed), with why
-        self.damaged: list[tuple[str, str]] = []
+        self.damaged: list[Damaged] = []
 
     def close(self) -> None:
         self.db.close()
@@ -111,7 +132,8 @@ class Store:
             if not isinstance(total, dict) or not all(isinstance(x, dict) for x in layers):
                 raise ValueError("not a JSON object")
         except (ValueError, TypeError) as e:
-            self.damaged.append((key, f"{e}"))
+            self.damaged.append(Damaged(f"{self.path}: the stored run {key[:12]}",
+                                        f"cannot be read ({e}); recomputed"))
             with self.db:
                 self.db.execute("DELETE FROM layers WHERE key = ?", (key,))
                 self.db.execute("DELETE FROM runs WHERE key = ?", (key,))
@@ -133,8 +155,39 @@ class Store:
                 [(key, i, rec.get("name", ""), json.dumps(rec))
                  for i, rec in enumerate(layers)])
 
+    def get_layer(self, key: str) -> dict | None:
+        """The stored entry of a layer key, or None (absent, or damaged: then noted in
+        :attr:`damaged` and deleted)."""
+        row = self.db.execute("SELECT entry FROM layer_results WHERE key = ?",
+                              (key,)).fetchone()
+        if row is None:
+            return None
+        try:
+            entry = json.loads(row[0])
+            if not isinstance(entry, dict) or "status" not in entry:
+                raise ValueError("not a layer entry")
+        except (ValueError, TypeError) as e:
+            self.drop_layer(key, f"cannot be read ({e}); searched again")
+            return None
+        return entry
+
+    def drop_layer(self, key: str, why: str) -> None:
+        """Note a layer row as damaged (:attr:`damaged`) and delete it: it is searched again."""
+        self.damaged.append(Damaged(f"{self.path}: the stored layer {key[:12]}", why))
+        with self.db:
+            self.db.execute("DELETE FROM layer_results WHERE key = ?", (key,))
+
+    def put_layer(self, key: str, *, design: str, layer: str, entry: dict) -> None:
+        """Store one layer's entry (committed on return)."""
+        with self.db:
+            self.db.execute("INSERT OR REPLACE INTO layer_results VALUES (?, ?, ?, ?, ?)",
+                            (key, design, layer, json.dumps(entry), time.time()))
+
     def count(self) -> int:
         return self.db.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
 
     def finished_times(self) -> dict[str, float]:
         return dict(self.db.execute("SELECT key, finished FROM runs"))
+
+    def layer_times(self) -> dict[str, float]:
+        return dict(self.db.execute("SELECT key, finished FROM layer_results"))

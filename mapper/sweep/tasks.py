@@ -1,16 +1,21 @@
-"""The sweep's tasks: one whole-network run (:func:`mapper.network.run.run_network`, the one
-search pipeline over each distinct layer, with the per-layer cache) per (design, energy
-tables, network, batch). A task is a plain picklable value, so it runs the same in this
-process, in a joblib worker or on a Dask worker; it returns a :class:`TaskResult` and never
-raises for a design that cannot run (its status and reason say why)."""
+"""The sweep's tasks. A *run* (:class:`Task`) is one (design, energy tables, network, batch): its
+row of the results is the network summary of its layers. The work is done per *layer task*
+(:class:`LayerTask`): one distinct layer of one design, searched once however many networks
+and batch sizes of the design hold it, by the one search pipeline
+(:func:`mapper.network.run.search_layer`). A layer task is a plain picklable value, so it runs
+the same in this process, in a joblib worker or on a Dask worker; it returns a
+:class:`LayerDone` and never raises (a bug is reported in ``error``)."""
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..inputs.templates import Overrides
 from ..network.cache import code_version
 from ..network.library import load_network, workload_key
+from ..mapsearch.pipeline import SearchInputs
+from ..mapsearch.settings import SearchSettings
 from ..spec.errors import SpecError
 from .spec import Design, NetworkRef, SweepSpec
 from .store import dir_digest, file_digest, task_key
@@ -28,7 +33,6 @@ class Task:
     tables: tuple[str, ...]
     objective: str
     search: dict[str, Any]
-    cache_dir: str | None
 
     @property
     def overrides(self) -> dict[str, Any]:
@@ -38,16 +42,38 @@ class Task:
 
 @dataclass
 class TaskResult:
+    """A run's outcome: its total and its layers' records (``network.json``'s)."""
+
     key: str
     status: str                     # OK, FAILED
     reason: str = ""
     total: dict = field(default_factory=dict)       # network.json without "layers"
     layers: list[dict] = field(default_factory=list)
-    stopped: bool = False           # stopped early: not to be stored
     error: bool = False             # an internal error: reported, not stored (retried)
 
 
-def make_tasks(spec: SweepSpec, cache_dir: str | None) -> list[Task]:
+@dataclass(frozen=True)
+class LayerTask:
+    """One distinct layer of one design to search (``key``: its layer key)."""
+
+    key: str
+    design: str
+    layer: str
+    inputs: SearchInputs            # with the neighbouring designs' optima as incumbents
+    settings: SearchSettings
+
+
+@dataclass(frozen=True)
+class LayerDone:
+    """What a layer task returns: the entry to store (:func:`mapper.network.run.layer_entry`),
+    or None when the search was stopped early (nothing to store) or failed (``error``)."""
+
+    key: str
+    entry: dict | None
+    error: str = ""                 # "invalid design: ..." or "internal error: ..."
+
+
+def make_tasks(spec: SweepSpec) -> list[Task]:
     """Every (design, tables, network, batch), design-major, each with its key. Reads the
     networks (their layers decide the key); a network that cannot load is bad input."""
     code = code_version()
@@ -72,8 +98,7 @@ def make_tasks(spec: SweepSpec, cache_dir: str | None) -> list[Task]:
                                     "tables": tables.get(label, []) if label else [],
                                     "network": layers[n.name, b], "batch": b,
                                     "objective": spec.objective, "search": spec.search})
-                    out.append(Task(key, d, n, b, label, dirs, spec.objective, spec.search,
-                                    cache_dir))
+                    out.append(Task(key, d, n, b, label, dirs, spec.objective, spec.search))
     return out
 
 
@@ -83,32 +108,39 @@ def _design_digest(d: Design) -> dict:
     return {"arch": [file_digest(f) for f in d.arch_files]}
 
 
-def run_task(task: Task, stop=None) -> TaskResult:
-    """Run one task; ``stop``: a StopFlag of the caller (in this process)."""
+def run_layer(task: LayerTask, stop=None) -> LayerDone:
+    """Search one layer; ``stop``: a StopFlag of the caller (in this process). In a worker
+    process, SIGINT / SIGTERM make the search return early (then nothing is stored)."""
     from energy import EstimationError, TableError
 
     from ..model.cost import EnergyLookupError
-    from ..network.run import MAPPED, run_network
-    from ..mapsearch.stopping import StopFlag
-    s = task.search
+    from ..network.run import layer_entry, search_layer
+    from ..mapsearch.stopping import StopFlag, stop_on_signals
+    from ..mapsearch.workers import LocalContext
+    own = stop is None
+    stop = StopFlag() if own else stop
     try:
-        result = run_network(
-            task.design.inputs, task.network.path, overrides=task.overrides,
-            objective=task.objective, algorithm=s.get("algorithm"), jobs=1,
-            time_limit=s.get("time_limit"), search_size=s.get("search_size"),
-            victory_condition=s.get("victory_condition"), seed=s.get("seed"),
-            energy_tables=list(task.tables), cache_dir=task.cache_dir,
-            stop=stop if stop is not None else StopFlag())
+        with stop_on_signals(stop) if own else nullcontext():
+            outcome = search_layer(task.inputs, task.settings,
+                                   context=LocalContext(stop, lambda p: None))
     except (SpecError, EnergyLookupError, EstimationError, TableError) as e:
-        return TaskResult(task.key, FAILED, f"invalid design: {e}")
+        return LayerDone(task.key, None, f"invalid design: layer {task.layer}: {e}")
     except Exception as e:                  # a bug: reported, not stored
-        return TaskResult(task.key, FAILED, f"internal error: {type(e).__name__}: {e}",
-                          error=True)
+        return LayerDone(task.key, None, f"internal error: layer {task.layer}: "
+                                         f"{type(e).__name__}: {e}")
+    return LayerDone(task.key, layer_entry(task.layer, task.inputs, outcome))
+
+
+def summarise(task: Task, result) -> TaskResult:
+    """A run's row from its :class:`~mapper.network.run.NetworkResult` (assembled from its
+    layers' entries): the network summary, less how this run went (time, cache counts)."""
+    from ..network.run import MAPPED
     summary = result.summary()
     summary["dram_level"] = result.arch.storage[-1].name        # the outermost level
-    summary["warnings"] = list(result.warnings)                 # ignored keys, estimators
+    summary["warnings"] = [w for w in result.warnings           # ignored keys, estimators
+                           if not w.startswith("warning: layer cache")]
     layers = summary.pop("layers")
-    for k in ("wall_s", "cache"):             # how this run went, not what it found
+    for k in ("wall_s", "cache"):
         summary.pop(k, None)
     for rec in layers:
         ev = result.result_of(rec["name"]).evaluation
@@ -117,9 +149,6 @@ def run_task(task: Task, stop=None) -> TaskResult:
         if "search" in rec:
             rec["search"] = {k: v for k, v in rec["search"].items()
                              if k in ("proven_optimal", "feasibility_check", "objective")}
-    if result.stopped_by is not None:
-        return TaskResult(task.key, FAILED, str(result.stopped_by), summary, layers,
-                          stopped=True)
     if not result.complete:
         bad = [r for r in result.layers if r.status != MAPPED]
         why = "; ".join(f"layer {r.name}: {r.status}"

@@ -65,6 +65,10 @@ def test_a_damaged_entry_is_searched_again(tmp_path):
     path.write_text("mapping: [unreadable")
     again = run(tmp_path, only=1)
     assert again.cache["misses"] == 1 and not again.layers[0].cached
+    # reported by name, not silently dropped
+    assert [w for w in again.warnings if "layer cache" in w] == [
+        f"warning: layer cache: {path}: cannot be read (while parsing a flow sequence); "
+        f"searched again"]
     assert again.summary()["energy_pJ"] == first.summary()["energy_pJ"]
     assert run(tmp_path, only=1).cache["hits"] == 1    # and stored again
 
@@ -79,7 +83,25 @@ def test_a_stale_mapping_is_not_trusted(tmp_path):
         if d["type"] == "datatype" and d["target"] == "shared_glb":
             d["keep"], d["bypass"] = ["Weights", "Inputs", "Outputs"], []  # breaks a constraint
     path.write_text(yaml.safe_dump(entry))
-    assert run(tmp_path, only=1).cache["misses"] == 1
+    again = run(tmp_path, only=1)
+    assert again.cache["misses"] == 1
+    (line,) = [w for w in again.warnings if "layer cache" in w]
+    assert f"{path}: the mapping breaks the constraints" in line and "shared_glb" in line
+
+
+def test_a_damaged_entry_is_named_by_mapper_network(tmp_path, capsys):
+    from mapper.cli import main
+    net = write_network(tmp_path / "net.yaml", ["fc_512_1000"])
+    args = ["network", "eyeriss_like", str(net), "--search-size", str(QUICK), "--cache-dir",
+            str(tmp_path / "cache"), "-o", str(tmp_path / "out")]
+    assert main(args) == 0
+    (path,) = entries(tmp_path / "cache")
+    path.write_text("key: other\nmapping: []\n")
+    capsys.readouterr()
+    assert main(args) == 0
+    assert f"warning: layer cache: {path}: holds the entry of another key; searched again" \
+        in capsys.readouterr().err
+    assert yaml.safe_load(path.read_text())["key"] == path.stem      # stored again
 
 
 def test_no_cache_writes_nothing(tmp_path):

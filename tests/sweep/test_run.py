@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import itertools
 import math
 import sqlite3
@@ -19,7 +20,7 @@ from mapper.sweep.tasks import make_tasks
 from mapper.sweep.tables import dominated, mark_pareto
 
 from ..network.helpers import QUICK
-from .helpers import write_spec
+from .helpers import SEARCH, write_spec
 
 DESIGNS = "[{template: eyeriss_like, grid: {pe_rows: [8, 12], glb_kb: [64, 128]}}]"
 
@@ -52,6 +53,9 @@ def test_each_total_is_mapper_networks(tmp_path):
     db = sqlite3.connect(tmp_path / "out" / "sweep.db")
     assert db.execute("SELECT COUNT(*) FROM runs").fetchone()[0] == 8
     assert db.execute("SELECT COUNT(*) FROM layers").fetchone()[0] == 8 * 3
+    # searched: 4 designs x 2 batch sizes x 2 distinct layers (fc_512_1000 twice), one row each
+    assert result.layers_searched == 16 and result.layers_reused == 0
+    assert db.execute("SELECT COUNT(*) FROM layer_results").fetchone()[0] == 16
     # the CSV is the same table
     table = rows_of((tmp_path / "out" / "results.csv").read_text())
     assert [r["design"] for r in table] == [r["design"] for r in result.rows]
@@ -88,7 +92,7 @@ def test_a_changed_spec_reuses_what_still_applies(tmp_path):
     assert (changed.reused, changed.ran) == (2, 6 - 2)
     assert [r for r in changed.rows if r["batch"] == 1 and r["pe_rows"] != 4] == first.rows
     # a changed search setting, objective or layer changes every key
-    keys = {t.key for t in make_tasks(load_sweep(spec), None)}
+    keys = {t.key for t in make_tasks(load_sweep(spec))}
     assert len(keys) == 6
     text = spec.read_text()
     for old, new in (("seed: 0", "seed: 1"), ("objective: edp", "objective: energy"),
@@ -96,7 +100,7 @@ def test_a_changed_spec_reuses_what_still_applies(tmp_path):
         spec.write_text(text.replace(old, new))
         (tmp_path / "net.yaml").write_text((tmp_path / "net.yaml").read_text()
                                            .replace(old, new))
-        assert not keys & {t.key for t in make_tasks(load_sweep(spec), None)}, new
+        assert not keys & {t.key for t in make_tasks(load_sweep(spec))}, new
 
 
 def test_a_damaged_row_is_reported_and_recomputed(tmp_path, capsys):
@@ -110,7 +114,7 @@ def test_a_damaged_row_is_reported_and_recomputed(tmp_path, capsys):
     assert main(["sweep", str(spec), "-o", str(out), "--cache-dir",
                  str(tmp_path / "cache")]) == 0
     err = capsys.readouterr().err
-    assert "sweep.db: the stored run" in err and "could not be read" in err
+    assert "sweep.db: the stored run" in err and "cannot be read" in err
     again = run(spec, out, cache_dir=tmp_path / "cache")
     assert (again.reused, again.ran) == (2, 0) and again.rows == first.rows
 
@@ -176,3 +180,84 @@ def test_energy_tables_are_an_axis(tmp_path):
     # a level's energy is its dynamic energy plus its leakage
     assert math.isclose(float(mac_pJ) - float(mac_leak), 100.0 * costly["macs"], rel_tol=1e-5)
     assert costly["energy_pJ"] > builtin["energy_pJ"] and builtin["pareto"] and costly["pareto"]
+
+
+def test_a_layer_of_several_networks_is_searched_once_per_design(tmp_path):
+    from ..network.helpers import write_network
+    spec = write_spec(tmp_path, "[{template: eyeriss_like, grid: {pe_rows: [8, 12]}}]")
+    write_network(tmp_path / "other.yaml", ["conv1x1_64_128_28_s2", "conv3x3_64_64_56"],
+                  name="other")
+    spec.write_text(spec.read_text().replace("networks: [net.yaml]",
+                                             "networks: [net.yaml, other.yaml]"))
+    result = run(spec, tmp_path / "out", cache_dir=None)
+    assert [r["status"] for r in result.rows] == ["ok"] * 4
+    # per design: fc_512_1000, conv1x1_64_128_28_s2 (in both networks), conv3x3_64_64_56
+    assert result.layers_searched == 2 * 3 and result.ran == 4
+    # and the shared layer (l1 of net, l0 of other) has the same figures in both networks
+    db = sqlite3.connect(tmp_path / "out" / "sweep.db")
+    found = {}
+    for design, network, record in db.execute(
+            "SELECT runs.design, runs.network, layers.record FROM layers JOIN runs "
+            "ON layers.key = runs.key WHERE (runs.network = 'net' AND layers.layer = 'l1') "
+            "OR (runs.network = 'other' AND layers.layer = 'l0')"):
+        rec = json.loads(record)
+        found.setdefault(design, {})[network] = (rec["energy_pJ"], rec["cycles"], rec["macs"])
+    assert len(found) == 2
+    for by_network in found.values():
+        assert by_network["net"] == by_network["other"]
+
+
+def test_a_damaged_layer_row_or_cache_entry_is_named_and_searched_again(tmp_path, capsys):
+    spec = write_spec(tmp_path, "[{template: eyeriss_like, grid: {pe_rows: [8]}}]")
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    first = run(spec, out, cache_dir=cache)
+    db = sqlite3.connect(out / "sweep.db")
+    (fc,), (conv,) = db.execute("SELECT key FROM layer_results ORDER BY layer")
+    with db:
+        db.execute("DELETE FROM runs")          # the totals must be assembled again
+        db.execute("UPDATE layer_results SET entry = '{broken' WHERE key = ?", (fc,))
+        entry = json.loads(db.execute("SELECT entry FROM layer_results WHERE key = ?",
+                                      (conv,)).fetchone()[0])
+        entry["mapping"] = [{"target": "nowhere", "type": "temporal"}]
+        db.execute("UPDATE layer_results SET entry = ? WHERE key = ?",
+                   (json.dumps(entry), conv))
+    db.close()
+    assert main(["sweep", str(spec), "-o", str(out), "--cache-dir", str(tmp_path / "c2")]) == 0
+    err = capsys.readouterr().err
+    assert f"warning: {out / 'sweep.db'}: the stored layer {fc[:12]}: cannot be read (" in err
+    assert f"warning: {out / 'sweep.db'}: the stored layer {conv[:12]}: the mapping does " \
+           f"not read back" in err
+    again = run(spec, out, cache_dir=cache)
+    assert again.rows == first.rows and (again.layers_searched, again.ran) == (0, 0)
+    # a cache entry that cannot be read: named, searched again, then stored in both
+    (path,) = [p for p in cache.glob("*/*.yaml") if p.stem == fc]
+    path.write_text("mapping: [unreadable")
+    fresh = run(spec, tmp_path / "out2", cache_dir=cache)
+    assert [str(d) for d in fresh.damaged] == [
+        f"layer cache: {path}: cannot be read (while parsing a flow sequence)"]
+    assert fresh.layers_searched == 1 and fresh.layers_reused == 1 and fresh.rows == first.rows
+
+
+def test_neighbour_optima_prune_and_leave_the_tables_as_they_were(tmp_path):
+    """optimal: the second design's layers start from the first's optima (one parameter
+    apart); every layer is still proven optimal and the tables are those without them. (How
+    much they save is measured by benchmarks/sweep.py: the branch and bound's visit order
+    depends on its incumbent, so a tighter start does not always mean fewer evaluations.)"""
+    spec = write_spec(tmp_path, "[{template: eyeriss_like, grid: {pe_rows: [8, 12]}}]")
+    spec.write_text(spec.read_text().replace(f"search: {SEARCH}",
+                                             "search: {algorithm: optimal, search_size: 300}"))
+    for neighbours in (True, False):
+        out = tmp_path / f"out-{neighbours}"
+        if neighbours:
+            with_ = run(spec, out, cache_dir=None)
+            assert with_.layers_with_incumbents == 2        # the pe_rows=12 design's layers
+        else:                                               # the command's switch
+            assert main(["sweep", str(spec), "-o", str(out), "--no-cache",
+                         "--no-neighbour-incumbents"]) == 0
+        db = sqlite3.connect(out / "sweep.db")
+        entries = [json.loads(e) for (e,) in db.execute(
+            "SELECT entry FROM layer_results WHERE design LIKE '%pe_rows=12%'")]
+        assert len(entries) == 2 and all(e["search"]["proven_optimal"] for e in entries)
+    assert [r["status"] for r in with_.rows] == ["ok"] * 2
+    assert (tmp_path / "out-True" / "results.csv").read_text() == \
+        (tmp_path / "out-False" / "results.csv").read_text()
