@@ -13,9 +13,14 @@ compared action by action:
   (the arch as Timeloop and Accelergy read it). A design whose components and reference numbers
   equal an earlier one's is listed as a duplicate and not counted again.
 
+Each design's Accelergy compound classes (``compound_components`` of the processed input) are
+priced from their subcomponents, as ``mapper energy`` prices them (``energy.compound``).
+
 Per component it prints our value, Accelergy's, and ours / Accelergy's for read, write,
-compute and area (the numbers the issue asks to agree within 0.67-1.5x), then update (the
-write, in Accelergy's tables as in ours) and leak (static energy per cycle) for information. `*` marks a ratio outside 0.67-1.5x; `-` a number
+compute and area (the numbers the issue asks to agree within 0.67-1.5x) and, for Sparseloop's
+metadata stores where the reference ERT lists them, metadata_read and metadata_write; then
+update (the write, in Accelergy's tables as in ours), leak (static energy per cycle) and
+metadata_update for information. `*` marks a ratio outside 0.67-1.5x; `-` a number
 we do not estimate; `ref 0` a number Accelergy gives as zero where we do not. Every one of our
 numbers comes from the estimator named in the last column (`mapper energy` says which table
 row, interpolation and scaling); every reference number from the file named in the design's

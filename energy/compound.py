@@ -15,9 +15,9 @@ subcomponent actions of
 a subcomponent of a compound class is priced the same way (recursively), and a primitive one
 by the registry's estimators (the most accurate answer, as for any component). The area is the
 sum over the subcomponents of their area x instances x ``area_scale``. An action with no
-subcomponent actions costs nothing (a class that is free by definition), and so does a storage
-subcomponent of depth or width 0 (no cells: Sparseloop's metadata store where nothing is
-compressed). Action arguments are
+subcomponent actions costs nothing (a class that is free by definition), and so does a
+subcomponent of depth or width 0 (no cells: Sparseloop's metadata store and counters where
+nothing is compressed). Action arguments are
 evaluated with the compound's attributes; an argument range ``0..n`` is taken at its upper end
 (the most active access, as Timeloop's random access).
 
@@ -36,8 +36,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .components import (ACTION_ALIASES, Component, ComponentClass, class_key, normalize,
-                         resolve_class)
+from .components import (ACTION_ALIASES, Component, ComponentClass, class_key, normalize)
 from .errors import EstimationError
 from .protocol import Estimate
 
@@ -274,7 +273,7 @@ class CompoundEstimator:
                 # as for a component: the estimators' own answer for a class they know
         comp = Component(f"{stack[0]}.{sub.name}", sub.component_class,
                          _primitive_attributes(attrs))
-        empty = _empty_store(comp, self.registry.index())
+        empty = _empty_part(comp)
         if empty:
             return _Price(0.0, 100.0, (), (empty,))
         try:
@@ -371,20 +370,15 @@ def _frozen(d: Mapping[str, Any]) -> tuple:
     return tuple(sorted((str(k), repr(v)) for k, v in d.items()))
 
 
-def _empty_store(comp: Component, index: Mapping[str, ComponentClass]) -> str:
-    """Why a storage subcomponent holds nothing (``depth`` or ``width`` 0: Sparseloop's
-    metadata store of a design without compressed data, ``metadata_storage_depth: 0``), or
-    "": it has no cells, so its actions and area are 0 (Accelergy's CACTI plug-in prices a
-    smallest array instead)."""
-    try:
-        if resolve_class(comp, index).kind != "storage":
-            return ""
-    except EstimationError:
-        return ""
+def _empty_part(comp: Component) -> str:
+    """Why a subcomponent has nothing in it (``depth`` or ``width`` 0: Sparseloop's metadata
+    store and counters where nothing is compressed, ``metadata_storage_depth: 0``,
+    ``metadata_counter_width: 0``), or "": it has no cells, so its actions and area are 0
+    (Accelergy's plug-ins price a smallest array or adder instead)."""
     for key in ("depth", "width"):
         value = next((v for k, v in comp.attributes.items() if str(k).lower() == key), None)
         if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
-            return f"empty store ({key} 0): 0"
+            return f"empty part ({key} 0): 0"
     return ""
 
 

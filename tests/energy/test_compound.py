@@ -201,4 +201,17 @@ def test_an_empty_metadata_store_costs_nothing(empty):
     assert t.area_um2["glb"] == pytest.approx(200.0)                # the data SRAM alone
     # the report says why it is zero
     (record,) = [r for r in report.records if r.action == "metadata_read"]
-    assert "empty store" in f"{record.source} {record.note}", record
+    assert "empty part" in f"{record.source} {record.note}", record
+
+
+def test_a_zero_width_counter_costs_nothing():
+    # regfile_metadata's metadata_counters[0..1] with metadata_counter_width 0: no adder
+    counted = CompoundClass(
+        "counted", {"width": 32, "counter_width": 0},
+        (Subcomponent("storage", "SRAM", {"width": "width", "depth": 64}),
+         Subcomponent("counters[0..1]", "adder", {"width": "counter_width"})),
+        (CompoundAction("read", (part("storage", "read"), part("counters[0]", "compute"))),),
+        origin="c.yaml: compound_components.classes[0]")
+    t, _ = tables(Component("c", "counted", {}, actions=("read",)), classes=(counted,))
+    assert t.energy_pJ["c"]["read"] == pytest.approx(10.0 * 32 / 16)    # 20 pJ, no adder
+    assert t.area_um2["c"] == pytest.approx(100.0 * 32 / 16)             # 200 um^2
