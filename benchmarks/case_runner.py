@@ -175,11 +175,13 @@ def add_case_options(ap: argparse.ArgumentParser, jobs: int = 2) -> None:
     ap.add_argument("--case", help=argparse.SUPPRESS)
 
 
-def describe(spec, result, wall_s: float, files: list) -> dict:
+def describe(spec, result, wall_s: float, files: list, **load_options) -> dict:
     """A search outcome (``mapper.api.search``) as a JSON-able record, with whether ``mapper model`` accepts the
     mapping: no constraint broken and valid in the model, for the returned mapping and for
     the Timeloop mapping YAML that ``mapper search`` writes, read back as ``mapper model``
-    reads it (``files``: the arch and problem files the case was loaded from)."""
+    reads it (``files``: the arch and problem files the case was loaded from, ``load_options``
+    the rest of what it was loaded with: ``overrides``, ``ert``, as :func:`mapper.api.load`
+    takes them)."""
     from mapper import api
     from mapper.model import Model
     from mapper.spec.constraints import check_mapping
@@ -201,7 +203,7 @@ def describe(spec, result, wall_s: float, files: list) -> dict:
         path = Path(tmp) / "mapping.yaml"
         path.write_text(dump_yaml({"mapping": mapping_to_timeloop(best.mapping, spec.arch,
                                                                   spec.workload)}))
-        again = api.load([*files, path])
+        again = api.load([*files, path], **load_options)
         reasons += [f"read back: {v}" for v in api.check(again)]
         ev2 = api.evaluate(again)
         if not ev2.valid:

@@ -13,9 +13,14 @@ compared action by action:
   (the arch as Timeloop and Accelergy read it). A design whose components and reference numbers
   equal an earlier one's is listed as a duplicate and not counted again.
 
+Each design's Accelergy compound classes (``compound_components`` of the processed input) are
+priced from their subcomponents, as ``mapper energy`` prices them (``energy.compound``).
+
 Per component it prints our value, Accelergy's, and ours / Accelergy's for read, write,
-compute and area (the numbers the issue asks to agree within 0.67-1.5x), then update (the
-write, in Accelergy's tables as in ours) and leak (static energy per cycle) for information. `*` marks a ratio outside 0.67-1.5x; `-` a number
+compute and area (the numbers the issue asks to agree within 0.67-1.5x) and, for Sparseloop's
+metadata stores where the reference ERT lists them, metadata_read and metadata_write; then
+update (the write, in Accelergy's tables as in ours), leak (static energy per cycle) and
+metadata_update for information. `*` marks a ratio outside 0.67-1.5x; `-` a number
 we do not estimate; `ref 0` a number Accelergy gives as zero where we do not. Every one of our
 numbers comes from the estimator named in the last column (`mapper energy` says which table
 row, interpolation and scaling); every reference number from the file named in the design's
@@ -38,15 +43,22 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from energy import Component, EstimationError, Registry, estimate_tables  # noqa: E402
+from energy.components import normalize  # noqa: E402
 from energy.ert import read_art, read_ert  # noqa: E402
+from mapper.inputs.energy_tables import compound_registry  # noqa: E402
+from mapper.spec.components import read_compound_classes  # noqa: E402
 from mapper.spec.loader import Inputs  # noqa: E402
 from mapper.spec.readers import read_arch  # noqa: E402
 from mapper.spec.errors import SpecError  # noqa: E402
 
 LOW, HIGH = 0.67, 1.5
-COMPARED = ("read", "write", "compute", "area")
-#: shown, not counted: update (Accelergy's is the write, as ours) and leak (energy per cycle)
-INFO = ("update", "leak")
+COMPARED = ("read", "write", "compute", "area", "metadata_read", "metadata_write")
+#: shown, not counted: update (Accelergy's is the write, as ours), leak (energy per cycle) and
+#: the metadata update (Sparseloop's metadata store: its write, as for data)
+INFO = ("update", "leak", "metadata_update")
+#: actions of Sparseloop's metadata stores (compound classes such as smartbuffer_metadata),
+#: asked for where the reference ERT prices them: nothing but their compound class defines them
+METADATA = ("metadata_read", "metadata_write", "metadata_update")
 #: Accelergy action names that are ours under another name
 ALIASES = {"mac_random": "compute", "random_read": "read", "random_fill": "write"}
 
@@ -58,6 +70,8 @@ class Case:
     energy: dict[str, dict[str, float]]
     area: dict[str, float]
     source: str                # where the reference numbers are
+    #: the design's Accelergy compound classes (energy.compound), priced from their parts
+    compound_classes: tuple = ()
 
 
 @dataclass
@@ -108,14 +122,38 @@ def exercise_cases(shared: Path) -> list[Case]:
         ert = read_ert(yaml.safe_load(ert_path.read_text()), str(ert_path))
         art = read_art(yaml.safe_load(art_path.read_text()), str(art_path)) \
             if art_path.is_file() else None
-        arch = yaml.safe_load(processed.read_text())["architecture"]
+        processed_input = yaml.safe_load(processed.read_text())
+        arch = processed_input["architecture"]
         label = str(d.relative_to(root))
         for noise in ("example_designs/example_designs/", "tutorial_exercises/",
                       "/ref_outputs/default_problem", "/ref-output", "/outputs"):
             label = label.replace(noise, "/" if noise.endswith("/") and noise[0] != "/" else "")
         cases.append(Case(label.strip("/"), arch, ert.energy_pJ, ert_area(art) if art else {},
-                          str(ert_path.relative_to(shared))))
+                          str(ert_path.relative_to(shared)),
+                          compound_classes(processed_input, str(processed))))
     return cases
+
+
+def compound_classes(processed_input: dict, label: str) -> tuple:
+    """The compound classes of timeloopfe's processed input (``compound_components``), read
+    as ``mapper`` reads them."""
+    inputs = Inputs()
+    inputs.add({k: v for k, v in processed_input.items()
+                if k in ("compound_components", "components")}, label)
+    return read_compound_classes(inputs)
+
+
+def with_reference_actions(comp: Component, ref: dict[str, float],
+                           registry: Registry) -> Component:
+    """The component asking for its class's default actions and for the metadata actions the
+    reference ERT prices (Sparseloop's metadata stores), which only a compound class
+    defines."""
+    extra = tuple(a for a in METADATA if a in ref)
+    if not extra:
+        return comp
+    defaults = normalize(comp, registry.index()).cls.default_actions
+    return Component(comp.name, comp.component_class, comp.attributes, comp.instances,
+                     comp.subclass, (*defaults, *extra))
 
 
 def components(arch_value: dict, label: str) -> list[Component]:
@@ -229,7 +267,6 @@ def main() -> int:
     args = ap.parse_args()
     if not args.shared.is_dir():
         ap.error(f"--shared {args.shared}: no such directory")
-    registry = Registry.default(entry_points=False)
     cases = reference_cases(args.shared) + exercise_cases(args.shared)
     if args.only:
         cases = [c for c in cases if args.only in c.label]
@@ -244,11 +281,13 @@ def main() -> int:
             print(f"\n== {case.label}  (reference: {case.source})\n  arch not read: "
                   f"{str(e).splitlines()[0]}")
             continue
+        registry, _ = compound_registry(case.compound_classes, entry_points=False)
         rows = []
         for comp in comps:
             cls, size = describe(comp)
-            ours, est, err = estimate(comp, registry)
-            rows.append(Row(comp.name, cls, size, ours, reference_of(case, comp.name), est, err))
+            ref = reference_of(case, comp.name)
+            ours, est, err = estimate(with_reference_actions(comp, ref, registry), registry)
+            rows.append(Row(comp.name, cls, size, ours, ref, est, err))
         key = repr([(r.cls, r.size, sorted(r.ref.items())) for r in rows])
         if key in seen_designs:
             print(f"\n== {case.label}: same components and reference numbers as "

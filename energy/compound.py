@@ -15,7 +15,9 @@ subcomponent actions of
 a subcomponent of a compound class is priced the same way (recursively), and a primitive one
 by the registry's estimators (the most accurate answer, as for any component). The area is the
 sum over the subcomponents of their area x instances x ``area_scale``. An action with no
-subcomponent actions costs nothing (a class that is free by definition). Action arguments are
+subcomponent actions costs nothing (a class that is free by definition), and so does a
+subcomponent of depth or width 0 (no cells: Sparseloop's metadata store and counters where
+nothing is compressed). Action arguments are
 evaluated with the compound's attributes; an argument range ``0..n`` is taken at its upper end
 (the most active access, as Timeloop's random access).
 
@@ -271,6 +273,9 @@ class CompoundEstimator:
                 # as for a component: the estimators' own answer for a class they know
         comp = Component(f"{stack[0]}.{sub.name}", sub.component_class,
                          _primitive_attributes(attrs))
+        empty = _empty_part(comp)
+        if empty:
+            return _Price(0.0, 100.0, (), (empty,))
         try:
             norm = normalize(comp, self.registry.index())
         except EstimationError as e:
@@ -363,6 +368,18 @@ def _base(name: str) -> str:
 
 def _frozen(d: Mapping[str, Any]) -> tuple:
     return tuple(sorted((str(k), repr(v)) for k, v in d.items()))
+
+
+def _empty_part(comp: Component) -> str:
+    """Why a subcomponent has nothing in it (``depth`` or ``width`` 0: Sparseloop's metadata
+    store and counters where nothing is compressed, ``metadata_storage_depth: 0``,
+    ``metadata_counter_width: 0``), or "": it has no cells, so its actions and area are 0
+    (Accelergy's plug-ins price a smallest array or adder instead)."""
+    for key in ("depth", "width"):
+        value = next((v for k, v in comp.attributes.items() if str(k).lower() == key), None)
+        if isinstance(value, (int, float)) and not isinstance(value, bool) and value == 0:
+            return f"empty part ({key} 0): 0"
+    return ""
 
 
 def _primitive_action(action: str, cls: ComponentClass) -> str:

@@ -46,6 +46,19 @@ def _as_accelergy_reads(cls: str, attributes: dict) -> dict:
     return attributes
 
 
+def compound_registry(compound_classes: Sequence = (),
+                      table_dirs: Sequence[str | os.PathLike] = (), entry_points: bool = True,
+                      ) -> tuple[Registry, CompoundEstimator | None]:
+    """The estimators' registry (built-ins, plug-ins, the tables of ``table_dirs``) with the
+    inputs' Accelergy compound classes priced from their subcomponents (the estimator, to ask
+    which definitions went unused; None without classes)."""
+    registry = Registry.default(table_dirs, entry_points=entry_points)
+    if not compound_classes:
+        return registry, None
+    return registry, registry.register(
+        CompoundEstimator(compound_classes, registry, evaluator()), "runtime")
+
+
 def estimate_arch_tables(arch: Arch, table_dirs: Sequence[str | os.PathLike] = (),
                          arch_file: str | None = None, compound_classes: Sequence = (),
                          ) -> tuple[ReferenceTables, EstimationReport, list[str]]:
@@ -58,11 +71,7 @@ def estimate_arch_tables(arch: Arch, table_dirs: Sequence[str | os.PathLike] = (
     components = arch_components(arch)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        registry = Registry.default(dirs)
-        compound = None
-        if compound_classes:
-            compound = registry.register(
-                CompoundEstimator(compound_classes, registry, evaluator()), "runtime")
+        registry, compound = compound_registry(compound_classes, dirs)
         tables, report = estimate_tables(components, registry=registry)
     notes = [str(w.message) for w in caught]
     untyped = [lv.name for lv in arch.storage

@@ -152,3 +152,66 @@ def test_a_compound_part_of_a_known_class_falls_back_to_the_estimators():
                          origin="m.yaml")
     t, _ = tables(Component("buf", "meta", {}, actions=("read",)), classes=(sram, meta))
     assert t.energy("buf", "read") == pytest.approx(10)          # Fixed's SRAM read at 16 b
+
+
+#: Sparseloop's metadata store as its designs define it (smartbuffer_metadata): a data SRAM
+#: and a metadata SRAM, whose own actions (metadata_read, metadata_write) name only the second
+METADATA_BUFFER = CompoundClass(
+    "mymetadatabuffer", {"width": "must_specify", "depth": "must_specify",
+                         "metadata_storage_width": "must_specify",
+                         "metadata_storage_depth": "must_specify"},
+    (Subcomponent("storage", "SRAM", {"width": "width", "depth": "depth"}),
+     Subcomponent("metadata_storage", "SRAM", {"width": "metadata_storage_width",
+                                               "depth": "metadata_storage_depth"})),
+    (CompoundAction("read", (part("storage", "read"),)),
+     CompoundAction("write", (part("storage", "write"),)),
+     CompoundAction("update", (part("storage", "write"),)),
+     CompoundAction("leak", ()),
+     CompoundAction("metadata_read", (part("metadata_storage", "read"),)),
+     CompoundAction("metadata_write", (part("metadata_storage", "write"),))),
+    origin="meta.yaml: compound_components.classes[0]")
+METADATA_ACTIONS = ("read", "write", "update", "leak", "metadata_read", "metadata_write")
+
+
+def test_metadata_actions_are_priced_from_the_metadata_store():
+    comp = Component("glb", "mymetadatabuffer", {"width": 32, "depth": 512,
+                                                 "metadata_storage_width": 8,
+                                                 "metadata_storage_depth": 128},
+                     actions=METADATA_ACTIONS)
+    t, _ = tables(comp, classes=(METADATA_BUFFER,))
+    e = t.energy_pJ["glb"]
+    assert e["read"] == pytest.approx(10.0 * 32 / 16)           # the data SRAM: 20 pJ
+    assert e["metadata_read"] == pytest.approx(10.0 * 8 / 16)   # the metadata SRAM: 5 pJ
+    assert e["metadata_write"] == pytest.approx(12.0 * 8 / 16)  # 6 pJ
+    assert t.area_um2["glb"] == pytest.approx(100.0 * 32 / 16 + 100.0 * 8 / 16)   # 250
+
+
+@pytest.mark.parametrize("empty", [{"metadata_storage_depth": 0},
+                                   {"metadata_storage_width": 0}])
+def test_an_empty_metadata_store_costs_nothing(empty):
+    # sparseloop/04.2.1's shared_glb: metadata_storage_depth 0 and width 0 (nothing is
+    # compressed there): no cells, so no energy and no area, rather than a declined estimate
+    attrs = {"width": 32, "depth": 512, "metadata_storage_width": 8,
+             "metadata_storage_depth": 128, **empty}
+    t, report = tables(Component("glb", "mymetadatabuffer", attrs, actions=METADATA_ACTIONS),
+                       classes=(METADATA_BUFFER,))
+    e = t.energy_pJ["glb"]
+    assert e["metadata_read"] == 0.0 and e["metadata_write"] == 0.0
+    assert e["read"] == pytest.approx(20.0)
+    assert t.area_um2["glb"] == pytest.approx(200.0)                # the data SRAM alone
+    # the report says why it is zero
+    (record,) = [r for r in report.records if r.action == "metadata_read"]
+    assert "empty part" in f"{record.source} {record.note}", record
+
+
+def test_a_zero_width_counter_costs_nothing():
+    # regfile_metadata's metadata_counters[0..1] with metadata_counter_width 0: no adder
+    counted = CompoundClass(
+        "counted", {"width": 32, "counter_width": 0},
+        (Subcomponent("storage", "SRAM", {"width": "width", "depth": 64}),
+         Subcomponent("counters[0..1]", "adder", {"width": "counter_width"})),
+        (CompoundAction("read", (part("storage", "read"), part("counters[0]", "compute"))),),
+        origin="c.yaml: compound_components.classes[0]")
+    t, _ = tables(Component("c", "counted", {}, actions=("read",)), classes=(counted,))
+    assert t.energy_pJ["c"]["read"] == pytest.approx(10.0 * 32 / 16)    # 20 pJ, no adder
+    assert t.area_um2["c"] == pytest.approx(100.0 * 32 / 16)             # 200 um^2

@@ -26,3 +26,12 @@ def test_unknown_setting_names_file_and_path():
         read_mapper_settings({"victory_condtion": 5}, Where("m.yaml", "mapper"))
     with pytest.raises(SpecError, match="unknown algorithm 'genetic'"):
         read_mapper_settings({"algorithm": "genetic"}, Where("m.yaml", "mapper"))
+
+
+@pytest.mark.parametrize("given, ours", [("random_pruned", "hybrid"), ("random-pruned", "hybrid"),
+                                         ("random", "random"), ("linear_pruned", "exhaustive"),
+                                         ("linear", "exhaustive"), ("hybrid", "hybrid")])
+def test_timeloop_algorithms_map_to_ours(given, ours):
+    # random-pruned samples a tiling, then tries loop orders and every keep and spatial
+    # choice about it: a local search about each sample (ours: hybrid), not plain sampling
+    assert read_mapper_settings({"algorithm": given}, Where("m.yaml", "mapper")).algorithm == ours
