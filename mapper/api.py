@@ -1,6 +1,6 @@
 """The Python API, the one facade over the layers: load inputs the way ``mapper`` does
 (:mod:`mapper.inputs`), evaluate mappings (:mod:`mapper.model`), search a layer
-(:mod:`mapper.search`), run a whole network (:mod:`mapper.network`).
+(:mod:`mapper.mapsearch`), run a whole network (:mod:`mapper.network`).
 
     >>> from mapper import api
     >>> spec = api.load(["arch.yaml", "problem.yaml", "map.yaml"])

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..inputs.templates import parameters, template_path
+from ..mapsearch.run import ALGORITHMS
 from ..network.library import network_path
 from ..network.run_inputs import network_parameters
 from ..spec.errors import (SpecError, Where, as_int, as_list, as_mapping, as_number, as_str,
@@ -40,7 +41,6 @@ from ..spec.loader import load_yaml
 
 #: the keys of ``search:``, as ``mapper network`` takes them
 SEARCH_KEYS = ("algorithm", "time_limit", "search_size", "victory_condition", "seed")
-ALGORITHMS = ("exhaustive", "optimal", "random", "hybrid")
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 from mapper.mapspace import MapSpace
 from mapper.model import MappingBatch, Model
-from mapper.search import Objective, StopReason, run_search
+from mapper.mapsearch import Objective, StopReason, run_search
 from mapper.mapsearch.batches import exhaustive_batches
 from mapper.mapsearch.incumbent import canonical
 from mapper.mapsearch.pipeline import SearchInputs, search
