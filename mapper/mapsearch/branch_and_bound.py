@@ -166,15 +166,14 @@ class BranchAndBound:
                     raise OutOfTime
 
     def _sharpened(self, tilings: Tilings, keys: np.ndarray, keep) -> np.ndarray:
-        """Raise the bounds (one-metric keys) of whole tilings that may beat the incumbent.
+        """Raise the bounds of whole tilings that may beat the incumbent.
 
         The bound over all loop orders lets each data space assume its own best innermost
         loop at a level, while a real order has one for all. So, level by level where that
         loop is open (two candidates or more), take the least bound over the dimension of
         the loop (``Bound.innermost``; every order has one): a bound of every order, and the
-        largest of these over the levels too."""
-        if keys.shape[1] != 1:
-            return keys
+        largest of these over the levels too. Only the first metric of a key is raised: it
+        alone decides pruning, and each column stays a bound of its own metric."""
         dims = self.space.dims
         for level in range(len(self.space.arch.storage)):
             live = np.flatnonzero(self.state.may_improve(keys))
