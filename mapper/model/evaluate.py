@@ -25,6 +25,7 @@ from ..spec.mapping import Mapping
 from ..spec.workload import Workload
 from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch, Skeleton
+from ..primes import divisors
 from .bound import Bound, DataSpaceBound, DeltaBound, FillFloor, LoopsAbove
 from .cost import ActionEnergies, action_energies, clusters_charged, storage_energy
 from .arena import Memory
@@ -145,6 +146,11 @@ class Model:
 
     #: fill-floor tables kept (each at most FillFloor.MAX_SHAPES entries; oldest dropped first)
     FLOORS_KEPT = 128
+    #: tables (and table entries) built per pass at most: a batch spanning many spatial
+    #: groups gets no floor for the groups past it (no floor is still a bound), so one call
+    #: stays short (measured: 1,017 tables, 32 s in one call on the exercises' tutorial 06)
+    FLOOR_BUILDS = 32
+    FLOOR_BUILD_SHAPES = 1 << 21
 
     def _floor_of(self, i: int, keep, temporal: np.ndarray, spatial: np.ndarray):
         """``floor(k)`` of data space i for a batch of parked partial tilings: the
@@ -152,6 +158,8 @@ class Model:
         (level, data space, keep set, spatial factors above the level), built once."""
         wl = self.workload
         bounds = np.array([wl.bounds[d] for d in wl.dims], dtype=np.int64)
+        size = int(np.prod([len(divisors(int(b))) for b in bounds], dtype=np.float64))
+        budget = [min(self.FLOOR_BUILD_SHAPES, self.FLOOR_BUILDS * size)]
 
         def floor(k: int) -> np.ndarray | None:
             extents = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)       # (D, B)
@@ -163,6 +171,9 @@ class Model:
                 key = (k, i, keep[k], groups[:, g].tobytes())
                 table = self._fill_floors.get(key)
                 if table is None:
+                    if budget[0] < size:
+                        continue
+                    budget[0] -= size
                     if len(self._fill_floors) >= self.FLOORS_KEPT:    # memory stays bounded
                         del self._fill_floors[next(iter(self._fill_floors))]
                     kept = [self.projections[j] for j, ds in enumerate(wl.data_spaces)
