@@ -34,6 +34,9 @@ class BranchAndBound:
     #: at every visit up to HOLD (larger batches)
     FIRST_HOLD = 1 << 10
     HOLD = 1 << 20
+    #: keep choices per worker from which parallel workers split the keep choices (with
+    #: fewer, one keep choice's work would fall to one worker)
+    KEEP_SPLIT = 4
 
     def run(self, state: SearchState, share: Share = Share(),
             rng: np.random.Generator | None = None, budget: Budget = Budget()) -> StopReason:
@@ -57,6 +60,11 @@ class BranchAndBound:
         self.progress.phase = "optimal"
         #: the levels' permutation constraints: the bounds range over the orders they allow
         self.orders = tuple(lc.temporal.order for lc in self.space.constraints.levels)
+        # How parallel workers split the space: by keep choice where there are enough of
+        # them (each worker then bounds and visits only its own, nothing twice), else by
+        # the outermost level's loop orders (:meth:`_my_share`).
+        self.split_keeps = share.count > 1 and \
+            len(self.space.keep_choices) >= self.KEEP_SPLIT * share.count
         try:
             for keep, spatial in self._keep_choices_best_first():
                 self._held: list[tuple[np.ndarray, np.ndarray]] = []
@@ -77,10 +85,12 @@ class BranchAndBound:
         of the best bound of their spatial stage, so that the keep choice most likely to hold
         the optimum gives the first incumbent (the others are then pruned by it). On a
         one-level arch the spatial stage is the last one: (keep, None), in the given order."""
+        mine = [(i, keep) for i, keep in enumerate(self.space.keep_choices)
+                if not self.split_keeps or i % self.share.count == self.share.index]
         if len(self.space.arch.storage) < 2:
-            return [(keep, None) for keep in self.space.keep_choices]
+            return [(keep, None) for _, keep in mine]
         staged = []
-        for i, keep in enumerate(self.space.keep_choices):
+        for i, keep in mine:
             pieces, best = [], None
             for d, r in self.space.expand(-1, *self.space.root(), keep, self.PIECE):
                 if self.state.out_of_time():
@@ -275,7 +285,8 @@ class BranchAndBound:
             return self.state.out_of_time()
         level, inner = levels[0], levels[1:]
         plan = self._level_plan(tilings.temporal[rows, level] > 1, level, keep)
-        if self.share.count > 1 and level == len(self.space.arch.storage) - 1:
+        if self.share.count > 1 and not self.split_keeps and \
+                level == len(self.space.arch.storage) - 1:
             plan = self._my_share(plan, tilings, rows, level, chosen)
         # bounding the orders of this level pays only if some level inside still has
         # several classes of orders to tell apart
