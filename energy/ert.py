@@ -41,6 +41,10 @@ class ReferenceTables:
                 return a, table[a]
         return None
 
+    def actions(self, component: str) -> dict[str, float]:
+        """Every action the table has for the component, with its pJ (empty if none)."""
+        return dict(self.energy_pJ.get(component_key(component), {}))
+
     def area(self, component: str) -> float | None:
         return self.area_um2.get(component_key(component))
 

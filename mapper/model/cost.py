@@ -55,8 +55,16 @@ class ActionEnergies:
         return self.compute_leak > 0 or (self.leak is not None and bool((self.leak > 0).any()))
 
 
-def _lookup(tables: ReferenceTables, name: str, chain: tuple[str, ...], required: bool) -> float:
+def _lookup(tables: ReferenceTables, name: str, chain: tuple[str, ...], required: bool,
+            cluster_size: int | None = None) -> float:
+    """The first action of ``chain`` the component has. A storage component (``cluster_size``
+    given) that has ERT entries but none of the chain (an older Accelergy ERT with only
+    ``access``) gets Timeloop's default for its reads, fills and updates: the largest energy
+    of its entries per vector access, divided by the cluster size
+    (``BufferLevel::Specs::UpdateOpEnergyViaERT``)."""
     found = tables.first_energy(name, chain)
+    if found is None and cluster_size is not None and tables.actions(name):
+        return max(tables.actions(name).values()) / cluster_size
     if found is None:
         if required:
             raise EnergyLookupError(
@@ -81,9 +89,10 @@ def action_energies(arch: Arch, tables: ReferenceTables | None,
                     if tables.area(c.name) is None and not getattr(c, "is_dummy", False))
     for k, level in enumerate(arch.storage):
         req = k in used_levels
-        read[k] = _lookup(tables, level.name, READ_ACTIONS, req)
-        fill[k] = _lookup(tables, level.name, FILL_ACTIONS, req)
-        update[k] = _lookup(tables, level.name, UPDATE_ACTIONS, req)
+        c = level.cluster_size
+        read[k] = _lookup(tables, level.name, READ_ACTIONS, req, c)
+        fill[k] = _lookup(tables, level.name, FILL_ACTIONS, req, c)
+        update[k] = _lookup(tables, level.name, UPDATE_ACTIONS, req, c)
         level_area.append((tables.area(level.name) or 0.0) * level.instances)
     compute = _lookup(tables, arch.compute.name, COMPUTE_ACTIONS, True)
     compute_area = (tables.area(arch.compute.name) or 0.0) * arch.compute.instances

@@ -263,8 +263,6 @@ def _storage_level(leaf: Leaf) -> StorageLevel:
     depth = _attr_num(a, "depth", w, minimum=0)
     if depth is None and cls.lower() != "dram" and not is_dummy:
         w.fail("missing attribute 'depth' (only DRAM may be unbounded)")
-    if depth is not None and depth < 1 and not is_dummy:
-        (w / "attributes" / "depth").fail(f"expected a depth >= 1, got {depth}")
     mx, my = _mesh(a, leaf.instances, w)
     return StorageLevel(
         name=leaf.name, component_class=cls, instances=leaf.instances, mesh_x=mx, mesh_y=my,

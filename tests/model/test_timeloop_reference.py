@@ -3,6 +3,7 @@ every count per level and data space, utilized capacities and instances, partiti
 cycles equal Timeloop's exactly; energies within 0.1%. v3.0.3 does not model leakage, so our
 dynamic energy (the total less the ERT's leak x cycles) is what compares with it
 (tests/model/test_leakage.py compares the leakage with the 2024 Timeloop's)."""
+import dataclasses
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,54 @@ def test_link_transfers_at_a_pe_array_are_the_known_difference():
                     assert (mine, fields[f]) == LINKS_NOT_MODELLED[(level, ds, f)], (level, ds, f)
                 else:
                     assert mine == fields[f], (level, ds, f)
+
+
+def _probe_variant(tmp_path: Path, edit) -> list[Path]:
+    """Probe A (simple_weight_stationary; weight_reg and output_activation_reg keep nothing)
+    with its arch text edited, next to Timeloop's output for the original."""
+    src = DATA / "probes" / "A_inner_bypass"
+    (tmp_path / "arch.yaml").write_text(edit((src / "arch.yaml").read_text()))
+    return [tmp_path / "arch.yaml", src / "problem.yaml", src / "map.yaml"]
+
+
+def _agrees(files: list[Path]) -> None:
+    ours = api.evaluate(api.load(files)).to_json()
+    theirs = parse(DATA / "probes" / "A_inner_bypass" / "timeloop.stats.txt")
+    assert ours["cycles"] == theirs["cycles"]
+    for level, lv in theirs["levels"].items():
+        for ds, fields in lv["dataspaces"].items():
+            mine = ours["levels"][level]["dataspaces"][ds]
+            assert [mine[f] for f in COUNTS] == [fields[f] for f in COUNTS], (level, ds)
+            assert mine["energy_pJ"] == pytest.approx(fields["energy_pJ"], rel=1e-3, abs=0.01)
+
+
+def test_depth_0_is_a_level_that_holds_nothing(tmp_path):
+    """Timeloop reads ``depth: 0`` as a size of 0 words (BufferLevel::ParseSpecs): a level
+    that keeps nothing, as weight_reg does in probe A, and every figure stays Timeloop's;
+    a mapping that keeps something there does not fit."""
+    def depth0(text):
+        at = text.index("- name: weight_reg[1..256]")
+        return text[:at] + text[at:].replace("depth: 1", "depth: 0", 1)
+    files = _probe_variant(tmp_path, depth0)
+    _agrees(files)
+    spec = api.load(files)
+    m = spec.mapping
+    k = spec.arch.level_names.index("weight_reg")
+    keeps = dataclasses.replace(m, levels=tuple(
+        dataclasses.replace(lv, keep=frozenset({"Weights"})) if i == k else lv
+        for i, lv in enumerate(m.levels)))
+    ev = api.evaluate(dataclasses.replace(spec, mapping=keeps))
+    assert not ev.valid
+    assert any("weight_reg" in v and "holds 0" in v for v in ev.violations), ev.violations
+
+
+def test_an_ert_with_only_access_charges_it_for_reads_fills_and_updates(tmp_path):
+    """An older Accelergy ERT names one ``access`` action. Timeloop, finding no read or write
+    entry, charges reads, fills and updates the largest energy the component's ERT has
+    (per cluster): DRAM ``access: 512`` prices them as probe A's read/write/update 512 did."""
+    def access_only(text):
+        a = text.index("  - name: system_top_level.DRAM[1..1]\n")
+        b = text.index("  - name: system_top_level.", a + 10)
+        return text[:a] + ("  - name: system_top_level.DRAM[1..1]\n    actions:\n"
+                           "    - name: access\n      energy: 512.0\n") + text[b:]
+    _agrees(_probe_variant(tmp_path, access_only))
