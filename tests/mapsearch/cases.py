@@ -21,3 +21,21 @@ def free_fanout_gemm():
         LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
         for n, kp in zip(("rf", "glb", "DRAM"), keep)))
     return a, wl, constraints, keep
+
+
+def every_valid_mapping(model, space, objective):
+    """(key, canonical order, batch, row) of every valid mapping of the space, in the order
+    ``exhaustive`` meets them (brute force for the determinism and incumbent tests)."""
+    import numpy as np
+    from mapper.mapsearch.batches import exhaustive_batches
+    from mapper.mapsearch.incumbent import canonical
+    found = []
+    for keep in space.keep_choices:
+        for tilings in space.tilings(keep, chunk=4096):
+            for batch in exhaustive_batches(space, tilings, keep):
+                result = model.evaluate(batch)
+                keys = objective.key(result)
+                for i in np.flatnonzero(result.valid):
+                    found.append((tuple(float(x) for x in keys[i]), canonical(batch, int(i)),
+                                  batch, int(i)))
+    return found

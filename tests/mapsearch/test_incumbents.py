@@ -8,7 +8,6 @@ from dataclasses import replace
 from mapper.mapspace import MapSpace
 from mapper.model import MappingBatch, Model
 from mapper.mapsearch import Objective, StopReason, run_search
-from mapper.mapsearch.batches import exhaustive_batches
 from mapper.mapsearch.incumbent import canonical
 from mapper.mapsearch.pipeline import SearchInputs, search
 from mapper.mapsearch.run import best_valid
@@ -16,7 +15,7 @@ from mapper.mapsearch.settings import SearchSettings
 from mapper.mapsearch.stopping import StopFlag
 from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
 from tests.model.builders import conv1d
-from tests.mapsearch.cases import ARCH, TABLES
+from tests.mapsearch.cases import ARCH, TABLES, every_valid_mapping
 
 
 def _case():
@@ -27,25 +26,11 @@ def _case():
     return wl, constraints, Model(ARCH, wl, TABLES), MapSpace(ARCH, wl, constraints)
 
 
-def _every(model, space, objective):
-    """(key or None if invalid, canonical order, mapping) of every mapping of the space."""
-    out = []
-    for keep in space.keep_choices:
-        for tilings in space.tilings(keep, chunk=4096):
-            for batch in exhaustive_batches(space, tilings, keep):
-                result = model.evaluate(batch)
-                keys = objective.key(result)
-                for i in range(len(batch)):
-                    key = tuple(float(x) for x in keys[i]) if result.valid[i] else None
-                    out.append((key, canonical(batch, i), batch.mapping(i)))
-    return out
-
-
 def test_an_incumbent_prunes_and_leaves_the_answer_as_it_was():
     wl, constraints, model, space = _case()
     obj = Objective()
-    every = _every(model, space, obj)
-    valid = sorted((f for f in every if f[0] is not None), key=lambda f: f[:2])
+    valid = sorted(((key, c, batch.mapping(row)) for key, c, batch, row
+                    in every_valid_mapping(model, space, obj)), key=lambda f: f[:2])
     optimum, worst = valid[0], valid[-1]
     plain = run_search(model, space, obj, "optimal", search_size=50)
     assert plain.stats.proven_optimal
@@ -79,7 +64,8 @@ def test_an_incumbent_prunes_and_leaves_the_answer_as_it_was():
 def test_stopped_before_anything_is_met_the_incumbent_is_the_answer():
     wl, constraints, model, space = _case()
     obj = Objective()
-    valid = [f for f in _every(model, space, obj) if f[0] is not None]
+    valid = [(key, c, batch.mapping(row))
+             for key, c, batch, row in every_valid_mapping(model, space, obj)]
     given = max(valid, key=lambda f: f[:2])
     stop = StopFlag()
     stop.request(StopReason.TERMINATED)

@@ -16,7 +16,6 @@ from mapper.model import MappingBatch, Model
 from mapper.network.run import run_network
 from mapper.mapsearch import Objective, StopReason, parse_objective, run_search
 from mapper.mapsearch import pipeline
-from mapper.mapsearch.batches import exhaustive_batches
 from mapper.mapsearch.state import SearchState
 from mapper.mapsearch.incumbent import canonical
 from mapper.mapsearch.pipeline import Feasibility, SearchInputs, SearchOutcome, SearchStarted
@@ -26,7 +25,7 @@ from mapper.spec.errors import Where
 from tests.model.builders import conv1d
 from tests.network.helpers import LIBRARY, QUICK
 
-from tests.mapsearch.cases import ARCH, TABLES, free_fanout_gemm
+from tests.mapsearch.cases import ARCH, TABLES, every_valid_mapping, free_fanout_gemm
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "timeloop"
 ARCH_FILE = DATA / "archs" / "eyeriss_like.yaml"
@@ -117,26 +116,12 @@ def _conv_case():
     return Model(ARCH, wl, TABLES), MapSpace(ARCH, wl, constraints)
 
 
-def _every_mapping(model, space, objective):
-    """(key, canonical order, batch, row) of every valid mapping, as exhaustive meets them."""
-    found = []
-    for keep in space.keep_choices:
-        for tilings in space.tilings(keep, chunk=4096):
-            for batch in exhaustive_batches(space, tilings, keep):
-                result = model.evaluate(batch)
-                keys = objective.key(result)
-                for i in np.flatnonzero(result.valid):
-                    found.append((tuple(float(x) for x in keys[i]), canonical(batch, int(i)),
-                                  batch, int(i)))
-    return found
-
-
 @pytest.mark.parametrize("case", [_fanout_case, _conv_case])
 @pytest.mark.parametrize("objective", ["edp", "delay"])
 def test_ties_are_broken_in_canonical_order_whatever_the_order_met(case, objective):
     model, space = case()
     obj = parse_objective(objective)
-    every = _every_mapping(model, space, obj)
+    every = every_valid_mapping(model, space, obj)
     key, first, *_ = min(every, key=lambda f: f[:2])
     assert len({f[1] for f in every if f[0] == key}) > 1          # there are ties to break
     for order in (every, every[::-1]):
@@ -159,7 +144,7 @@ def test_proven_algorithms_give_the_same_mapping_for_any_jobs(case, algorithm):
     """The hybrid seed of optimal differs with the jobs and the seed; the result does not."""
     model, space = case()
     for obj in (Objective(), parse_objective("delay")):
-        every = _every_mapping(model, space, obj)
+        every = every_valid_mapping(model, space, obj)
         key, first, *_ = min(every, key=lambda f: f[:2])
         runs = [run_search(model, space, obj, algorithm, jobs=jobs, seed=seed, search_size=500)
                 for jobs, seed in ((1, 0), (2, 0), (1, 7))]
