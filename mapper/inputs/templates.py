@@ -29,7 +29,7 @@ import yaml
 
 from ..spec import read_arch
 from ..spec.arch import Arch
-from ..spec.errors import SpecError, Where, as_mapping, type_name
+from ..spec.errors import SpecError, UnknownParameter, Where, as_mapping, type_name
 from ..spec.expr import evaluate
 from ..spec.loader import load_yaml
 
@@ -194,10 +194,11 @@ def apply_overrides(arch: Any, overrides: Overrides | Mapping[str, Any] | None,
         origin = overrides.origin(name)
         if name not in variables:
             hint = difflib.get_close_matches(name, list(variables), n=1)
-            (where / "variables").fail(
-                f"unknown parameter {name!r} ({origin})"
+            at = where / "variables"
+            raise UnknownParameter(
+                name, f"unknown parameter {name!r} ({origin})"
                 + (f"; did you mean {hint[0]!r}?" if hint else "")
-                + f"; parameters are: {', '.join(variables) or 'none'}")
+                + f"; parameters are: {', '.join(variables) or 'none'}", at.file, at.path or None)
         default = evaluate(variables[name], variables, where / "variables" / name)
         given = evaluate(value, {**variables, **overrides.values}, where / "variables" / name)
         if _is_number(default) and not _is_number(given):

@@ -38,7 +38,7 @@ from ..mapsearch.stopping import StopFlag, StopReason, stop_on_signals
 from ..mapsearch.workers import Context, LocalContext, Task, WorkerPool
 from ..report.metrics import clock_of
 from ..spec.arch import Arch
-from ..spec.errors import SpecError, Where
+from ..spec.errors import SpecError, UnknownParameter, Where
 from .cache import LayerCache, default_cache_dir, layer_key
 from .library import DistinctLayer, Network, load_network, network_path
 from .run_inputs import (mapping_file_names, network_parameters, split_overrides,
@@ -281,11 +281,9 @@ def load_arch_and_network(arch: str | Path | Sequence[str | Path],
     try:
         spec = load(paths, ert=ert, art=art, need_mapping=False, need_workload=False,
                     energy_tables=energy_tables, overrides=arch_over)
-    except SpecError as e:
-        if e.message.startswith("unknown parameter"):
-            raise SpecError(f"{e.message}; the network's parameters are: "
-                            f"{', '.join(network.parameters)}", e.file, e.path) from None
-        raise
+    except UnknownParameter as e:
+        raise SpecError(f"{e.message}; the network's parameters are: "
+                        f"{', '.join(network.parameters)}", e.file, e.path) from None
     given = spec.inputs.get("problem", "workload", "layers")
     if given is not None:
         given[1].fail("the network gives the layers: leave problems out of the arch inputs")

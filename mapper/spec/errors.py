@@ -25,6 +25,17 @@ class SpecError(ValueError):
         return f"{where}: {self.message}" if where else self.message
 
 
+class UnknownParameter(SpecError):
+    """A parameter set (``--set``, a sweep grid) that the template does not have; ``name`` is
+    the parameter, so that a caller that also takes other parameters (a network's ``batch``)
+    can say so without reading the message."""
+
+    def __init__(self, name: str, message: str, file: str | None = None,
+                 path: str | None = None):
+        self.name = name
+        super().__init__(message, file, path)
+
+
 @dataclass
 class Notes:
     """Accepted-but-not-modelled keys, collected once per run (file, path) -> reason."""
