@@ -15,6 +15,7 @@ import numpy as np
 from ..mapspace.orders import complete_order, level_orders, spatial_order
 from ..mapspace.space import MapSpace, Tilings
 from ..model.batch import MappingBatch, Skeleton
+from ..spec.mapping import Axis
 
 
 def row_groups(keys: np.ndarray) -> Iterator[np.ndarray]:
@@ -31,9 +32,9 @@ def axis_bits(space: MapSpace, tilings: Tilings) -> np.ndarray:
     tiling uses X there, and whether it uses Y. Elsewhere the slot fixes the axis."""
     cols = []
     for j, d in enumerate(space.dims):
-        levels = [s.level for s in space.slots[d] if s.axis == "X"]
+        levels = [s.level for s in space.slots[d] if s.axis == Axis.X]
         for k in levels:
-            if any(s.level == k and s.axis == "Y" for s in space.slots[d]):
+            if any(s.level == k and s.axis == Axis.Y for s in space.slots[d]):
                 used = tilings.spatial[:, k, j] > 1
                 cols += [used & ~tilings.on_y[:, k, j], used & tilings.on_y[:, k, j]]
     return np.stack(cols, axis=1) if cols else np.zeros((len(tilings), 0), dtype=bool)

@@ -21,6 +21,7 @@ from ..mapspace.space import Tilings
 from ..model.batch import MappingBatch, Skeleton
 from ..primes import factorize
 from ..spec.constraints import order_allows
+from ..spec.mapping import Axis
 from .algorithm import Budget, Share
 from .batches import skeleton_for, support_groups
 from .random_sampling import RandomSampling
@@ -63,7 +64,7 @@ def _slot_values(state: SearchState, batch: MappingBatch) -> list[tuple[int, str
     out = []
     for j, d in enumerate(space.dims):
         for s in space.slots[d]:
-            if s.axis == "T":
+            if s.axis == Axis.TEMPORAL:
                 f = int(batch.temporal[0, s.level, j])
             else:
                 on_axis = sk.spatial_axis(s.level, d) == s.axis

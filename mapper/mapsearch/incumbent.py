@@ -11,11 +11,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..model.batch import MappingBatch
+from ..spec.mapping import Axis
 
 
 def _on_x(skeleton) -> np.ndarray:
     """(K, D) whether each dimension's spatial loop of each level sits on the X axis."""
-    return np.array([[d not in skeleton.spatial_order[k] or skeleton.spatial_axis(k, d) == "X"
+    return np.array([[d not in skeleton.spatial_order[k] or skeleton.spatial_axis(k, d) == Axis.X
                       for d in skeleton.dims] for k in range(skeleton.n_levels)])
 
 

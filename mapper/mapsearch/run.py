@@ -24,6 +24,7 @@ from ..mapspace.orders import level_orders
 from ..mapspace.space import MapSpace
 from ..model.batch import MappingBatch
 from ..model.evaluate import Model
+from ..spec.mapping import Axis
 from .algorithm import Algorithm, Budget, Share
 from .branch_and_bound import BranchAndBound
 from .exhaustive import Exhaustive
@@ -53,7 +54,7 @@ def space_size(space: MapSpace) -> dict:
     choices, and their product."""
     orders = 1
     for k in range(len(space.arch.storage)):
-        free = tuple(d for d in space.dims if any(s.level == k and s.axis == "T" and s.hi > 1
+        free = tuple(d for d in space.dims if any(s.level == k and s.axis == Axis.TEMPORAL and s.hi > 1
                                                    for s in space.slots[d]))
         orders *= len(level_orders(free, space.dims, space.constraints.levels[k].temporal.order))
     sizes = space.size()

@@ -14,6 +14,7 @@ from functools import lru_cache
 import numpy as np
 
 from ..primes import divisors
+from ..spec.mapping import Axis
 
 
 def count_factorizations(bound: int, ranges: list[tuple[int, int]]) -> int:
@@ -48,12 +49,12 @@ def factorizations(bound: int, ranges: list[tuple[int, int]]) -> np.ndarray:
 
 @dataclass(frozen=True)
 class Slot:
-    """Where a factor of one dimension may go: level k's temporal nest (axis 'T') or its
-    fan-out on 'X' or 'Y'; ``lo..hi`` from the user's factor constraints. A spatial slot's
+    """Where a factor of one dimension may go: level k's temporal nest (``Axis.TEMPORAL``) or
+    its fan-out on X or Y; ``lo..hi`` from the user's factor constraints. A spatial slot's
     range bounds the level's spatial factor, the product over its axes (:func:`allowed`)."""
 
     level: int
-    axis: str
+    axis: Axis
     lo: int = 1
     hi: int = 1 << 62
 
@@ -61,7 +62,7 @@ class Slot:
         """The range this factor alone may take among ``slots`` (one dimension's): its own,
         but from 1 for a spatial slot whose level has the other axis too (there the product
         of the two factors, not each, must reach ``lo``)."""
-        if self.axis != "T" and any(s.level == self.level and s.axis not in ("T", self.axis)
+        if self.axis != Axis.TEMPORAL and any(s.level == self.level and s.axis not in (Axis.TEMPORAL, self.axis)
                                     for s in slots):
             return 1, self.hi
         return self.lo, self.hi
@@ -75,7 +76,7 @@ def allowed(slots: list[Slot], rows: np.ndarray) -> np.ndarray:
     ok = np.ones(len(rows), dtype=bool)
     spatial: dict[int, list[int]] = {}
     for c, s in enumerate(slots):
-        if s.axis == "T":
+        if s.axis == Axis.TEMPORAL:
             ok &= (rows[:, c] >= s.lo) & (rows[:, c] <= s.hi)
         else:
             spatial.setdefault(s.level, []).append(c)

@@ -27,6 +27,7 @@ import numpy as np
 from ..model.capacity import tile_words
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, NestConstraints
+from ..spec.mapping import Axis
 from ..spec.workload import Workload
 from .factors import Slot, allowed, cartesian_rows, divisors, factorizations
 from .orders import ReuseRoles, order_classes
@@ -58,12 +59,12 @@ class MapSpace:
             for d in self.dims:
                 bound = workload.bounds[d]
                 lo, hi = lc.spatial.factor_range(d, bound)
-                for axis, fan in (("X", fx), ("Y", fy)):
+                for axis, fan in ((Axis.X, fx), (Axis.Y, fy)):
                     if fan > 1 and hi > 1 and axis in self._axes(lc.spatial, d):
                         self.slots[d].append(Slot(k, axis, lo, hi))
                 lo, hi = lc.temporal.factor_range(d, bound)
                 if hi > 1 or k == K - 1:
-                    self.slots[d].append(Slot(k, "T", lo, hi))
+                    self.slots[d].append(Slot(k, Axis.TEMPORAL, lo, hi))
         self.keep_choices = self._keep_choices()
         self.reuse_roles = ReuseRoles.of(workload)
         self._option_cache: dict = {}
@@ -89,15 +90,15 @@ class MapSpace:
         """The fan-out axes a dimension may use at a level, from the permutation and split."""
         n = len(self.dims)
         if nest.split is None:
-            return {"X", "Y"}
+            return {Axis.X, Axis.Y}
         split = min(nest.split, n)
         pos = nest.order.position(d, n) if nest.order else None
         if pos is not None:
-            return {"X"} if pos < split else {"Y"}
+            return {Axis.X} if pos < split else {Axis.Y}
         first = len(nest.order.inner) if nest.order else 0
         end = n - (len(nest.order.outer) if nest.order else 0)
         free = range(first, end)
-        return {"X" if p < split else "Y" for p in free} or {"X"}
+        return {Axis.X if p < split else Axis.Y for p in free} or {Axis.X}
 
     def _keep_choices(self) -> list[tuple[frozenset[str], ...]]:
         """Every combination of keep sets the constraints allow; the outermost level keeps all
@@ -167,9 +168,9 @@ class MapSpace:
         every spatial slot for k = -1, else level k's temporal slot of each dimension."""
         if k < 0:
             return [(j, s) for j, d in enumerate(self.dims) for s in self.slots[d]
-                    if s.axis != "T"]
+                    if s.axis != Axis.TEMPORAL]
         return [(j, s) for j, d in enumerate(self.dims) for s in self.slots[d]
-                if s.level == k and s.axis == "T"]
+                if s.level == k and s.axis == Axis.TEMPORAL]
 
     def expand(self, k: int, done: np.ndarray, rest: np.ndarray, keep,
                piece: int = 65536) -> Iterator[tuple[np.ndarray, np.ndarray]]:
@@ -286,7 +287,7 @@ class MapSpace:
         if k < 0:
             for level in range(len(self.arch.storage)):
                 fx, fy = self.arch.fanout(level)
-                for axis, fan in (("X", fx), ("Y", fy)):
+                for axis, fan in ((Axis.X, fx), (Axis.Y, fy)):
                     cols = [c for c, (lv, a, _) in enumerate(order) if lv == level and a == axis]
                     if cols:
                         ok &= np.prod(done[:, cols], axis=1) <= fan
@@ -317,11 +318,11 @@ class MapSpace:
         spatial = np.ones((B, K, D), dtype=np.int64)
         on_y = np.zeros((B, K, D), dtype=bool)
         for c, (level, axis, j) in enumerate(where):
-            if axis == "T":
+            if axis == Axis.TEMPORAL:
                 temporal[:, level, j] = columns[:, c]
             else:
                 spatial[:, level, j] *= columns[:, c]
-                if axis == "Y":
+                if axis == Axis.Y:
                     on_y[:, level, j] |= columns[:, c] > 1
         return Tilings(temporal, spatial, on_y)
 

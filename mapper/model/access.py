@@ -13,6 +13,7 @@ from itertools import product
 
 import numpy as np
 
+from ..spec.mapping import Axis
 from .nest import (ClosedTranslations, EnumeratedTranslations, Nest, ShiftPlan,
                    TranslationPlan)
 
@@ -335,7 +336,7 @@ def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray
     ``H = max(physical X, logical X)``, neighbours left/right/up/down that exist)."""
     loops = nest.spatial_of(0)
     B = nest.batch_size
-    x_loops = [q for q, i in enumerate(loops) if nest.loops[i].axis == "X"]
+    x_loops = [q for q, i in enumerate(loops) if nest.loops[i].axis == Axis.X]
     rows = nest.level0_rows                            # shared by the data spaces
     if rows is None:
         params = np.concatenate([nest.factor[loops], nest.step[loops]], axis=0)   # (2Q, B)

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..spec.mapping import LevelMapping, Mapping
+from ..spec.mapping import Axis, LevelMapping, Mapping
 
 
 @dataclass(frozen=True)
@@ -35,9 +35,9 @@ class Skeleton:
     def n_levels(self) -> int:
         return len(self.temporal_order)
 
-    def spatial_axis(self, k: int, dim: str) -> str:
-        """'X' or 'Y': the axis of dimension ``dim`` in level ``k``'s spatial nest."""
-        return "X" if self.spatial_order[k].index(dim) < self.split[k] else "Y"
+    def spatial_axis(self, k: int, dim: str) -> Axis:
+        """X or Y: the axis of dimension ``dim`` in level ``k``'s spatial nest."""
+        return Axis.X if self.spatial_order[k].index(dim) < self.split[k] else Axis.Y
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import numpy as np
 from energy import ReferenceTables
 
 from ..spec.arch import Arch
-from ..spec.mapping import Mapping
+from ..spec.mapping import Axis, Mapping
 from ..spec.workload import Workload
 from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch, Skeleton
@@ -386,8 +386,8 @@ class Model:
                            f"{level.multiple_buffering:g}" if level.multiple_buffering != 1
                            else "") + ")")
             fx, fy = self.arch.fanout(k)
-            for axis, used_f, phys in (("X", result.fanout_x_used[k, i], fx),
-                                       ("Y", result.fanout_y_used[k, i], fy)):
+            for axis, used_f, phys in ((Axis.X, result.fanout_x_used[k, i], fx),
+                                       (Axis.Y, result.fanout_y_used[k, i], fy)):
                 if used_f > phys:
                     out.append(f"{level.name}: the spatial loops use a fan-out of {int(used_f)} "
                                f"in {axis} but the level has {phys} children in {axis}")

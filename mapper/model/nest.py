@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..spec.mapping import Axis
 from ..spec.workload import rank_extent
 from .arena import Arena
 from .batch import MappingBatch, Skeleton
@@ -25,7 +26,7 @@ class Loop:
     level: int
     spatial: bool
     dim: int      # index into workload.dims
-    axis: str     # 'X' / 'Y' for spatial loops, 'T' for temporal
+    axis: Axis    # X / Y for spatial loops, TEMPORAL for temporal
 
 
 def active_slots(batch: MappingBatch) -> tuple[np.ndarray, np.ndarray]:
@@ -114,7 +115,7 @@ class NestShape:
                     if active[j]:
                         source[kind][0].append(len(loops))
                         source[kind][1].append(k * D + j)
-                        loops.append(Loop(k, kind, j, sk.spatial_axis(k, d) if kind else "T"))
+                        loops.append(Loop(k, kind, j, sk.spatial_axis(k, d) if kind else Axis.TEMPORAL))
                 if kind:
                     spatial_end.append(len(loops))
             boundary.append(len(loops))
@@ -222,7 +223,7 @@ class Nest:
         for i, lp in enumerate(self.loops):
             if lp.spatial:
                 self.fanout_used[lp.level] *= factor[i]
-                (self.fanout_x if lp.axis == "X" else self.fanout_y)[lp.level] *= factor[i]
+                (self.fanout_x if lp.axis == Axis.X else self.fanout_y)[lp.level] *= factor[i]
 
     @property
     def batch_size(self) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 from ortools.sat.python import cp_model
 
 from ..spec.constraints import NestConstraints
+from ..spec.mapping import Axis
 
 
 def axis_bounds(model: cp_model.CpModel, nest: NestConstraints, dims: tuple[str, ...],
@@ -41,14 +42,14 @@ def axis_bounds(model: cp_model.CpModel, nest: NestConstraints, dims: tuple[str,
             lower.append((pos + 1) * on_x[d])
             upper.append(n - (n - pos) * on_y[d])
     free = [d for d in dims if order is None or order.position(d, n) is None]
-    for axis, flags in (("X", on_x), ("Y", on_y)):
+    for axis, flags in ((Axis.X, on_x), (Axis.Y, on_y)):
         count = sum(flags[d] for d in free)
         if isinstance(count, int):           # no free dimension can be non-unit here
             continue
         some = model.new_bool_var(f"{name}_free{axis}")
         model.add(count >= 1).only_enforce_if(some)
         model.add(count == 0).only_enforce_if(~some)
-        if axis == "X":
+        if axis == Axis.X:
             lower.append(ff * some + count)
         else:
             upper.append(n - (n - ef) * some - count)
@@ -89,9 +90,9 @@ def describe(nest: NestConstraints, dims: tuple[str, ...]) -> str:
                 f"inside Y loops")
     s = min(nest.split, n)
     parts = []
-    for axis, room in (("X", max(0, min(s, ef) - ff)), ("Y", max(0, ef - max(s, ff)))):
+    for axis, room in ((Axis.X, max(0, min(s, ef) - ff)), (Axis.Y, max(0, ef - max(s, ff)))):
         pinned = [d for d in dims if order and order.position(d, n) is not None
-                  and (order.position(d, n) < s) == (axis == "X")]
+                  and (order.position(d, n) < s) == (axis == Axis.X)]
         words = list(pinned)
         if room:
             free = n - ff - (n - ef)

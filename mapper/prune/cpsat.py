@@ -29,6 +29,7 @@ from ..primes import exponent_table, factorize
 from ..spec.arch import Arch
 from ..spec.constraints import Constraints, FactorBound
 from ..spec.errors import Where
+from ..spec.mapping import Axis
 from ..spec.workload import DataSpace, Workload, rank_extent
 from .axes import add_axis_rule
 from .checks import Check
@@ -84,7 +85,7 @@ class TilingCpModel:
     def slots(self, k: int) -> tuple[str, ...]:
         """The slots level k has: T always, X / Y where the fan-out on that axis exceeds 1."""
         fx, fy = self.arch.fanout(k)
-        return ("T",) + (("X",) if fx > 1 else ()) + (("Y",) if fy > 1 else ())
+        return (Axis.TEMPORAL,) + ((Axis.X,) if fx > 1 else ()) + ((Axis.Y,) if fy > 1 else ())
 
     def _exponents(self) -> None:
         m = self.model
@@ -163,7 +164,7 @@ class TilingCpModel:
 
     def _factor_bound(self, k: int, kind: str, b: FactorBound, lit) -> None:
         m, d = self.model, b.dim
-        slots = ("T",) if kind == "temporal" else tuple(s for s in self.slots(k) if s != "T")
+        slots = (Axis.TEMPORAL,) if kind == "temporal" else tuple(s for s in self.slots(k) if s != Axis.TEMPORAL)
         exps = [self.exp[k, s, d] for s in slots if (k, s, d) in self.exp]
         full = self.primes[d]
         if not exps:                               # the factor is 1 whatever happens
@@ -183,11 +184,11 @@ class TilingCpModel:
     def _spatial_axes(self) -> None:
         for k, level in enumerate(self.arch.storage):
             slots = self.slots(k)
-            if "X" not in slots and "Y" not in slots:
+            if Axis.X not in slots and Axis.Y not in slots:
                 continue
-            on_x = {d: self.nonunit(k, "X", d) for d in self.dims}
-            on_y = {d: self.nonunit(k, "Y", d) for d in self.dims}
-            if "X" in slots and "Y" in slots:        # one spatial permutation: one axis per dim
+            on_x = {d: self.nonunit(k, Axis.X, d) for d in self.dims}
+            on_y = {d: self.nonunit(k, Axis.Y, d) for d in self.dims}
+            if Axis.X in slots and Axis.Y in slots:        # one spatial permutation: one axis per dim
                 for d in self.dims:
                     if not isinstance(on_x[d], int):
                         self.model.add_bool_or([~on_x[d], ~on_y[d]])

@@ -15,7 +15,7 @@ import numpy as np
 from ortools.sat.python import cp_model
 
 from ..primes import divisors, exponents
-from ..spec.mapping import Mapping
+from ..spec.mapping import Axis, Mapping
 
 if TYPE_CHECKING:
     from .checks import Check
@@ -106,10 +106,10 @@ def tiling_of(tm: "TilingCpModel", mapping: Mapping) -> dict[tuple[int, str, str
     for k, lm in enumerate(mapping.levels):
         x = set(lm.spatial_order[: lm.split])
         for i, d in enumerate(mapping.dims):
-            fixed[k, "T", d] = lm.temporal[i]
-            on = "X" if d in x else "Y"
+            fixed[k, Axis.TEMPORAL, d] = lm.temporal[i]
+            on = Axis.X if d in x else Axis.Y
             fixed[k, on, d] = lm.spatial[i]
-            fixed[k, "Y" if on == "X" else "X", d] = 1
+            fixed[k, Axis.Y if on == Axis.X else Axis.X, d] = 1
     return fixed
 
 
@@ -183,7 +183,7 @@ def enumerate_tilings(tm: "TilingCpModel", limit: int | None = None,
             out[slot][b, k, j] *= p ** a
     order = np.lexsort(np.concatenate([out[s].reshape(len(rows), -1) for s in "TXY"],
                                       axis=1).T[::-1]) if rows else np.arange(0)
-    return Tilings(out["T"][order], out["X"][order], out["Y"][order])
+    return Tilings(out[Axis.TEMPORAL][order], out[Axis.X][order], out[Axis.Y][order])
 
 
 def count(tm: "TilingCpModel", limit: int | None = None, fixed: Fixed | None = None) -> int:

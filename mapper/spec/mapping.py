@@ -8,6 +8,16 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Axis(StrEnum):
+    """Where a loop of a level runs: in time, or on the X or Y axis of the level's fan-out
+    (its spatial permutation's positions before ``split`` are X, the rest Y)."""
+
+    TEMPORAL = "T"
+    X = "X"
+    Y = "Y"
 
 
 @dataclass(frozen=True)
