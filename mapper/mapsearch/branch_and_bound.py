@@ -7,6 +7,7 @@ nothing that could win: ``docs/OPTIMAL_SEARCH.md``.
 """
 from __future__ import annotations
 
+import time
 import zlib
 
 import numpy as np
@@ -34,6 +35,10 @@ class BranchAndBound:
     #: at every visit up to HOLD (larger batches)
     FIRST_HOLD = 1 << 10
     HOLD = 1 << 20
+    #: ... or after this many seconds of bounding since the last visit, so that a tight
+    #: bound that lets few tilings through still yields incumbents early (the result does
+    #: not depend on when tilings are visited, only the time to reach it)
+    HOLD_SECONDS = 1.0
     #: keep choices per worker from which parallel workers split the keep choices (with
     #: fewer, one keep choice's work would fall to one worker)
     KEEP_SPLIT = 4
@@ -70,6 +75,7 @@ class BranchAndBound:
                 self._held: list[tuple[np.ndarray, np.ndarray]] = []
                 self._held_rows = 0
                 self._hold_limit = self.FIRST_HOLD
+                self._held_since = time.monotonic()
                 if spatial is None:
                     self._descend(-1, *self.space.root(), keep)
                 else:
@@ -118,7 +124,9 @@ class BranchAndBound:
             self.progress.phase = "optimal: bounding " + \
                 (f"level {self.space.arch.storage[k].name}" if k >= 0 else "spatial factors")
             self.state.show()
-            self._go_down(k, d, r, self._bound_keys(self.space.parked(d, r, k), keep, k), keep)
+            parked = self.space.parked(d, r, k)
+            self._go_down(k, d, r, self._sharpened(parked, self._bound_keys(parked, keep, k),
+                                                    keep, k), keep)
 
     def _go_down(self, k: int, d: np.ndarray, r: np.ndarray, keys: np.ndarray, keep) -> None:
         """Go on to level k + 1 with the partial tilings through level k whose bounds may
@@ -148,11 +156,14 @@ class BranchAndBound:
             if ok.any():
                 self._held.append((columns[ok].astype(np.int32), keys[ok]))
                 self._held_rows += int(ok.sum())
-        if self._held and (columns is None or self._held_rows >= self._hold_limit):
+        overdue = time.monotonic() - self._held_since >= self.HOLD_SECONDS
+        if self._held and (columns is None or self._held_rows >= self._hold_limit or overdue):
             held, self._held, self._held_rows = self._held, [], 0
-            self._hold_limit = min(2 * self._hold_limit, self.HOLD)
+            if not overdue:
+                self._hold_limit = min(2 * self._hold_limit, self.HOLD)
             self._visit(np.concatenate([h[0] for h in held]),
                         np.concatenate([h[1] for h in held]), keep)
+            self._held_since = time.monotonic()
 
     def _visit(self, columns: np.ndarray, keys: np.ndarray, keep) -> None:
         """Enumerate the loop orders of whole tilings, best bound first, while their bounds
@@ -175,21 +186,32 @@ class BranchAndBound:
                 if self._orders(part, group, levels, chosen, keep):
                     raise OutOfTime
 
-    def _sharpened(self, tilings: Tilings, keys: np.ndarray, keep) -> np.ndarray:
-        """Raise the bounds of whole tilings that may beat the incumbent.
+    def _sharpened(self, tilings: Tilings, keys: np.ndarray, keep,
+                   fixed_through: int | None = None) -> np.ndarray:
+        """Raise the bounds of tilings that may beat the incumbent (whole tilings, or partial
+        ones through level ``fixed_through`` in the parked form).
 
         The bound over all loop orders lets each data space assume its own best innermost
         loop at a level, while a real order has one for all. So, level by level where that
         loop is open (two candidates or more), take the least bound over the dimension of
         the loop (``Bound.innermost``; every order has one): a bound of every order, and the
-        largest of these over the levels too. Only the first metric of a key is raised: it
+        largest of these over the levels too. A partial tiling's levels through
+        ``fixed_through`` have their final loops, so the same holds for every completion,
+        and so it does for its parked loops: one of them is the innermost of the open
+        levels in every completion. Only the first metric of a key is raised: it
         alone decides pruning, and each column stays a bound of its own metric."""
         dims = self.space.dims
-        for level in range(len(self.space.arch.storage)):
+        K = len(self.space.arch.storage)
+        levels = range(K) if fixed_through is None else \
+            [*range(fixed_through + 1), K - 1]        # K - 1: where the open loops are parked
+        for level in reversed(levels):               # outer levels prune most: first
             live = np.flatnonzero(self.state.may_improve(keys))
             if not len(live):
                 break
-            cand = innermost_candidates(self.orders[level], tilings.temporal[live, level].T > 1,
+            # the parked loops of a partial tiling may go to any open level: no constraint
+            order = None if fixed_through is not None and level > fixed_through \
+                else self.orders[level]
+            cand = innermost_candidates(order, tilings.temporal[live, level].T > 1,
                                         dims)                                   # (D, n)
             open_ = cand.sum(axis=0) >= 2
             rows, cand = live[open_], cand[:, open_]
@@ -201,7 +223,8 @@ class BranchAndBound:
                 if len(at):
                     sub = rows[at]
                     part = Tilings(tilings.temporal[sub], tilings.spatial[sub], tilings.on_y[sub])
-                    got = self._bound_keys(part, keep, valid=True, innermost=(level, d))
+                    got = self._bound_keys(part, keep, fixed_through,
+                                           valid=fixed_through is None, innermost=(level, d))
                     least[at] = np.minimum(least[at], got[:, 0])
             keys[rows, 0] = np.maximum(keys[rows, 0], least)
         return keys

@@ -65,7 +65,9 @@ class Bound:
     * ``orders``: the temporal permutation constraint of each storage level (innermost
       first; None for a level without one): the open orders are only those they allow.
     * ``innermost = (L, d)``: only the orders whose innermost non-unit loop at level L is of
-      dimension d (the search takes the least bound over d: a bound of every order).
+      dimension d (the search takes the least bound over d: a bound of every order). With
+      ``fixed_through``, L may be the outermost level: d is then the innermost of the
+      open loops (parked there), wherever a completion puts them.
     """
 
     exact_from: int | None = None
@@ -92,7 +94,12 @@ class Bound:
                 known.append(None)
             else:
                 known.append(self.orders[k])
-        innermost = None if self.innermost is None or self.open_tiling(self.innermost[0]) \
+        # A partial tiling's parked loops stand for every open level at once: a pin at the
+        # outermost level names the innermost of all of them (some loop is, in every
+        # completion); a pin at another open level would name nothing real.
+        parked = len(batch_orders) - 1
+        innermost = None if self.innermost is None or (
+            self.open_tiling(self.innermost[0]) and self.innermost[0] != parked) \
             else self.innermost
         return OrderFacts(tuple(known), dims, innermost)
 
@@ -109,6 +116,19 @@ class OrderFacts:
     def restricts(self, levels: range) -> bool:
         return any(self.orders[k] is not None for k in levels) or (
             self.innermost is not None and self.innermost[0] in levels)
+
+    def before(self, level: int) -> np.ndarray:
+        """(D, D): [p, d] when a loop of dimension p is inside one of d in every order of
+        ``level`` allowed (pinned ``inner`` loops in their order, then the free ones in any
+        order, then the pinned ``outer`` ones)."""
+        order, D = self.orders[level], len(self.dims)
+        if order is None:
+            return np.zeros((D, D), dtype=bool)
+        rank = np.array([len(order.inner) if p is None else p
+                         for p in (order.position(d, D) for d in self.dims)])
+        free = np.array([order.position(d, D) is None for d in self.dims])
+        out = rank[:, None] < rank[None, :]
+        return out & ~(free[:, None] & free[None, :])
 
     def candidates(self, level: int, nonunit: np.ndarray) -> np.ndarray:
         """(D, B): the dimensions whose loop can be the innermost non-unit loop of ``level``
@@ -224,7 +244,7 @@ class DeltaBound:
                 prefix = np.ones_like(level_ok)
                 if len(level_ok) > 1:
                     prefix[1:] = np.cumprod(level_ok[:-1], axis=0).astype(bool)
-                members = nonunit & allowed[None] & prefix[:, None, :]
+                members = at.run(compatible) & allowed[None] & prefix[:, None, :]
                 same = np.where(members, above, 1).reshape(-1, B).prod(axis=0)
                 bound_a = full - overlap * (N - N // same)
             bound_a = np.where(cand, bound_a, np.iinfo(np.int64).max)
@@ -244,6 +264,23 @@ class Above:
     step: np.ndarray           # (D, B) step of a loop of each dimension at L1
     first: np.ndarray          # (D, B) the dimensions that can be the innermost loop a at L1
     movable: np.ndarray        # (D, B) the dimensions with a loop above k
+    starts: np.ndarray | None = None     # (La, D, B) each level's possible innermost loops
+    before: np.ndarray | None = None     # (La, D, D) loop d' always inside loop d at a level
+
+    def run(self, compatible: np.ndarray) -> np.ndarray:
+        """(La, D, B): the loops that may be in a run of ``compatible`` (D, B) loops from the
+        innermost moving loop outward, as far as each level's known order allows: a carry
+        shifts like ``a`` only if no incompatible moving loop lies inside it, so a level
+        whose innermost loop must be incompatible adds nothing (nor, by ``prefix``, does
+        any level above it), and within a level a loop that some incompatible non-unit loop
+        must precede is out. Without known orders: every compatible non-unit loop."""
+        run = self.nonunit & compatible[None]
+        if self.starts is None:
+            return run
+        blocking = (self.nonunit & ~compatible[None]).astype(np.int64)       # (La, D, B)
+        blocked = np.einsum("lpd,lpb->ldb", self.before, blocking) > 0
+        opens = (self.starts & compatible[None]).any(axis=1)                 # (La, B)
+        return run & ~blocked & opens[:, None, :]
 
 
 class LoopsAbove:
@@ -290,13 +327,17 @@ class LoopsAbove:
         # times the spatial factors of levels k+1..L1 (the temporal ones between are units).
         extent = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)      # (D, B)
         spread = np.cumprod(spatial[k + 1:], axis=0)[L1, :, columns].T      # (D, B)
+        starts = before = None
         if self.orders is not None and self.orders.restricts(range(k + 1, len(temporal))):
-            innermost = np.stack([self.candidates(level)
-                                  for level in range(k + 1, len(temporal))])
+            starts = np.stack([self.candidates(level)
+                               for level in range(k + 1, len(temporal))])
+            before = np.stack([self.orders.before(level)
+                               for level in range(k + 1, len(temporal))])
+            innermost = starts
         else:
             innermost = nonunit
         return Above(above, nonunit, has, N, extent * spread,
-                     innermost[L1, :, columns].T, nonunit.any(axis=0))
+                     innermost[L1, :, columns].T, nonunit.any(axis=0), starts, before)
 
 
 class FillFloor:

@@ -210,6 +210,55 @@ def test_parked_bound_with_every_spatial_factor_fixed_is_below_every_completion(
         assert bound.cycles[0] <= cycles
 
 
+@settings(max_examples=12, deadline=None)
+@given(wl=small_workloads, keep=keeps, seed=st.integers(0, 2 ** 16),
+       through=st.sampled_from([0, 1]))
+def test_parked_bound_with_the_innermost_open_loop_given_is_below_those_completions(
+        wl, keep, seed, through):
+    """``Bound(fixed_through=k, innermost=(3, d))``: d is the innermost of the open loops
+    (parked at DRAM, the outermost level), wherever a completion puts them. For every d, the
+    bound is at most the energy and cycles of every split of the parked factors among the
+    open levels and every order whose innermost open non-unit loop is d (brute force)."""
+    from mapper.mapspace.orders import level_orders
+    model = Model(ARCH, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    rng = np.random.default_rng(seed)
+    temporal, spatial, rest, parked = parked_partial_tiling(wl, rng, through)
+    open_levels = list(range(through + 1, 4))
+    n = len(open_levels)
+    per_dim = [factorizations(int(rest[j]), [(1, 99)] * n) for j in range(len(DIMS))]
+    rows = np.array([np.concatenate(c) for c in itertools.product(*per_dim)])
+    t = np.repeat(temporal[None], len(rows), axis=0)
+    for i, k in enumerate(open_levels):
+        t[:, k] = rows[:, i::n]
+    s = np.repeat(spatial[None], len(rows), axis=0)
+    energy = {d: np.inf for d in DIMS}
+    cycles = {d: np.inf for d in DIMS}
+    pattern = (t[:, open_levels] > 1).reshape(len(rows), -1)
+    for p in np.unique(pattern, axis=0):
+        g = np.flatnonzero((pattern == p).all(axis=1))
+        nonunit = [tuple(d for j, d in enumerate(DIMS) if t[g[0], k, j] > 1)
+                   for k in open_levels]
+        for orders in itertools.product(*(level_orders(x, DIMS, None) for x in nonunit)):
+            first = next((next(d for d in o if d in x) for o, x in zip(orders, nonunit) if x),
+                         None)
+            if first is None:
+                continue
+            sk = Skeleton(DIMS, (DIMS,) * (4 - n) + orders, (DIMS,) * 4, (len(DIMS),) * 4,
+                          keep)
+            r = model.evaluate(MappingBatch(sk, t[g], s[g]))
+            energy[first] = min(energy[first], r.energy.min())
+            cycles[first] = min(cycles[first], r.cycles.min())
+    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    for d in DIMS:
+        if energy[d] == np.inf:
+            continue
+        bound = model.evaluate(MappingBatch(sk, parked[None], spatial[None]),
+                               Bound(fixed_through=through, innermost=(3, d)))
+        assert bound.energy[0] <= energy[d] * (1 + 1e-12), d
+        assert bound.cycles[0] <= cycles[d], d
+
+
 def lower_bound_per_dimension(db, k, tile, ranks, temporal, spatial):
     """The delta-sum bound of ``DeltaBound.lower_bound`` written plainly, one candidate
     innermost loop at a time (the reference the vectorized form is checked against)."""
@@ -437,3 +486,31 @@ def test_innermost_candidates_follow_the_permutation_semantics():
     assert got[:, 3].tolist() == [False, False, True, False]
     free = innermost_candidates(None, nonunit, dims)
     assert (free == nonunit).all()
+
+
+def test_run_of_compatible_loops_follows_the_known_order():
+    """``Above.run``: the loops that may extend a run of compatible loops outward. Level
+    order B innermost, A and C free, D outermost (all non-unit). With C incompatible: B
+    (innermost) and A (a free loop may go before C) are in; C is not; D is not (C is inside
+    it in every allowed order). With B incompatible, nothing: every order starts with B."""
+    from mapper.model.bound import Above, OrderFacts
+    dims = ("A", "B", "C", "D")
+    facts = OrderFacts((LoopOrder(("B",), ("D",)),), dims)
+    before = facts.before(0)
+    assert before[1, [0, 2, 3]].all() and not before[1, 1]      # B inside A, C, D
+    assert before[0, 3] and before[2, 3]                         # A and C inside D
+    assert not before[0, 2] and not before[2, 0]                 # A, C free: either way
+    nonunit = np.ones((1, 4, 1), dtype=bool)
+    starts = facts.candidates(0, nonunit[0])[None]               # B only
+    assert starts[0, :, 0].tolist() == [False, True, False, False]
+    above = Above(np.full((1, 4, 1), 2), nonunit, np.ones(1, bool), np.full(1, 16),
+                  np.ones((4, 1), np.int64), starts[0], np.ones((4, 1), bool),
+                  starts, before[None])
+    run = above.run(np.array([[True], [True], [False], [True]]))
+    assert run[0, :, 0].tolist() == [True, True, False, False]
+    assert not above.run(np.array([[True], [False], [True], [True]])).any()
+    # no known order: every compatible non-unit loop
+    free = Above(above.factors, nonunit, above.has, above.trips, above.step, above.first,
+                 above.movable)
+    assert free.run(np.array([[True], [True], [False], [True]]))[0, :, 0].tolist() == \
+        [True, True, False, True]
