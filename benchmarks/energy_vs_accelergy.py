@@ -10,8 +10,10 @@ compared action by action:
   ERT/ART embedded);
 - the exercise designs (`DIR/exercises/timeloop-accelergy-exercises/workspace/**`): each output
   directory with a `*ERT.yaml`, its `*ART.yaml` and timeloopfe's `parsed-processed-input.yaml`
-  (the arch as Timeloop and Accelergy read it). A design whose components and reference numbers
-  equal an earlier one's is listed as a duplicate and not counted again.
+  (the arch as Timeloop and Accelergy read it). A design whose components, reference numbers
+  and our numbers equal an earlier one's is listed as a duplicate and not counted again; a
+  component counts once among the distinct components on the same terms (the same component
+  priced through another design's compound classes is another estimate, and counts).
 
 Each design's Accelergy compound classes (``compound_components`` of the processed input) are
 priced from their subcomponents, as ``mapper energy`` prices them (``energy.compound``), with
@@ -197,6 +199,13 @@ def reference_of(case: Case, name: str) -> dict[str, float]:
     return ref
 
 
+def identity(row: Row) -> tuple:
+    """What makes two rows the same comparison: the component, Accelergy's numbers and ours."""
+    ours = sorted((a, None if v is None else float(f"{v:.6g}")) for a, v in row.ours.items()
+                  if a in row.ref)
+    return row.cls, row.size, sorted(row.ref.items()), ours, row.error
+
+
 def ratio(ours: float | None, ref: float) -> tuple[float | None, str]:
     """(ours / reference, how to show it); None where there is nothing to compare."""
     if ours is None:
@@ -273,9 +282,9 @@ def main() -> int:
             ref = reference_of(case, comp.name)
             ours, est, err = estimate(comp, registry)
             rows.append(Row(comp.name, cls, size, ours, ref, est, err))
-        key = repr([(r.cls, r.size, sorted(r.ref.items())) for r in rows])
+        key = repr([identity(r) for r in rows])
         if key in seen_designs:
-            print(f"\n== {case.label}: same components and reference numbers as "
+            print(f"\n== {case.label}: same components, reference numbers and estimates as "
                   f"{seen_designs[key]} (not counted again)")
             continue
         seen_designs[key] = case.label
@@ -284,7 +293,7 @@ def main() -> int:
         print(head + "".join(f" {a:>20s}" for a in (*COMPARED, *INFO)) + "  ours from")
         for row in rows:
             cells = []
-            comp_key = repr((row.cls, row.size, sorted(row.ref.items())))
+            comp_key = repr(identity(row))
             new = comp_key not in seen_components
             seen_components.add(comp_key)
             for action in (*COMPARED, *INFO):
