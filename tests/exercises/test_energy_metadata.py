@@ -12,6 +12,8 @@ import yaml
 from benchmarks.energy_vs_accelergy import (Case, compound_classes, components, estimate,
                                             reference_of)
 from energy import Component
+from energy.ert import read_ert
+from mapper.cli import main
 from mapper.inputs.energy_tables import compound_registry
 from tests.exercises import DESIGNS, needs_exercises
 
@@ -27,7 +29,6 @@ def design(folder: Path):
 
 @needs_exercises
 def test_the_metadata_read_is_the_metadata_store_read():
-    from energy.ert import read_ert
     _, registry, comps = design(CONV1D)
     ert = read_ert(yaml.safe_load((CONV1D / "timeloop-mapper.ERT.yaml").read_text()), "ERT")
     case = Case("conv1d", {}, ert.energy_pJ, {}, "ERT")
@@ -53,8 +54,7 @@ def test_the_metadata_read_is_the_metadata_store_read():
 
 @needs_exercises
 def test_every_action_of_the_class_as_the_reference_ert_lists_them():
-    processed, registry, comps = design(CONV1D)
-    from energy.ert import read_ert
+    _, registry, comps = design(CONV1D)
     ert = read_ert(yaml.safe_load((CONV1D / "timeloop-mapper.ERT.yaml").read_text()), "ERT")
     for name in ("BackingStorage", "Buffer"):
         ours, _, error = estimate(comps[name], registry)
@@ -77,8 +77,6 @@ def test_mapper_energy_on_a_sparse_design_lists_its_metadata_actions(tmp_path, c
     file): the written ERT lists, for both metadata stores, the actions the reference ERT
     lists (metadata_read, metadata_write, metadata_update, the counters'), and the printed
     table names the compound class each came from."""
-    from energy.ert import read_ert
-    from mapper.cli import main
     out = tmp_path / "ert.yaml"
     assert main(["energy", str(DESIGNS / "top.yaml.jinja2"), "--set",
                  "architecture=sparseloop/03.2.1-conv1d", "-o", str(out)]) == 0
