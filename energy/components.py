@@ -52,11 +52,21 @@ class ComponentClass:
     needs_technology: bool = True
     required: tuple[str, ...] = ()
     declared_in: str = "energy.components"
+    #: actions the class's own definition names beyond its kind's (a compound class's:
+    #: Sparseloop's ``metadata_read``, ``metadata_write``...); an ERT lists them too, as
+    #: Accelergy lists every action of a compound class
+    own_actions: tuple[str, ...] = ()
+
+    @property
+    def kind_actions(self) -> tuple[str, ...]:
+        """The actions of its kind, which the model charges (a storage's read, write...)."""
+        return {"storage": STORAGE_ACTIONS, "compute": COMPUTE_ACTIONS,
+                "network": NETWORK_ACTIONS}[self.kind]
 
     @property
     def actions(self) -> tuple[str, ...]:
-        return {"storage": STORAGE_ACTIONS, "compute": COMPUTE_ACTIONS,
-                "network": NETWORK_ACTIONS}[self.kind]
+        kind = self.kind_actions
+        return (*kind, *(a for a in self.own_actions if a not in kind))
 
     @property
     def default_actions(self) -> tuple[str, ...]:

@@ -108,6 +108,11 @@ class CompoundClass:
             return "network"
         return "storage"
 
+    @property
+    def action_names(self) -> tuple[str, ...]:
+        """Its actions in this package's spelling (``mac_random`` is ``compute``), in order."""
+        return tuple(dict.fromkeys(ACTION_ALIASES.get(a.name, a.name) for a in self.actions))
+
 
 class _Decline(Exception):
     """A part cannot be priced (no estimator for it): the estimator declines, saying why."""
@@ -145,7 +150,8 @@ class CompoundEstimator:
         #: classes the estimators did not know: declared here, so components may use them
         self.classes = tuple(
             ComponentClass(c.name, c.kind, needs_technology=False,
-                           declared_in=c.origin or "compound_components")
+                           declared_in=c.origin or "compound_components",
+                           own_actions=c.action_names)
             for k, c in self.by_key.items() if k not in known)
         self._why: dict[tuple, str] = {}
         self._cache: dict[tuple, _Price] = {}

@@ -110,12 +110,16 @@ def estimate_tables(components: Iterable[Component], *,
             continue
         wanted = comp.actions if comp.actions is not None else norm.cls.default_actions
         actions = list(dict.fromkeys([ACTION_ALIASES.get(a, a) for a in wanted] + list(overrides)))
+        # a class's own actions (a compound class's metadata_read...) are listed unasked
+        # and are optional then: the model charges only its kind's actions
+        optional = OPTIONAL_ACTIONS | ({a for a in norm.cls.own_actions if a not in
+                                        norm.cls.kind_actions} if comp.actions is None else set())
         for action in [*actions, "area"]:
             given = area if action == "area" else overrides.get(action)
             try:
                 rec = _record(reg, norm, action, given)
             except EstimationError as e:
-                if action in OPTIONAL_ACTIONS or action == "area":
+                if action in optional or action == "area":
                     rec = Record(component_key(comp.name), action, None, "-",
                                  note="not estimated: " + str(e).splitlines()[0].split(";")[0])
                     left_out.append(f"{comp.name}.{action}")

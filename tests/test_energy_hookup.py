@@ -105,3 +105,41 @@ def test_a_number_no_estimator_supplies_is_marked_and_left_out(capsys, tmp_path)
                     and " leak " in line)
     assert "not estimated" in mac_leak and " - " in mac_leak
     assert "left out of the tables" in err and "mac.leak" in err
+
+
+METADATA_ARCH = ROOT / "tests" / "data" / "energy" / "metadata_buffer.yaml"
+
+
+def test_mapper_energy_lists_the_metadata_actions_of_a_compound_class(tmp_path, capsys):
+    """A Sparseloop-style metadata buffer (a compound class whose metadata_read and
+    metadata_write are its metadata register file's read and write): `mapper energy` prints
+    them with their source and writes them in the ERT, as Accelergy's ERT lists every action
+    of a compound class; the API's tables hold the same numbers."""
+    out = tmp_path / "ert.yaml"
+    assert main(["energy", str(METADATA_ARCH), "-o", str(out)]) == 0
+    printed = capsys.readouterr().out
+    rows = {tuple(line.split()[:2]): line for line in printed.splitlines()
+            if line.startswith("GLB ")}
+    for action in ("metadata_read", "metadata_write", "metadata_update", "decompression_count"):
+        assert ("GLB", action) in rows, action
+        assert "compound class metadata_buffer" in rows["GLB", action]
+    assert "metadata_storage.read" in rows["GLB", "metadata_read"]
+    written = read_ert(yaml.safe_load(out.read_text()), str(out))
+    spec = api.load([METADATA_ARCH], need_mapping=False, need_workload=False)
+    # the metadata store priced alone: a 64 x 8-bit register file at 45 nm
+    from energy import Component, estimate_tables
+    alone, _ = estimate_tables([
+        Component("m", "regfile", {"width": 8, "depth": 64, "technology": "45nm"}),
+        Component("s", "SRAM", {"width": 64, "depth": 1024, "technology": "45nm"})])
+    for action, part in (("metadata_read", "read"), ("metadata_write", "write"),
+                         ("metadata_update", "write")):
+        assert spec.tables.energy("GLB", action) == pytest.approx(alone.energy("m", part))
+        assert written.energy("GLB", action) == pytest.approx(alone.energy("m", part))
+        assert "compound components" in spec.tables.source[("GLB", action)]
+    # the data actions are the 1024 x 64-bit SRAM's
+    assert spec.tables.energy("GLB", "read") == pytest.approx(alone.energy("s", "read"))
+    # metadata_counter_width 0: the counters have no cells and cost nothing
+    assert written.energy("GLB", "decompression_count") == 0.0
+    # the area is both stores' (the counters have none): the data SRAM's and the register file's
+    assert spec.tables.area("GLB") == pytest.approx(alone.area("s") + alone.area("m"))
+    assert alone.area("m") > 0

@@ -6,7 +6,8 @@ import math
 
 import pytest
 
-from energy import Component, EstimationError, Registry, estimate_tables
+from energy import (Component, EstimationError, EstimationWarning, Registry,
+                    estimate_tables)
 from energy.compound import (ActionPart, CompoundAction, CompoundClass, CompoundEstimator,
                              SubAction, Subcomponent)
 
@@ -184,6 +185,38 @@ def test_metadata_actions_are_priced_from_the_metadata_store():
     assert e["metadata_read"] == pytest.approx(10.0 * 8 / 16)   # the metadata SRAM: 5 pJ
     assert e["metadata_write"] == pytest.approx(12.0 * 8 / 16)  # 6 pJ
     assert t.area_um2["glb"] == pytest.approx(100.0 * 32 / 16 + 100.0 * 8 / 16)   # 250
+
+
+def test_a_compound_class_lists_its_own_actions_unasked():
+    # no actions asked (an arch's level): the storage kind's (read, write, update, leak) and
+    # the class's own, as Accelergy's ERT lists every action of a compound class
+    comp = Component("glb", "mymetadatabuffer", {"width": 32, "depth": 512,
+                                                 "metadata_storage_width": 8,
+                                                 "metadata_storage_depth": 128})
+    t, _ = tables(comp, classes=(METADATA_BUFFER,))
+    assert list(t.energy_pJ["glb"]) == list(METADATA_ACTIONS)
+    assert t.energy("glb", "metadata_write") == pytest.approx(12.0 * 8 / 16)      # 6 pJ
+
+
+def test_an_own_action_nobody_prices_is_left_out_when_unasked():
+    # the class's own action whose part nobody prices (a comparator): unasked, it is left
+    # out with a warning (the model charges only its kind's actions); asked, an error
+    counted = CompoundClass(
+        "counted", {"width": 32},
+        (Subcomponent("storage", "SRAM", {"width": "width", "depth": 64}),
+         Subcomponent("cmp", "comparator", {})),
+        (CompoundAction("read", (part("storage", "read"),)),
+         CompoundAction("write", (part("storage", "write"),)),
+         CompoundAction("compare_count", (part("cmp", "compare"),))),
+        origin="c.yaml")
+    with pytest.warns(EstimationWarning, match="c.compare_count"):
+        t, report = tables(Component("c", "counted", {}), classes=(counted,))
+    assert "compare_count" not in t.energy_pJ["c"]
+    assert t.energy("c", "read") == pytest.approx(20.0)
+    assert report.get("c", "compare_count").value is None
+    with pytest.raises(EstimationError, match="compare_count"):
+        tables(Component("c", "counted", {}, actions=("read", "compare_count")),
+               classes=(counted,))
 
 
 @pytest.mark.parametrize("empty", [{"metadata_storage_depth": 0},
