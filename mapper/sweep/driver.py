@@ -214,7 +214,7 @@ class _Sweep:
         self.cache_dir, self.use_neighbours = cache_dir, neighbours
         self.results: dict[str, tuple[str, str, dict, list]] = {}
         self.entries: dict[str, dict] = {}          # layer key -> its entry (as stored)
-        self.errors: dict[str, str] = {}            # layer key -> why its search failed
+        self.errors: dict[str, LayerDone] = {}      # layer key -> its failed search
         self.optima: dict[tuple[str, str], Any] = {}   # (design, workload id) -> mapping
         self.units: dict[str, tuple[NetworkPlan, int, Design]] = {}   # layer key -> first use
         self.reused = self.ran = self.failed = 0
@@ -272,7 +272,7 @@ class _Sweep:
                                                   if k != "status"})
                     self.keep(done.key, entry)
                 else:
-                    self.errors[done.key] = done.error
+                    self.errors[done.key] = done
                 for r in pending:
                     if r.plan is not None and done.key in r.plan.keys:
                         self.assemble(r)
@@ -333,9 +333,10 @@ class _Sweep:
         keys = r.plan.keys
         if not all(k in self.entries or k in self.errors for k in keys):
             return
-        errors = list(dict.fromkeys(self.errors[k] for k in keys if k in self.errors))
-        if errors:
-            self.finish(t, TaskResult(t.key, FAILED, "; ".join(errors), error=True))
+        failed = [self.errors[k] for k in dict.fromkeys(keys) if k in self.errors]
+        if failed:          # stored unless a bug is among the causes (then tried again)
+            self.finish(t, TaskResult(t.key, FAILED, "; ".join(dict.fromkeys(
+                d.error for d in failed)), error=any(d.internal for d in failed)))
             return
         try:
             layers = [r.plan.from_entry(i, self.entries[k], f"{self.store.path}: layer {k}",

@@ -14,6 +14,8 @@ import io
 import math
 from typing import Any, Sequence
 
+from .tasks import OK
+
 #: the default axes of the Pareto front: energy, latency and cost, as on-chip storage and area
 #: (both: the energy tables often know no area for a buffer, which then counts 0 mm^2)
 PARETO_AXES = ("energy_per_inference_pJ", "latency_s", "onchip_storage_bytes", "area_mm2")
@@ -32,14 +34,15 @@ KEYS = ("design", "template", "energy_tables", "network", "batch", "status", "re
 
 
 def row_of(task, status: str, reason: str, total: dict, layers: list[dict]) -> dict[str, Any]:
-    """One table row: the task's identity, its parameters, the metrics of its total."""
+    """One table row: the task's identity, its parameters, the metrics of its total (none for
+    a failed run: the total of the layers that did map is not the network's)."""
     row: dict[str, Any] = {
         "design": task.design.name,
         "template": task.design.template and _stem(task.design.template),
         "energy_tables": task.tables_label, "network": task.network.name,
         "batch": total.get("batch", task.batch), "status": status, "reason": reason,
         **task.design.params}
-    if not total:
+    if not total or status != OK:
         return row
     m = total.get("metrics", {})
     batch = total["batch"]
@@ -113,7 +116,7 @@ def mark_pareto(rows: list[dict], axes: Sequence[str] = PARETO_AXES) -> None:
         points = []
         for r in group:
             v = [r.get(a) for a in axes]
-            ok = r["status"] == "ok" and all(isinstance(x, (int, float)) and math.isfinite(x)
+            ok = r["status"] == OK and all(isinstance(x, (int, float)) and math.isfinite(x)
                                              for x in v)
             points.append(v if ok else None)
             r["pareto"] = False
