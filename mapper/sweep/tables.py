@@ -74,6 +74,44 @@ def row_of(task, status: str, reason: str, total: dict, layers: list[dict]) -> d
     return row
 
 
+#: the breakdown table's columns after the design's (:func:`breakdown_of`)
+BREAKDOWN = ("level", "data_space", "energy_per_inference_pJ")
+#: ``data_space`` of the compute level's dynamic energy (the MACs, eq. 7's first term) and of
+#: a level's static energy (leakage: per cycle, not per access, so of no one data space)
+MAC, LEAKAGE = "MAC", "leakage"
+
+
+def breakdown_of(row: dict[str, Any], total: dict,
+                 parameters: Sequence[str]) -> list[dict[str, Any]]:
+    """Energy per inference of one run by (level, data space), long format: the design's
+    columns of its results ``row``, then for each level from the compute level out (the
+    total's order) its data spaces' dynamic energy (accesses and their network), or the MACs'
+    at the compute level, then its leakage where there is any. Read from the network total
+    (the layers' :func:`mapper.report.metrics.energy_breakdown` x repeat, summed as
+    ``energy_per_inference_pJ`` is) / batch: the rows of a run sum to its
+    ``energy_per_inference_pJ``. None for a failed run (it has no whole-network total)."""
+    if row["status"] != OK or not total:
+        return []
+    key = {c: row.get(c) for c in breakdown_columns(parameters)[:-len(BREAKDOWN)]}
+    batch = total["batch"]
+    by_ds, leak = total.get("energy_by_dataspace", {}), total.get("leak_energy_by_level", {})
+    out = []
+    for level, pJ in total.get("energy_by_level", {}).items():
+        static = leak.get(level, 0.0)
+        parts = dict(by_ds[level]) if level in by_ds else {MAC: pJ - static}
+        if static:
+            parts[LEAKAGE] = static
+        out += [{**key, "level": level, "data_space": name,
+                 "energy_per_inference_pJ": v / batch} for name, v in parts.items()]
+    return out
+
+
+def breakdown_columns(parameters: Sequence[str]) -> list[str]:
+    """The breakdown table's columns: the design's as in results.csv (:func:`columns`), then
+    :data:`BREAKDOWN`."""
+    return ["design", "template", *parameters, "energy_tables", "network", "batch", *BREAKDOWN]
+
+
 def _stem(path: str) -> str:
     from pathlib import Path
     return Path(path).stem

@@ -49,9 +49,10 @@ def test_a_layer_with_no_mapping_fails_its_design_only(tmp_path, capsys):
            "at least 8 words with M=8, but the level holds 4")
     assert bad["reason"].startswith(why) and "layer l1: infeasible" in bad["reason"]
     assert f"error: design tight: {why}" in err
-    # no metrics for a network with unmapped layers, not on the front
+    # no metrics for a network with unmapped layers, not on the front, not in breakdown.csv
     assert bad["energy_per_inference_pJ"] == bad["cycles"] == "" and bad["pareto"] == "false"
     assert float(good["energy_per_inference_pJ"]) > 0 and good["pareto"] == "true"
+    assert {r["design"] for r in table(out / "breakdown.csv")} == {good["design"]}
     db = sqlite3.connect(out / "sweep.db")
     assert sorted(db.execute("SELECT design, status, reason FROM runs")) == [
         ("eyeriss_like[pe_rows=8]", "ok", ""), ("tight", "failed", bad["reason"])]
