@@ -4,7 +4,8 @@ command again reuses them.
 
 Writes OUTDIR/sweep.db (the result store: every searched layer and every run's total),
 results.csv (one row per design x network x batch with the full metric set and a ``pareto``
-column) and pareto.csv. Progress (designs and layer tasks done of total, stored, failed,
+column), pareto.csv, breakdown.csv (energy per inference by level and data space), the
+figures and index.html. Progress (designs and layer tasks done of total, stored, failed,
 elapsed, ETA) goes to stderr on one status line. Exit status: 0 when every design ran; 1 when
 some failed (their rows say why; the count is printed); 2 for bad input (nothing written);
 130 after Ctrl-C, 143 after SIGTERM, with the finished layers and runs stored and the tables written.
@@ -19,7 +20,8 @@ from .common import stopped_exit_status
 from .progress import StatusLine
 
 EXIT_STATUS = ("exit status: 0 when every design ran; 1 when some design failed (an invalid "
-               "arch, a layer with no mapping; its row says why); 2 for bad input; 130 after "
+               "arch, a layer with no mapping; its row says why, the count is printed); 2 for "
+               "bad input; 130 after "
                "Ctrl-C, 143 after SIGTERM, with the finished layers and runs stored: run the same command "
                "again to go on.")
 
@@ -45,7 +47,9 @@ def add_parser(sub) -> None:
                        description="Run every (design, network, batch) of a sweep spec "
                        "(examples/sweep/sweep.yaml) as `mapper network` runs it, store each "
                        "result in OUTDIR/sweep.db the moment it is known, and write "
-                       "results.csv and pareto.csv. The same command again reuses the "
+                       "results.csv, pareto.csv, breakdown.csv (energy per inference by "
+                       "level and data space), figures/ and index.html. The same command "
+                       "again reuses the "
                        "stored results (also after kill -9 or a changed spec).",
                        epilog=EXIT_STATUS)
     s.add_argument("spec", metavar="SPEC", help="the sweep spec (YAML)")

@@ -265,30 +265,69 @@ def _short(design: str) -> str:
     return rest.rstrip("]") if bracket and rest.endswith("]") else str(design)
 
 
+#: hatches of the data spaces within a level's colour (the first: none), in order of appearance
+_HATCHES = ("", "///", "...", "xxx", "\\\\\\", "ooo", "+++", "---")
+
+
+def _run_key(r: dict) -> tuple:
+    return (r.get("design"), r.get("energy_tables"), r.get("network"), r.get("batch"))
+
+
+def _sweep_parts(result: ResultDir, rows: list[dict]) -> list[dict[tuple[str, str], float]]:
+    """Per run, energy per inference (pJ) by (level, data space): the sweep's breakdown
+    (breakdown.csv), or by level only (data space "") for a sweep that wrote none."""
+    if result.sweep_breakdown is None:
+        return [{(k, ""): v / r["batch"] for k, v in _levels(r.get("energy_by_level_pJ")).items()}
+                for r in rows]
+    by_run: dict[tuple, dict[tuple[str, str], float]] = {}
+    for b in result.sweep_breakdown:
+        part = by_run.setdefault(_run_key(b), {})
+        key = (str(b["level"]), str(b["data_space"]))
+        part[key] = part.get(key, 0.0) + b["energy_per_inference_pJ"]
+    return [by_run.get(_run_key(r), {}) for r in rows]
+
+
 def sweep_energy_breakdown_figure(result: ResultDir):
-    """Energy per inference of each design by level (the sweep's table holds no per-data-space
-    split)."""
+    """Energy per inference of each design by level and data space (Sze et al., §V): one
+    stacked bar per run, a colour per level (from the MACs out), the level's data spaces (and
+    its leakage) as hatches in that colour. A sweep directory without breakdown.csv: by
+    level only."""
+    from matplotlib.patches import Patch
     rows = _ok_rows(result, "energy_per_inference_pJ")
-    levels: list[str] = []
-    per_row = []
-    for r in rows:
-        by = _levels(r.get("energy_by_level_pJ"))
-        per_row.append({k: v / r["batch"] for k, v in by.items()})
-        levels += [k for k in by if k not in levels]
+    parts = _sweep_parts(result, rows)
+    segments: list[tuple[str, str]] = []            # (level, data space), level-major
+    for p in parts:
+        for seg in p:
+            if seg not in segments:
+                at = max((i for i, s in enumerate(segments) if s[0] == seg[0]), default=None)
+                segments.insert(len(segments) if at is None else at + 1, seg)
+    levels = list(dict.fromkeys(level for level, _ in segments))
+    spaces = list(dict.fromkeys(ds for _, ds in segments))
+    colour = {level: f"C{i % 10}" for i, level in enumerate(levels)}
+    hatch = {ds: _HATCHES[i % len(_HATCHES)] for i, ds in enumerate(spaces)}
     scale, unit = _unit(max((r["energy_per_inference_pJ"] for r in rows), default=1.0))
-    fig, ax = _figure(max(5.0, 0.4 * len(rows) + 3), 3.8)
+    fig, ax = _figure(max(6.0, 0.4 * len(rows) + 4.5), 4.0)
     bottom = [0.0] * len(rows)
-    for name in levels:
-        vals = [p.get(name, 0.0) / scale for p in per_row]
-        ax.bar(range(len(rows)), vals, bottom=bottom, label=name)
+    for seg in segments:
+        vals = [p.get(seg, 0.0) / scale for p in parts]
+        ax.bar(range(len(rows)), vals, bottom=bottom, color=colour[seg[0]],
+               hatch=hatch[seg[1]], edgecolor="white", linewidth=0.4)
         bottom = [b + v for b, v in zip(bottom, vals)]
     multi = len({(r["network"], r["batch"]) for r in rows}) > 1
     _label([_short(r["design"]) + (f" {r['network']}/{r['batch']}" if multi else "")
             for r in rows], ax)
     ax.set_ylabel(f"energy per inference ({unit})")
-    ax.set_title("Energy per inference by level, per design", fontsize=9)
-    if levels:
-        ax.legend(fontsize=7)
+    split = result.sweep_breakdown is not None
+    ax.set_title("Energy per inference by level" + (" and data space" if split else "")
+                 + ", per design", fontsize=9)
+    if levels:          # beside the axes (the layout makes room): level colours, hatches
+        fig.legend(handles=[Patch(color=colour[lv], label=lv) for lv in reversed(levels)],
+                   title="level", fontsize=7, title_fontsize=7, loc="outside right upper")
+        if split:
+            fig.legend(handles=[Patch(facecolor="lightgrey", edgecolor="black",
+                                      hatch=hatch[ds], label=ds) for ds in spaces],
+                       title="data space", fontsize=7, title_fontsize=7,
+                       loc="outside right lower")
     return fig
 
 
@@ -338,7 +377,7 @@ RUN_FIGURES: tuple[tuple[str, str, Callable], ...] = (
 SWEEP_FIGURES: tuple[tuple[str, str, Callable], ...] = (
     ("energy_vs_latency", "Energy vs latency, Pareto front, cost as colour",
      energy_latency_figure),
-    ("energy_by_level", "Energy per inference by level per design",
+    ("energy_by_level", "Energy per inference by level and data space per design",
      sweep_energy_breakdown_figure),
     ("pe_scaling", "Throughput and energy efficiency vs PE count (§VII)", pe_scaling_figure),
 )

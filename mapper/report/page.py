@@ -186,6 +186,7 @@ def render_page(result: ResultDir, figures: dict[str, bytes] | None = None,
     if result.kind is Kind.SWEEP:
         cols = [c for c in result.sweep_columns if c not in _LONG_COLUMNS]
         context.update(metrics=[], layers=[], sweep_columns=cols,
+                       sweep_files=result.sweep_files,
                        sweep_rows=[[_cell(r.get(c)) for c in cols] for r in result.sweep_rows],
                        sweep_summary=f"{result.totals['ok']} of {result.totals['designs']} "
                                      f"runs ok; Pareto front over energy, latency and cost "
@@ -193,6 +194,7 @@ def render_page(result: ResultDir, figures: dict[str, bytes] | None = None,
     else:
         context.update(metrics=headline(result, _accuracy(result.path)),
                        layers=_layer_rows(result), sweep_columns=[], sweep_rows=[],
+                       sweep_files=[],
                        sweep_summary="")
     return _environment().get_template(TEMPLATE).render(**context)
 
@@ -211,12 +213,13 @@ def write_report(result_dir: str | Path, output: str | Path) -> Path:
     return write_files(out.parent, {out.name: html})[0]
 
 
-def sweep_page_files(outdir: str | Path, rows: list[dict],
-                     columns: list[str]) -> dict[str, str | bytes]:
-    """A sweep's figures (``figures/<stem>.png``) and ``index.html`` (the table and the same
-    figures, embedded), from its table's rows; without matplotlib, the page with the table
-    and a sentence saying how to get the figures."""
-    result = sweep_result(Path(outdir), rows, columns)
+def sweep_page_files(outdir: str | Path, rows: list[dict], columns: list[str],
+                     breakdown: list[dict] | None = None) -> dict[str, str | bytes]:
+    """A sweep's figures (``figures/<stem>.png``) and ``index.html`` (the table, links to the
+    tables beside it and the same figures, embedded), from its table's rows and its energy
+    breakdown; without matplotlib, the page with the table and a sentence saying how to get
+    the figures."""
+    result = sweep_result(Path(outdir), rows, columns, breakdown)
     try:
         require_matplotlib()
     except SpecError as e:                  # optional: the sweep's tables need no figures

@@ -20,6 +20,10 @@ from typing import Any
 from ..spec.errors import SpecError
 
 EYEXAM_FILE = "eyexam.json"
+#: a sweep's tables beside its page: the results, the Pareto front, and energy per inference
+#: by level and data space of every run (long format, mapper.sweep.tables.breakdown_of)
+SWEEP_TABLES = ("results.csv", "pareto.csv")
+SWEEP_BREAKDOWN_FILE = "breakdown.csv"
 
 #: what a layer's ``metrics`` block must hold for the page (this version's LayerMetrics names)
 LAYER_KEYS = ("batch", "macs", "cycles", "latency_s", "inferences_per_s", "macs_per_cycle",
@@ -62,6 +66,9 @@ class ResultDir:
     layers: list[LayerRow] = field(default_factory=list)
     sweep_rows: list[dict[str, Any]] = field(default_factory=list)
     sweep_columns: list[str] = field(default_factory=list)
+    #: a sweep's energy per inference by (level, data space); None: the sweep wrote none
+    sweep_breakdown: list[dict[str, Any]] | None = None
+    sweep_files: list[str] = field(default_factory=list)     # the tables the page links
     eyexam: list[dict[str, Any]] = field(default_factory=list)   # one record per layer
     notes: list[str] = field(default_factory=list)                # what the page leaves out
 
@@ -192,28 +199,37 @@ def _number(text: str) -> Any:
         return text
 
 
-def _sweep(d: Path) -> ResultDir:
-    path = d / "results.csv"
+def _csv(path: Path) -> tuple[list[dict], list[str]]:
     try:
         with open(path, newline="") as f:
             reader = csv.DictReader(f)
-            rows = [{k: _number(v) for k, v in r.items()} for r in reader]
-            cols = list(reader.fieldnames or [])
+            return ([{k: _number(v) for k, v in r.items()} for r in reader],
+                    list(reader.fieldnames or []))
     except (OSError, UnicodeDecodeError, csv.Error) as e:
         raise SpecError(f"{path}: cannot be read as CSV ({e})") from None
+
+
+def _sweep(d: Path) -> ResultDir:
+    path = d / SWEEP_TABLES[0]
+    rows, cols = _csv(path)
     missing = [k for k in SWEEP_KEYS if k not in cols]
     if missing:
         raise SpecError(f"{path}: no column {', '.join(repr(k) for k in missing)}: written by "
                         f"an older version of mapper (or not by mapper sweep); run the sweep "
                         f"again (finished runs are reused from sweep.db)")
-    return sweep_result(d, rows, cols)
+    breakdown = d / SWEEP_BREAKDOWN_FILE
+    return sweep_result(d, rows, cols, _csv(breakdown)[0] if breakdown.is_file() else None)
 
 
-def sweep_result(d: Path, rows: list[dict], columns: list[str]) -> ResultDir:
-    """A sweep's table (``SweepResult.rows``, or results.csv read back) as a result."""
+def sweep_result(d: Path, rows: list[dict], columns: list[str],
+                 breakdown: list[dict] | None = None) -> ResultDir:
+    """A sweep's table (``SweepResult.rows``, or results.csv read back) and its energy
+    breakdown (``SweepResult.breakdown``, or breakdown.csv; None: none) as a result."""
     ok = [r for r in rows if r.get("status") == "ok"]
-    notes = ["energy per inference is broken down by level only: the sweep's table carries "
-             "no per-data-space energy (network.json of each design has it)"]
+    notes = [] if breakdown is not None else [
+        "energy per inference is broken down by level only: this sweep wrote no "
+        f"{SWEEP_BREAKDOWN_FILE} (run it again with this version: finished runs are reused "
+        "from sweep.db)"]
     failed = [f"{r['design']} / {r['network']}: {r.get('reason')}" for r in rows
               if r.get("status") not in ("ok",)]
     notes += [f"not in the figures: {line}" for line in failed]
@@ -223,7 +239,9 @@ def sweep_result(d: Path, rows: list[dict], columns: list[str]) -> ResultDir:
                      {"modelled": "analytical model (Timeloop's rules), not measured on "
                                   "silicon"},
                      {"designs": len(rows), "ok": len(ok)}, sweep_rows=rows,
-                     sweep_columns=list(columns), notes=notes)
+                     sweep_columns=list(columns), notes=notes, sweep_breakdown=breakdown,
+                     sweep_files=[*SWEEP_TABLES, *([SWEEP_BREAKDOWN_FILE]
+                                                   if breakdown is not None else [])])
 
 
 def _eyexam(d: Path) -> list[dict]:

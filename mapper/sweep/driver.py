@@ -5,6 +5,7 @@ store already holds reused and everything new stored the moment it is known; the
     >>> result = run("examples/sweep/sweep.yaml", "out/sweep", jobs=2)
     >>> result.rows[0]["energy_per_inference_pJ"], result.failed_designs
     >>> result.dataframe()          # with pandas installed
+    >>> result.breakdown_dataframe()    # energy per inference by level and data space
 
 Tasks run in this process (``jobs=1``), over joblib's worker processes (``jobs=N``) or, with
 ``scheduler="tcp://host:8786"``, on an existing Dask distributed cluster through joblib's dask
@@ -37,10 +38,12 @@ from typing import Any, Callable, Iterator, Sequence
 from ..network.cache import writable_cache_dir
 from ..network.library import workload_key
 from ..network.run import MAPPED, NetworkPlan, UnusableEntry, plan_network
+from ..report.results import SWEEP_BREAKDOWN_FILE
 from ..spec.errors import SpecError, Where
 from .spec import Design, SweepSpec, load_sweep
 from .store import DB_NAME, Damaged, Store
-from .tables import PARETO_AXES, columns, format_csv, mark_pareto, row_of
+from .tables import (PARETO_AXES, breakdown_columns, breakdown_of, columns, format_csv,
+                     mark_pareto, row_of)
 from .tasks import (FAILED, LayerDone, LayerTask, Task, TaskResult, make_tasks, run_layer,
                     summarise)
 
@@ -84,6 +87,10 @@ class SweepResult:
     files: list[str] = field(default_factory=list)
     #: the inputs' notes and the energy estimators' warnings, each once, with its designs
     warnings: dict[str, list[str]] = field(default_factory=dict)
+    #: energy per inference by (level, data space) of every run that is ok, long format
+    #: (:func:`~mapper.sweep.tables.breakdown_of`; ``breakdown.csv``)
+    breakdown: list[dict] = field(default_factory=list)
+    breakdown_columns: list[str] = field(default_factory=list)
 
     @property
     def failed_designs(self) -> list[str]:
@@ -97,14 +104,26 @@ class SweepResult:
     def csv(self) -> str:
         return format_csv(self.rows, self.columns)
 
+    def breakdown_csv(self) -> str:
+        return format_csv(self.breakdown, self.breakdown_columns)
+
     def dataframe(self):
         """The results table as a pandas DataFrame (needs pandas)."""
-        try:
-            import pandas
-        except ImportError:
-            raise SpecError("SweepResult.dataframe() needs pandas (pip install pandas); "
-                            "result.rows holds the same table as dicts") from None
-        return pandas.DataFrame(self.rows, columns=self.columns)
+        return _frame(self.rows, self.columns, "dataframe", "rows")
+
+    def breakdown_dataframe(self):
+        """The energy breakdown (``breakdown.csv``) as a pandas DataFrame (needs pandas)."""
+        return _frame(self.breakdown, self.breakdown_columns, "breakdown_dataframe",
+                      "breakdown")
+
+
+def _frame(rows: list[dict], cols: list[str], method: str, attribute: str):
+    try:
+        import pandas
+    except ImportError:
+        raise SpecError(f"SweepResult.{method}() needs pandas (pip install pandas); "
+                        f"result.{attribute} holds the same table as dicts") from None
+    return pandas.DataFrame(rows, columns=cols)
 
 
 def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs: int = 1,
@@ -113,7 +132,8 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
         progress: Callable[[SweepProgress], None] | None = None,
         stop=None, neighbours: bool = True) -> SweepResult:
     """Run a sweep (a spec file or a :class:`SweepSpec`) into ``outdir`` (its ``sweep.db``,
-    ``results.csv`` and ``pareto.csv``; ``None``: an in-memory store, no files).
+    ``results.csv``, ``pareto.csv``, ``breakdown.csv``, figures and ``index.html``; ``None``:
+    an in-memory store, no files).
     ``neighbours=False``: no incumbents from neighbouring designs (to measure what they
     save)."""
     from ..mapsearch.stopping import StopFlag, stop_on_signals
@@ -151,9 +171,10 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
     if out is not None:
         from ..report.outputs import write_run_outputs
         files = {"results.csv": result.csv(),
-                 "pareto.csv": format_csv(result.pareto_rows, result.columns)}
+                 "pareto.csv": format_csv(result.pareto_rows, result.columns),
+                 SWEEP_BREAKDOWN_FILE: result.breakdown_csv()}
         from ..report.page import sweep_page_files      # figures/*.png and index.html
-        files.update(sweep_page_files(out, result.rows, result.columns))
+        files.update(sweep_page_files(out, result.rows, result.columns, result.breakdown))
         write_run_outputs(out, files)
         result.files = [str(out / name) for name in (DB_NAME, *files)]
     result.wall_s = time.monotonic() - start
@@ -214,7 +235,7 @@ class _Sweep:
         self.cache_dir, self.use_neighbours = cache_dir, neighbours
         self.results: dict[str, tuple[str, str, dict, list]] = {}
         self.entries: dict[str, dict] = {}          # layer key -> its entry (as stored)
-        self.errors: dict[str, str] = {}            # layer key -> why its search failed
+        self.errors: dict[str, LayerDone] = {}      # layer key -> its failed search
         self.optima: dict[tuple[str, str], Any] = {}   # (design, workload id) -> mapping
         self.units: dict[str, tuple[NetworkPlan, int, Design]] = {}   # layer key -> first use
         self.reused = self.ran = self.failed = 0
@@ -272,7 +293,7 @@ class _Sweep:
                                                   if k != "status"})
                     self.keep(done.key, entry)
                 else:
-                    self.errors[done.key] = done.error
+                    self.errors[done.key] = done
                 for r in pending:
                     if r.plan is not None and done.key in r.plan.keys:
                         self.assemble(r)
@@ -287,11 +308,12 @@ class _Sweep:
         return self.outcome(stopped)
 
     def outcome(self, stopped: bool) -> SweepResult:
-        rows = []
+        rows, breakdown = [], []
         warned: dict[str, list[str]] = {}
         for t in self.tasks:
             status, reason, total, layers = self.results.get(t.key, (NOT_RUN, "", {}, []))
             rows.append(row_of(t, status, reason, total, layers))
+            breakdown += breakdown_of(rows[-1], total, self.spec.parameters)
             for line in total.get("warnings", ()):
                 names = warned.setdefault(line, [])
                 if t.design.name not in names:
@@ -301,7 +323,9 @@ class _Sweep:
                            layers_reused=self.layers_reused,
                            layers_searched=self.layers_searched,
                            layers_with_incumbents=self.with_incumbents, stopped=stopped,
-                           damaged=list(self.store.damaged), warnings=warned)
+                           damaged=list(self.store.damaged), warnings=warned,
+                           breakdown=breakdown,
+                           breakdown_columns=breakdown_columns(self.spec.parameters))
 
     # -- runs -----------------------------------------------------------------------------
     def plan(self, t: Task) -> _Run:
@@ -333,9 +357,10 @@ class _Sweep:
         keys = r.plan.keys
         if not all(k in self.entries or k in self.errors for k in keys):
             return
-        errors = list(dict.fromkeys(self.errors[k] for k in keys if k in self.errors))
-        if errors:
-            self.finish(t, TaskResult(t.key, FAILED, "; ".join(errors), error=True))
+        failed = [self.errors[k] for k in dict.fromkeys(keys) if k in self.errors]
+        if failed:          # stored unless a bug is among the causes (then tried again)
+            self.finish(t, TaskResult(t.key, FAILED, "; ".join(dict.fromkeys(
+                d.error for d in failed)), error=any(d.internal for d in failed)))
             return
         try:
             layers = [r.plan.from_entry(i, self.entries[k], f"{self.store.path}: layer {k}",

@@ -14,6 +14,8 @@ import io
 import math
 from typing import Any, Sequence
 
+from .tasks import OK
+
 #: the default axes of the Pareto front: energy, latency and cost, as on-chip storage and area
 #: (both: the energy tables often know no area for a buffer, which then counts 0 mm^2)
 PARETO_AXES = ("energy_per_inference_pJ", "latency_s", "onchip_storage_bytes", "area_mm2")
@@ -32,14 +34,15 @@ KEYS = ("design", "template", "energy_tables", "network", "batch", "status", "re
 
 
 def row_of(task, status: str, reason: str, total: dict, layers: list[dict]) -> dict[str, Any]:
-    """One table row: the task's identity, its parameters, the metrics of its total."""
+    """One table row: the task's identity, its parameters, the metrics of its total (none for
+    a failed run: the total of the layers that did map is not the network's)."""
     row: dict[str, Any] = {
         "design": task.design.name,
         "template": task.design.template and _stem(task.design.template),
         "energy_tables": task.tables_label, "network": task.network.name,
         "batch": total.get("batch", task.batch), "status": status, "reason": reason,
         **task.design.params}
-    if not total:
+    if not total or status != OK:
         return row
     m = total.get("metrics", {})
     batch = total["batch"]
@@ -69,6 +72,44 @@ def row_of(task, status: str, reason: str, total: dict, layers: list[dict]) -> d
             f"{k}={v:.6g}" for k, v in total.get("leak_energy_by_level", {}).items()),
     })
     return row
+
+
+#: the breakdown table's columns after the design's (:func:`breakdown_of`)
+BREAKDOWN = ("level", "data_space", "energy_per_inference_pJ")
+#: ``data_space`` of the compute level's dynamic energy (the MACs, eq. 7's first term) and of
+#: a level's static energy (leakage: per cycle, not per access, so of no one data space)
+MAC, LEAKAGE = "MAC", "leakage"
+
+
+def breakdown_of(row: dict[str, Any], total: dict,
+                 parameters: Sequence[str]) -> list[dict[str, Any]]:
+    """Energy per inference of one run by (level, data space), long format: the design's
+    columns of its results ``row``, then for each level from the compute level out (the
+    total's order) its data spaces' dynamic energy (accesses and their network), or the MACs'
+    at the compute level, then its leakage where there is any. Read from the network total
+    (the layers' :func:`mapper.report.metrics.energy_breakdown` x repeat, summed as
+    ``energy_per_inference_pJ`` is) / batch: the rows of a run sum to its
+    ``energy_per_inference_pJ``. None for a failed run (it has no whole-network total)."""
+    if row["status"] != OK or not total:
+        return []
+    key = {c: row.get(c) for c in breakdown_columns(parameters)[:-len(BREAKDOWN)]}
+    batch = total["batch"]
+    by_ds, leak = total.get("energy_by_dataspace", {}), total.get("leak_energy_by_level", {})
+    out = []
+    for level, pJ in total.get("energy_by_level", {}).items():
+        static = leak.get(level, 0.0)
+        parts = dict(by_ds[level]) if level in by_ds else {MAC: pJ - static}
+        if static:
+            parts[LEAKAGE] = static
+        out += [{**key, "level": level, "data_space": name,
+                 "energy_per_inference_pJ": v / batch} for name, v in parts.items()]
+    return out
+
+
+def breakdown_columns(parameters: Sequence[str]) -> list[str]:
+    """The breakdown table's columns: the design's as in results.csv (:func:`columns`), then
+    :data:`BREAKDOWN`."""
+    return ["design", "template", *parameters, "energy_tables", "network", "batch", *BREAKDOWN]
 
 
 def _stem(path: str) -> str:
@@ -113,7 +154,7 @@ def mark_pareto(rows: list[dict], axes: Sequence[str] = PARETO_AXES) -> None:
         points = []
         for r in group:
             v = [r.get(a) for a in axes]
-            ok = r["status"] == "ok" and all(isinstance(x, (int, float)) and math.isfinite(x)
+            ok = r["status"] == OK and all(isinstance(x, (int, float)) and math.isfinite(x)
                                              for x in v)
             points.append(v if ok else None)
             r["pareto"] = False

@@ -71,6 +71,9 @@ class LayerDone:
     key: str
     entry: dict | None
     error: str = ""                 # "invalid design: ..." or "internal error: ..."
+    #: the error is a bug (retried by the next sweep, not stored), not the design's fault
+    #: (an arch or energy-table error: the run is stored as failed with the reason)
+    internal: bool = False
 
 
 def make_tasks(spec: SweepSpec) -> list[Task]:
@@ -127,7 +130,7 @@ def run_layer(task: LayerTask, stop=None) -> LayerDone:
         return LayerDone(task.key, None, f"invalid design: layer {task.layer}: {e}")
     except Exception as e:                  # a bug: reported, not stored
         return LayerDone(task.key, None, f"internal error: layer {task.layer}: "
-                                         f"{type(e).__name__}: {e}")
+                                         f"{type(e).__name__}: {e}", internal=True)
     return LayerDone(task.key, layer_entry(task.layer, task.inputs, outcome))
 
 

@@ -136,7 +136,7 @@ def test_sweep_page_and_figures(tmp_path):
     assert all(files[f].startswith(b"\x89PNG") for f in files if f.endswith(".png"))
     html = files["index.html"]
     assert len(images(html)) == 3 and "eyeriss_like[pe_rows=12]" in html
-    assert "3 of 3 runs ok" in html and "no per-data-space energy" in html
+    assert "3 of 3 runs ok" in html and "this sweep wrote no breakdown.csv" in html
     # mapper report SWEEP_DIR renders the same page from results.csv
     from mapper.sweep.tables import format_csv
     (tmp_path / "results.csv").write_text(format_csv(rows, cols))
