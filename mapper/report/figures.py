@@ -13,7 +13,8 @@ Each takes a :class:`~mapper.report.results.ResultDir` (``mapper.api.load_result
 - :func:`utilization_figure`: eq. (3) per layer, active PEs / PEs and the utilization of the
   active PEs, and their product;
 - :func:`eyexam_waterfall_figure`: the bound after each Eyexam step (``eyexam.json``);
-- sweeps: :func:`energy_latency_figure` (Pareto front drawn, cost as colour),
+- sweeps: :func:`energy_latency_figure` (the 2-D Pareto front of energy and latency as a
+  step line, the sweep's multi-axis Pareto designs ringed apart, cost as colour),
   :func:`sweep_energy_breakdown_figure` and :func:`pe_scaling_figure` (§VII).
 
 matplotlib is an optional extra (``pip install 'dnn-mapper[report]'``); it is imported when a
@@ -25,6 +26,7 @@ import math
 from typing import Any, Callable, Sequence
 
 from ..spec.errors import SpecError
+from .pareto import staircase
 from .results import Kind, ResultDir
 from .roofline import (BandwidthRoof, RoofSource, arch_roof, bandwidth_roofs, needed_roof,
                        user_roof)
@@ -257,34 +259,58 @@ def _cost_key(rows: list[dict]) -> str:
 
 
 def energy_latency_figure(result: ResultDir):
-    """Energy per inference vs latency of every design, the Pareto front drawn per network
-    and batch, cost (area, else on-chip storage) as colour."""
+    """Energy per inference vs latency of every design, cost (area, else on-chip storage) as
+    colour. Per (network, batch, energy tables) group, the true 2-D Pareto front of energy and
+    latency as a step line (:mod:`mapper.report.pareto`); the designs the sweep flags Pareto
+    over all its ``--pareto`` axes (the ``pareto`` column) ringed apart: on more axes than
+    two, such a design can be dominated in energy and latency alone."""
     rows = _ok_rows(result, "energy_per_inference_pJ", "cycles")
     time_key = "latency_s" if all(isinstance(r.get("latency_s"), (int, float))
                                   for r in rows) else "cycles"
     cost = _cost_key(rows)
-    fig, ax = _figure(6.5, 4.2)
+    fig, ax = _figure(6.5, 5.0)
     scale, unit = _unit(max((r["energy_per_inference_pJ"] for r in rows), default=1.0))
-    sc = ax.scatter([r[time_key] for r in rows],
-                    [r["energy_per_inference_pJ"] / scale for r in rows],
-                    c=[r.get(cost) or 0 for r in rows], cmap="viridis", s=28, zorder=3)
+
+    def xy(r):
+        return r[time_key], r["energy_per_inference_pJ"] / scale
+    sc = ax.scatter([xy(r)[0] for r in rows], [xy(r)[1] for r in rows],
+                    c=[r.get(cost) or 0 for r in rows], cmap="viridis", s=28, zorder=3,
+                    label="design (colour: cost)")
     fig.colorbar(sc, ax=ax, label="area (mm^2)" if cost == "area_mm2" else
                  "on-chip storage (bytes)")
-    # the sweep's own Pareto flags (the axes of ``mapper sweep --pareto``: by default energy,
-    # latency, on-chip storage and area, so a design may be on the front without being on
-    # the energy-latency corner)
+    groups = _groups(rows)
+    for k, (key, group) in enumerate(groups.items()):
+        xs, ys = staircase([xy(r) for r in group])
+        name = "" if len(groups) == 1 else ": " + ", ".join(str(v) for v in key if v != "")
+        ax.plot(xs, ys, drawstyle="steps-post", color=_FRONT_COLOURS[k % len(_FRONT_COLOURS)],
+                lw=1.2, zorder=2,
+                label=f"2-D Pareto front of energy and latency{name}")
     front = [r for r in rows if r.get("pareto") is True]
     if front:
-        ax.scatter([r[time_key] for r in front],
-                   [r["energy_per_inference_pJ"] / scale for r in front], s=110,
+        ax.scatter([xy(r)[0] for r in front], [xy(r)[1] for r in front], s=110,
                    facecolors="none", edgecolors="tab:red", lw=1.5, zorder=4,
-                   label="on the Pareto front (the sweep's pareto column)")
+                   label="Pareto over all the sweep's --pareto axes (pareto column;\n"
+                         "may be dominated in energy and latency alone)")
     ax.set_xlabel("latency (s)" if time_key == "latency_s" else "latency (cycles; no clock)")
     ax.set_ylabel(f"energy per inference ({unit})")
     ax.set_title("Energy vs latency of every design", fontsize=9)
-    if front:
-        ax.legend(fontsize=7)
+    if rows:                                   # below the plot: never over a design
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=7)
     return fig
+
+
+#: the step lines of the fronts, one per (network, batch, energy tables); never the red of the
+#: rings
+_FRONT_COLOURS = ("black", "tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")
+
+
+def _groups(rows: list[dict]) -> dict[tuple, list[dict]]:
+    """Rows by (network, batch, energy tables): the groups a Pareto front is taken within."""
+    out: dict[tuple, list[dict]] = {}
+    for r in rows:
+        key = (r["network"], f"batch {r['batch']}", r.get("energy_tables") or "")
+        out.setdefault(key, []).append(r)
+    return out
 
 
 def _levels(cell: Any) -> dict[str, float]:
