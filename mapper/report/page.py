@@ -110,8 +110,8 @@ def headline(result: ResultDir, accuracy: dict | None = None,
             Metric(S, "off-chip bandwidth needed", bw,
                    f"at the achieved throughput; the arch gives {peak:g} B/cycle" if peak
                    else "at the achieved throughput; the arch sets no DRAM bandwidth"
-                   + (f" (the roofline draws {user.detail} = {user.bytes_per_cycle:.4g} "
-                      f"B/cycle; the model's cycles do not use it)" if user else ""))]
+                   + (f" (the roofline draws {user.bytes_per_cycle:.4g} B/cycle from "
+                      f"{user.detail})" if user else ""))]
     S = "Test set-up"
     clock = s.get("clock") or {}
     out += [Metric(S, "method", s.get("modelled", ""), ""),

@@ -57,12 +57,13 @@ class BandwidthRoof:
         return f"{what[self.source]}: {self.bytes_per_cycle:.4g} B/cycle\n({self.detail})"
 
 
-def arch_roof(bytes_per_cycle: float | None, level: str = "DRAM") -> BandwidthRoof | None:
+def arch_roof(bytes_per_cycle: float | None,
+              level: str = "the outermost level") -> BandwidthRoof | None:
     """The arch's roof (``dram_peak_bytes_per_cycle`` of the metric set), if it sets one."""
     if not bytes_per_cycle:
         return None
     return BandwidthRoof(bytes_per_cycle, RoofSource.ARCH,
-                         f"{level}'s shared_bandwidth, else read + write_bandwidth")
+                         f"{level}: shared_bandwidth, else read + write_bandwidth")
 
 
 def user_roof(GB_per_s: float | None, cycle_s: float | None,
