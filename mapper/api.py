@@ -152,7 +152,9 @@ def eyexam_network(arch, network, **options: Any) -> "NetworkEyexam":
     return run(arch, network, **options)
 
 
-def eyexam_figure(result: "EyexamResult", peak_bandwidth: float | None = None):
-    """The steps of an Eyexam on a roofline (a matplotlib ``Figure``; needs matplotlib)."""
+def eyexam_figure(result: "EyexamResult", dram_bandwidth_GBps: float | None = None):
+    """The steps of an Eyexam on a roofline (a matplotlib ``Figure``; needs matplotlib);
+    ``dram_bandwidth_GBps``: an off-chip bandwidth to draw as a roof (``--dram-bandwidth``),
+    converted with the arch's clock, the bounds unchanged."""
     from .eyexam.outputs import roofline_figure
-    return roofline_figure(result, peak_bandwidth)
+    return roofline_figure(result, dram_bandwidth_GBps)

@@ -37,6 +37,17 @@ def seconds(text: str) -> float:
     return value
 
 
+def gigabytes_per_second(text: str) -> float:
+    """A positive, finite bandwidth in GB/s (``--dram-bandwidth``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a bandwidth in GB/s > 0, got {text!r}")
+    return value
+
+
 def objective(text: str):
     """``--objective``: read by the one parser of an objective's text form; what does not
     parse is a usage error saying what was expected."""

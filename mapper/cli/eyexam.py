@@ -12,12 +12,13 @@ import argparse
 import sys
 from pathlib import Path
 
-from .argtypes import nonnegative_int, positive_int, seconds
+from .argtypes import gigabytes_per_second, nonnegative_int, positive_int, seconds
 from .common import (add_override_args, overrides_of, print_notes, stopped_exit_status,
                      write_outputs)
 
 EXIT_STATUS = ("exit status: 0 when every bound was computed; 2 for bad input, including a "
-               "layer no mapping fits (with CP-SAT's explanation); 130 after Ctrl-C (143 "
+               "layer no mapping fits (with CP-SAT's explanation) and a --dram-bandwidth "
+               "on an arch without a clock (the bounds are still written); 130 after Ctrl-C (143 "
                "after SIGTERM) during step 6's search, with the best mapping so far written "
                "and marked not proven.")
 
@@ -50,23 +51,33 @@ def add_parser(sub) -> None:
     e.add_argument("--art", help="area reference table (Accelergy ART YAML)")
     e.add_argument("--energy-tables", action="append", default=[], metavar="DIR",
                    help="a directory of energy/area table files (repeatable)")
+    e.add_argument("--dram-bandwidth", type=gigabytes_per_second, metavar="GBPS",
+                   help="an off-chip (DRAM) bandwidth in GB/s to draw on the roofline figure "
+                   "as a roof, converted to bytes/cycle with the arch's clock; the bounds do "
+                   "not change. Without it (and without a bandwidth in the arch) the figure "
+                   "shows the bandwidth step 6's mapping needed")
     e.add_argument("-o", "--output", default="out", help="output directory (default: out)")
     add_override_args(e)
     e.set_defaults(func=cmd_eyexam)
 
 
-def _figure(result, name: str, files: dict) -> None:
+def _figure(result, name: str, files: dict, dram_bandwidth: float | None) -> bool:
+    """Add the figure to ``files``; False (and a message) when it cannot be drawn: matplotlib
+    missing, or a --dram-bandwidth without a clock. The rest is still written."""
     from ..eyexam.outputs import figure_png
     from ..spec.errors import SpecError
     try:
-        files[name] = figure_png(result)
-    except SpecError as e:                # matplotlib missing: the rest is still written
+        files[name] = figure_png(result, dram_bandwidth)
+    except SpecError as e:
         print(f"note: {e}; {name} not written", file=sys.stderr)
+        return False
+    return True
 
 
 def cmd_eyexam(args: argparse.Namespace) -> int:
     from .. import api
     from ..eyexam.outputs import format_network_table, format_table, to_json_text
+    from ..report.roofline import user_roof
     from .output_paths import check_output_dir
 
     check_output_dir(args.output)
@@ -85,19 +96,21 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
         files["eyexam.json"] = to_json_text(result)
         stopped_by = next((r.search.stopped_by for r in result.layers
                            if r.search.stopped_early), None)
-        for r, name in zip(result.layers, result.file_names):
-            _figure(r, f"figures/{name}.png", files)
+        drawn = [_figure(r, f"figures/{name}.png", files, args.dram_bandwidth)
+                 for r, name in zip(result.layers, result.file_names)]
     else:
         spec = api.load(args.files, ert=args.ert, art=args.art, need_mapping=False,
                         energy_tables=args.energy_tables, overrides=overrides_of(args),
                         layer=args.layer)
         print_notes(spec)
+        if args.dram_bandwidth is not None:         # before the search: needs the clock
+            user_roof(args.dram_bandwidth, api.clock(spec).cycle_s)
         result = api.eyexam(spec, jobs=args.jobs, time_limit=args.time_limit,
                             search_size=args.search_size, seed=args.seed)
         text = format_table(result)
         stopped_by = result.search.stopped_by if result.search.stopped_early else None
         files["eyexam.json"] = to_json_text(result)
-        _figure(result, "eyexam.png", files)
+        drawn = [_figure(result, "eyexam.png", files, args.dram_bandwidth)]
     files["eyexam.txt"] = text
     write_outputs(out, files)
     print(text, end="")
@@ -105,4 +118,5 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
     if stopped_by is not None:
         print(f"{stopped_by}: step 6 is the best mapping so far (not proven)", file=sys.stderr)
         return stopped_exit_status(stopped_by) or 0
-    return 0
+    # a --dram-bandwidth the figure cannot use (no clock) is bad input: the bounds are written
+    return 0 if all(drawn) or args.dram_bandwidth is None else 2

@@ -6,6 +6,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from .argtypes import gigabytes_per_second
+
 
 def add_parser(sub) -> None:
     r = sub.add_parser("report", help="one HTML page with every metric and figure of a result "
@@ -22,12 +24,17 @@ def add_parser(sub) -> None:
                    help="the -o directory of mapper model, search, network or sweep")
     r.add_argument("-o", "--output", metavar="HTML",
                    help="the page to write (default: RESULT_DIR/report.html)")
+    r.add_argument("--dram-bandwidth", type=gigabytes_per_second, metavar="GBPS",
+                   help="an off-chip (DRAM) bandwidth in GB/s to draw on the roofline as a "
+                   "roof, converted to bytes/cycle with the arch's clock; the model's cycles "
+                   "do not change. Without it (and without a bandwidth in the arch) the "
+                   "roofline shows the bandwidth the run needed")
     r.set_defaults(func=cmd_report)
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from .. import api
     out = Path(args.output) if args.output else Path(args.result_dir) / "report.html"
-    path = api.write_report(args.result_dir, out)
+    path = api.write_report(args.result_dir, out, args.dram_bandwidth)
     print(f"wrote {path}")
     return 0

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Sequence
 
+from ..report.figures import draw_roofs
+from ..report.roofline import arch_roof, bandwidth_roofs, needed_roof, user_roof
 from ..spec.errors import SpecError
 from .steps import EyexamResult
 
@@ -60,21 +62,21 @@ def pyplot():
     return plt
 
 
-def roofline_figure(r: EyexamResult, peak_bandwidth: float | None = None) -> "Figure":
+def roofline_figure(r: EyexamResult, dram_bandwidth_GBps: float | None = None) -> "Figure":
     """The steps on a roofline (Sze et al., Fig. 6): operational intensity (MACs per
-    off-chip byte) against MACs/cycle, one point per step; the compute roof is the PE count,
-    the bandwidth roof ``peak_bandwidth`` (bytes/cycle; default: the outermost level's)
-    x intensity where known."""
+    off-chip byte) against MACs/cycle, one point per step, under the compute roof (the PE
+    count) and the bandwidth roofs of :func:`mapper.report.roofline.bandwidth_roofs`: the
+    arch's, the user's ``dram_bandwidth_GBps`` (with the arch's clock; step 6 and 7 do not
+    change), else the bandwidth step 6's mapping needed."""
     plt = pyplot()
-    peak_bandwidth = peak_bandwidth or r.offchip_bytes_per_cycle
+    six = r.steps[5]
+    needed = ([(f"{r.layer}, step 6", six.macs_per_cycle / six.operational_intensity)]
+              if six.operational_intensity else [])
+    roofs = bandwidth_roofs(arch_roof(r.offchip_bytes_per_cycle),
+                            user_roof(dram_bandwidth_GBps, r.cycle_s), needed_roof(needed))
     fig, ax = plt.subplots(figsize=(9.5, 4.5))
     xs = [s.operational_intensity for s in r.steps]
-    known = [x for x in xs if x]
-    lo, hi = min(known) / 4, max(known) * 4
-    ax.axhline(r.pes, color="grey", lw=1, ls="--", label=f"compute roof: {r.pes} PEs")
-    if peak_bandwidth:
-        ax.plot([lo, hi], [peak_bandwidth * lo, peak_bandwidth * hi], color="grey", lw=1,
-                ls=":", label=f"bandwidth roof: {peak_bandwidth:g} B/cycle")
+    draw_roofs(ax, r.pes, roofs, [x for x in xs if x])
     at: dict[tuple[float, float], list[int]] = {}
     for s, x in zip(r.steps, xs):
         if x is None:
@@ -90,10 +92,6 @@ def roofline_figure(r: EyexamResult, peak_bandwidth: float | None = None) -> "Fi
             ax.annotate("", (b.operational_intensity, b.macs_per_cycle),
                         (a.operational_intensity, a.macs_per_cycle),
                         arrowprops={"arrowstyle": "->", "color": "tab:blue", "lw": 0.8})
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlim(lo, hi)
-    ax.xaxis.set_minor_formatter(plt.NullFormatter())
     ax.set_xlabel("operational intensity (MACs per off-chip byte)")
     ax.set_ylabel("performance (MACs/cycle)")
     ax.set_title(f"Eyexam: {r.layer} on {r.arch}")
@@ -102,10 +100,10 @@ def roofline_figure(r: EyexamResult, peak_bandwidth: float | None = None) -> "Fi
     return fig
 
 
-def figure_png(r: EyexamResult, peak_bandwidth: float | None = None) -> bytes:
+def figure_png(r: EyexamResult, dram_bandwidth_GBps: float | None = None) -> bytes:
     """The roofline figure as PNG bytes (written with the run's other outputs)."""
     import io
-    fig = roofline_figure(r, peak_bandwidth)
+    fig = roofline_figure(r, dram_bandwidth_GBps)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=120)
     pyplot().close(fig)

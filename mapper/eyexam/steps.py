@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Callable
 
-from ..report.metrics import dram_bytes
+from ..report.metrics import clock_of, dram_bytes, dram_peak_bytes_per_cycle
 from ..prune import ArchLimits, FanoutLimit, Parallelism, SolveTimeout, TilingModel
 from ..report.maptxt import format_map_txt
 from ..mapsearch.objective import Objective
@@ -107,11 +107,14 @@ class EyexamResult:
     proof: Proof
     #: the outermost level's bandwidth in bytes/cycle (the roofline's slope), if it has one
     offchip_bytes_per_cycle: float | None = None
+    #: seconds per cycle of the arch's clock (None: it gives none), for a bandwidth in GB/s
+    cycle_s: float | None = None
 
     def to_json(self) -> dict:
         return {"layer": self.layer, "arch": self.arch, "macs": self.macs, "pes": self.pes,
                 "cycles_average_model": self.cycles,
                 "offchip_bytes_per_cycle": self.offchip_bytes_per_cycle,
+                "cycle_s": self.cycle_s,
                 "step6_proof": self.proof.value,
                 "ramp": [r.__dict__ | {"cycles": r.cycles} for r in self.ramp],
                 "steps": [s.to_json() for s in self.steps]}
@@ -189,14 +192,8 @@ def eyexam(inputs: SearchInputs, settings: SearchSettings = SearchSettings(),
     # mappings of the ramped cycles (docs/EYEXAM.md), so it is never marked proven
     add(macs / (ev.cycles + sum(r.cycles for r in ramp)), map_txt, intensity, proven=False)
     return EyexamResult(wl.name, arch.name, macs, arch.compute.instances, tuple(steps),
-                        ev.cycles, ramp, outcome, proof, offchip_bandwidth(arch))
-
-
-def offchip_bandwidth(arch) -> float | None:
-    """Bytes per cycle the outermost level can move (read or shared bandwidth), if given."""
-    level = arch.storage[-1]
-    words = [b for b in (level.read_bandwidth, level.shared_bandwidth) if b is not None]
-    return min(words) * level.word_bits / 8 if words else None
+                        ev.cycles, ramp, outcome, proof, dram_peak_bytes_per_cycle(arch),
+                        clock_of(arch).cycle_s)
 
 
 def delay_optimum(inputs: SearchInputs, settings: SearchSettings, capacity_bound: int | None,

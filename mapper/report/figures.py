@@ -8,11 +8,13 @@ Each takes a :class:`~mapper.report.results.ResultDir` (``mapper.api.load_result
 - :func:`mac_vs_data_movement_figure`: per layer, MAC energy vs data movement (on chip and
   DRAM), the split of the paper's eq. (7);
 - :func:`roofline_figure`: every layer at (MACs per DRAM byte, MACs/cycle) under the arch's
-  compute roof (PEs) and DRAM bandwidth roof (bytes/cycle x MACs per byte);
+  compute roof (PEs) and the off-chip bandwidth roofs of :mod:`mapper.report.roofline` (the
+  arch's, the user's, else the one the run needed), each labelled with its source;
 - :func:`utilization_figure`: eq. (3) per layer, active PEs / PEs and the utilization of the
   active PEs, and their product;
 - :func:`eyexam_waterfall_figure`: the bound after each Eyexam step (``eyexam.json``);
-- sweeps: :func:`energy_latency_figure` (Pareto front drawn, cost as colour),
+- sweeps: :func:`energy_latency_figure` (the 2-D Pareto front of energy and latency as a
+  step line, the sweep's multi-axis Pareto designs ringed apart, cost as colour),
   :func:`sweep_energy_breakdown_figure` and :func:`pe_scaling_figure` (§VII).
 
 matplotlib is an optional extra (``pip install 'dnn-mapper[report]'``); it is imported when a
@@ -21,10 +23,13 @@ figure is drawn, through the object-oriented API (``Figure``), never pyplot's gl
 from __future__ import annotations
 
 import math
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 from ..spec.errors import SpecError
+from .pareto import staircase
 from .results import Kind, ResultDir
+from .roofline import (BandwidthRoof, RoofSource, arch_roof, bandwidth_roofs, needed_roof,
+                       user_roof)
 
 #: energy units for the axes: (pJ per unit, name), largest first
 _UNITS = ((1e12, "J"), (1e9, "mJ"), (1e6, "uJ"), (1e3, "nJ"), (1, "pJ"))
@@ -125,36 +130,73 @@ def mac_vs_data_movement_figure(result: ResultDir):
     return fig
 
 
-def roofline_figure(result: ResultDir):
+def roofline_figure(result: ResultDir, dram_bandwidth_GBps: float | None = None):
     """Each layer at (MACs per DRAM byte, achieved MACs/cycle) under the compute roof (PEs)
-    and the DRAM bandwidth roof, when the arch sets a bandwidth there."""
+    and the off-chip bandwidth roofs of :func:`mapper.report.roofline.bandwidth_roofs`: the
+    arch's, the user's ``dram_bandwidth_GBps`` (converted with the run's clock; the model's
+    cycles are not changed), else the bandwidth the run needed, each labelled with its
+    source."""
+    if result.kind is Kind.SWEEP:
+        raise _no_sweep_roofline(result)
     rows = _mapped(result)
     t = result.totals
-    pes, bw = t["pes"], t.get("dram_peak_bytes_per_cycle")
+    pes = t["pes"]
+    roofs = bandwidth_roofs(
+        arch_roof(t.get("dram_peak_bytes_per_cycle"), t.get("dram_level", "DRAM")),
+        user_roof(dram_bandwidth_GBps, (result.setup.get("clock") or {}).get("cycle_s")),
+        needed_roof([(r.name, r.metrics["dram_bytes_per_cycle"]) for r in rows]))
     fig, ax = _figure(6.0, 4.0)
     xs = [r.metrics["macs"] / (r.metrics["dram_bytes_per_inference"] * r.metrics["batch"])
           if r.metrics["dram_bytes_per_inference"] else math.nan for r in rows]
     ys = [r.metrics["macs_per_cycle"] for r in rows]
-    finite = [x for x in xs if math.isfinite(x) and x > 0] or [1.0]
-    lo, hi = min(finite) / 4, max(finite) * 4
-    grid = [lo * (hi / lo) ** (i / 200) for i in range(201)]
-    roof = [min(pes, bw * x) if bw else pes for x in grid]
-    ax.plot(grid, roof, color="black", lw=1.5,
-            label=f"roof: {pes} PEs" + (f", {bw:g} B/cycle off-chip" if bw else
-                                        " (no DRAM bandwidth set: compute roof only)"))
+    draw_roofs(ax, pes, roofs, [x for x in xs if math.isfinite(x)])
     ax.scatter(xs, ys, zorder=3, s=18, color="tab:red", label="layers (best mapping)")
     for x, y, r in zip(xs, ys, rows):
         if math.isfinite(x) and len(rows) <= 8:         # more would overlap: see the table
             ax.annotate(r.name, (x, y), fontsize=6, xytext=(3, 2), textcoords="offset points")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
     shown = [y for y in ys if y > 0] or [pes]
     ax.set_ylim(min(min(shown), pes) / 4, pes * 2)
     ax.set_xlabel("operational intensity (MACs per DRAM byte)")
     ax.set_ylabel("MACs/cycle")
     ax.set_title("Roofline of every layer", fontsize=9)
-    ax.legend(fontsize=7, loc="upper left")
+    ax.legend(fontsize=6, loc="upper left")
     return fig
+
+
+def _no_sweep_roofline(result: ResultDir) -> SpecError:
+    return SpecError(f"{result.path}: a sweep has no roofline (each design's own mapper "
+                     f"network run has one), so an off-chip bandwidth for it does not apply")
+
+
+#: how each bandwidth roof is drawn, by where it came from
+_ROOF_STYLE = {RoofSource.ARCH: {"color": "black", "ls": "-"},
+               RoofSource.USER: {"color": "tab:blue", "ls": "--"},
+               RoofSource.NEEDED: {"color": "tab:orange", "ls": ":"}}
+
+
+def draw_roofs(ax, pes: float, roofs: Sequence[BandwidthRoof],
+               intensities: Sequence[float]) -> tuple[float, float]:
+    """Draw the compute roof (``pes`` MACs/cycle) and each bandwidth roof (bytes/cycle x
+    intensity, up to its ridge point where it meets the compute roof) on log-log axes over
+    the range of ``intensities`` and the ridge points; returns that range. Each line is
+    labelled with its source (:attr:`BandwidthRoof.label`)."""
+    from matplotlib.ticker import NullFormatter
+    ridges = [pes / r.bytes_per_cycle for r in roofs]
+    known = [x for x in (*intensities, *ridges) if x and math.isfinite(x) and x > 0] or [1.0]
+    lo, hi = min(known) / 4, max(known) * 4
+    ax.plot([lo, hi], [pes, pes], color="grey", lw=1.5, label=f"compute roof: {pes:g} PEs "
+            f"(arch)")
+    for roof, ridge in zip(roofs, ridges):
+        x = [lo, min(ridge, hi)]
+        ax.plot(x, [roof.macs_per_cycle(v, pes) for v in x], lw=1.5, label=roof.label,
+                **_ROOF_STYLE[roof.source])
+    if not roofs:
+        ax.plot([], [], " ", label="no bandwidth roof: no layer moved off-chip data")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlim(lo, hi)
+    ax.xaxis.set_minor_formatter(NullFormatter())     # decades only: minor labels overlap
+    return lo, hi
 
 
 def utilization_figure(result: ResultDir):
@@ -217,34 +259,58 @@ def _cost_key(rows: list[dict]) -> str:
 
 
 def energy_latency_figure(result: ResultDir):
-    """Energy per inference vs latency of every design, the Pareto front drawn per network
-    and batch, cost (area, else on-chip storage) as colour."""
+    """Energy per inference vs latency of every design, cost (area, else on-chip storage) as
+    colour. Per (network, batch, energy tables) group, the true 2-D Pareto front of energy and
+    latency as a step line (:mod:`mapper.report.pareto`); the designs the sweep flags Pareto
+    over all its ``--pareto`` axes (the ``pareto`` column) ringed apart: on more axes than
+    two, such a design can be dominated in energy and latency alone."""
     rows = _ok_rows(result, "energy_per_inference_pJ", "cycles")
     time_key = "latency_s" if all(isinstance(r.get("latency_s"), (int, float))
                                   for r in rows) else "cycles"
     cost = _cost_key(rows)
-    fig, ax = _figure(6.5, 4.2)
+    fig, ax = _figure(6.5, 5.0)
     scale, unit = _unit(max((r["energy_per_inference_pJ"] for r in rows), default=1.0))
-    sc = ax.scatter([r[time_key] for r in rows],
-                    [r["energy_per_inference_pJ"] / scale for r in rows],
-                    c=[r.get(cost) or 0 for r in rows], cmap="viridis", s=28, zorder=3)
+
+    def xy(r):
+        return r[time_key], r["energy_per_inference_pJ"] / scale
+    sc = ax.scatter([xy(r)[0] for r in rows], [xy(r)[1] for r in rows],
+                    c=[r.get(cost) or 0 for r in rows], cmap="viridis", s=28, zorder=3,
+                    label="design (colour: cost)")
     fig.colorbar(sc, ax=ax, label="area (mm^2)" if cost == "area_mm2" else
                  "on-chip storage (bytes)")
-    # the sweep's own Pareto flags (the axes of ``mapper sweep --pareto``: by default energy,
-    # latency, on-chip storage and area, so a design may be on the front without being on
-    # the energy-latency corner)
+    groups = _groups(rows)
+    for k, (key, group) in enumerate(groups.items()):
+        xs, ys = staircase([xy(r) for r in group])
+        name = "" if len(groups) == 1 else ": " + ", ".join(str(v) for v in key if v != "")
+        ax.plot(xs, ys, drawstyle="steps-post", color=_FRONT_COLOURS[k % len(_FRONT_COLOURS)],
+                lw=1.2, zorder=2,
+                label=f"2-D Pareto front of energy and latency{name}")
     front = [r for r in rows if r.get("pareto") is True]
     if front:
-        ax.scatter([r[time_key] for r in front],
-                   [r["energy_per_inference_pJ"] / scale for r in front], s=110,
+        ax.scatter([xy(r)[0] for r in front], [xy(r)[1] for r in front], s=110,
                    facecolors="none", edgecolors="tab:red", lw=1.5, zorder=4,
-                   label="on the Pareto front (the sweep's pareto column)")
+                   label="Pareto over all the sweep's --pareto axes (pareto column;\n"
+                         "may be dominated in energy and latency alone)")
     ax.set_xlabel("latency (s)" if time_key == "latency_s" else "latency (cycles; no clock)")
     ax.set_ylabel(f"energy per inference ({unit})")
     ax.set_title("Energy vs latency of every design", fontsize=9)
-    if front:
-        ax.legend(fontsize=7)
+    if rows:                                   # below the plot: never over a design
+        fig.legend(*ax.get_legend_handles_labels(), loc="outside lower center", fontsize=7)
     return fig
+
+
+#: the step lines of the fronts, one per (network, batch, energy tables); never the red of the
+#: rings
+_FRONT_COLOURS = ("black", "tab:blue", "tab:orange", "tab:green", "tab:purple", "tab:brown")
+
+
+def _groups(rows: list[dict]) -> dict[tuple, list[dict]]:
+    """Rows by (network, batch, energy tables): the groups a Pareto front is taken within."""
+    out: dict[tuple, list[dict]] = {}
+    for r in rows:
+        key = (r["network"], f"batch {r['batch']}", r.get("energy_tables") or "")
+        out.setdefault(key, []).append(r)
+    return out
 
 
 def _levels(cell: Any) -> dict[str, float]:
@@ -383,11 +449,16 @@ SWEEP_FIGURES: tuple[tuple[str, str, Callable], ...] = (
 )
 
 
-def report_figures(result: ResultDir) -> dict[str, Any]:
+def report_figures(result: ResultDir, dram_bandwidth_GBps: float | None = None
+                   ) -> dict[str, Any]:
     """Every figure of the result's page, by file stem (``eyexam_waterfall`` when the result
-    directory holds eyexam.json)."""
+    directory holds eyexam.json); ``dram_bandwidth_GBps``: the user's off-chip bandwidth for
+    the roofline (:func:`roofline_figure`)."""
+    if result.kind is Kind.SWEEP and dram_bandwidth_GBps is not None:
+        raise _no_sweep_roofline(result)
     table = SWEEP_FIGURES if result.kind is Kind.SWEEP else RUN_FIGURES
-    figs = {stem: draw(result) for stem, _, draw in table}
+    figs = {stem: (roofline_figure(result, dram_bandwidth_GBps) if draw is roofline_figure
+                   else draw(result)) for stem, _, draw in table}
     if result.eyexam:
         figs["eyexam_waterfall"] = eyexam_waterfall_figure(result.eyexam)
     return figs

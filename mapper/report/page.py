@@ -20,6 +20,7 @@ from .figures import caption, report_figures, require_matplotlib
 from .metrics import si
 from .outputs import write_files
 from .results import EYEXAM_FILE, Kind, ResultDir, load_result, sweep_result
+from .roofline import BandwidthRoof, user_roof
 
 TEMPLATE = "report.html.j2"
 #: where a user records the accuracy the model does not give (shown on the page)
@@ -56,8 +57,10 @@ def _energy(pJ: float | None) -> str:
     return si(None if pJ is None else pJ * 1e-12, "J")
 
 
-def headline(result: ResultDir, accuracy: dict | None = None) -> list[Metric]:
-    """The metric set of a run (a layer or a network), section by section."""
+def headline(result: ResultDir, accuracy: dict | None = None,
+             user: BandwidthRoof | None = None) -> list[Metric]:
+    """The metric set of a run (a layer or a network), section by section; ``user``: the
+    off-chip bandwidth the user gave for the roofline."""
     t, s = result.totals, result.setup
     clocked = t.get("latency_s") is not None
     no_clock = "" if clocked else f"no clock: {s.get('clock', {}).get('source', '')}"
@@ -106,7 +109,9 @@ def headline(result: ResultDir, accuracy: dict | None = None) -> list[Metric]:
                    if t.get("area_missing") else ""),
             Metric(S, "off-chip bandwidth needed", bw,
                    f"at the achieved throughput; the arch gives {peak:g} B/cycle" if peak
-                   else "at the achieved throughput; the arch sets no DRAM bandwidth")]
+                   else "at the achieved throughput; the arch sets no DRAM bandwidth"
+                   + (f" (the roofline draws {user.bytes_per_cycle:.4g} B/cycle from "
+                      f"{user.detail})" if user else ""))]
     S = "Test set-up"
     clock = s.get("clock") or {}
     out += [Metric(S, "method", s.get("modelled", ""), ""),
@@ -167,10 +172,12 @@ def _environment():
 
 
 def render_page(result: ResultDir, figures: dict[str, bytes] | None = None,
-                figure_note: str = "") -> str:
-    """The page of ``result``; ``figures``: PNG bytes by stem (drawn here when None)."""
+                figure_note: str = "", dram_bandwidth_GBps: float | None = None) -> str:
+    """The page of ``result``; ``figures``: PNG bytes by stem (drawn here when None);
+    ``dram_bandwidth_GBps``: the user's off-chip bandwidth for the roofline."""
     if figures is None:
-        figures = {stem: figure_png(fig) for stem, fig in report_figures(result).items()}
+        figures = {stem: figure_png(fig) for stem, fig
+                   in report_figures(result, dram_bandwidth_GBps).items()}
     figs = [{"stem": stem, "caption": caption(stem), "src": data_uri(png)}
             for stem, png in figures.items() if stem != "eyexam_waterfall"]
     eyexam = figures.get("eyexam_waterfall")
@@ -192,23 +199,27 @@ def render_page(result: ResultDir, figures: dict[str, bytes] | None = None,
                                      f"runs ok; Pareto front over energy, latency and cost "
                                      f"marked in the pareto column")
     else:
-        context.update(metrics=headline(result, _accuracy(result.path)),
+        user = user_roof(dram_bandwidth_GBps, (result.setup.get("clock") or {}).get("cycle_s"))
+        context.update(metrics=headline(result, _accuracy(result.path), user),
                        layers=_layer_rows(result), sweep_columns=[], sweep_rows=[],
                        sweep_files=[],
                        sweep_summary="")
     return _environment().get_template(TEMPLATE).render(**context)
 
 
-def report_html(result_dir: str | Path) -> str:
-    """The page of a result directory (``mapper report``)."""
+def report_html(result_dir: str | Path, dram_bandwidth_GBps: float | None = None) -> str:
+    """The page of a result directory (``mapper report``); ``dram_bandwidth_GBps``: an
+    off-chip bandwidth to draw on the roofline (``--dram-bandwidth``; the arch's clock turns it
+    into bytes/cycle)."""
     result = load_result(result_dir)
     require_matplotlib()
-    return render_page(result)
+    return render_page(result, dram_bandwidth_GBps=dram_bandwidth_GBps)
 
 
-def write_report(result_dir: str | Path, output: str | Path) -> Path:
+def write_report(result_dir: str | Path, output: str | Path,
+                 dram_bandwidth_GBps: float | None = None) -> Path:
     """Write the page of ``result_dir`` to ``output`` (atomically)."""
-    html = report_html(result_dir)
+    html = report_html(result_dir, dram_bandwidth_GBps)
     out = Path(output)
     return write_files(out.parent, {out.name: html})[0]
 

@@ -20,6 +20,27 @@ def test_one_layer_writes_json_table_and_figure(tmp_path, capsys):
     assert (out / "eyexam.png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_dram_bandwidth_draws_the_users_roof(tmp_path, monkeypatch):
+    """--dram-bandwidth reaches the figure (eyeriss_like's clock is 1 GHz: 25.6 GB/s = 25.6
+    B/cycle) and leaves the bounds as they are."""
+    pytest.importorskip("matplotlib")
+    from mapper.eyexam import outputs
+    drawn = []
+    real = outputs.roofline_figure
+    monkeypatch.setattr(outputs, "roofline_figure",
+                        lambda r, bw=None: drawn.append((r, bw)) or real(r, bw))
+    argv = ["eyexam", "eyeriss_like", "problems/layers/resnet18.yaml", "--layer",
+            "fc_512_1000", "--search-size", "2000"]
+    assert main(argv + ["--dram-bandwidth", "25.6", "-o", str(tmp_path / "a")]) == 0
+    assert main(argv + ["-o", str(tmp_path / "b")]) == 0
+    (r, bw), (_, none) = drawn
+    assert bw == 25.6 and none is None and r.cycle_s == 1e-9
+    labels = [ln.get_label() for ln in real(r, bw).axes[0].get_lines()]
+    assert any("25.6 B/cycle" in label and "from the user" in label for label in labels)
+    a, b = (json.loads((tmp_path / d / "eyexam.json").read_text()) for d in "ab")
+    assert a["steps"] == b["steps"]
+
+
 def test_a_network_gives_one_row_per_layer(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     out = tmp_path / "net"
