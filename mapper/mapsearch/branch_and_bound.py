@@ -12,6 +12,7 @@ import zlib
 
 import numpy as np
 
+from ..mapspace.orders import embedding, supersequence
 from ..mapspace.space import Tilings
 from ..model.batch import MappingBatch
 from ..model.bound import Bound, innermost_candidates
@@ -316,6 +317,8 @@ class BranchAndBound:
         open_inside = len(plan) > 1 and any(
             len(self._level_plan(tilings.temporal[rows, k] > 1, k, keep)) > 1 for k in inner)
         if not open_inside:
+            if len(plan) > 1:
+                return self._classes_together(tilings, rows, level, plan, inner, chosen, keep)
             for order, at in plan:
                 chosen[level] = order
                 if self._orders(tilings, rows[at], inner, chosen, keep):
@@ -341,5 +344,61 @@ class BranchAndBound:
                 continue
             chosen[level] = order
             if self._orders(tilings, g[ok], inner, chosen, keep):
+                return True
+        return False
+
+    def _classes_together(self, tilings: Tilings, rows: np.ndarray, level: int, plan,
+                          inner: list[int], chosen: list, keep) -> bool:
+        """Evaluate every class of loop orders of ``level`` (the levels inside it have one
+        class each) in few model calls instead of one per class: the classes' orders merge
+        into one supersequence order with each mapping's loops placed where its own order
+        puts them (``MappingBatch.placement``; the model's figures are those of each
+        mapping's own order). The calls are per model batch, not per row, so this is what
+        makes a level with hundreds of classes cheap. Only the mappings that may beat the
+        incumbent are then considered in their own orders, so what the search keeps and
+        returns is unchanged. Returns whether the search must stop."""
+        dims = self.space.dims
+        for k in inner:
+            (chosen[k], _), = self._level_plan(tilings.temporal[rows, k] > 1, k, keep)
+        start = 0
+        while start < len(plan):
+            stop, size = start, 0
+            while stop < len(plan) and (stop == start or size + len(plan[stop][1]) <= self.PIECE):
+                size += len(plan[stop][1])
+                stop += 1
+            part = plan[start:stop]
+            start = stop
+            every = np.concatenate([rows[at] for _, at in part])
+            active = (tilings.temporal[every, level] > 1).any(axis=0)
+            loops = [tuple(d for d in order if active[dims.index(d)]) for order, _ in part]
+            sup = supersequence(loops)
+            sup += tuple(d for d in dims if d not in sup)          # unit everywhere
+            placement = np.zeros((len(every),) + tilings.temporal.shape[1:], dtype=np.int64)
+            at_row = 0
+            for seq, (_, at) in zip(loops, part):
+                for d, nth in embedding(seq, sup).items():
+                    placement[at_row:at_row + len(at), level, dims.index(d)] = nth
+                at_row += len(at)
+            chosen[level] = sup
+            sk = skeleton_for(self.space, tilings, every, tuple(chosen), keep)
+            result = self.model.evaluate(MappingBatch(sk, tilings.temporal[every],
+                                                      tilings.spatial[every], placement))
+            ok = result.valid & self.state.may_improve(self.objective.key(result))
+            self.progress.evaluated += int(len(every) - ok.sum())
+            self.progress.valid += int((result.valid & ~ok).sum())
+            at_row = 0
+            for order, at in part:
+                mine = ok[at_row:at_row + len(at)]
+                at_row += len(at)
+                if not mine.any():
+                    continue
+                chosen[level] = order
+                g = rows[at]
+                sk = skeleton_for(self.space, tilings, g, tuple(chosen), keep)
+                self.state.consider(MappingBatch(sk, tilings.temporal[g[mine]],
+                                                 tilings.spatial[g[mine]]))
+                if self.state.out_of_time():
+                    return True
+            if self.state.out_of_time():
                 return True
         return False

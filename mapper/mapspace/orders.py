@@ -142,3 +142,49 @@ def order_classes(nonunit: tuple[str, ...], dims: tuple[str, ...],
         if sig not in best or perm < best[sig]:
             best[sig] = perm
     return tuple(complete_order(perm, dims, constraint) for perm in sorted(best.values()))
+
+
+def supersequence(orders: list[tuple[str, ...]]) -> tuple[str, ...]:
+    """A common supersequence of several loop orders: each order is a subsequence of it, so
+    one model batch can hold them all (``MappingBatch.placement``). Built by merging the
+    orders one at a time along a shortest common supersequence of two (dynamic
+    programming): not the shortest of all, but short (the batch's nest grows with it)."""
+    out: tuple[str, ...] = ()
+    for order in orders:
+        out = _shortest_common_supersequence(out, tuple(order))
+    return out
+
+
+def _shortest_common_supersequence(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
+    n, m = len(a), len(b)
+    # lcs[i][j]: the longest common subsequence of a[i:] and b[j:]
+    lcs = [[0] * (m + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(m - 1, -1, -1):
+            lcs[i][j] = lcs[i + 1][j + 1] + 1 if a[i] == b[j] else \
+                max(lcs[i + 1][j], lcs[i][j + 1])
+    out, i, j = [], 0, 0
+    while i < n and j < m:
+        if a[i] == b[j]:
+            out.append(a[i])
+            i, j = i + 1, j + 1
+        elif lcs[i + 1][j] >= lcs[i][j + 1]:
+            out.append(a[i])
+            i += 1
+        else:
+            out.append(b[j])
+            j += 1
+    return tuple(out) + a[i:] + b[j:]
+
+
+def embedding(order: tuple[str, ...], sup: tuple[str, ...]) -> dict[str, int]:
+    """Per dimension of ``order``, which of its occurrences in ``sup`` (0: the first) takes
+    it when ``order`` is matched into ``sup`` leftmost; ``sup`` must contain ``order``."""
+    out, seen, at = {}, {}, 0
+    for d in order:
+        while sup[at] != d:
+            seen[sup[at]] = seen.get(sup[at], -1) + 1
+            at += 1
+        out[d] = seen[d] = seen.get(d, -1) + 1
+        at += 1
+    return out

@@ -3,6 +3,12 @@
 The batch is what the model evaluates: ``temporal`` and ``spatial`` are ``(B, K, D)`` integer
 arrays of loop factors (B mappings, K storage levels innermost first, D workload dimensions in
 ``workload.dims`` order). One mapping is a batch of one.
+
+Mappings whose temporal orders differ can still share one evaluation: a level's order in the
+skeleton may then be a *supersequence* that names a dimension more than once, and
+``placement`` says per mapping at which of its occurrences the dimension's loop is (the
+others are loops of 1, which change nothing: TIMELOOP_SEMANTICS §3). Each mapping is then
+the order its placed occurrences give (:meth:`MappingBatch.orders_of`).
 """
 from __future__ import annotations
 
@@ -45,6 +51,9 @@ class MappingBatch:
     skeleton: Skeleton
     temporal: np.ndarray   # (B, K, D) int64
     spatial: np.ndarray    # (B, K, D) int64
+    #: (B, K, D): which occurrence of a dimension in a supersequence order holds its temporal
+    #: loop (0: the first); None: every order names each dimension once
+    placement: np.ndarray | None = None
 
     def __post_init__(self):
         K, D = self.skeleton.n_levels, len(self.skeleton.dims)
@@ -52,6 +61,27 @@ class MappingBatch:
             a = getattr(self, name)
             if a.ndim != 3 or a.shape[1:] != (K, D):
                 raise ValueError(f"{name} factors must have shape (B, {K}, {D}), got {a.shape}")
+        if self.placement is not None and self.placement.shape != self.temporal.shape:
+            raise ValueError(f"placement must have shape {self.temporal.shape}, "
+                             f"got {self.placement.shape}")
+
+    def orders_of(self, i: int) -> tuple[tuple[str, ...], ...]:
+        """Mapping i's temporal order per level: with a supersequence, each dimension where
+        its placed occurrence is."""
+        sk = self.skeleton
+        if self.placement is None:
+            return sk.temporal_order
+        out = []
+        for k, order in enumerate(sk.temporal_order):
+            where = {}
+            for pos, d in enumerate(order):
+                occ = where.setdefault(d, [])
+                occ.append(pos)
+            place = self.placement[i, k]
+            at = {d: where[d][min(int(place[sk.dims.index(d)]), len(where[d]) - 1)]
+                  for d in where}
+            out.append(tuple(sorted(at, key=at.get)))
+        return tuple(out)
 
     def __len__(self) -> int:
         return self.temporal.shape[0]
@@ -70,11 +100,13 @@ class MappingBatch:
 
     def mapping(self, i: int) -> Mapping:
         s = self.skeleton
+        orders = self.orders_of(i)
         return Mapping(s.dims, tuple(
-            LevelMapping(tuple(int(x) for x in self.temporal[i, k]), s.temporal_order[k],
+            LevelMapping(tuple(int(x) for x in self.temporal[i, k]), orders[k],
                          tuple(int(x) for x in self.spatial[i, k]), s.spatial_order[k],
                          s.split[k], s.keep[k])
             for k in range(s.n_levels)))
 
     def take(self, index) -> "MappingBatch":
-        return MappingBatch(self.skeleton, self.temporal[index], self.spatial[index])
+        return MappingBatch(self.skeleton, self.temporal[index], self.spatial[index],
+                            None if self.placement is None else self.placement[index])

@@ -200,15 +200,15 @@ class Model:
     def evaluate(self, batch: MappingBatch, bound: Bound | None = None) -> BatchResult:
         """Counts, cycles and energy of every mapping of the batch; with ``bound``, lower
         bounds of them over the loop orders (and completions) that ``bound`` leaves open."""
+        if bound is not None and batch.placement is not None:
+            raise ValueError("a bound needs one loop order per level: no placement")
         B = len(batch)
         if B <= self.PASS:
             return self._evaluate_pass(batch, bound=bound)
         n = -(-B // self.PASS)
         bounds = [B * i // n for i in range(n + 1)]
         columns = self.memory.passes(batch.skeleton, B)
-        parts = [self._evaluate_pass(MappingBatch(batch.skeleton, batch.temporal[a:b],
-                                                  batch.spatial[a:b]), columns.window(a, b),
-                                     bound)
+        parts = [self._evaluate_pass(batch.take(slice(a, b)), columns.window(a, b), bound)
                  for a, b in zip(bounds, bounds[1:])]
 
         def whole(arrays):

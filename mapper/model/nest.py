@@ -107,14 +107,21 @@ class NestShape:
         loops: list[Loop] = []
         boundary, spatial_end = [0], []
         source = {True: ([], []), False: ([], [])}       # kind -> (nest rows, batch columns)
+        #: per temporal source row: which occurrence of its dimension in a supersequence
+        #: order it is (``MappingBatch.placement``), -1 where the level names it once
+        occurrence: list[int] = []
         for k in range(sk.n_levels):
             for kind, order, active in ((True, sk.spatial_order[k], active_spatial[k]),
                                         (False, sk.temporal_order[k], active_temporal[k])):
+                seen: dict[str, int] = {}
                 for d in order:
                     j = dims.index(d)
+                    nth = seen[d] = seen.get(d, -1) + 1
                     if active[j]:
                         source[kind][0].append(len(loops))
                         source[kind][1].append(k * D + j)
+                        if not kind:
+                            occurrence.append(nth if order.count(d) > 1 else -1)
                         loops.append(Loop(k, kind, j, sk.spatial_axis(k, d) if kind else Axis.TEMPORAL))
                 if kind:
                     spatial_end.append(len(loops))
@@ -123,6 +130,7 @@ class NestShape:
         self.n_dims = D
         self.source = {kind: (np.array(rows, dtype=np.intp), np.array(cols, dtype=np.intp))
                        for kind, (rows, cols) in source.items()}
+        self.occurrence = occurrence
         self.dim_of = np.array([lp.dim for lp in loops], dtype=np.int64)
         self.is_temporal = np.array([not lp.spatial for lp in loops], dtype=bool)
         self.temporal = np.flatnonzero(self.is_temporal)
@@ -189,6 +197,13 @@ class Nest:
             columns = factors.reshape(B, K * D)
             for row, col in zip(*shape.source[kind]):
                 factor[row] = columns[:, col]
+        if any(n >= 0 for n in shape.occurrence):
+            # a supersequence order: each loop holds its factor only where it is placed
+            placed = (np.zeros((B, K * D), dtype=np.int64) if batch.placement is None
+                      else batch.placement.reshape(B, K * D))
+            for row, col, nth in zip(*shape.source[False], shape.occurrence):
+                if nth >= 0:
+                    factor[row][placed[:, col] != nth] = 1
         self.factor = factor
         # Boxes are needed only at level boundaries and spatial ends: keep just those, as
         # tuples of per-dimension rows (a row is shared until a loop over its dimension).
