@@ -324,16 +324,16 @@ class BranchAndBound:
                 if self._orders(tilings, rows[at], inner, chosen, keep):
                     return True
             return False
-        # Bound every order of this level first, then visit them best bound first.
+        # Bound every order of this level first (the classes together), then visit them
+        # best bound first.
         bounded = []
-        for order, at in plan:
-            g = rows[at]
-            chosen[level] = order
-            sk = skeleton_for(self.space, tilings, g, tuple(chosen), keep)
-            result = self.model.evaluate(MappingBatch(sk, tilings.temporal[g],
-                                                      tilings.spatial[g]),
-                                         Bound(exact_from=level, orders=self.orders))
-            bounded.append((order, g, self.objective.key(result)))
+        for part, batch in self._together(tilings, rows, level, plan, chosen, keep):
+            keys = self.objective.key(self.model.evaluate(
+                batch, Bound(exact_from=level, orders=self.orders)))
+            at_row = 0
+            for order, at in part:
+                bounded.append((order, rows[at], keys[at_row:at_row + len(at)]))
+                at_row += len(at)
             if self.state.out_of_time():
                 return True
         bounded.sort(key=lambda ob: tuple(ob[2].min(axis=0)))
@@ -347,27 +347,32 @@ class BranchAndBound:
                 return True
         return False
 
-    def _classes_together(self, tilings: Tilings, rows: np.ndarray, level: int, plan,
-                          inner: list[int], chosen: list, keep) -> bool:
-        """Evaluate every class of loop orders of ``level`` (the levels inside it have one
-        class each) in few model calls instead of one per class: the classes' orders merge
-        into one supersequence order with each mapping's loops placed where its own order
-        puts them (``MappingBatch.placement``; the model's figures are those of each
-        mapping's own order). The calls are per model batch, not per row, so this is what
-        makes a level with hundreds of classes cheap. Only the mappings that may beat the
-        incumbent are then considered in their own orders, so what the search keeps and
-        returns is unchanged. Returns whether the search must stop."""
+    def _together(self, tilings: Tilings, rows: np.ndarray, level: int, plan,
+                  chosen: list, keep):
+        """The classes of loop orders of ``level`` (``plan``) as few model batches: (part of
+        the plan, its batch), the rows of each class in turn. The classes' orders merge into
+        one supersequence order with each mapping's loops placed where its own order puts
+        them (``MappingBatch.placement``: the model's figures, and its bounds with
+        ``exact_from`` at or below ``level``, are those of each mapping's own order). Model
+        calls cost per batch, not per row: this is what makes a level with hundreds of
+        classes cheap. At most PIECE rows per batch (one class may exceed it)."""
         dims = self.space.dims
-        for k in inner:
-            (chosen[k], _), = self._level_plan(tilings.temporal[rows, k] > 1, k, keep)
         start = 0
         while start < len(plan):
             stop, size = start, 0
-            while stop < len(plan) and (stop == start or size + len(plan[stop][1]) <= self.PIECE):
+            while stop < len(plan) and (stop == start or
+                                        size + len(plan[stop][1]) <= self.PIECE):
                 size += len(plan[stop][1])
                 stop += 1
             part = plan[start:stop]
             start = stop
+            if len(part) == 1:
+                (order, at), = part
+                chosen[level] = order
+                g = rows[at]
+                sk = skeleton_for(self.space, tilings, g, tuple(chosen), keep)
+                yield part, MappingBatch(sk, tilings.temporal[g], tilings.spatial[g])
+                continue
             every = np.concatenate([rows[at] for _, at in part])
             active = (tilings.temporal[every, level] > 1).any(axis=0)
             loops = [tuple(d for d in order if active[dims.index(d)]) for order, _ in part]
@@ -381,10 +386,21 @@ class BranchAndBound:
                 at_row += len(at)
             chosen[level] = sup
             sk = skeleton_for(self.space, tilings, every, tuple(chosen), keep)
-            result = self.model.evaluate(MappingBatch(sk, tilings.temporal[every],
-                                                      tilings.spatial[every], placement))
+            yield part, MappingBatch(sk, tilings.temporal[every], tilings.spatial[every],
+                                     placement)
+
+    def _classes_together(self, tilings: Tilings, rows: np.ndarray, level: int, plan,
+                          inner: list[int], chosen: list, keep) -> bool:
+        """Evaluate every class of loop orders of ``level`` (the levels inside it have one
+        class each) in few model calls (:meth:`_together`); only the mappings that may beat
+        the incumbent are then considered in their own orders, so what the search keeps
+        and returns is unchanged. Returns whether the search must stop."""
+        for k in inner:
+            (chosen[k], _), = self._level_plan(tilings.temporal[rows, k] > 1, k, keep)
+        for part, batch in self._together(tilings, rows, level, plan, chosen, keep):
+            result = self.model.evaluate(batch)
             ok = result.valid & self.state.may_improve(self.objective.key(result))
-            self.progress.evaluated += int(len(every) - ok.sum())
+            self.progress.evaluated += int(len(batch) - ok.sum())
             self.progress.valid += int((result.valid & ~ok).sum())
             at_row = 0
             for order, at in part:

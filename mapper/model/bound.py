@@ -82,13 +82,21 @@ class Bound:
         return self.fixed_through is not None and k > self.fixed_through
 
     def order_facts(self, batch_orders: tuple[tuple[str, ...], ...],
-                    dims: tuple[str, ...]) -> "OrderFacts":
+                    dims: tuple[str, ...], placement: np.ndarray | None = None
+                    ) -> "OrderFacts":
         """What is known of each level's temporal order: the batch's own from ``exact_from``
-        up, the permutation constraint below, nothing for the open levels of a partial
-        tiling (their factors are parked at the outermost level, not where they will be)."""
-        known = []
+        up (per mapping where the order is a supersequence with ``placement`` (B, K, D)),
+        the permutation constraint below, nothing for the open levels of a partial tiling
+        (their factors are parked at the outermost level, not where they will be)."""
+        known, ranks = [], []
         for k, order in enumerate(batch_orders):
-            if self.exact_from is not None and k >= self.exact_from:
+            exact = self.exact_from is not None and k >= self.exact_from
+            if exact and len(set(order)) < len(order):
+                ranks.append(placed_positions(order, dims, placement, k))
+                known.append(None)
+                continue
+            ranks.append(None)
+            if exact:
                 known.append(LoopOrder(tuple(order)))
             elif self.open_tiling(k) or self.orders is None:
                 known.append(None)
@@ -101,7 +109,21 @@ class Bound:
         innermost = None if self.innermost is None or (
             self.open_tiling(self.innermost[0]) and self.innermost[0] != parked) \
             else self.innermost
-        return OrderFacts(tuple(known), dims, innermost)
+        return OrderFacts(tuple(known), dims, innermost, tuple(ranks))
+
+
+def placed_positions(order: tuple[str, ...], dims: tuple[str, ...],
+                     placement: np.ndarray | None, k: int) -> np.ndarray:
+    """(D, B): where each dimension's loop is in a supersequence ``order`` of level k, per
+    mapping (``MappingBatch.placement``; a dimension the order does not name: last)."""
+    B = 1 if placement is None else placement.shape[0]
+    out = np.full((len(dims), B), len(order), dtype=np.int64)
+    for j, d in enumerate(dims):
+        at = np.array([p for p, x in enumerate(order) if x == d], dtype=np.int64)
+        if len(at):
+            nth = 0 if placement is None else placement[:, k, j]
+            out[j] = at[np.minimum(nth, len(at) - 1)]
+    return out
 
 
 @dataclass(frozen=True)
@@ -112,16 +134,25 @@ class OrderFacts:
     orders: tuple[LoopOrder | None, ...]
     dims: tuple[str, ...]
     innermost: tuple[int, str] | None = None
+    #: per level, (D, B) positions of each mapping's loops where its order is known per
+    #: mapping (a supersequence with placement: :func:`placed_positions`), else None
+    ranks: tuple[np.ndarray | None, ...] | None = None
+
+    def rank(self, level: int) -> np.ndarray | None:
+        return None if self.ranks is None else self.ranks[level]
 
     def restricts(self, levels: range) -> bool:
-        return any(self.orders[k] is not None for k in levels) or (
-            self.innermost is not None and self.innermost[0] in levels)
+        return any(self.orders[k] is not None or self.rank(k) is not None for k in levels) \
+            or (self.innermost is not None and self.innermost[0] in levels)
 
     def before(self, level: int) -> np.ndarray:
         """(D, D): [p, d] when a loop of dimension p is inside one of d in every order of
         ``level`` allowed (pinned ``inner`` loops in their order, then the free ones in any
         order, then the pinned ``outer`` ones)."""
         order, D = self.orders[level], len(self.dims)
+        rank = self.rank(level)
+        if rank is not None:                               # (D, D, B): per mapping
+            return rank[:, None, :] < rank[None, :, :]
         if order is None:
             return np.zeros((D, D), dtype=bool)
         rank = np.array([len(order.inner) if p is None else p
@@ -134,7 +165,12 @@ class OrderFacts:
         """(D, B): the dimensions whose loop can be the innermost non-unit loop of ``level``
         (non-unit loops ``nonunit`` (D, B)). Where ``innermost`` names a dimension that cannot
         be (an empty branch), all candidates stay: a looser bound, still a bound."""
-        out = innermost_candidates(self.orders[level], nonunit, self.dims)
+        rank = self.rank(level)
+        if rank is not None:                       # each mapping's own innermost loop
+            at = np.where(nonunit, rank, np.iinfo(np.int64).max)
+            out = nonunit & (at == at.min(axis=0)[None])
+        else:
+            out = innermost_candidates(self.orders[level], nonunit, self.dims)
         if self.innermost is None or self.innermost[0] != level:
             return out
         pinned = out & (np.array(self.dims) == self.innermost[1])[:, None]
@@ -265,7 +301,9 @@ class Above:
     first: np.ndarray          # (D, B) the dimensions that can be the innermost loop a at L1
     movable: np.ndarray        # (D, B) the dimensions with a loop above k
     starts: np.ndarray | None = None     # (La, D, B) each level's possible innermost loops
-    before: np.ndarray | None = None     # (La, D, D) loop d' always inside loop d at a level
+    #: (La, D, D) [p, d]: loop p is inside loop d in every allowed order of a level
+    #: ((La, D, D, B) where some level's order is known per mapping)
+    before: np.ndarray | None = None
 
     def run(self, compatible: np.ndarray) -> np.ndarray:
         """(La, D, B): the loops that may be in a run of ``compatible`` (D, B) loops from the
@@ -278,7 +316,8 @@ class Above:
         if self.starts is None:
             return run
         blocking = (self.nonunit & ~compatible[None]).astype(np.int64)       # (La, D, B)
-        blocked = np.einsum("lpd,lpb->ldb", self.before, blocking) > 0
+        blocked = (np.einsum("lpd,lpb->ldb", self.before, blocking) if self.before.ndim == 3
+                   else np.einsum("lpdb,lpb->ldb", self.before, blocking)) > 0
         opens = (self.starts & compatible[None]).any(axis=1)                 # (La, B)
         return run & ~blocked & opens[:, None, :]
 
@@ -331,8 +370,11 @@ class LoopsAbove:
         if self.orders is not None and self.orders.restricts(range(k + 1, len(temporal))):
             starts = np.stack([self.candidates(level)
                                for level in range(k + 1, len(temporal))])
-            before = np.stack([self.orders.before(level)
-                               for level in range(k + 1, len(temporal))])
+            rows = [self.orders.before(level) for level in range(k + 1, len(temporal))]
+            if any(r.ndim == 3 for r in rows):                  # some order per mapping
+                rows = [np.broadcast_to(r if r.ndim == 3 else r[:, :, None], r.shape[:2] + (B,))
+                        for r in rows]
+            before = np.stack(rows)
             innermost = starts
         else:
             innermost = nonunit

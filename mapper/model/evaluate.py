@@ -200,8 +200,6 @@ class Model:
     def evaluate(self, batch: MappingBatch, bound: Bound | None = None) -> BatchResult:
         """Counts, cycles and energy of every mapping of the batch; with ``bound``, lower
         bounds of them over the loop orders (and completions) that ``bound`` leaves open."""
-        if bound is not None and batch.placement is not None:
-            raise ValueError("a bound needs one loop order per level: no placement")
         B = len(batch)
         if B <= self.PASS:
             return self._evaluate_pass(batch, bound=bound)
@@ -264,7 +262,8 @@ class Model:
         if bound is not None:
             temporal, spatial = batch.temporal.transpose(1, 2, 0), batch.spatial.transpose(1, 2, 0)
             loops = LoopsAbove(temporal, spatial,
-                               bound.order_facts(batch.skeleton.temporal_order, wl.dims))
+                               bound.order_facts(batch.skeleton.temporal_order, wl.dims,
+                                                 batch.placement))
             bounds = [DataSpaceBound(self._delta_bound(i), bound, temporal, spatial,
                                      None if bound.fixed_through is None else
                                      self._floor_of(i, batch.skeleton.keep, temporal, spatial),

@@ -67,3 +67,44 @@ def test_two_orders_merge_along_their_longest_common_subsequence():
     # ABCD and ACBD share ABD (or ACD): the shortest supersequence has 5 loops
     assert len(supersequence([tuple("ABCD"), tuple("ACBD")])) == 5
     assert supersequence([tuple("ABC")]) == tuple("ABC")
+
+
+@settings(max_examples=10, deadline=None)
+@given(wl=workloads, seed=st.integers(0, 2 ** 16),
+       picks=st.lists(st.integers(0, 23), min_size=2, max_size=6, unique=True),
+       constrained=st.booleans())
+def test_a_bound_with_the_outer_order_per_mapping_equals_each_order_alone(wl, seed, picks,
+                                                                          constrained):
+    """``Bound(exact_from=3)`` on a batch whose DRAM order is a supersequence: the bound of
+    each mapping is the one its own DRAM order gives (glb order open, under a permutation
+    constraint or not)."""
+    from mapper.model.bound import Bound
+    from mapper.spec.constraints import LoopOrder
+    model = Model(ARCH, wl, TABLES)
+    keep = (frozenset({"Weights"}), frozenset({"Outputs"}),
+            frozenset({"Inputs", "Outputs", "Weights"}), frozenset(wl.ds_names))
+    temporal, spatial = random_tilings(wl, np.random.default_rng(seed), 12)
+    perms = [list(itertools.permutations(DIMS))[i] for i in picks]
+    sup = supersequence(perms)
+    orders = (None, None, LoopOrder(("P",)) if constrained else None, None)
+    bound = Bound(exact_from=3, orders=orders)
+    alone, placement = [], []
+    for perm in perms:
+        sk = Skeleton(DIMS, (DIMS, DIMS, DIMS, perm), (DIMS,) * 4, (4,) * 4, keep)
+        alone.append(model.evaluate(MappingBatch(sk, temporal, spatial), bound))
+        place = np.zeros(temporal.shape, np.int64)
+        for d, nth in embedding(perm, sup).items():
+            place[:, 3, DIMS.index(d)] = nth
+        placement.append(place)
+    n = len(perms)
+    sk = Skeleton(DIMS, (DIMS, DIMS, DIMS, sup), (DIMS,) * 4, (4,) * 4, keep)
+    together = model.evaluate(MappingBatch(sk, np.concatenate([temporal] * n),
+                                           np.concatenate([spatial] * n),
+                                           np.concatenate(placement)), bound)
+    B = len(temporal)
+    for i, r in enumerate(alone):
+        part = slice(i * B, (i + 1) * B)
+        assert (together.cycles[part] == r.cycles).all()
+        assert (together.energy[part] == r.energy).all()
+        for name, c in r.counts.items():
+            assert (together.counts[name].fills[:, part] == c.fills).all(), name
