@@ -48,6 +48,14 @@ def non_dominated(points: Sequence[Sequence[float]] | np.ndarray) -> np.ndarray:
     return on
 
 
+def axes_text(axes: Sequence[str] | None) -> str:
+    """The axes of a front by their column names, as the page and the figure's legend name
+    them; None (a sweep that did not record its axes) says so."""
+    if axes is None:
+        return "the sweep's --pareto axes (not recorded)"
+    return ", ".join(axes)
+
+
 def front_2d(points: Sequence[tuple[float, float]]) -> list[int]:
     """Indices of the points (both coordinates minimised) on the front of
     :func:`non_dominated`, in order of (first, second) coordinate."""

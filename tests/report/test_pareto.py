@@ -119,7 +119,7 @@ def test_the_figure_draws_each_groups_2d_front_and_rings_the_multi_axis_designs(
         assert expected == [(1e-3, 400 * scale), (3e-3, 300 * scale), (4e-3, 100 * scale)]
         assert list(line.get_xdata()) == pytest.approx([x for x, _ in expected])
         assert list(line.get_ydata()) == pytest.approx([y for _, y in expected])
-    rings = [c for c in ax.collections if c.get_label().startswith("Pareto over all")]
+    rings = [c for c in ax.collections if c.get_label().startswith("Pareto over ")]
     assert len(rings) == 1
     flagged = sorted((r["latency_s"], r["energy_per_inference_pJ"] / 1e6) for r in rows
                      if r["pareto"])
@@ -128,7 +128,22 @@ def test_the_figure_draws_each_groups_2d_front_and_rings_the_multi_axis_designs(
     assert [v for p in ringed for v in p] == pytest.approx([v for p in flagged for v in p])
     legend = [t.get_text() for t in fig.legends[0].get_texts()]
     assert legend[0] == "design (colour: cost)"
-    assert "may be dominated in energy and latency alone" in legend[-1]
+    # a sweep that did not record its axes (no sweep.json): said so
+    assert legend[-1] == ("Pareto over the sweep's --pareto axes (not recorded)\n"
+                          "(pareto column; may be dominated in energy and latency alone)")
+
+
+@pytest.mark.parametrize("axes, caveat", [
+    (["energy_per_inference_pJ", "latency_s", "onchip_storage_bytes"], True),
+    (["latency_s", "energy_per_inference_pJ"], False),     # the figure's own two axes
+    (["energy_per_inference_pJ", "cycles"], True)])         # not the figure's time axis
+def test_the_legend_names_the_sweeps_pareto_axes(axes, caveat):
+    rows = sweep_rows()
+    fig = energy_latency_figure(sweep_result(Path("."), rows, list(rows[0]), pareto_axes=axes))
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert legend[-1] == (f"Pareto over {', '.join(axes)}\n(pareto column"
+                          + ("; may be dominated in energy and latency alone)" if caveat
+                             else ")"))
 
 
 def test_one_group_is_labelled_without_its_name():
