@@ -1,7 +1,7 @@
 """Reading a result directory back for ``mapper report``: the outputs of ``mapper model`` /
 ``mapper search`` (stats.json with its ``metrics`` and ``setup`` blocks, map.txt), of
-``mapper network`` (network.json, maps/, mappings/) and of ``mapper sweep`` (results.csv),
-with ``eyexam.json`` where ``mapper eyexam`` wrote one.
+``mapper network`` (network.json, maps/, mappings/) and of ``mapper sweep`` (results.csv,
+breakdown.csv, sweep.json), with ``eyexam.json`` where ``mapper eyexam`` wrote one.
 
 Every kind is read into one :class:`ResultDir` whose ``totals`` and layer ``metrics`` use the
 names of :class:`mapper.report.metrics.LayerMetrics`, so that the page and the figures read one
