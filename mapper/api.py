@@ -44,7 +44,7 @@ if TYPE_CHECKING:
     from .mapsearch.pipeline import SearchOutcome
 
 __all__ = ["ResultDir", "Spec", "check", "clock", "evaluate", "eyexam", "eyexam_figure",
-           "eyexam_network", "load", "load_result", "metrics", "model_of",
+           "eyexam_network", "load", "load_result", "metrics", "model_of", "network_clock",
            "parse_objective_arg", "report_figures", "report_html", "run_network", "search",
            "search_settings", "sweep", "write_report",
            # the figures of the report, each a matplotlib Figure of a load_result(...)
@@ -117,6 +117,16 @@ def run_network(arch, network, **options: Any) -> "NetworkResult":
     """Search every distinct layer of a network: :func:`mapper.network.run.run_network`."""
     from .network.run import run_network as run
     return run(arch, network, **options)
+
+
+def network_clock(arch, network, **load_options: Any) -> Clock:
+    """The clock of the arch inputs of a network run, loaded as :func:`run_network` and
+    :func:`eyexam_network` load them (``load_options``: ``overrides``, ``energy_tables``,
+    ``ert``, ``art``), nothing searched: to check a ``dram_bandwidth_GBps`` before a run
+    (:func:`mapper.report.roofline.user_roof` needs the clock)."""
+    from .network.run import load_arch_and_network
+    spec, _ = load_arch_and_network(arch, network, **load_options)
+    return clock(spec)
 
 
 def sweep(spec, outdir=None, **options: Any) -> "SweepResult":

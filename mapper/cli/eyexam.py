@@ -17,8 +17,9 @@ from .common import (add_override_args, overrides_of, print_notes, stopped_exit_
                      write_outputs)
 
 EXIT_STATUS = ("exit status: 0 when every bound was computed; 2 for bad input, including a "
-               "layer no mapping fits (with CP-SAT's explanation) and a --dram-bandwidth "
-               "on an arch without a clock (the bounds are still written); 130 after Ctrl-C (143 "
+               "layer no mapping fits (with CP-SAT's explanation), a --dram-bandwidth on an "
+               "arch without a clock (rejected before any search) and a --dram-bandwidth "
+               "without matplotlib to draw it (the bounds are still written); 130 after Ctrl-C (143 "
                "after SIGTERM) during step 6's search, with the best mapping so far written "
                "and marked not proven.")
 
@@ -63,7 +64,8 @@ def add_parser(sub) -> None:
 
 def _figure(result, name: str, files: dict, dram_bandwidth: float | None) -> bool:
     """Add the figure to ``files``; False (and a message) when it cannot be drawn: matplotlib
-    missing, or a --dram-bandwidth without a clock. The rest is still written."""
+    missing (a --dram-bandwidth without a clock is rejected before the search). The rest is
+    still written."""
     from ..eyexam.outputs import figure_png
     from ..spec.errors import SpecError
     try:
@@ -85,6 +87,10 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
     files: dict[str, str | bytes] = {}
     if args.network:
         only = [n for n in args.layer.split(",") if n] if args.layer else None
+        if args.dram_bandwidth is not None:         # before any search: needs the clock
+            user_roof(args.dram_bandwidth, api.network_clock(
+                args.files, args.network, overrides=overrides_of(args),
+                energy_tables=args.energy_tables, ert=args.ert, art=args.art).cycle_s)
         result = api.eyexam_network(
             args.files, args.network, overrides=overrides_of(args), jobs=args.jobs,
             time_limit=args.time_limit, search_size=args.search_size, seed=args.seed,
@@ -118,5 +124,6 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
     if stopped_by is not None:
         print(f"{stopped_by}: step 6 is the best mapping so far (not proven)", file=sys.stderr)
         return stopped_exit_status(stopped_by) or 0
-    # a --dram-bandwidth the figure cannot use (no clock) is bad input: the bounds are written
+    # a --dram-bandwidth the figure could not draw (no matplotlib) is bad input: the bounds
+    # are written (one without a clock was rejected before the search)
     return 0 if all(drawn) or args.dram_bandwidth is None else 2

@@ -3,7 +3,7 @@
 Writes OUTDIR/network.json, network.csv, network.txt (the summary it prints) and
 mappings/<layer>.yaml (each a Timeloop mapping with its layer's problem, which ``mapper model
 ARCH mappings/<layer>.yaml`` evaluates), maps/<layer>.txt (its map.txt) and, with ``--report``,
-report.html (``mapper report``). Progress (layers done / total, the best so far) goes
+report.html (``mapper report``; ``--dram-bandwidth`` as there, checked before the search). Progress (layers done / total, the best so far) goes
 to stderr. Exit status 0 when every layer is mapped, 1 when some layer has no mapping (listed,
 with CP-SAT's explanation when no mapping can fit), 2 for bad input; after Ctrl-C (130) or
 SIGTERM (143) the outputs are written all the same, with the layers searched so far (the one
@@ -16,7 +16,7 @@ import json
 import sys
 from pathlib import Path
 
-from .argtypes import positive_int
+from .argtypes import gigabytes_per_second, positive_int
 from .common import (add_override_args, add_search_options, overrides_of, stopped_exit_status,
                      write_outputs)
 from .progress import StatusLine
@@ -71,6 +71,11 @@ def add_parser(sub) -> None:
     n.add_argument("--report", action="store_true", help=f"also write OUTDIR/{REPORT_FILE}: "
                    "the metric set and figures of Sze et al. on one page (mapper report; "
                    "needs matplotlib: pip install 'dnn-mapper[report]')")
+    n.add_argument("--dram-bandwidth", type=gigabytes_per_second, metavar="GBPS",
+                   help="with --report: an off-chip (DRAM) bandwidth in GB/s to draw on the "
+                   "report's roofline as a roof (as mapper report --dram-bandwidth), converted "
+                   "to bytes/cycle with the arch's clock, checked before the search; the "
+                   "model's cycles do not change")
     add_override_args(n)
     n.set_defaults(func=cmd_network)
 
@@ -102,9 +107,19 @@ def cmd_network(args: argparse.Namespace) -> int:
         print("note: an exhaustive search of a real layer may not finish; give --time-limit "
               "(per layer) to get the best so far", file=sys.stderr)
     out = Path(args.output)
+    if args.dram_bandwidth is not None and not args.report:
+        raise SpecError(f"--dram-bandwidth {args.dram_bandwidth:g}: only the report's roofline "
+                        f"draws it: give --report too (or run mapper report {out} "
+                        f"--dram-bandwidth {args.dram_bandwidth:g} after this run)")
     if args.report:                     # before the search, not after it
         from ..report.figures import require_matplotlib
         require_matplotlib()
+        if args.dram_bandwidth is not None:         # needs the arch's clock
+            from .. import api
+            from ..report.roofline import user_roof
+            user_roof(args.dram_bandwidth, api.network_clock(
+                args.files[:-1], args.files[-1], overrides=overrides,
+                energy_tables=args.energy_tables, ert=args.ert, art=args.art).cycle_s)
     progress = NetworkProgressLine()
     try:
         result = run_network(
@@ -129,7 +144,7 @@ def cmd_network(args: argparse.Namespace) -> int:
     write_outputs(out, files)
     if args.report:        # read back from the files just written, then listed with them
         from .. import api
-        write_outputs(out, {**files, REPORT_FILE: api.report_html(out)})
+        write_outputs(out, {**files, REPORT_FILE: api.report_html(out, args.dram_bandwidth)})
     print(text, end="")
     c = summary["cache"]
     print(f"  {c['hits']} of {c['hits'] + c['misses']} distinct layers from the cache "

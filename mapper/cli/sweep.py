@@ -4,10 +4,11 @@ command again reuses them.
 
 Writes OUTDIR/sweep.db (the result store: every searched layer and every run's total),
 results.csv (one row per design x network x batch with the full metric set and a ``pareto``
-column), pareto.csv, breakdown.csv (energy per inference by level and data space), the
-figures and index.html. Progress (designs and layer tasks done of total, stored, failed,
-elapsed, ETA) goes to stderr on one status line. Exit status: 0 when every design ran; 1 when
-some failed (their rows say why; the count is printed); 2 for bad input (nothing written);
+column), pareto.csv, breakdown.csv (energy per inference by level and data space), sweep.json
+(the Pareto axes), the figures and index.html. Progress (designs and layer tasks done of
+total, stored, failed, elapsed, ETA) goes to stderr on one status line. Exit status: 0 when
+every design ran; 1 when any design failed, however many (their rows say why; the message
+gives the count); 2 for bad input (nothing written);
 130 after Ctrl-C, 143 after SIGTERM, with the finished layers and runs stored and the tables written.
 """
 from __future__ import annotations
@@ -19,9 +20,9 @@ from .argtypes import positive_int
 from .common import stopped_exit_status
 from .progress import StatusLine
 
-EXIT_STATUS = ("exit status: 0 when every design ran; 1 when some design failed (an invalid "
-               "arch, a layer with no mapping; its row says why, the count is printed); 2 for "
-               "bad input; 130 after "
+EXIT_STATUS = ("exit status: 0 when every design ran; 1 when any design failed, however many "
+               "(an invalid arch, a layer with no mapping; its row says why, the message gives "
+               "the count); 2 for bad input; 130 after "
                "Ctrl-C, 143 after SIGTERM, with the finished layers and runs stored: run the same command "
                "again to go on.")
 
@@ -48,7 +49,8 @@ def add_parser(sub) -> None:
                        "(examples/sweep/sweep.yaml) as `mapper network` runs it, store each "
                        "result in OUTDIR/sweep.db the moment it is known, and write "
                        "results.csv, pareto.csv, breakdown.csv (energy per inference by "
-                       "level and data space), figures/ and index.html. The same command "
+                       "level and data space), sweep.json (the Pareto axes), figures/ and "
+                       "index.html. The same command "
                        "again reuses the "
                        "stored results (also after kill -9 or a changed spec).",
                        epilog=EXIT_STATUS)
@@ -60,9 +62,9 @@ def add_parser(sub) -> None:
     s.add_argument("--scheduler", metavar="ADDRESS", help="run on an existing Dask "
                    "distributed cluster (tcp://host:8786) through joblib's dask backend; "
                    "needs pip install 'dnn-mapper[dask]'")
-    s.add_argument("--pareto", metavar="A,B,...", help="the Pareto front's axes, all "
-                   "minimised (default energy_per_inference_pJ,latency_s,"
-                   "onchip_storage_bytes,area_mm2)")
+    s.add_argument("--pareto", metavar="A,B,...", help="the Pareto front's axes, columns of "
+                   "results.csv, all minimised (default energy_per_inference_pJ,latency_s,"
+                   "onchip_storage_bytes,area_mm2); kept in sweep.json and named on the page")
     s.add_argument("--cache-dir", metavar="DIR", help="the per-layer cache (default "
                    "$MAPPER_CACHE_DIR or ~/.cache/dnn-mapper, else OUTDIR/.cache)")
     s.add_argument("--no-cache", action="store_true", help="neither read nor write the "

@@ -26,7 +26,7 @@ import math
 from typing import Any, Callable, Sequence
 
 from ..spec.errors import SpecError
-from .pareto import staircase
+from .pareto import axes_text, staircase
 from .results import Kind, ResultDir
 from .roofline import (BandwidthRoof, RoofSource, arch_roof, bandwidth_roofs, needed_roof,
                        user_roof)
@@ -262,8 +262,9 @@ def energy_latency_figure(result: ResultDir):
     """Energy per inference vs latency of every design, cost (area, else on-chip storage) as
     colour. Per (network, batch, energy tables) group, the true 2-D Pareto front of energy and
     latency as a step line (:mod:`mapper.report.pareto`); the designs the sweep flags Pareto
-    over all its ``--pareto`` axes (the ``pareto`` column) ringed apart: on more axes than
-    two, such a design can be dominated in energy and latency alone."""
+    over all its ``--pareto`` axes (the ``pareto`` column, its axes named in the legend)
+    ringed apart: on other axes than these two, such a design can be dominated in energy and
+    latency alone."""
     rows = _ok_rows(result, "energy_per_inference_pJ", "cycles")
     time_key = "latency_s" if all(isinstance(r.get("latency_s"), (int, float))
                                   for r in rows) else "cycles"
@@ -287,10 +288,12 @@ def energy_latency_figure(result: ResultDir):
                 label=f"2-D Pareto front of energy and latency{name}")
     front = [r for r in rows if r.get("pareto") is True]
     if front:
+        axes = result.sweep_pareto_axes
+        alone = ("" if axes is not None and set(axes) == {"energy_per_inference_pJ", time_key}
+                 else "; may be dominated in energy and latency alone")
         ax.scatter([xy(r)[0] for r in front], [xy(r)[1] for r in front], s=110,
                    facecolors="none", edgecolors="tab:red", lw=1.5, zorder=4,
-                   label="Pareto over all the sweep's --pareto axes (pareto column;\n"
-                         "may be dominated in energy and latency alone)")
+                   label=f"Pareto over {axes_text(axes)}\n(pareto column{alone})")
     ax.set_xlabel("latency (s)" if time_key == "latency_s" else "latency (cycles; no clock)")
     ax.set_ylabel(f"energy per inference ({unit})")
     ax.set_title("Energy vs latency of every design", fontsize=9)

@@ -1,7 +1,7 @@
 """Reading a result directory back for ``mapper report``: the outputs of ``mapper model`` /
 ``mapper search`` (stats.json with its ``metrics`` and ``setup`` blocks, map.txt), of
-``mapper network`` (network.json, maps/, mappings/) and of ``mapper sweep`` (results.csv),
-with ``eyexam.json`` where ``mapper eyexam`` wrote one.
+``mapper network`` (network.json, maps/, mappings/) and of ``mapper sweep`` (results.csv,
+breakdown.csv, sweep.json), with ``eyexam.json`` where ``mapper eyexam`` wrote one.
 
 Every kind is read into one :class:`ResultDir` whose ``totals`` and layer ``metrics`` use the
 names of :class:`mapper.report.metrics.LayerMetrics`, so that the page and the figures read one
@@ -24,6 +24,9 @@ EYEXAM_FILE = "eyexam.json"
 #: by level and data space of every run (long format, mapper.sweep.tables.breakdown_of)
 SWEEP_TABLES = ("results.csv", "pareto.csv")
 SWEEP_BREAKDOWN_FILE = "breakdown.csv"
+#: what a sweep was run with that its tables do not say: ``{"pareto_axes": [column, ...]}``,
+#: the axes of its ``pareto`` column (``mapper sweep --pareto``)
+SWEEP_SETTINGS_FILE = "sweep.json"
 
 #: what a layer's ``metrics`` block must hold for the page (this version's LayerMetrics names)
 LAYER_KEYS = ("batch", "macs", "cycles", "latency_s", "inferences_per_s", "macs_per_cycle",
@@ -69,6 +72,8 @@ class ResultDir:
     #: a sweep's energy per inference by (level, data space); None: the sweep wrote none
     sweep_breakdown: list[dict[str, Any]] | None = None
     sweep_files: list[str] = field(default_factory=list)     # the tables the page links
+    #: the columns a sweep's ``pareto`` column is the front over; None: not recorded
+    sweep_pareto_axes: list[str] | None = None
     eyexam: list[dict[str, Any]] = field(default_factory=list)   # one record per layer
     notes: list[str] = field(default_factory=list)                # what the page leaves out
 
@@ -218,18 +223,37 @@ def _sweep(d: Path) -> ResultDir:
                         f"an older version of mapper (or not by mapper sweep); run the sweep "
                         f"again (finished runs are reused from sweep.db)")
     breakdown = d / SWEEP_BREAKDOWN_FILE
-    return sweep_result(d, rows, cols, _csv(breakdown)[0] if breakdown.is_file() else None)
+    return sweep_result(d, rows, cols, _csv(breakdown)[0] if breakdown.is_file() else None,
+                        _pareto_axes(d / SWEEP_SETTINGS_FILE, cols))
+
+
+def _pareto_axes(path: Path, columns: list[str]) -> list[str] | None:
+    """The sweep's Pareto axes from ``sweep.json``; None when an older version wrote none."""
+    if not path.is_file():
+        return None
+    axes = _json(path).get("pareto_axes")
+    if not (isinstance(axes, list) and axes and all(isinstance(a, str) and a in columns
+                                                    for a in axes)):
+        raise SpecError(f"{path}: 'pareto_axes': expected a list of the columns of "
+                        f"{SWEEP_TABLES[0]} the pareto column is the front over, got {axes!r}")
+    return axes
 
 
 def sweep_result(d: Path, rows: list[dict], columns: list[str],
-                 breakdown: list[dict] | None = None) -> ResultDir:
-    """A sweep's table (``SweepResult.rows``, or results.csv read back) and its energy
-    breakdown (``SweepResult.breakdown``, or breakdown.csv; None: none) as a result."""
+                 breakdown: list[dict] | None = None,
+                 pareto_axes: list[str] | None = None) -> ResultDir:
+    """A sweep's table (``SweepResult.rows``, or results.csv read back), its energy breakdown
+    (``SweepResult.breakdown``, or breakdown.csv; None: none) and the axes of its ``pareto``
+    column (``SweepResult.pareto_axes``, or sweep.json; None: not recorded) as a result."""
     ok = [r for r in rows if r.get("status") == "ok"]
     notes = [] if breakdown is not None else [
         "energy per inference is broken down by level only: this sweep wrote no "
         f"{SWEEP_BREAKDOWN_FILE} (run it again with this version: finished runs are reused "
         "from sweep.db)"]
+    if pareto_axes is None:
+        notes.append(f"the axes of the pareto column are not recorded: this sweep wrote no "
+                     f"{SWEEP_SETTINGS_FILE} (run it again with this version: finished runs "
+                     f"are reused from sweep.db)")
     failed = [f"{r['design']} / {r['network']}: {r.get('reason')}" for r in rows
               if r.get("status") not in ("ok",)]
     notes += [f"not in the figures: {line}" for line in failed]
@@ -241,7 +265,8 @@ def sweep_result(d: Path, rows: list[dict], columns: list[str],
                      {"designs": len(rows), "ok": len(ok)}, sweep_rows=rows,
                      sweep_columns=list(columns), notes=notes, sweep_breakdown=breakdown,
                      sweep_files=[*SWEEP_TABLES, *([SWEEP_BREAKDOWN_FILE]
-                                                   if breakdown is not None else [])])
+                                                   if breakdown is not None else [])],
+                     sweep_pareto_axes=None if pareto_axes is None else list(pareto_axes))
 
 
 def _eyexam(d: Path) -> list[dict]:

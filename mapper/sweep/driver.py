@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterator, Sequence
 from ..network.cache import writable_cache_dir
 from ..network.library import workload_key
 from ..network.run import MAPPED, NetworkPlan, UnusableEntry, plan_network
-from ..report.results import SWEEP_BREAKDOWN_FILE
+from ..report.results import SWEEP_BREAKDOWN_FILE, SWEEP_SETTINGS_FILE
 from ..spec.errors import SpecError, Where
 from .spec import Design, SweepSpec, load_sweep
 from .store import DB_NAME, Damaged, Store
@@ -91,6 +91,8 @@ class SweepResult:
     #: (:func:`~mapper.sweep.tables.breakdown_of`; ``breakdown.csv``)
     breakdown: list[dict] = field(default_factory=list)
     breakdown_columns: list[str] = field(default_factory=list)
+    #: the columns the ``pareto`` flags are the front over (``--pareto``; ``sweep.json``)
+    pareto_axes: list[str] = field(default_factory=list)
 
     @property
     def failed_designs(self) -> list[str]:
@@ -132,7 +134,8 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
         progress: Callable[[SweepProgress], None] | None = None,
         stop=None, neighbours: bool = True) -> SweepResult:
     """Run a sweep (a spec file or a :class:`SweepSpec`) into ``outdir`` (its ``sweep.db``,
-    ``results.csv``, ``pareto.csv``, ``breakdown.csv``, figures and ``index.html``; ``None``:
+    ``results.csv``, ``pareto.csv``, ``breakdown.csv``, ``sweep.json`` (the Pareto axes),
+    figures and ``index.html``; ``None``:
     an in-memory store, no files).
     ``neighbours=False``: no incumbents from neighbouring designs (to measure what they
     save)."""
@@ -142,6 +145,9 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
     if jobs < 1:
         raise SpecError(f"jobs: expected an integer >= 1, got {jobs}")
     from .tables import METRICS
+    if not pareto_axes:
+        raise SpecError(f"pareto axes: expected at least one metric column, such as "
+                        f"{', '.join(PARETO_AXES)}")
     for axis in pareto_axes:
         if axis not in METRICS:
             raise SpecError(f"unknown Pareto axis {axis!r}; expected metric columns such as "
@@ -167,14 +173,18 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
     if result.stopped:
         reason = stop.reason()
         result.stopped_by = str(reason) if reason is not None else "interrupted"
-    mark_pareto(result.rows, pareto_axes)
+    result.pareto_axes = list(pareto_axes)
+    mark_pareto(result.rows, result.pareto_axes)
     if out is not None:
         from ..report.outputs import write_run_outputs
         files = {"results.csv": result.csv(),
                  "pareto.csv": format_csv(result.pareto_rows, result.columns),
-                 SWEEP_BREAKDOWN_FILE: result.breakdown_csv()}
+                 SWEEP_BREAKDOWN_FILE: result.breakdown_csv(),
+                 SWEEP_SETTINGS_FILE: json.dumps({"pareto_axes": result.pareto_axes},
+                                                 indent=1) + "\n"}
         from ..report.page import sweep_page_files      # figures/*.png and index.html
-        files.update(sweep_page_files(out, result.rows, result.columns, result.breakdown))
+        files.update(sweep_page_files(out, result.rows, result.columns, result.breakdown,
+                                      result.pareto_axes))
         write_run_outputs(out, files)
         result.files = [str(out / name) for name in (DB_NAME, *files)]
     result.wall_s = time.monotonic() - start

@@ -4,8 +4,9 @@ library's csv; a pandas DataFrame when pandas is installed).
 
 Names are those of ``network.json`` where one exists; ``area_missing`` lists the components
 whose area the energy tables do not know (counted 0 in ``area_mm2``). The Pareto front is taken within each
-(network, batch, energy tables) group, over :data:`PARETO_AXES` (all minimised) by default;
-a run that failed, or lacks a value of an axis, is never on it.
+(network, batch, energy tables) group, over :data:`PARETO_AXES` (all minimised) by default,
+by the dominance rule of :mod:`mapper.report.pareto`; a run that failed, or lacks a value of
+an axis, is never on it.
 """
 from __future__ import annotations
 
@@ -14,6 +15,9 @@ import io
 import math
 from typing import Any, Sequence
 
+import numpy as np
+
+from ..report.pareto import non_dominated
 from .tasks import OK
 
 #: the default axes of the Pareto front: energy, latency and cost, as on-chip storage and area
@@ -139,28 +143,22 @@ def columns(parameters: Sequence[str], rows: list[dict]) -> list[str]:
     return [*KEYS[:2], *extra, *KEYS[2:], *METRICS, "pareto"]
 
 
-def dominated(a: Sequence[float], b: Sequence[float]) -> bool:
-    """Whether ``a`` is dominated by ``b`` (all minimised): b no worse anywhere, better
-    somewhere."""
-    return all(y <= x for x, y in zip(a, b)) and any(y < x for x, y in zip(a, b))
-
-
 def mark_pareto(rows: list[dict], axes: Sequence[str] = PARETO_AXES) -> None:
-    """Set ``row["pareto"]`` within each (network, batch, energy tables) group."""
+    """Set ``row["pareto"]`` within each (network, batch, energy tables) group: on the front
+    of :func:`mapper.report.pareto.non_dominated` over ``axes``; a failed run, or one without
+    a number on an axis, is never on it and dominates nothing."""
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["network"], r["batch"], r["energy_tables"]), []).append(r)
     for group in groups.values():
-        points = []
-        for r in group:
-            v = [r.get(a) for a in axes]
-            ok = r["status"] == OK and all(isinstance(x, (int, float)) and math.isfinite(x)
-                                             for x in v)
-            points.append(v if ok else None)
-            r["pareto"] = False
-        for r, p in zip(group, points):
-            if p is not None:
-                r["pareto"] = not any(q is not None and dominated(p, q) for q in points)
+        points = np.array([[_number(r.get(a)) if r["status"] == OK else math.nan for a in axes]
+                           for r in group], dtype=float).reshape(len(group), len(axes))
+        for r, on in zip(group, non_dominated(points)):
+            r["pareto"] = bool(on)
+
+
+def _number(v: Any) -> float:
+    return float(v) if isinstance(v, (int, float)) else math.nan
 
 
 def format_csv(rows: list[dict], cols: Sequence[str]) -> str:

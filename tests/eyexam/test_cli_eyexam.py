@@ -67,3 +67,27 @@ def test_bad_inputs_are_one_line_and_status_2(argv, words, capsys, tmp_path):
     err = capsys.readouterr().err
     assert words in err and "Traceback" not in err
     assert not (tmp_path / "o" / "eyexam.json").exists()
+
+
+def test_a_dram_bandwidth_without_a_clock_is_rejected_before_any_search(tmp_path, capsys,
+                                                                         monkeypatch):
+    """The same message for one layer and for a network, before anything is searched or
+    written."""
+    from mapper import api
+    from tests.network.helpers import ROOT
+    arch = tmp_path / "noclock.yaml"
+    arch.write_text((ROOT / "arch_templates" / "eyeriss_like.yaml").read_text().replace(
+        ", global_cycle_seconds: 1 / (clock_mhz * 1e6)", ""))
+    for name in ("eyexam", "eyexam_network"):
+        monkeypatch.setattr(api, name, lambda *a, **k: pytest.fail("searched first"))
+    errors = []
+    for where in (["problems/layers/resnet18.yaml", "--layer", "fc_512_1000"],
+                  ["--network", "resnet18", "--layer", "fc"]):
+        out = tmp_path / where[0].replace("/", "_")
+        assert main(["eyexam", str(arch), *where, "--dram-bandwidth", "25.6",
+                     "-o", str(out)]) == 2
+        errors.append(capsys.readouterr().err)
+        assert not out.exists()
+    assert errors[0] == errors[1]
+    assert errors[0].startswith("error: --dram-bandwidth 25.6: GB/s needs a clock")
+    assert "Traceback" not in errors[0]

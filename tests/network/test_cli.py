@@ -172,3 +172,42 @@ def test_infeasible_layer_is_reported_with_the_explanation(tmp_path, capsys):
     assert l0["status"] == "infeasible" and "mapping" not in l0 and l0["reasons"]
     assert l1["status"] == "mapped" and s["cycles"] == l1["cycles"]
     assert [p.name for p in (tmp_path / "out" / "mappings").iterdir()] == ["l1.yaml"]
+
+
+def _no_clock_arch(tmp_path):
+    """eyeriss_like without its clock (global_cycle_seconds comes from clock_mhz)."""
+    from .helpers import ROOT
+    arch = tmp_path / "noclock.yaml"
+    arch.write_text((ROOT / "arch_templates" / "eyeriss_like.yaml").read_text().replace(
+        ", global_cycle_seconds: 1 / (clock_mhz * 1e6)", ""))
+    return arch
+
+
+def test_report_draws_the_dram_bandwidth_on_its_roofline(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    net = write_network(tmp_path / "net.yaml", ["fc_512_1000"])
+    out = tmp_path / "out"
+    assert main(["network", "eyeriss_like", str(net), "--search-size", str(QUICK),
+                 "--no-cache", "--report", "--dram-bandwidth", "25.6", "-o", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    # eyeriss_like's clock is 1 GHz: 25.6 GB/s x 1e9 B/GB x 1e-9 s/cycle = 25.6 B/cycle
+    assert ("draws 25.6 B/cycle from --dram-bandwidth 25.6 GB/s at 1000 MHz; not in the "
+            "model&#39;s cycles") in html
+
+
+@pytest.mark.parametrize("extra, words", [
+    ([], "only the report's roofline draws it: give --report too"),
+    (["--report"], "needs a clock")])
+def test_a_dram_bandwidth_it_cannot_draw_is_rejected_before_the_search(
+        tmp_path, capsys, monkeypatch, extra, words):
+    if extra:
+        pytest.importorskip("matplotlib")
+    monkeypatch.setattr("mapper.network.run.run_network",
+                        lambda *a, **k: pytest.fail("searched before rejecting the option"))
+    net = write_network(tmp_path / "net.yaml", ["fc_512_1000"])
+    out = tmp_path / "out"
+    assert main(["network", str(_no_clock_arch(tmp_path)), str(net), "--dram-bandwidth",
+                 "25.6", *extra, "-o", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and "--dram-bandwidth 25.6" in err and "Traceback" not in err
+    assert not out.exists()

@@ -136,6 +136,20 @@ def test_without_a_clock_the_report_is_in_cycles(tmp_path):
     assert "(no clock)" in text and "throughput       -" in text
 
 
+def test_network_clock_is_the_runs_clock_before_the_run(tmp_path):
+    """api.network_clock loads the arch inputs as the run does: the network's parameters
+    (batch) go to the network, the template's (clock_mhz) to the arch."""
+    from mapper import api
+    assert api.network_clock("eyeriss_like", "resnet18").cycle_s == 1e-9      # 1000 MHz
+    clock = api.network_clock("eyeriss_like", "resnet18",
+                              overrides={"clock_mhz": 200, "batch": 4})
+    assert clock.cycle_s == pytest.approx(1 / 200e6) and "200 MHz" in clock.source
+    arch = tmp_path / "noclock.yaml"
+    arch.write_text((ROOT / "arch_templates" / "eyeriss_like.yaml").read_text().replace(
+        ", global_cycle_seconds: 1 / (clock_mhz * 1e6)", ""))
+    assert api.network_clock(arch, "resnet18").cycle_s is None
+
+
 def test_mapping_file_names_are_safe_and_unique():
     class D:
         def __init__(self, name):

@@ -215,6 +215,37 @@ def test_a_sweep_writes_its_figures_and_index_html(tmp_path):
     for row in result.rows:
         assert row["design"] in html
     assert main(["report", str(out)]) == 0 and (out / "report.html").is_file()
+    # the axes of the pareto column are named on the page, and kept for mapper report
+    default = ["energy_per_inference_pJ", "latency_s", "onchip_storage_bytes", "area_mm2"]
+    assert json.loads((out / "sweep.json").read_text()) == {"pareto_axes": default}
+    assert f"over {', '.join(default)} (all minimised)" in html
+    # the same sweep again over other axes: the runs from the store, the flags and page anew
+    assert main(["sweep", str(spec), "-o", str(out), "--no-cache", "--pareto",
+                 "energy_per_inference_pJ, pes"]) == 0
+    assert json.loads((out / "sweep.json").read_text()) == {
+        "pareto_axes": ["energy_per_inference_pJ", "pes"]}
+    back = api.load_result(out)
+    assert back.sweep_pareto_axes == ["energy_per_inference_pJ", "pes"] and not back.notes
+    legend = [t.get_text() for t in api.energy_latency_figure(back).legends[0].get_texts()]
+    assert legend[-1] == ("Pareto over energy_per_inference_pJ, pes\n"
+                          "(pareto column; may be dominated in energy and latency alone)")
+    assert main(["report", str(out)]) == 0
+    for page in ("index.html", "report.html"):
+        assert "over energy_per_inference_pJ, pes (all minimised)" in (out / page).read_text()
+
+
+@pytest.mark.parametrize("text, why", [
+    ('{"pareto_axes": ["energy_per_inference_pJ", "speed"]}', "'speed'"),
+    ('{"pareto_axes": []}', "got []"), ('{"axes": ["latency_s"]}', "got None"),
+    ("[1, 2", "cannot be read as JSON")])
+def test_a_bad_sweep_json_is_named(tmp_path, capsys, text, why):
+    from mapper.sweep.tables import format_csv
+    rows = sweep_rows()
+    (tmp_path / "results.csv").write_text(format_csv(rows, list(rows[0])))
+    (tmp_path / "sweep.json").write_text(text)
+    assert main(["report", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'sweep.json'}" in err and why in err and "Traceback" not in err
 
 
 def test_a_sweep_where_every_run_failed_still_gets_its_page(tmp_path, recwarn):

@@ -101,6 +101,18 @@ def test_the_command_says_it_in_one_line_and_writes_nothing(tmp_path, capsys):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("axes, message", [
+    ("energy_per_inference_pJ,speed", "unknown Pareto axis 'speed'"),
+    (" , ", "pareto axes: expected at least one metric column")])
+def test_bad_pareto_axes_are_bad_input(tmp_path, capsys, axes, message):
+    spec = write_spec(tmp_path, "[{template: eyeriss_like, grid: {pe_rows: [8]}}]")
+    out = tmp_path / "out"
+    assert main(["sweep", str(spec), "-o", str(out), "--pareto", axes]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
 def test_a_scheduler_that_does_not_answer_is_bad_input(tmp_path, capsys, monkeypatch):
     pytest.importorskip("dask.distributed")
     monkeypatch.setattr("mapper.sweep.driver.CONNECT_TIMEOUT_S", 2)
