@@ -361,11 +361,15 @@ class LoopsAbove:
             return None
         N = above.reshape(-1, B).prod(axis=0)
         L1 = np.argmax(level_any, axis=0)                         # lowest level with a loop
-        columns = np.arange(B)
         # Step of a loop of dimension d at level L1: the extent of d inside it, i.e. the tile
         # times the spatial factors of levels k+1..L1 (the temporal ones between are units).
-        extent = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)      # (D, B)
-        spread = np.cumprod(spatial[k + 1:], axis=0)[L1, :, columns].T      # (D, B)
+        extent = temporal[0] * spatial[0]                                   # (D, B)
+        for level in range(1, k + 1):
+            extent = extent * temporal[level] * spatial[level]
+        spread = running = spatial[k + 1]                                   # (D, B)
+        for i in range(1, above.shape[0]):
+            running = running * spatial[k + 1 + i]
+            spread = np.where(L1 == i, running, spread)
         starts = before = None
         if self.orders is not None and self.orders.restricts(range(k + 1, len(temporal))):
             starts = np.stack([self.candidates(level)
@@ -379,7 +383,16 @@ class LoopsAbove:
         else:
             innermost = nonunit
         return Above(above, nonunit, has, N, extent * spread,
-                     innermost[L1, :, columns].T, nonunit.any(axis=0), starts, before)
+                     pick_level(innermost, L1), nonunit.any(axis=0),
+                     starts, before)
+
+
+def pick_level(x: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """(D, B): ``x[level[b], :, b]`` of an (La, D, B) array (fancy indexing is slower)."""
+    out = x[0]
+    for i in range(1, x.shape[0]):
+        out = np.where(level == i, x[i], out)
+    return out
 
 
 class FillFloor:
