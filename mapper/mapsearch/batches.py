@@ -79,6 +79,32 @@ def skeleton_for(space: MapSpace, tilings: Tilings, rows: np.ndarray,
     return Skeleton(dims, tuple(orders), tuple(s_orders), tuple(splits), tuple(keep))
 
 
+def canonical_form(space: MapSpace, batch: MappingBatch, row: int) -> MappingBatch:
+    """Mapping ``row`` of a batch as a batch of one, written one way whatever batch it came
+    in: each level's non-unit temporal loops in its order, completed as the permutation
+    constraint allows (:func:`complete_order`), and its spatial loops on their axes in the
+    order the spatial constraint gives (:func:`spatial_order`). Where unit loops sit and
+    which other mappings shared the batch change nothing in the model, but they would change
+    how the result is written: equal mappings (``incumbent.canonical``) are written alike
+    whichever worker found them."""
+    sk, dims = batch.skeleton, batch.skeleton.dims
+    t, s = batch.temporal[row], batch.spatial[row]
+    orders = batch.orders_of(row)
+    temporal, spatial, splits = [], [], []
+    for k in range(sk.n_levels):
+        lc = space.constraints.levels[k]
+        temporal.append(complete_order(
+            tuple(d for d in orders[k] if t[k, dims.index(d)] > 1), dims, lc.temporal.order))
+        used = [d for j, d in enumerate(dims) if s[k, j] > 1]
+        x = tuple(d for d in used if sk.spatial_axis(k, d) == Axis.X)
+        y = tuple(d for d in used if sk.spatial_axis(k, d) == Axis.Y)
+        order, split = spatial_order(x, y, dims, lc.spatial.order)
+        spatial.append(order)
+        splits.append(split)
+    return MappingBatch(Skeleton(dims, tuple(temporal), tuple(spatial), tuple(splits), sk.keep),
+                        batch.temporal[[row]], batch.spatial[[row]])
+
+
 def exhaustive_batches(space: MapSpace, tilings: Tilings, keep) -> Iterator[MappingBatch]:
     """Every (tiling, distinct loop order) of a chunk, as model batches."""
     for rows in support_groups(space, tilings):

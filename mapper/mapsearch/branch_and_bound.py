@@ -43,6 +43,9 @@ class BranchAndBound:
     #: keep choices per worker from which parallel workers split the keep choices (with
     #: fewer, one keep choice's work would fall to one worker)
     KEEP_SPLIT = 4
+    #: with fewer keep choices, workers split the whole tilings (each bounds and visits its
+    #: own) rather than the outermost level's loop orders (each bounds every tiling)
+    TILING_SPLIT = True
 
     def run(self, state: SearchState, share: Share = Share(),
             rng: np.random.Generator | None = None, budget: Budget = Budget()) -> StopReason:
@@ -71,6 +74,7 @@ class BranchAndBound:
         # the outermost level's loop orders (:meth:`_my_share`).
         self.split_keeps = share.count > 1 and \
             len(self.space.keep_choices) >= self.KEEP_SPLIT * share.count
+        self.split_tilings = share.count > 1 and not self.split_keeps and self.TILING_SPLIT
         try:
             for keep, spatial in self._keep_choices_best_first():
                 self._held: list[tuple[np.ndarray, np.ndarray]] = []
@@ -146,6 +150,8 @@ class BranchAndBound:
         beat the incumbent; when ``_hold_limit`` of them are held (None: at the end), visit
         them best bound first. Memory stays bounded; when everything fits, the visit is best first over
         the whole space."""
+        if columns is not None and len(columns) and self.split_tilings:
+            columns = columns[tiling_owner(columns, self.share.count) == self.share.index]
         if columns is not None and len(columns):
             self.progress.phase = "optimal: bounding tilings"
             self.state.show()
@@ -309,7 +315,7 @@ class BranchAndBound:
             return self.state.out_of_time()
         level, inner = levels[0], levels[1:]
         plan = self._level_plan(tilings.temporal[rows, level] > 1, level, keep)
-        if self.share.count > 1 and not self.split_keeps and \
+        if self.share.count > 1 and not self.split_keeps and not self.split_tilings and \
                 level == len(self.space.arch.storage) - 1:
             plan = self._my_share(plan, tilings, rows, level, chosen)
         # bounding the orders of this level pays only if some level inside still has
@@ -418,3 +424,14 @@ class BranchAndBound:
             if self.state.out_of_time():
                 return True
         return False
+
+
+def tiling_owner(columns: np.ndarray, workers: int) -> np.ndarray:
+    """(B,) the worker each whole tiling (factor columns in slot order) belongs to: a hash of
+    its factors alone, so every tiling is exactly one worker's whatever was pruned."""
+    mix = np.arange(1, columns.shape[1] + 1, dtype=np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    h = (columns.astype(np.uint64) * mix).sum(axis=1, dtype=np.uint64)
+    h ^= h >> np.uint64(31)
+    h *= np.uint64(0xBF58476D1CE4E5B9)
+    h ^= h >> np.uint64(29)
+    return (h % np.uint64(workers)).astype(np.int64)

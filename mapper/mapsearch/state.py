@@ -20,6 +20,7 @@ from ..mapspace.space import MapSpace
 from ..model.batch import MappingBatch
 from ..model.evaluate import Model
 from ..model.result import Evaluation
+from .batches import canonical_form
 from .incumbent import Best, Incumbent, canonical, factor_rows
 from .objective import Objective
 from .stopping import StopFlag, StopReason
@@ -107,7 +108,8 @@ class SearchState:
             best = self.best.current
             if best is None or best.beaten_by(key, lambda: canonical(batch, row)):
                 improved = best is None or key < best.key
-                self.best.current = Incumbent(key, batch, row, canonical(batch, row))
+                one = canonical_form(self.space, batch, row)
+                self.best.current = Incumbent(key, one, 0, canonical(one, 0))
                 if improved:
                     self.best.history.append((key, batch.take([row]), 0))
                     self._publish()
