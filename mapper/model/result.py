@@ -16,6 +16,7 @@ from .access import DataSpaceCounts
 from .cost import ActionEnergies
 from .batch import MappingBatch
 from .perf import edp
+from .ramp import RampRule
 
 
 @dataclass(frozen=True)
@@ -129,9 +130,16 @@ class BatchResult:
     fanout_x_used: np.ndarray         # (K, B) spatial X fan-out used below each level
     fanout_y_used: np.ndarray         # (K, B)
     energies: ActionEnergies          # the per-action energies and areas used
+    ramp: RampRule                    # the ramp rule of the arch and workload (ramp.py)
 
     def __len__(self) -> int:
         return len(self.cycles)
+
+    @property
+    def ramp_cycles(self) -> np.ndarray:
+        """(B,) ramp-up plus ramp-down of the single-buffered levels (:mod:`.ramp`), which
+        ``cycles`` (the average bandwidth model) leaves out; computed when asked."""
+        return self.ramp.cycles(self)
 
     @property
     def edp(self) -> np.ndarray:
