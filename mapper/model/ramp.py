@@ -26,15 +26,12 @@ ramp is a lower bound of the ramp of every mapping the bound stands for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Mapping, Sequence
 
 import numpy as np
 
 from ..spec.arch import Arch, StorageLevel
 from ..spec.workload import Workload
-
-if TYPE_CHECKING:
-    from .result import BatchResult, Evaluation
 
 
 @dataclass(frozen=True)
@@ -104,24 +101,27 @@ class RampRule:
         return (fill, self._cycles(fill, self.fill_bandwidth),
                 drain, self._cycles(drain, self.drain_bandwidth))
 
-    def cycles(self, result: "BatchResult") -> np.ndarray:
-        """(B,) the ramp of every mapping of a batch: the sum over the levels of ramp-up and
-        ramp-down. On a bounding evaluation, a lower bound (see the module docstring)."""
-        tiles = np.stack([result.counts[name].tile for name in result.ds_names], axis=1)
-        _, up, _, down = self.level_cycles(tiles, result.reported)
+    def cycles(self, tiles: np.ndarray, reported: np.ndarray) -> np.ndarray:
+        """(B,) the ramp of every mapping of a batch (``BatchResult.ramp_cycles``): the sum
+        over the levels of ramp-up and ramp-down, from the (K, DS, B) tile words and the
+        (K, DS) reported data spaces. On a bounding evaluation, a lower bound (see the
+        module docstring)."""
+        _, up, _, down = self.level_cycles(tiles, reported)
         return (up + down).sum(axis=0)
 
-    def levels(self, ev: "Evaluation") -> tuple[LevelRamp, ...]:
-        """The ramp of every exposed level of one evaluated mapping, innermost first."""
+    def levels(self, tiles: Sequence[Mapping[str, int]]) -> tuple[LevelRamp, ...]:
+        """The ramp of every exposed level of one mapping, innermost first, from the words
+        of each level's tile of every data space it reports (innermost first, as
+        ``Evaluation.storage``'s ``utilized_capacity``)."""
         K, D = len(self.names), len(self.ds_names)
-        tiles = np.zeros((K, D, 1), np.int64)
+        words = np.zeros((K, D, 1), np.int64)
         reported = np.zeros((K, D), bool)
-        for k, stats in enumerate(ev.storage):
+        for k, level in enumerate(tiles):
             for i, name in enumerate(self.ds_names):
-                if name in stats.dataspaces:
-                    tiles[k, i, 0] = stats.dataspaces[name].utilized_capacity
+                if name in level:
+                    words[k, i, 0] = level[name]
                     reported[k, i] = True
-        fill, up, drain, down = self.level_cycles(tiles, reported)
+        fill, up, drain, down = self.level_cycles(words, reported)
         return tuple(LevelRamp(self.names[k], int(fill[k, 0]), int(up[k, 0]),
                                int(drain[k, 0]), int(down[k, 0]))
                      for k in range(K) if self.exposed[k])

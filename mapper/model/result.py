@@ -81,6 +81,13 @@ class Evaluation:
         """Energy-delay product in J x cycles (:func:`~mapper.model.perf.edp`)."""
         return edp(self.energy_pJ, self.cycles)
 
+    @property
+    def tiles(self) -> list[dict[str, int]]:
+        """Per storage level (innermost first), the words of its tile of every data space it
+        reports (Timeloop's utilized capacity)."""
+        return [{n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
+                for lv in self.storage]
+
     def to_json(self) -> dict:
         """The ``stats.json`` schema of ``mapper model``."""
         levels = {}
@@ -139,7 +146,8 @@ class BatchResult:
     def ramp_cycles(self) -> np.ndarray:
         """(B,) ramp-up plus ramp-down of the single-buffered levels (:mod:`.ramp`), which
         ``cycles`` (the average bandwidth model) leaves out; computed when asked."""
-        return self.ramp.cycles(self)
+        tiles = np.stack([self.counts[name].tile for name in self.ds_names], axis=1)
+        return self.ramp.cycles(tiles, self.reported)
 
     @property
     def edp(self) -> np.ndarray:

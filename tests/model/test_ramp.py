@@ -47,7 +47,7 @@ def test_ramps_of_one_mapping_by_hand():
     model = Model(a, wl, TABLES)
     result = model.evaluate(MappingBatch.of([m]))
     assert result.cycles[0] == 24 and result.ramp_cycles[0] == 5
-    assert model.ramp.levels(model.evaluation(result, 0)) == (
+    assert model.ramp.levels(model.evaluation(result, 0).tiles) == (
         LevelRamp("glb", 9, 3, 4, 2),)
 
 
@@ -84,7 +84,7 @@ def test_batch_ramps_equal_the_per_level_report(wl, keep, seed):
     sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
     result = model.evaluate(MappingBatch(sk, temporal, spatial))
     for i in range(len(result)):
-        report = model.ramp.levels(model.evaluation(result, i))
+        report = model.ramp.levels(model.evaluation(result, i).tiles)
         assert [r.level for r in report] == ["rf", "l1", "glb"]
         assert sum(r.cycles for r in report) == result.ramp_cycles[i]
 
