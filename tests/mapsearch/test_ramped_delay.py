@@ -2,6 +2,7 @@
 branch and bound, with and without an incumbent, and ``exhaustive`` all reach the brute-force
 optimum; it is reachable from ``mapper search --objective`` and ``mapper.api.search``."""
 import json
+import re
 
 import numpy as np
 import pytest
@@ -14,6 +15,7 @@ from mapper.mapsearch.objective import metric_values
 from mapper.mapsearch.state import SearchState
 from mapper.mapspace import MapSpace
 from mapper.model import MappingBatch, Model
+from mapper.model.ramp import RampRule
 from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
 from tests.mapsearch.cases import TABLES
 from tests.mapsearch.test_search import brute_force
@@ -93,7 +95,7 @@ def test_the_ramped_optimum_differs_from_the_delay_optimum():
     assert delay == (8, 14) and ramped == (12, 9)      # (first metric, then the other)
 
 
-def test_cli_and_api_search_with_ramped_delay(tmp_path):
+def test_cli_and_api_search_with_ramped_delay(tmp_path, capsys):
     from mapper.cli import main
     files = ["eyeriss_like", "problems/layers/resnet18.yaml"]
     outcome = api.search(files, layer="fc_512_1000", objective="ramped_delay",
@@ -103,3 +105,10 @@ def test_cli_and_api_search_with_ramped_delay(tmp_path):
                  "--algorithm", "hybrid", "--search-size", "2000", "-o", str(tmp_path)]) == 0
     stats = json.loads((tmp_path / "stats.json").read_text())
     assert stats["search"]["objective"] == "ramped_delay"
+    # it prints the value it minimized: cycles + ramps of the mapping it wrote
+    line = next(x for x in capsys.readouterr().out.splitlines() if "ramped delay:" in x)
+    total, cycles, ramp = (int(w.replace(",", "")) for w in re.findall(r"\d[\d,]*", line)[:3])
+    spec = api.load([*files, str(tmp_path / "mapping.yaml")], layer="fc_512_1000")
+    ev = api.evaluate(spec)
+    assert cycles == ev.cycles == stats["cycles"] and total == cycles + ramp
+    assert ramp == sum(r.cycles for r in RampRule(spec.arch, spec.workload).levels(ev.tiles))
