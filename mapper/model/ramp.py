@@ -26,7 +26,7 @@ ramp is a lower bound of the ramp of every mapping the bound stands for
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 

@@ -10,11 +10,12 @@ from mapper.eyexam import eyexam
 from mapper.eyexam.outputs import format_table, to_json_text
 from mapper.eyexam.steps import Proof
 from mapper.mapsearch.objective import Objective
-from mapper.mapsearch.pipeline import search
+from mapper.mapsearch.pipeline import SearchStarted, search
 from mapper.mapsearch.settings import SearchSettings
+from mapper.mapsearch.stopping import StopFlag, StopReason
 from mapper.model.ramp import RampRule
 from mapper.spec.errors import SpecError
-from tests.eyexam.cases import array_inputs
+from tests.eyexam.cases import array_inputs, ramp_inputs
 
 FAST = SearchSettings(search_size=2000)
 
@@ -87,15 +88,8 @@ def test_step_7_is_the_least_cycles_plus_ramps_not_step_6s_mapping_ramped():
     ceil(3 / 2) = 2, last Outputs 2, ceil(2 / 2) = 1, the rf adds nothing: 9 + 3 = 12 cycles,
     1 MAC/cycle, the least over every valid mapping (the exhaustive search agrees).
     """
-    from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
-    from mapper.mapsearch.pipeline import SearchInputs
-    from tests.mapsearch.cases import TABLES
-    from tests.mapsearch.test_ramped_delay import ARCH
-    from tests.model.builders import conv1d
-    wl = conv1d(P=4, R=3)
-    constraints = Constraints((LevelConstraints("rf"), LevelConstraints("glb", dataspaces=tuple(
-        DataSpaceRule(n, True) for n in wl.ds_names)), LevelConstraints("DRAM")))
-    inputs = SearchInputs(ARCH, wl, constraints, TABLES)
+    inputs = ramp_inputs()
+    arch, wl = inputs.arch, inputs.workload
     r = eyexam(inputs, FAST)
     assert [s.macs_per_cycle for s in r.steps[5:]] == [1.5, 1.0]
     assert r.cycles == 8 and r.proof == Proof.SEARCH
@@ -103,11 +97,11 @@ def test_step_7_is_the_least_cycles_plus_ramps_not_step_6s_mapping_ramped():
     assert r.ramped.proof == Proof.SEARCH and r.steps[6].proven
     assert [(x.level, x.fill_words, x.fill_cycles, x.drain_words, x.drain_cycles)
             for x in r.ramp] == [("rf", 0, 0, 1, 0), ("glb", 3, 2, 2, 1)]
-    six = RampRule(ARCH, wl).levels(r.search.best.tiles)
+    six = RampRule(arch, wl).levels(r.search.best.tiles)
     assert r.cycles + sum(x.cycles for x in six) == 14
     exhaustive = search(inputs, SearchSettings(objective=Objective(("ramped_delay",)),
                                                algorithm="exhaustive")).best
-    assert exhaustive.cycles + sum(x.cycles for x in RampRule(ARCH, wl).levels(
+    assert exhaustive.cycles + sum(x.cycles for x in RampRule(arch, wl).levels(
         exhaustive.tiles)) == 12
     data = json.loads(to_json_text(r))
     assert data["cycles_ramped"] == 12 and data["step7_cycles_average_model"] == 9
@@ -118,21 +112,12 @@ def test_a_stop_during_step_7_keeps_its_incumbent_unproven():
     """Ctrl-C as step 7's search starts: step 7 is the best so far (at worst step 6's
     mapping with its ramps: 8 + 3 + 2 + 1 = 14 cycles of the case above), not proven, and
     the result says which signal stopped it (the CLI exits 130 on it)."""
-    from mapper.mapsearch.pipeline import SearchInputs, SearchStarted
-    from mapper.mapsearch.stopping import StopFlag, StopReason
-    from mapper.spec.constraints import Constraints, DataSpaceRule, LevelConstraints
-    from tests.mapsearch.cases import TABLES
-    from tests.mapsearch.test_ramped_delay import ARCH
-    from tests.model.builders import conv1d
-    wl = conv1d(P=4, R=3)
-    constraints = Constraints((LevelConstraints("rf"), LevelConstraints("glb", dataspaces=tuple(
-        DataSpaceRule(n, True) for n in wl.ds_names)), LevelConstraints("DRAM")))
     stop = StopFlag()
 
     def progress(p):
         if isinstance(p, SearchStarted) and p.settings.objective.metrics == ("ramped_delay",):
             stop.request(StopReason.INTERRUPTED)
-    r = eyexam(SearchInputs(ARCH, wl, constraints, TABLES), FAST, progress, stop)
+    r = eyexam(ramp_inputs(), FAST, progress, stop)
     assert r.proof == Proof.SEARCH and r.steps[5].proven
     assert r.ramped.proof == Proof.NONE and not r.steps[6].proven
     assert r.stopped_by == StopReason.INTERRUPTED
