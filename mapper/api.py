@@ -143,9 +143,9 @@ def eyexam(spec: "Spec | Sequence[str | Path]", *, jobs: int | None = None,
            **load_options: Any) -> "EyexamResult":
     """Eyexam of a layer (Sze et al., Table II): the seven bounds on MACs per cycle, each an
     optimum under one more constraint (:func:`mapper.eyexam.steps.eyexam`). ``spec``: a
-    loaded :class:`Spec` or files to :func:`load`; the other arguments steer step 6's search
-    (always objective delay, algorithm optimal). Raises :class:`SpecError` when no mapping
-    fits."""
+    loaded :class:`Spec` or files to :func:`load`; the other arguments steer the searches of
+    steps 6 and 7 (always objectives delay and ramped_delay, algorithm optimal). Raises
+    :class:`SpecError` when no mapping fits."""
     from .eyexam.steps import eyexam as run
     from .mapsearch.pipeline import SearchInputs
     if not isinstance(spec, Spec):

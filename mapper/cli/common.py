@@ -42,8 +42,9 @@ def add_search_options(p: argparse.ArgumentParser, per_layer: bool = False) -> N
     applies to every layer's search)."""
     each = "per layer: " if per_layer else ""
     p.add_argument("--objective", type=objective, help=f"{each}edp (default), energy, delay, "
-                   "last_level_accesses; 'energy,delay' = lexicographic; 'energy:1,delay:0.5' "
-                   "= weighted sum")
+                   "last_level_accesses, ramped_delay (delay + the first fills and last "
+                   "drains of single-buffered levels, docs/EYEXAM.md step 7); 'energy,delay' "
+                   "= lexicographic; 'energy:1,delay:0.5' = weighted sum")
     p.add_argument("--algorithm", choices=["exhaustive", "optimal", "random", "hybrid"],
                    help=f"{each}hybrid (default): random sampling, then hill climbing; "
                    "optimal: branch and bound seeded by hybrid, proven optimal when it "

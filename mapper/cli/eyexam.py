@@ -20,8 +20,8 @@ EXIT_STATUS = ("exit status: 0 when every bound was computed; 2 for bad input, i
                "layer no mapping fits (with CP-SAT's explanation), a --dram-bandwidth on an "
                "arch without a clock (rejected before any search) and a --dram-bandwidth "
                "without matplotlib to draw it (the bounds are still written); 130 after Ctrl-C (143 "
-               "after SIGTERM) during step 6's search, with the best mapping so far written "
-               "and marked not proven.")
+               "after SIGTERM) during step 6's or 7's search, with the best mappings so far "
+               "written and marked not proven.")
 
 
 def add_parser(sub) -> None:
@@ -31,9 +31,10 @@ def add_parser(sub) -> None:
                        "Processors', Table II): the bound on MACs/cycle after each of seven "
                        "constraints (layer shape, dataflow, number of PEs, physical "
                        "dimensions, storage capacity, data bandwidth, varying access "
-                       "patterns), each an optimum (CP-SAT or the search with objective delay,"
-                       " algorithm optimal). Files are merged as by mapper search; with "
-                       "--network, FILES are the arch inputs only.", epilog=EXIT_STATUS)
+                       "patterns), each an optimum (CP-SAT, or the search with objective "
+                       "delay, then ramped_delay, algorithm optimal). Files are merged as by "
+                       "mapper search; with --network, FILES are the arch inputs only.",
+                       epilog=EXIT_STATUS)
     e.add_argument("files", nargs="+", metavar="FILE",
                    help="ARCH [PROBLEM.yaml] [CONSTRAINTS.yaml] [MAPPER.yaml] [more]")
     e.add_argument("--layer", metavar="NAME", help="the layer, when a file is a layer "
@@ -41,10 +42,11 @@ def add_parser(sub) -> None:
                    "as NAME,NAME)")
     e.add_argument("--network", metavar="NAME", help="a network file or a bundled network's "
                    "name (resnet18): every distinct layer")
-    e.add_argument("--jobs", type=positive_int, help="worker processes of step 6's search "
-                   "(default 1)")
-    e.add_argument("--time-limit", type=seconds, metavar="S", help="stop step 6's search "
-                   "after S seconds (per layer); its bound is then marked not proven")
+    e.add_argument("--jobs", type=positive_int, help="worker processes of the searches of "
+                   "steps 6 and 7 (default 1)")
+    e.add_argument("--time-limit", type=seconds, metavar="S", help="stop each of the "
+                   "searches of steps 6 and 7 after S seconds (per layer); its bound is then "
+                   "marked not proven")
     e.add_argument("--search-size", type=positive_int, help="random evaluations per job of "
                    "the search's first phase (default 200000)")
     e.add_argument("--seed", type=nonnegative_int, help="random seed (default 0)")
@@ -100,8 +102,7 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
         text = format_network_table(result.layers, result.counts) + "\n" + "\n".join(
             format_table(r) for r in result.layers)
         files["eyexam.json"] = to_json_text(result)
-        stopped_by = next((r.search.stopped_by for r in result.layers
-                           if r.search.stopped_early), None)
+        stopped_by = next((r.stopped_by for r in result.layers if r.stopped_by), None)
         drawn = [_figure(r, f"figures/{name}.png", files, args.dram_bandwidth)
                  for r, name in zip(result.layers, result.file_names)]
     else:
@@ -114,7 +115,7 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
         result = api.eyexam(spec, jobs=args.jobs, time_limit=args.time_limit,
                             search_size=args.search_size, seed=args.seed)
         text = format_table(result)
-        stopped_by = result.search.stopped_by if result.search.stopped_early else None
+        stopped_by = result.stopped_by
         files["eyexam.json"] = to_json_text(result)
         drawn = [_figure(result, "eyexam.png", files, args.dram_bandwidth)]
     files["eyexam.txt"] = text
@@ -122,7 +123,8 @@ def cmd_eyexam(args: argparse.Namespace) -> int:
     print(text, end="")
     print(f"  wrote {', '.join(str(out / n) for n in sorted(files))}")
     if stopped_by is not None:
-        print(f"{stopped_by}: step 6 is the best mapping so far (not proven)", file=sys.stderr)
+        print(f"{stopped_by}: steps 6 and 7 are the best mappings so far (not proven)",
+              file=sys.stderr)
         return stopped_exit_status(stopped_by) or 0
     # a --dram-bandwidth the figure could not draw (no matplotlib) is bad input: the bounds
     # are written (one without a clock was rejected before the search)

@@ -127,6 +127,11 @@ def cmd_search(args: argparse.Namespace) -> int:
     print(f"  best: EDP {ev.edp:.4g} J*cycle, energy {ev.energy_pJ / 1e6:.2f} uJ "
           f"({ev.energy_pJ / ev.computes:.3f} pJ/MAC), cycles {ev.cycles:,}, "
           f"utilization {ev.utilization:.2f}")
+    if "ramped_delay" in settings.objective.metrics:      # the value the search minimized
+        from ..model.ramp import RampRule
+        ramp = sum(r.cycles for r in RampRule(spec.arch, spec.workload).levels(ev.tiles))
+        print(f"  ramped delay: {ev.cycles + ramp:,} cycles = {ev.cycles:,} + {ramp:,} of "
+              f"ramp-up/ramp-down (docs/EYEXAM.md, step 7)")
     print("\n".join(layer_metrics_outputs(spec, ev)[0]))
     print(f"  wrote {out / 'mapping.yaml'}, {out / 'stats.txt'}, {out / 'map.txt'}, "
           f"{out / 'stats.json'}")

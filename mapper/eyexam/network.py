@@ -53,8 +53,9 @@ def eyexam_network(arch: str | Path | Sequence[str | Path], network: str | Path 
                    stop: StopFlag | None = None) -> NetworkEyexam:
     """Eyexam of every distinct layer of ``network`` on ``arch`` (as
     :func:`mapper.network.run.run_network` takes them); ``jobs``, ``time_limit`` (per layer),
-    ``search_size`` and ``seed`` steer each layer's step-6 search (default: the arch inputs'
-    ``mapper:`` settings); ``only``: the first N distinct layers or the named ones."""
+    ``search_size`` and ``seed`` steer each layer's searches of steps 6 and 7 (default: the
+    arch inputs' ``mapper:`` settings); ``only``: the first N distinct layers or the named
+    ones."""
     from ..inputs.settings import search_settings
     spec, net = load_arch_and_network(arch, network, overrides=overrides,
                                       energy_tables=energy_tables, ert=ert, art=art)

@@ -16,21 +16,22 @@ if TYPE_CHECKING:
 
 def format_table(r: EyexamResult) -> str:
     """The steps with their bound (MACs/cycle), the loss against the previous step (x) and
-    the reason; then how step 6 is known optimal and step 7's ramps."""
+    the reason; then how steps 6 and 7 are known optimal and step 7's ramps."""
     lines = [f"Eyexam of {r.layer} on {r.arch}: {r.macs:,} MACs, {r.pes} PEs",
              f"{'step':<4} {'constraint':<24} {'MACs/cycle':>14} {'loss':>8}  reason",
              "-" * 100]
     for s in r.steps:
-        mark = ("" if s.proven else " (on step 6's mapping)" if s.step == 7
-                else " (not proven)")
+        mark = "" if s.proven else " (not proven)"
         lines.append(f"{s.step:<4} {s.name:<24} {s.macs_per_cycle:>14,.2f} "
                      f"{s.loss:>7.4g}x  {s.reason}{mark}")
     lines.append("")
     lines.append(f"step 6: {r.cycles:,} cycles (average bandwidth model), {r.proof.value}")
     ramp = sum(x.cycles for x in r.ramp)
-    lines.append(f"step 7: + {ramp:,} cycles of ramp-up/ramp-down"
-                 + (": " + ", ".join(f"{x.level} {x.fill_cycles}+{x.drain_cycles}"
-                                     for x in r.ramp if x.cycles) if ramp else ""))
+    lines.append(f"step 7: {r.ramped.total:,} cycles = {r.ramped.best.cycles:,} + {ramp:,} of "
+                 "ramp-up/ramp-down"
+                 + (" (" + ", ".join(f"{x.level} {x.fill_cycles}+{x.drain_cycles}"
+                                     for x in r.ramp if x.cycles) + ")" if ramp else "")
+                 + f", {r.ramped.proof.value}")
     for s in r.steps[1:5]:
         lines.append(f"step {s.step} attained by: {s.mapping}")
     return "\n".join(lines) + "\n"

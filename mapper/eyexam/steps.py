@@ -11,16 +11,19 @@ an optimum under its constraints, never a heuristic:
 5. storage capacity: every kept tile fits its level -- CP-SAT;
 6. data bandwidth: MACs / cycles of the delay-optimal valid mapping, Timeloop's average
    bandwidth model -- the search pipeline, objective delay, algorithm optimal (proven);
-7. varying access patterns: step 6's mapping with the first fills and last drains of its
-   single-buffered levels exposed (:mod:`mapper.eyexam.ramp`).
+7. varying access patterns: MACs / (cycles + ramps) of the valid mapping that minimises its
+   cycles plus the first fills and last drains of its single-buffered levels
+   (:mod:`mapper.model.ramp`) -- the search pipeline, objective ``ramped_delay``, algorithm
+   optimal (proven), seeded with step 6's mapping.
 
 Each step's feasible set is a subset of the previous one's (steps 2-5 add constraints to one
 CP-SAT model; every valid mapping is a tiling of step 5 with at least ``MACs / spatial
-product`` cycles; step 7 adds cycles to step 6's mapping), so the bounds never increase.
+product`` cycles; step 7 adds non-negative ramps to the cycles of every valid mapping, so its
+least is at least step 6's), so the bounds never increase.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Callable
 
@@ -30,9 +33,10 @@ from ..report.maptxt import format_map_txt
 from ..mapsearch.objective import Objective
 from ..mapsearch.pipeline import Feasibility, SearchInputs, SearchOutcome, search
 from ..mapsearch.settings import SearchSettings
-from ..mapsearch.stopping import StopFlag
+from ..mapsearch.stopping import StopFlag, StopReason
+from ..model import Evaluation
+from ..model.ramp import LevelRamp, RampRule
 from ..spec.errors import SpecError
-from .ramp import LevelRamp, ramps
 
 #: (name, reason) of each step, after Table II of Sze et al. (constraint; what bounds it)
 STEPS: tuple[tuple[str, str], ...] = (
@@ -61,10 +65,12 @@ STEP_TIME_LIMIT_S = 60.0
 
 
 class Proof(StrEnum):
-    """How step 6's mapping is known delay-optimal."""
+    """How step 6's (or step 7's) mapping is known optimal."""
 
     SEARCH = "proven optimal by the search (branch and bound)"
     ATTAINS_CAPACITY_BOUND = "attains step 5's bound, which no valid mapping exceeds"
+    #: step 7 only: step 6's mapping has no ramp, and no valid mapping has fewer cycles
+    NO_RAMP = "step 6's mapping has no ramp: no valid mapping's cycles plus ramps are fewer"
     NONE = "not proven (the search was stopped or hit its time limit)"
 
 
@@ -80,7 +86,7 @@ class Step:
     #: MACs per off-chip byte: the layer's best (each datum once) for steps 1-5, the
     #: mapping's for steps 6-7 (x of the roofline)
     operational_intensity: float | None
-    #: an optimum CP-SAT or the search proved (step 7 never: it is step 6's mapping ramped)
+    #: an optimum CP-SAT or the search proved
     proven: bool = True
 
     def to_json(self) -> dict:
@@ -88,6 +94,22 @@ class Step:
                 "bound_macs_per_cycle": self.macs_per_cycle, "loss": self.loss,
                 "reason": self.reason, "mapping": self.mapping,
                 "operational_intensity": self.operational_intensity, "proven": self.proven}
+
+
+@dataclass(frozen=True)
+class Ramped:
+    """Step 7: the valid mapping of least cycles + ramps, and how that is known."""
+
+    best: Evaluation
+    ramp: tuple[LevelRamp, ...]
+    proof: Proof
+    #: the search behind it (None: step 6's mapping, proven without one, or not proven)
+    search: SearchOutcome | None = None
+
+    @property
+    def total(self) -> int:
+        """Cycles (average bandwidth model) plus the ramps."""
+        return self.best.cycles + sum(r.cycles for r in self.ramp)
 
 
 @dataclass(frozen=True)
@@ -100,11 +122,12 @@ class EyexamResult:
     pes: int                          # MAC instances of the arch
     steps: tuple[Step, ...]
     cycles: int                       # step 6's cycles (the average model)
-    ramp: tuple[LevelRamp, ...]       # step 7's per-level ramps
     #: the search's outcome behind step 6
     search: SearchOutcome
     #: how step 6 is known optimal
     proof: Proof
+    #: step 7: its mapping, ramps and proof
+    ramped: Ramped
     #: the outermost level's bandwidth in bytes/cycle (the roofline's slope), if it has one
     offchip_bytes_per_cycle: float | None = None
     #: seconds per cycle of the arch's clock (None: it gives none), for a bandwidth in GB/s
@@ -116,13 +139,35 @@ class EyexamResult:
                 "offchip_bytes_per_cycle": self.offchip_bytes_per_cycle,
                 "cycle_s": self.cycle_s,
                 "step6_proof": self.proof.value,
+                "step7_cycles_average_model": self.ramped.best.cycles,
+                "cycles_ramped": self.ramped.total,
+                "step7_proof": self.ramped.proof.value,
                 "ramp": [r.__dict__ | {"cycles": r.cycles} for r in self.ramp],
                 "steps": [s.to_json() for s in self.steps]}
+
+    @property
+    def ramp(self) -> tuple[LevelRamp, ...]:
+        """Step 7's per-level ramps (of step 7's mapping)."""
+        return self.ramped.ramp
+
+    @property
+    def stopped_by(self) -> StopReason | None:
+        """The signal that stopped step 6's or step 7's search (their best so far is
+        reported, not proven); None when neither was stopped."""
+        for outcome in (self.search, self.ramped.search):
+            if outcome is not None and outcome.stopped_early:
+                return outcome.stopped_by
+        return None
 
 
 def eyexam_settings(settings: SearchSettings) -> SearchSettings:
     """Step 6's search: ``settings`` with objective delay and algorithm optimal."""
     return settings.merged(objective=Objective(("delay",)), algorithm="optimal")
+
+
+def ramped_settings(settings: SearchSettings) -> SearchSettings:
+    """Step 7's search: ``settings`` with objective ramped_delay and algorithm optimal."""
+    return settings.merged(objective=Objective(("ramped_delay",)), algorithm="optimal")
 
 
 def tiling_text(inputs: SearchInputs, p: Parallelism) -> str:
@@ -149,9 +194,10 @@ def ideal_intensity(inputs: SearchInputs) -> float:
 
 def eyexam(inputs: SearchInputs, settings: SearchSettings = SearchSettings(),
            progress: Callable | None = None, stop: StopFlag | None = None) -> EyexamResult:
-    """The seven Eyexam bounds of a layer; ``settings`` steer step 6's search (its objective
-    and algorithm are always delay and optimal). Raises :class:`SpecError` when no mapping
-    fits (naming the conflicting constraints) or none was found."""
+    """The seven Eyexam bounds of a layer; ``settings`` steer the searches of steps 6 and 7
+    (their objectives are always delay and ramped_delay, their algorithm optimal). Raises
+    :class:`SpecError` when no mapping fits (naming the conflicting constraints) or none was
+    found."""
     arch, wl = inputs.arch, inputs.workload
     macs = wl.macs
     ideal = ideal_intensity(inputs)
@@ -181,19 +227,45 @@ def eyexam(inputs: SearchInputs, settings: SearchSettings = SearchSettings(),
                                    int(step5.macs_per_cycle) if step5.proven else None,
                                    progress, stop)
     ev = outcome.best
-    tiles = {lv.name: {n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
-             for lv in ev.storage}
-    map_txt = format_map_txt(arch, wl, ev.mapping, tiles)
-    offchip = sum(dram_bytes(ev, arch).values())
-    intensity = macs / offchip if offchip else None
-    add(macs / ev.cycles, map_txt, intensity, proof != Proof.NONE)
-    ramp = ramps(arch, wl, ev)
-    # step 7 is step 6's mapping with its ramps: a mapping one can run, not an optimum over
-    # mappings of the ramped cycles (docs/EYEXAM.md), so it is never marked proven
-    add(macs / (ev.cycles + sum(r.cycles for r in ramp)), map_txt, intensity, proven=False)
+    add(macs / ev.cycles, *_attained(inputs, ev), proof != Proof.NONE)
+    ramped = ramped_optimum(inputs, settings, ev, proof != Proof.NONE, progress, stop)
+    add(macs / ramped.total, *_attained(inputs, ramped.best), ramped.proof != Proof.NONE)
     return EyexamResult(wl.name, arch.name, macs, arch.compute.instances, tuple(steps),
-                        ev.cycles, ramp, outcome, proof, dram_peak_bytes_per_cycle(arch),
+                        ev.cycles, outcome, proof, ramped, dram_peak_bytes_per_cycle(arch),
                         clock_of(arch).cycle_s)
+
+
+def _attained(inputs: SearchInputs, ev: Evaluation) -> tuple[str, float | None]:
+    """The map.txt of a step's mapping and its MACs per off-chip byte (None: no traffic)."""
+    arch, wl = inputs.arch, inputs.workload
+    tiles = {lv.name: words for lv, words in zip(ev.storage, ev.tiles)}
+    offchip = sum(dram_bytes(ev, arch).values())
+    return (format_map_txt(arch, wl, ev.mapping, tiles),
+            wl.macs / offchip if offchip else None)
+
+
+def ramped_optimum(inputs: SearchInputs, settings: SearchSettings, step6: Evaluation,
+                   step6_proven: bool, progress: Callable | None = None,
+                   stop: StopFlag | None = None) -> Ramped:
+    """Step 7: the valid mapping of least cycles + ramps (:mod:`mapper.model.ramp`).
+
+    Every valid mapping's ramps are >= 0 and its cycles >= step 6's (when step 6 is proven),
+    so step 6's mapping is the answer when it has no ramp. Otherwise the optimal search with
+    objective ramped_delay decides, seeded with step 6's mapping as its incumbent (a valid
+    mapping whose ramped cycles are a key to beat: the hybrid seed round is skipped). When
+    step 6 is not proven (stopped or out of time) no second search is run: step 7 is then
+    step 6's mapping with its ramps, not proven (and still at most step 6's bound)."""
+    rule = RampRule(inputs.arch, inputs.workload)
+    ramp = rule.levels(step6.tiles)
+    if not step6_proven or not sum(r.cycles for r in ramp):
+        return Ramped(step6, ramp, Proof.NO_RAMP if step6_proven else Proof.NONE)
+    seeded = replace(inputs, incumbents=(step6.mapping, *inputs.incumbents))
+    outcome = search(seeded, ramped_settings(settings), progress, stop)
+    if outcome.best is None and outcome.stopped_early:   # stopped before its incumbent
+        return Ramped(step6, ramp, Proof.NONE, outcome)
+    _check(inputs, outcome)
+    return Ramped(outcome.best, rule.levels(outcome.best.tiles),
+                  Proof.SEARCH if outcome.proven_optimal else Proof.NONE, outcome)
 
 
 def delay_optimum(inputs: SearchInputs, settings: SearchSettings, capacity_bound: int | None,
@@ -229,5 +301,6 @@ def _check(inputs: SearchInputs, outcome: SearchOutcome) -> None:
     if outcome.best is None and outcome.stopped_early:   # Ctrl-C before any mapping
         raise KeyboardInterrupt(str(outcome.stopped_by))
     if outcome.best is None:
-        raise SpecError(f"eyexam: the delay search of {wl.name} on {arch.name} found no "
+        raise SpecError(f"eyexam: the {outcome.objective.describe()} search of {wl.name} "
+                        f"on {arch.name} found no "
                         f"valid mapping (stopped: {outcome.stopped_by})")

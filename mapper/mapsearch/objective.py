@@ -1,5 +1,6 @@
-"""What the search minimizes: energy, delay, EDP, last-level accesses, a weighted sum of them,
-or an ordered list of them (lexicographic, Timeloop's ``optimization_metrics``)."""
+"""What the search minimizes: energy, delay, EDP, last-level accesses, delay with the ramps of
+the run's ends, a weighted sum of them, or an ordered list of them (lexicographic, Timeloop's
+``optimization_metrics``)."""
 from __future__ import annotations
 
 import math
@@ -10,20 +11,25 @@ import numpy as np
 from ..model.result import BatchResult
 from ..spec.errors import Where, as_list, as_mapping, as_str
 
-METRICS = ("energy", "delay", "edp", "last_level_accesses")
+METRICS = ("energy", "delay", "edp", "last_level_accesses", "ramped_delay")
 _ALIASES = {"cycles": "delay", "latency": "delay", "energy_delay_product": "edp",
-            "last-level-accesses": "last_level_accesses", "dram_accesses": "last_level_accesses"}
+            "last-level-accesses": "last_level_accesses", "dram_accesses": "last_level_accesses",
+            "ramped-delay": "ramped_delay", "ramped_cycles": "ramped_delay"}
 
 
 def metric_values(result: BatchResult, metric: str) -> np.ndarray:
-    """(B,) one metric of a batch: pJ, cycles, J*cycles, or words moved at the outermost level
-    (reads + fills + updates over all its instances)."""
+    """(B,) one metric of a batch: pJ, cycles, J*cycles, words moved at the outermost level
+    (reads + fills + updates over all its instances), or ``ramped_delay``: cycles plus the
+    ramp-up and ramp-down of the single-buffered levels (:mod:`mapper.model.ramp`, Eyexam's
+    step 7), a lower bound on a bounding evaluation like the cycles themselves."""
     if metric == "energy":
         return result.energy
     if metric == "delay":
         return result.cycles.astype(np.float64)
     if metric == "edp":
         return result.edp
+    if metric == "ramped_delay":
+        return (result.cycles + result.ramp_cycles).astype(np.float64)
     if metric == "last_level_accesses":
         k = -1
         total = np.zeros(len(result), dtype=np.float64)

@@ -31,6 +31,7 @@ from .cost import ActionEnergies, action_energies, clusters_charged, storage_ene
 from .arena import Memory
 from .nest import Nest, NestShape, active_slots
 from .perf import level_cycles, utilization
+from .ramp import RampRule
 from .result import BatchResult, DataSpaceStats, Evaluation, LevelStats
 
 
@@ -93,6 +94,8 @@ class Model:
         self.memory = Memory()
         self._delta_bounds: dict[int, DeltaBound] = {}
         self._fill_floors: dict[tuple, FillFloor] = {}
+        #: the ramp rule every result carries (its ramps are computed only when asked)
+        self.ramp = RampRule(arch, workload)
 
     #: nest shapes kept (one per skeleton and pattern of present loops; oldest dropped first)
     SHAPES_KEPT = 512
@@ -248,7 +251,7 @@ class Model:
             cycles=cycles.total, energy=energy.total, energies=keeping.energies,
             utilization=utilization(computes, arch.compute.instances, cycles.total),
             valid=valid, capacity_used=capacity_used, fanout_x_used=nest.fanout_x,
-            fanout_y_used=nest.fanout_y)
+            fanout_y_used=nest.fanout_y, ramp=self.ramp)
 
     def _access_counts(self, batch: MappingBatch, nest: Nest, keep: list[list[bool]],
                        bound: Bound | None) -> dict[str, DataSpaceCounts]:

@@ -16,6 +16,7 @@ from .access import DataSpaceCounts
 from .cost import ActionEnergies
 from .batch import MappingBatch
 from .perf import edp
+from .ramp import RampRule
 
 
 @dataclass(frozen=True)
@@ -80,6 +81,13 @@ class Evaluation:
         """Energy-delay product in J x cycles (:func:`~mapper.model.perf.edp`)."""
         return edp(self.energy_pJ, self.cycles)
 
+    @property
+    def tiles(self) -> list[dict[str, int]]:
+        """Per storage level (innermost first), the words of its tile of every data space it
+        reports (Timeloop's utilized capacity)."""
+        return [{n: ds.utilized_capacity for n, ds in lv.dataspaces.items()}
+                for lv in self.storage]
+
     def to_json(self) -> dict:
         """The ``stats.json`` schema of ``mapper model``."""
         levels = {}
@@ -129,9 +137,17 @@ class BatchResult:
     fanout_x_used: np.ndarray         # (K, B) spatial X fan-out used below each level
     fanout_y_used: np.ndarray         # (K, B)
     energies: ActionEnergies          # the per-action energies and areas used
+    ramp: RampRule                    # the ramp rule of the arch and workload (ramp.py)
 
     def __len__(self) -> int:
         return len(self.cycles)
+
+    @property
+    def ramp_cycles(self) -> np.ndarray:
+        """(B,) ramp-up plus ramp-down of the single-buffered levels (:mod:`.ramp`), which
+        ``cycles`` (the average bandwidth model) leaves out; computed when asked."""
+        tiles = np.stack([self.counts[name].tile for name in self.ds_names], axis=1)
+        return self.ramp.cycles(tiles, self.reported)
 
     @property
     def edp(self) -> np.ndarray:

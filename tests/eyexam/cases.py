@@ -28,3 +28,15 @@ def array_inputs(P=16, R=3, mesh=(4, 4), glb_depth=12, glb_bandwidth=8.0, rf_dep
                                       dataspaces=tuple(DataSpaceRule(d, True) for d in DS)),
                      LevelConstraints("DRAM")))
     return SearchInputs(a, conv1d(P=P, R=R), c, TABLES)
+
+
+def ramp_inputs() -> SearchInputs:
+    """conv1d P=4, R=3 on DRAM > glb (2 words/cycle in and out, keeps all three) > 2 rfs (2
+    words/cycle in) > 2 MACs (``tests/mapsearch/test_ramped_delay.ARCH``): the delay optimum
+    and the optimum of cycles + ramps are different mappings."""
+    from tests.mapsearch.test_ramped_delay import ARCH
+    wl = conv1d(P=4, R=3)
+    c = Constraints((LevelConstraints("rf"),
+                     LevelConstraints("glb", dataspaces=tuple(DataSpaceRule(d, True) for d in DS)),
+                     LevelConstraints("DRAM")))
+    return SearchInputs(ARCH, wl, c, TABLES)

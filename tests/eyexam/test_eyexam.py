@@ -10,10 +10,12 @@ from mapper.eyexam import eyexam
 from mapper.eyexam.outputs import format_table, to_json_text
 from mapper.eyexam.steps import Proof
 from mapper.mapsearch.objective import Objective
-from mapper.mapsearch.pipeline import search
+from mapper.mapsearch.pipeline import SearchStarted, search
 from mapper.mapsearch.settings import SearchSettings
+from mapper.mapsearch.stopping import StopFlag, StopReason
+from mapper.model.ramp import RampRule
 from mapper.spec.errors import SpecError
-from tests.eyexam.cases import array_inputs
+from tests.eyexam.cases import array_inputs, ramp_inputs
 
 FAST = SearchSettings(search_size=2000)
 
@@ -34,6 +36,10 @@ def test_conv1d_on_a_4x4_array_by_hand():
     7. step 6's mapping (P=2, R=3 spatial; the glb tile cannot grow: P=4 gives 13 words):
        ramp-up of the glb ceil((3 + 4) / 8) = 1, ramp-down ceil(2 / 8) = 1; the rf has no
        bandwidth (adds nothing), DRAM is the outermost: 8 + 2 = 10 cycles, 4.8 MACs/cycle.
+       No valid mapping does better: its cycles are >= 8 (step 6) and the glb (single-
+       buffered, made to keep all three data spaces) fills at least Weights 1 + Inputs 1
+       words, ceil(2 / 8) = 1, and drains at least 1 word of Outputs, ceil(1 / 8) = 1:
+       >= 8 + 1 + 1 = 10. The search (objective ramped_delay) proves it.
     """
     r = eyexam(array_inputs(), FAST)
     assert [s.macs_per_cycle for s in r.steps] == [48, 48, 16, 12, 6, 6, 4.8]
@@ -44,7 +50,8 @@ def test_conv1d_on_a_4x4_array_by_hand():
     assert (glb.fill_words, glb.fill_cycles, glb.drain_words, glb.drain_cycles) == (7, 1, 2, 1)
     assert sum(x.cycles for x in r.ramp) == 2
     assert "P=2" in r.steps[4].mapping and "R=3" in r.steps[4].mapping
-    assert all(s.proven for s in r.steps[:6]) and not r.steps[6].proven
+    assert all(s.proven for s in r.steps)
+    assert r.ramped.total == 10 and r.ramped.proof == Proof.SEARCH
 
 
 def test_a_dataflow_that_forbids_R_loses_at_step_2():
@@ -64,6 +71,57 @@ def test_step_6_is_the_delay_optimal_search():
     assert r.steps[5].macs_per_cycle == 48 / best.cycles
     assert r.steps[5].macs_per_cycle < r.steps[4].macs_per_cycle
     assert r.proof == Proof.SEARCH and r.search.proven_optimal
+
+
+def test_step_7_is_the_least_cycles_plus_ramps_not_step_6s_mapping_ramped():
+    """Outputs[p] += Weights[r] * Inputs[p + r], P=4, R=3 (12 MACs) on DRAM > glb (12 words,
+    2 words/cycle in and out, keeps all three) > 2 rfs (depth 3, 2 words/cycle in, no read
+    bandwidth) > 2 MACs (tests/mapsearch/test_ramped_delay.py's ARCH).
+
+    Step 6: 8 cycles (1.5 MACs/cycle). Its mapping (DRAM R=3; glb P=2 spatial; rf P=2, the
+    rf keeping Weights and Outputs): glb first tile Weights 1 + Inputs 4 = 5 words,
+    ceil(5 / 2) = 3; last Outputs 4, ceil(4 / 2) = 2; rf first Weights 1, ceil(1 / 2) = 1,
+    its drain has no bandwidth: 8 + 3 + 2 + 1 = 14 cycles (0.857 MACs/cycle) -- what step 7
+    was before it was an optimum; brute force: every 8-cycle mapping ramps to >= 14.
+    Step 7: DRAM P=2 R=3, glb P=2 spatial, the rf keeping only Outputs: 9 cycles (the glb
+    reads 6 + 12 = 18 words at 2/cycle), glb first tile Weights 1 + Inputs 2 = 3 words,
+    ceil(3 / 2) = 2, last Outputs 2, ceil(2 / 2) = 1, the rf adds nothing: 9 + 3 = 12 cycles,
+    1 MAC/cycle, the least over every valid mapping (the exhaustive search agrees).
+    """
+    inputs = ramp_inputs()
+    arch, wl = inputs.arch, inputs.workload
+    r = eyexam(inputs, FAST)
+    assert [s.macs_per_cycle for s in r.steps[5:]] == [1.5, 1.0]
+    assert r.cycles == 8 and r.proof == Proof.SEARCH
+    assert (r.ramped.best.cycles, r.ramped.total) == (9, 12)
+    assert r.ramped.proof == Proof.SEARCH and r.steps[6].proven
+    assert [(x.level, x.fill_words, x.fill_cycles, x.drain_words, x.drain_cycles)
+            for x in r.ramp] == [("rf", 0, 0, 1, 0), ("glb", 3, 2, 2, 1)]
+    six = RampRule(arch, wl).levels(r.search.best.tiles)
+    assert r.cycles + sum(x.cycles for x in six) == 14
+    exhaustive = search(inputs, SearchSettings(objective=Objective(("ramped_delay",)),
+                                               algorithm="exhaustive")).best
+    assert exhaustive.cycles + sum(x.cycles for x in RampRule(arch, wl).levels(
+        exhaustive.tiles)) == 12
+    data = json.loads(to_json_text(r))
+    assert data["cycles_ramped"] == 12 and data["step7_cycles_average_model"] == 9
+    assert data["steps"][6]["proven"] and "Inputs:2" in data["steps"][6]["mapping"]
+
+
+def test_a_stop_during_step_7_keeps_its_incumbent_unproven():
+    """Ctrl-C as step 7's search starts: step 7 is the best so far (at worst step 6's
+    mapping with its ramps: 8 + 3 + 2 + 1 = 14 cycles of the case above), not proven, and
+    the result says which signal stopped it (the CLI exits 130 on it)."""
+    stop = StopFlag()
+
+    def progress(p):
+        if isinstance(p, SearchStarted) and p.settings.objective.metrics == ("ramped_delay",):
+            stop.request(StopReason.INTERRUPTED)
+    r = eyexam(ramp_inputs(), FAST, progress, stop)
+    assert r.proof == Proof.SEARCH and r.steps[5].proven
+    assert r.ramped.proof == Proof.NONE and not r.steps[6].proven
+    assert r.stopped_by == StopReason.INTERRUPTED
+    assert 12 <= r.ramped.total <= 14 and r.steps[6].macs_per_cycle <= r.steps[5].macs_per_cycle
 
 
 @settings(max_examples=12, deadline=None,

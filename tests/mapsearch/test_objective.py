@@ -26,7 +26,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "eyeriss_like"
     ("delay:1,cycles:2", "metric delay appears twice"),
     ("power", "unknown metric 'power'; expected one of energy, delay, edp"),
     ("energy:1,power:2", "unknown metric 'power'"),
-    ("", "expected a metric (energy, delay, edp, last_level_accesses)"),
+    ("", "expected a metric (energy, delay, edp, last_level_accesses, ramped_delay)"),
     (" , ", "expected a metric"),
 ])
 @pytest.mark.parametrize("command", ["search", "network"])
