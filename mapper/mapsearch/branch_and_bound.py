@@ -8,7 +8,6 @@ nothing that could win: ``docs/OPTIMAL_SEARCH.md``.
 from __future__ import annotations
 
 import time
-import zlib
 
 import numpy as np
 
@@ -43,9 +42,6 @@ class BranchAndBound:
     #: keep choices per worker from which parallel workers split the keep choices (with
     #: fewer, one keep choice's work would fall to one worker)
     KEEP_SPLIT = 4
-    #: with fewer keep choices, workers split the whole tilings (each bounds and visits its
-    #: own) rather than the outermost level's loop orders (each bounds every tiling)
-    TILING_SPLIT = True
 
     def run(self, state: SearchState, share: Share = Share(),
             rng: np.random.Generator | None = None, budget: Budget = Budget()) -> StopReason:
@@ -71,10 +67,10 @@ class BranchAndBound:
         self.orders = tuple(lc.temporal.order for lc in self.space.constraints.levels)
         # How parallel workers split the space: by keep choice where there are enough of
         # them (each worker then bounds and visits only its own, nothing twice), else by
-        # the outermost level's loop orders (:meth:`_my_share`).
+        # whole tiling (:func:`tiling_owner`; each walks the partial tilings).
         self.split_keeps = share.count > 1 and \
             len(self.space.keep_choices) >= self.KEEP_SPLIT * share.count
-        self.split_tilings = share.count > 1 and not self.split_keeps and self.TILING_SPLIT
+        self.split_tilings = share.count > 1 and not self.split_keeps
         try:
             for keep, spatial in self._keep_choices_best_first():
                 self._held: list[tuple[np.ndarray, np.ndarray]] = []
@@ -276,32 +272,6 @@ class BranchAndBound:
                 plan.setdefault(target, []).append(group)
         return [(full, np.sort(np.concatenate(groups))) for full, groups in plan.items()]
 
-    def _my_share(self, plan, tilings: Tilings, rows: np.ndarray, level: int, chosen: list):
-        """The part of the outermost level's plan that is this worker's. A mapping belongs to
-        the worker given by a hash of its loops in order (unit loops left out) at this level
-        and any level above it (their orders are ``chosen``): a function of the mapping alone,
-        so every mapping is one worker's whatever was pruned. The workers split the loop-order
-        visit, where most model calls are, by classes of orders: each keeps whole batches (a
-        split of the tilings halved the rows of each call but not the calls, so a second
-        worker saved nothing). Measured on systolic_ws: 2,110 calls alone, 1,680 and 746 in
-        two workers; splitting one level further in duplicated more bounding than it
-        shared."""
-        dims, me, n = self.space.dims, self.share.index, self.share.count
-        levels = range(level, len(self.space.arch.storage))
-        mine = []
-        for order, at in plan:
-            chosen[level] = order
-            nonunit = tilings.temporal[rows[at]][:, level:] > 1         # (n, levels, D)
-            keep_rows = np.zeros(len(at), dtype=bool)
-            for group in row_groups(nonunit.reshape(len(at), -1)):
-                loops = "/".join(",".join(d for d in chosen[k]
-                                          if nonunit[group[0], k - level, dims.index(d)])
-                                 for k in levels)
-                keep_rows[group] = zlib.crc32(loops.encode()) % n == me
-            if keep_rows.any():
-                mine.append((order, at[keep_rows]))
-        return mine
-
     def _orders(self, tilings: Tilings, rows: np.ndarray, levels: list[int], chosen: list,
                 keep) -> bool:
         """Whether the search must stop (time limit or a stop request), after every class of
@@ -315,9 +285,6 @@ class BranchAndBound:
             return self.state.out_of_time()
         level, inner = levels[0], levels[1:]
         plan = self._level_plan(tilings.temporal[rows, level] > 1, level, keep)
-        if self.share.count > 1 and not self.split_keeps and not self.split_tilings and \
-                level == len(self.space.arch.storage) - 1:
-            plan = self._my_share(plan, tilings, rows, level, chosen)
         # bounding the orders of this level pays only if some level inside still has
         # several classes of orders to tell apart
         open_inside = len(plan) > 1 and any(

@@ -448,10 +448,10 @@ def test_bound_under_permutation_constraints_is_below_every_allowed_order(wl, ke
     perms = list(itertools.permutations(DIMS))
     for orders in itertools.product(perms, perms):
         ok = np.ones(B, dtype=bool)
-        for level, order in zip((2, 3), orders):
-            nonunit = temporal[:, level] > 1
-            ok &= allowed(constraints[level], order, nonunit)
-            if pin is not None and pin[0] == level:
+        for at, order in zip((2, 3), orders):
+            nonunit = temporal[:, at] > 1
+            ok &= allowed(constraints[at], order, nonunit)
+            if pin is not None and pin[0] == at:
                 ok &= innermost_is(order, pin[1], nonunit)
         if not ok.any():
             continue

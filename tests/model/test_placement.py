@@ -8,7 +8,7 @@ from hypothesis import given, settings, strategies as st
 
 from mapper.mapspace.orders import embedding, supersequence
 from mapper.model import MappingBatch, Model, Skeleton
-from tests.model.test_bound import ARCH, DIMS, TABLES, conv1d, random_tilings, workloads
+from tests.model.test_bound import ARCH, DIMS, TABLES, random_tilings, workloads
 
 
 @settings(max_examples=10, deadline=None)
