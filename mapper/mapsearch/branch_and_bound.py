@@ -368,8 +368,16 @@ class BranchAndBound:
         class each) in few model calls (:meth:`_together`); only the mappings that may beat
         the incumbent are then considered in their own orders, so what the search keeps
         and returns is unchanged. Returns whether the search must stop."""
+        served = np.ones(len(rows), dtype=bool)    # rows with an allowed order inside
         for k in inner:
-            (chosen[k], _), = self._level_plan(tilings.temporal[rows, k] > 1, k, keep)
+            inside = self._level_plan(tilings.temporal[rows, k] > 1, k, keep)
+            if not inside:
+                return False
+            (chosen[k], at), = inside
+            here = np.zeros(len(rows), dtype=bool)
+            here[at] = True
+            served &= here
+        plan = [(order, at[served[at]]) for order, at in plan if served[at].any()]
         for part, batch in self._together(tilings, rows, level, plan, chosen, keep):
             result = self.model.evaluate(batch)
             ok = result.valid & self.state.may_improve(self.objective.key(result))
