@@ -154,11 +154,12 @@ def parked_partial_tiling(wl: Workload, rng: np.random.Generator, through: int):
     return temporal, spatial, rest, parked
 
 
-def minimum_over_temporal_completions(model, keep, temporal_fixed, spatial, through, rest):
-    """The least energy and cycles over every split of ``rest`` (D,) among the temporal
-    loops of the levels above ``through`` and every distinct loop order of those levels; the
-    temporal factors of levels through ``through`` (``temporal_fixed`` (4, D)) and every
-    spatial factor (``spatial`` (4, D)) as given."""
+def temporal_completions(model, keep, temporal_fixed, spatial, through, rest):
+    """Every split of ``rest`` (D,) among the temporal loops of the levels above ``through``
+    and every distinct loop order of those levels, evaluated: (the open levels' orders,
+    their results) per pattern of non-unit loops. The temporal factors of levels through
+    ``through`` (``temporal_fixed`` (4, D)) and every spatial factor (``spatial`` (4, D))
+    as given."""
     from mapper.mapspace.orders import level_orders
     open_levels = list(range(through + 1, 4))
     n = len(open_levels)
@@ -169,16 +170,21 @@ def minimum_over_temporal_completions(model, keep, temporal_fixed, spatial, thro
     for i, k in enumerate(open_levels):
         t[:, k] = rows[:, i::n]
     s = np.repeat(spatial[None], B, axis=0)
-    energy, cycles = np.inf, np.inf
     pattern = (t[:, open_levels] > 1).reshape(B, -1)
     for p in np.unique(pattern, axis=0):
         g = np.flatnonzero((pattern == p).all(axis=1))
         nonunit = [tuple(d for j, d in enumerate(DIMS) if t[g[0], k, j] > 1) for k in open_levels]
         for orders in itertools.product(*(level_orders(x, DIMS, None) for x in nonunit)):
             sk = Skeleton(DIMS, (DIMS,) * (4 - n) + orders, (DIMS,) * 4, (len(DIMS),) * 4, keep)
-            r = model.evaluate(MappingBatch(sk, t[g], s[g]))
-            energy = min(energy, r.energy.min())
-            cycles = min(cycles, r.cycles.min())
+            yield orders, nonunit, model.evaluate(MappingBatch(sk, t[g], s[g]))
+
+
+def minimum_over_temporal_completions(model, keep, temporal_fixed, spatial, through, rest):
+    """The least energy and cycles over :func:`temporal_completions`."""
+    energy, cycles = np.inf, np.inf
+    for _, _, r in temporal_completions(model, keep, temporal_fixed, spatial, through, rest):
+        energy = min(energy, r.energy.min())
+        cycles = min(cycles, r.cycles.min())
     return energy, cycles
 
 
@@ -219,34 +225,17 @@ def test_parked_bound_with_the_innermost_open_loop_given_is_below_those_completi
     (parked at DRAM, the outermost level), wherever a completion puts them. For every d, the
     bound is at most the energy and cycles of every split of the parked factors among the
     open levels and every order whose innermost open non-unit loop is d (brute force)."""
-    from mapper.mapspace.orders import level_orders
     model = Model(ARCH, wl, TABLES)
     keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
     rng = np.random.default_rng(seed)
     temporal, spatial, rest, parked = parked_partial_tiling(wl, rng, through)
-    open_levels = list(range(through + 1, 4))
-    n = len(open_levels)
-    per_dim = [factorizations(int(rest[j]), [(1, 99)] * n) for j in range(len(DIMS))]
-    rows = np.array([np.concatenate(c) for c in itertools.product(*per_dim)])
-    t = np.repeat(temporal[None], len(rows), axis=0)
-    for i, k in enumerate(open_levels):
-        t[:, k] = rows[:, i::n]
-    s = np.repeat(spatial[None], len(rows), axis=0)
     energy = {d: np.inf for d in DIMS}
     cycles = {d: np.inf for d in DIMS}
-    pattern = (t[:, open_levels] > 1).reshape(len(rows), -1)
-    for p in np.unique(pattern, axis=0):
-        g = np.flatnonzero((pattern == p).all(axis=1))
-        nonunit = [tuple(d for j, d in enumerate(DIMS) if t[g[0], k, j] > 1)
-                   for k in open_levels]
-        for orders in itertools.product(*(level_orders(x, DIMS, None) for x in nonunit)):
-            first = next((next(d for d in o if d in x) for o, x in zip(orders, nonunit) if x),
-                         None)
-            if first is None:
-                continue
-            sk = Skeleton(DIMS, (DIMS,) * (4 - n) + orders, (DIMS,) * 4, (len(DIMS),) * 4,
-                          keep)
-            r = model.evaluate(MappingBatch(sk, t[g], s[g]))
+    for orders, nonunit, r in temporal_completions(model, keep, temporal, spatial, through,
+                                                   rest):
+        first = next((next(d for d in o if d in x) for o, x in zip(orders, nonunit) if x),
+                     None)
+        if first is not None:
             energy[first] = min(energy[first], r.energy.min())
             cycles[first] = min(cycles[first], r.cycles.min())
     sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)

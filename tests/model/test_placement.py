@@ -10,14 +10,16 @@ from mapper.mapspace.orders import embedding, supersequence
 from mapper.model import MappingBatch, Model, Skeleton
 from tests.model.test_bound import ARCH, DIMS, TABLES, random_tilings, workloads
 
+#: rf keeps Weights, l1 Outputs, glb everything (DRAM: every data space)
+KEEP = (frozenset({"Weights"}), frozenset({"Outputs"}), frozenset({"Inputs", "Outputs", "Weights"}))
+
 
 @settings(max_examples=10, deadline=None)
 @given(wl=workloads, seed=st.integers(0, 2 ** 16), level=st.sampled_from([1, 2, 3]),
        picks=st.lists(st.integers(0, 23), min_size=2, max_size=6, unique=True))
 def test_a_supersequence_batch_equals_each_order_alone(wl, seed, level, picks):
     model = Model(ARCH, wl, TABLES)
-    keep = (frozenset({"Weights"}), frozenset({"Outputs"}),
-            frozenset({"Inputs", "Outputs", "Weights"}), frozenset(wl.ds_names))
+    keep = KEEP + (frozenset(wl.ds_names),)
     temporal, spatial = random_tilings(wl, np.random.default_rng(seed), 12)
     perms = [list(itertools.permutations(DIMS))[i] for i in picks]
     sup = supersequence(perms)
@@ -81,8 +83,7 @@ def test_a_bound_with_the_outer_order_per_mapping_equals_each_order_alone(wl, se
     from mapper.model.bound import Bound
     from mapper.spec.constraints import LoopOrder
     model = Model(ARCH, wl, TABLES)
-    keep = (frozenset({"Weights"}), frozenset({"Outputs"}),
-            frozenset({"Inputs", "Outputs", "Weights"}), frozenset(wl.ds_names))
+    keep = KEEP + (frozenset(wl.ds_names),)
     temporal, spatial = random_tilings(wl, np.random.default_rng(seed), 12)
     perms = [list(itertools.permutations(DIMS))[i] for i in picks]
     sup = supersequence(perms)

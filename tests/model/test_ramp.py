@@ -7,13 +7,12 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from energy import ReferenceTables
-from mapper.mapspace.factors import factorizations
-from mapper.mapspace.orders import level_orders
 from mapper.model import MappingBatch, Model, Skeleton
 from mapper.model.bound import Bound
 from mapper.model.ramp import LevelRamp
 from tests.model.builders import arch, conv1d as conv1d_pr, level, mapping
-from tests.model.test_bound import DIMS, conv1d, parked_partial_tiling, random_tilings
+from tests.model.test_bound import (DIMS, conv1d, parked_partial_tiling, random_tilings,
+                                    temporal_completions)
 
 TABLES = ReferenceTables({"DRAM": {"read": 100.0, "write": 100.0},
                           "glb": {"read": 6.0, "write": 7.0}, "l1": {"read": 2.0, "write": 2.5},
@@ -113,24 +112,8 @@ def test_ramps_do_not_depend_on_the_loop_orders(wl, keep, seed):
 def least_ramped_completion(model, keep, temporal_fixed, spatial, through, rest) -> int:
     """The least cycles + ramps over every split of ``rest`` (D,) among the temporal loops of
     the levels above ``through`` and every distinct loop order of those levels."""
-    open_levels = list(range(through + 1, 4))
-    n = len(open_levels)
-    per_dim = [factorizations(int(rest[j]), [(1, 99)] * n) for j in range(len(DIMS))]
-    rows = np.array([np.concatenate(c) for c in itertools.product(*per_dim)])
-    B = len(rows)
-    t = np.repeat(temporal_fixed[None], B, axis=0)
-    for i, k in enumerate(open_levels):
-        t[:, k] = rows[:, i::n]
-    s = np.repeat(spatial[None], B, axis=0)
-    least = np.inf
-    pattern = (t[:, open_levels] > 1).reshape(B, -1)
-    for p in np.unique(pattern, axis=0):
-        g = np.flatnonzero((pattern == p).all(axis=1))
-        nonunit = [tuple(d for j, d in enumerate(DIMS) if t[g[0], k, j] > 1) for k in open_levels]
-        for orders in itertools.product(*(level_orders(x, DIMS, None) for x in nonunit)):
-            sk = Skeleton(DIMS, (DIMS,) * (4 - n) + orders, (DIMS,) * 4, (len(DIMS),) * 4, keep)
-            least = min(least, ramped(model.evaluate(MappingBatch(sk, t[g], s[g]))).min())
-    return least
+    return min(ramped(r).min() for _, _, r in temporal_completions(
+        model, keep, temporal_fixed, spatial, through, rest))
 
 
 small_workloads = st.builds(conv1d, R=st.sampled_from([1, 2, 3]), P=st.sampled_from([2, 4]),
