@@ -8,20 +8,16 @@ links at that visit when fewer distinct deltas are then left for the parent to s
 one operation point, never subtracted from the previous one; above, the slab or the whole
 tile of §3. Both come down to one question per fan-out arrangement and shift ``s`` of the
 deltas between the two visits: which elements have a neighbour whose translation is theirs
-plus ``s`` (:func:`neighbour_links`).
+plus ``s`` (:func:`neighbour_links`). ``carries`` and ``shifts`` are ``access.Carries`` and
+``access.Shifts`` (access.py imports this module, so they are not imported here).
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ..spec.mapping import Axis
 from .nest import Nest
-
-if TYPE_CHECKING:
-    from .access import Carries, Shifts
 
 
 def neighbour_links(factors: np.ndarray, steps: np.ndarray, a: np.ndarray, x_loops: list[int],
@@ -95,7 +91,7 @@ def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray
     return counts[inverse]
 
 
-def level0_accesses(nest: Nest, carries: Carries | None, shifts: Shifts | None, A: np.ndarray,
+def level0_accesses(nest: Nest, carries, shifts, A: np.ndarray,
                     groups: np.ndarray, mesh_x0: int, bound=None) -> np.ndarray:
     """(B,) accesses to level 0 when it fans out to the MACs (TIMELOOP_SEMANTICS §4, level 0).
 
@@ -130,7 +126,7 @@ def level0_accesses(nest: Nest, carries: Carries | None, shifts: Shifts | None, 
     return groups * T - (groups - unlinked) * W0
 
 
-def zero_shift_weight(carries: Carries, shifts: Shifts) -> np.ndarray:
+def zero_shift_weight(carries, shifts) -> np.ndarray:
     """(B,) total weight of the carries, over every temporal loop, that leave a one-word
     tile where it was (``s_j = 0``: the shift key of the carry is 0 in every rank group)."""
     J, B = len(carries.loops), carries.nest.batch_size
@@ -154,7 +150,7 @@ class LinkSavings:
     transfers: np.ndarray
 
 
-def spatial_links(nest: Nest, carries: Carries, shifts: Shifts, k: int, A: np.ndarray,
+def spatial_links(nest: Nest, carries, shifts, k: int, A: np.ndarray,
                   tile: np.ndarray, ranks: list[np.ndarray], groups: np.ndarray,
                   mesh_x: int) -> LinkSavings | None:
     """The links among the children of level k >= 1 (TIMELOOP_SEMANTICS §4); None where no
