@@ -21,35 +21,69 @@ from .nest import Nest
 
 
 def neighbour_links(factors: np.ndarray, steps: np.ndarray, a: np.ndarray, x_loops: list[int],
-                    mesh_x: int, shift: tuple[int, ...]) -> tuple[int, int]:
-    """(|Λ|, G') of one fan-out: the elements that have a mesh neighbour whose translation is
-    theirs plus ``shift``, and the distinct translations among the others.
+                    mesh_x: int, shifts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(|Λ|, G') (n,) of n fan-outs, each with a shift: the elements that have a mesh
+    neighbour whose translation is theirs plus the shift, and the distinct translations among
+    the others.
 
-    ``factors``, ``steps`` (Q,) of the fan-out's spatial loops (innermost first), ``a`` (R, Q)
-    the projection over their dimensions, ``x_loops`` which of them are on X. Element i (the
-    innermost loop fastest) sits at ``(i mod H, i div H)``, ``H = max(physical X, logical X)``;
-    its neighbours are left/right/up/down, when they exist (§4).
+    ``factors``, ``steps`` (n, Q) of the fan-out's spatial loops (innermost first), ``a``
+    (R, Q) the projection over their dimensions, ``x_loops`` which of them are on X,
+    ``shifts`` (n, R). Element i (the innermost loop fastest) sits at ``(i mod H, i div H)``,
+    ``H = max(physical X, logical X)``; its neighbours are left/right/up/down, when they
+    exist (§4). Vectorized over the n fan-outs, per fan-out size.
     """
-    Q = len(factors)
-    F = int(np.prod(factors))
-    H = max(mesh_x, int(np.prod([factors[q] for q in x_loops])) if x_loops else 1)
-    index = np.arange(F)
-    trans = np.zeros((F, a.shape[0]), dtype=np.int64)
-    for q in range(Q):
-        digit = index % factors[q]
-        index = index // factors[q]
-        trans += digit[:, None] * (a[:, q] * steps[q])[None, :]
-    keys = [tuple(t) for t in trans.tolist()]
-    linked, left = 0, set()
-    for i in range(F):
-        h = i % H
-        want = tuple(x + s for x, s in zip(keys[i], shift))
-        near = ((i - 1) if h > 0 else -1, (i + 1) if h + 1 < H else -1, i - H, i + H)
-        if any(0 <= j < F and keys[j] == want for j in near):
-            linked += 1
-        else:
-            left.add(keys[i])
-    return linked, len(left)
+    F = factors.prod(axis=1)
+    H = np.maximum(mesh_x, factors[:, x_loops].prod(axis=1))
+    linked, left = np.empty(len(F), np.int64), np.empty(len(F), np.int64)
+    shapes = np.stack([F, H], axis=1)
+    for size, width in np.unique(shapes, axis=0):   # one pass per grid shape, in chunks
+        rows = np.flatnonzero((shapes == (size, width)).all(axis=1))
+        chunk = max(1, (1 << 20) // (int(size) * max(a.shape[0], 1)))
+        for c in range(0, len(rows), chunk):
+            at = rows[c:c + chunk]
+            linked[at], left[at] = _neighbour_links(factors[at], steps[at], a, shifts[at],
+                                                    int(size), int(width))
+    return linked, left
+
+
+def _neighbour_links(factors: np.ndarray, steps: np.ndarray, a: np.ndarray,
+                     shifts: np.ndarray, F: int, H: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`neighbour_links` of fan-outs of ``F`` elements each, ``H`` to a row."""
+    n = len(factors)
+    index = np.broadcast_to(np.arange(F)[None], (n, F))
+    trans = np.zeros((n, F, a.shape[0]), dtype=np.int64)
+    for q in range(factors.shape[1]):
+        f = factors[:, q:q + 1]
+        trans += (index % f)[..., None] * (a[:, q][None, :] * steps[:, q:q + 1])[:, None, :]
+        index = index // f
+    # translations as mixed-radix keys (per fan-out from its least); a wanted translation
+    # outside the range of every element's is nobody's (-2)
+    trans -= trans.min(axis=1, keepdims=True)
+    span = trans.max(axis=(0, 1)) + 1
+    if float(np.prod(span, dtype=np.float64)) >= 2.0 ** 62:       # rows compared as rows
+        keys, want = trans, trans + shifts[:, None, :]
+        same = lambda x, y: (x == y).all(axis=2)                   # noqa: E731
+    else:
+        radix = np.concatenate([[1], np.cumprod(span[:-1])])
+        keys = trans @ radix
+        w = trans + shifts[:, None, :]
+        want = np.where(((w >= 0) & (w < span)).all(axis=2), w @ radix, -2)
+        same = np.equal
+    i = np.arange(F)
+    h = i % H
+    linked = np.zeros((n, F), dtype=bool)
+    for offset, exists in ((-1, h > 0), (1, (h + 1 < H) & (i + 1 < F)), (-H, i >= H),
+                           (H, i + H < F)):
+        j = np.where(exists, i + offset, i)
+        linked |= exists[None] & same(keys[:, j], want)
+    if keys.ndim == 3:
+        left = [len(np.unique(t[~m], axis=0)) for t, m in zip(keys, linked)]
+        return linked.sum(axis=1), np.array(left, dtype=np.int64)
+    keys = np.where(linked, -1, keys)              # the distinct translations left
+    keys.sort(axis=1)
+    left = (keys[:, 0] >= 0).astype(np.int64) + \
+        ((keys[:, 1:] != keys[:, :-1]) & (keys[:, 1:] >= 0)).sum(axis=1)
+    return linked.sum(axis=1), left
 
 
 def _fan_out_rows(nest: Nest, loops: list[int]) -> np.ndarray:
@@ -82,11 +116,12 @@ def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray
     Q = len(loops)
     counts = np.empty(len(uniq), dtype=np.int64)
     known = nest.shape.plans(A).unlinked
-    zero = (0,) * A.shape[0]
+    zero = np.zeros((1, A.shape[0]), dtype=np.int64)
     for u, row in enumerate(uniq):
         key = (mesh_x0, row.tobytes())
         if key not in known:
-            known[key] = neighbour_links(row[:Q], row[Q:], a, x_loops, mesh_x0, zero)[1]
+            known[key] = int(neighbour_links(row[None, :Q], row[None, Q:], a, x_loops,
+                                             mesh_x0, zero)[1][0])
         counts[u] = known[key]
     return counts[inverse]
 
@@ -231,14 +266,15 @@ def spatial_links(nest: Nest, carries, shifts, k: int, A: np.ndarray,
     params = np.concatenate([_fan_out_rows(nest, loops)[cols], shift_rows], axis=1)
     uniq, inverse = np.unique(params, axis=0, return_inverse=True)
     known = nest.shape.plans(A).links
-    linked = np.empty(len(uniq), dtype=np.int64)
-    left = np.empty(len(uniq), dtype=np.int64)
-    for u, row in enumerate(uniq):
-        key = (k, mesh_x, row.tobytes())
-        if key not in known:
-            known[key] = neighbour_links(row[:Q], row[Q:2 * Q], a, x_loops, mesh_x,
-                                         tuple(row[2 * Q:].tolist()))
-        linked[u], left[u] = known[key]
+    keys = [(k, mesh_x, row.tobytes()) for row in uniq]
+    missing = [u for u, key in enumerate(keys) if key not in known]
+    if missing:
+        rows = uniq[missing]
+        got = neighbour_links(rows[:, :Q], rows[:, Q:2 * Q], a, x_loops, mesh_x, rows[:, 2 * Q:])
+        for u, n_linked, n_left in zip(missing, *got):
+            known[keys[u]] = (int(n_linked), int(n_left))
+    linked = np.array([known[key][0] for key in keys], dtype=np.int64)
+    left = np.array([known[key][1] for key in keys], dtype=np.int64)
     inverse = inverse.reshape(-1)
     linked, left = linked[inverse], left[inverse]
     use = left < groups[cols]                  # Timeloop takes the links when they save
