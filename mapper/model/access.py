@@ -13,6 +13,7 @@ from itertools import product
 
 import numpy as np
 
+from .bound import bound_under_links, links_possible
 from .links import level0_accesses, spatial_links
 from .nest import (ClosedTranslations, EnumeratedTranslations, Nest, ShiftPlan,
                    TranslationPlan)
@@ -366,7 +367,8 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
             if saved is not None:
                 links[k] = saved
         else:
-            possible = links_possible(nest, A, k, bound.temporal, groups[k])
+            possible = links_possible(bound, k, groups[k], nest.fanout_used[k],
+                                      tiles[k - 1], rank_ext[k - 1])
             if possible is not None:
                 maybe[k] = possible
     reads, fills, updates = (nest.out.empty((K, B)) for _ in range(3))
@@ -403,9 +405,9 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
         if k < outermost and k + 1 in spread:
             saved = links.get(k + 1)
             if k + 1 in maybe:               # a bound: the orders that decide the links are open
-                demand = _bound_under_links(maybe[k + 1], groups[k + 1], tiles[k],
-                                            nest.fanout_used[k + 1], demand,
-                                            fills[k] if keep[k] else None)
+                demand = bound_under_links(maybe[k + 1], groups[k + 1], tiles[k],
+                                           nest.fanout_used[k + 1], demand,
+                                           fills[k] if keep[k] else None)
                 continue
             if saved is None:
                 demand = groups[k + 1] * demand
@@ -444,68 +446,6 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
         else:
             updates[k] = 0
     return DataSpaceCounts(tiles, partition, reads, fills, updates, groups)
-
-
-def links_possible(nest: Nest, A: np.ndarray, k: int,
-                   temporal: np.ndarray, groups: np.ndarray) -> tuple | None:
-    """Whether some order of the loops above level k-1 may let the children of level k take
-    deltas over links (§4), for a bound that leaves those orders open: (any, zero) (B,) bool,
-    ``zero`` where a carry may leave the tile in place (then every child may be linked);
-    None where no mapping of the batch can.
-
-    A carry of loop j shifts the tile by ``s_j`` (its dimension's step less the steps of the
-    moving loops inside, §3); a link needs ``s_j`` to be a difference of two children's
-    translations, so zero in every rank level k's spatial loops do not move, or ``s_j = 0``
-    with children of equal translations. A rank can come back to zero only if it sums two
-    dimensions with loops above (``temporal`` (K, D, B): the batch's temporal factors).
-    So some dimension with loops above must touch only ranks the fan-out moves or that can
-    cancel, and one the fan-out moves; or a rank must cancel and two children share a
-    translation.
-    """
-    loops = nest.spatial_of(k)
-    touches = A != 0                                                       # (R, D)
-    moves = np.zeros((A.shape[0], nest.batch_size), dtype=bool)            # by the fan-out
-    for i in loops:
-        moves |= touches[:, nest.dim_of[i]][:, None] & (nest.factor[i] > 1)[None, :]
-    movable = temporal[k:].prod(axis=0) > 1                                # (D, B)
-    multi = touches.sum(axis=1) >= 2
-    cancel = multi[:, None] & ((touches[:, :, None] & movable[None]).sum(axis=1) >= 2)
-    shift = np.zeros(nest.batch_size, dtype=bool)
-    for d in range(A.shape[1]):
-        ranks = np.flatnonzero(touches[:, d])
-        if len(ranks):
-            shift |= movable[d] & (moves[ranks] | cancel[ranks]).all(axis=0) & \
-                moves[ranks].any(axis=0)
-    zero = cancel.any(axis=0) & (groups < nest.fanout_used[k])
-    if not (shift | zero).any():
-        return None
-    return shift | zero, zero
-
-
-def _bound_under_links(possible: tuple, groups: np.ndarray, tile: np.ndarray,
-                       fanout: np.ndarray, demand: np.ndarray,
-                       fills: np.ndarray | None) -> np.ndarray:
-    """Lower bounds of what level k+1 serves (returned) and of the fills of a kept child k
-    (``fills``, lowered in place) where links may save (``possible`` from
-    :func:`links_possible`), from what links leave in every order.
-
-    The first visit is never linked: the parent serves ``G |T|`` and every child takes
-    ``|T|``. At a visit of shift ``s != 0`` the child whose translation is furthest along
-    ``s`` has no neighbour to take its delta from, so at least one delta per visit still
-    comes from the parent: with ``D`` the child's delta sum, the parent serves at least
-    ``D + (G - 1) |T|`` and the share of a child is at least ``|T| + (D - |T|) / F``. Where a
-    carry may leave the tile in place every child may be linked: ``G |T|`` and ``|T|``. A
-    bypassed child's demand ``c F A / W`` is at least ``c`` (the parent sends at least one
-    delta per ``F`` that the children take from it).
-    """
-    any_, zero = possible
-    if fills is None:
-        return np.where(any_, demand, groups * demand)
-    D = fills.copy()
-    served = np.where(zero, groups * tile, D + (groups - 1) * tile)
-    share = np.where(zero, tile, tile + (D - tile) // fanout)
-    np.copyto(fills, np.minimum(D, share), where=any_)
-    return np.where(any_, np.minimum(groups * D, served), groups * D)
 
 
 def _rounded(x: np.ndarray) -> np.ndarray:
