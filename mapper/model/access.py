@@ -405,8 +405,8 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
         if k < outermost and k + 1 in spread:
             saved = links.get(k + 1)
             if k + 1 in maybe:               # a bound: the orders that decide the links are open
-                demand = bound_under_links(maybe[k + 1], groups[k + 1], tiles[k],
-                                           nest.fanout_used[k + 1], demand,
+                demand = bound_under_links(maybe[k + 1], bound, k, tiles[k], rank_ext[k],
+                                           groups[k + 1], nest.fanout_used[k + 1], demand,
                                            fills[k] if keep[k] else None)
                 continue
             if saved is None:

@@ -39,7 +39,7 @@ search may visit still has its innermost loop among them, so the bound still hol
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -414,6 +414,8 @@ class LinkBound:
     possible: np.ndarray
     zero: np.ndarray
     unlinked: np.ndarray
+    #: (D, B) the innermost loops above the child that allow links (None: not known)
+    first: np.ndarray | None = None
 
 
 def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np.ndarray,
@@ -473,6 +475,7 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
     open_child = bound.loops is None or bound.bound.open_tiling(k - 1)
     step = None if open_child else _least_steps(bound, k - 1)             # (D, B)
     linkable = np.zeros(B, bool)
+    allows = np.zeros_like(first)
     zero = np.zeros(B, bool)
     overlap = np.zeros(B, np.int64)              # the largest overlap(v_a) of a linkable a
     for d in range(touches.shape[1]):
@@ -480,6 +483,7 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
         if not len(Rd):
             continue                                 # a = d: s_1 = 0
         can = first[d] & ~rigid[Rd].any(axis=0)
+        allows[d] = can
         linkable |= can
         zero |= can & cancel[Rd].all(axis=0)
         if step is not None:
@@ -498,7 +502,8 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
                  ).any(axis=0) & movable                                   # (D, B)
         U = np.where(fixed, trips, 1).prod(axis=0)
         unlinked = tile + (U - 1) * (tile - overlap)
-    return LinkBound(possible, possible & zero & (groups < fanout), unlinked)
+    return LinkBound(possible, possible & zero & (groups < fanout), unlinked,
+                     None if open_child else allows)
 
 
 def _first_moving_candidates(bound: DataSpaceBound, k: int) -> np.ndarray:
@@ -526,28 +531,55 @@ def _least_steps(bound: DataSpaceBound, k: int) -> np.ndarray:
         bound.spatial[k + 1]
 
 
-def bound_under_links(links: LinkBound, groups: np.ndarray, tile: np.ndarray,
-                      fanout: np.ndarray, demand: np.ndarray,
-                      fills: np.ndarray | None) -> np.ndarray:
+def bound_under_links(links: LinkBound, bound: DataSpaceBound, k: int, tile: np.ndarray,
+                      ranks: list[np.ndarray], groups: np.ndarray, fanout: np.ndarray,
+                      demand: np.ndarray, fills: np.ndarray | None) -> np.ndarray:
     """Lower bounds of what level k+1 serves (returned) and of the fills of a kept child k
-    (``fills``, lowered in place) where links may save (:func:`links_possible`), from what
-    links leave in every order.
+    (``fills``: its delta sum bound, lowered in place; ``tile``, ``ranks`` its tile) where
+    links may save (:func:`links_possible`), from what links leave in every order.
 
-    With ``D`` the child's delta sum and ``X`` the part of it over visits no link can serve
-    (``LinkBound.unlinked``, at most ``D``): at a linked visit of shift ``s != 0`` the child
-    whose translation is furthest along ``s`` has no neighbour to take its delta from, so
-    the parent still sends at least one delta, and at most ``F - 1`` children take theirs
-    over links. So the parent serves at least ``D + (G - 1) X`` and the share ``W / F`` of a
-    child is at least ``X + (D - X) / F``. Where a carry may leave the tile in place every
-    child may be linked: ``G X`` and ``X``. A bypassed child's demand ``c F A / W`` is at
-    least ``c`` (the parent sends at least one delta per ``F`` that the children take).
+    The orders whose innermost loop above k allows no link cost ``G D`` as without links.
+    In the others, with ``D'`` their delta sum (bounded over those innermost loops alone)
+    and ``X`` its part over visits no link can serve (``LinkBound.unlinked``, at most
+    ``D'``): at a linked visit of shift ``s != 0`` the child whose translation is furthest
+    along ``s`` has no neighbour to take its delta from, so the parent still sends at least
+    one delta, and at most ``F - 1`` children take theirs over links. So the parent serves at
+    least ``D' + (G - 1) X`` and the share ``W / F`` of a child is at least
+    ``X + (D' - X) / F``. Where a carry may leave the tile in place every child may be
+    linked: ``G X`` and ``X``. A bypassed child's demand ``c F A / W`` is at least ``c`` (the
+    parent sends at least one delta per ``F`` that the children take).
     """
     any_, zero = links.possible, links.zero
     if fills is None:
         return np.where(any_, demand, groups * demand)
     D = fills.copy()
-    X = np.minimum(links.unlinked, D)
-    served = np.where(zero, groups * X, D + (groups - 1) * X)
-    share = np.where(zero, X, X + (D - X) // fanout)
+    linked = D if links.first is None else np.where(any_, np.maximum(D, _linkable_delta(
+        bound, k, tile, ranks, links.first)), D)
+    X = np.minimum(links.unlinked, linked)
+    served = np.where(zero, groups * X, linked + (groups - 1) * X)
+    share = np.where(zero, X, X + (linked - X) // fanout)
     np.copyto(fills, np.minimum(D, share), where=any_)
     return np.where(any_, np.minimum(groups * D, served), groups * D)
+
+
+@dataclass(frozen=True)
+class _LoopsAboveOne:
+    """The loops above one level, as :meth:`DeltaBound.lower_bound` asks ``LoopsAbove``."""
+
+    level: int
+    at: Above
+
+    def above(self, k: int) -> Above:
+        assert k == self.level
+        return self.at
+
+
+def _linkable_delta(bound: DataSpaceBound, k: int, tile: np.ndarray, ranks: list[np.ndarray],
+                    first: np.ndarray) -> np.ndarray:
+    """(B,) :meth:`DeltaBound.lower_bound` of level k over the orders whose innermost loop
+    above k is one of ``first`` (D, B) (a large value where none can be)."""
+    at = bound.loops.above(k)
+    if at is None:
+        return tile.copy()
+    only = replace(at, first=at.first & first)
+    return bound.delta.lower_bound(k, tile, ranks, _LoopsAboveOne(k, only))
