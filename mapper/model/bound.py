@@ -464,13 +464,17 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
     spread = bound.spatial[k] > 1                                          # (D, B)
     trips = bound.temporal[k:].prod(axis=0)                                # (D, B)
     movable = trips > 1
-    count = lambda dims: (touches[:, :, None] & dims[None]).sum(axis=1)    # noqa: E731 (R, B)
+    weights = touches.astype(np.int64)
+    count = lambda dims: weights @ dims                                    # noqa: E731 (R, B)
     rigid = count(spread | movable) <= 1                                   # (R, B)
-    cancel = db.multi[:, None] & (count(movable) >= 2)
     moved = count(spread) > 0                                              # by the fan-out
     relevant = touches.any(axis=0)                                         # (D,)
     distinct = ~(spread & ~relevant[:, None]).any(axis=0)
     structural = distinct & (rigid | ~moved).all(axis=0)
+    # every rank rigid: every loop that moves the data space moves a rigid rank
+    if (structural | rigid.all(axis=0)).all():
+        return None
+    cancel = db.multi[:, None] & (count(movable) >= 2)
     first = _first_moving_candidates(bound, k - 1)                         # (D, B)
     open_child = bound.loops is None or bound.bound.open_tiling(k - 1)
     step = None if open_child else _least_steps(bound, k - 1)             # (D, B)
