@@ -36,6 +36,13 @@ constraint (``Bound.orders``) allows only some (:func:`innermost_candidates`), a
 may ask for the bound of the orders whose innermost loop at one level is given
 (``Bound.innermost``). Every order the
 search may visit still has its innermost loop among them, so the bound still holds for each.
+
+Links between neighbouring children of a fan-out at a level k >= 1 (TIMELOOP_SEMANTICS §4)
+let the parent serve less than ``G D``. Where the orders above the child are open, the bound
+assumes them only where some order can link (:func:`links_possible`: a carry that moves a
+*rigid* rank, one that at most one spread or looping dimension touches, shifts it further
+than any two children differ, so it is never linked), and there keeps the visits no link can
+serve at ``G`` (:func:`bound_under_links`).
 """
 from __future__ import annotations
 
