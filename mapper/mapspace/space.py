@@ -79,10 +79,12 @@ class MapSpace:
         that some level below k keeps can tell orders of level k apart: the others' delta
         sums never look at its loops. Where level 0 fans out to the MACs, every data space
         tells every level's orders apart (level 0's included): which carries leave a MAC's
-        word in place, so that it may come over a link, is seen over every temporal loop."""
-        fx, fy = self.arch.fanout(0)
+        word in place, so that it may come over a link, is seen over every temporal loop.
+        Likewise a fan-out at a level 1..k: its links (TIMELOOP_SEMANTICS §4) change what it
+        forwards of a data space bypassed below it, by the carries of level k's loops."""
+        fans = any(math.prod(self.arch.fanout(j)) > 1 for j in range(min(k, len(keep) - 1) + 1))
         below = [i for i, ds in enumerate(self.workload.ds_names)
-                 if fx * fy > 1 or any(ds in keep[j] for j in range(k))]
+                 if fans or any(ds in keep[j] for j in range(k))]
         return order_classes(loops, self.dims, self.constraints.levels[k].temporal.order,
                              self.reuse_roles.only(below))
 

@@ -13,7 +13,8 @@ from itertools import product
 
 import numpy as np
 
-from ..spec.mapping import Axis
+from .bound import bound_under_links, links_possible
+from .links import level0_accesses, spatial_links
 from .nest import (ClosedTranslations, EnumeratedTranslations, Nest, ShiftPlan,
                    TranslationPlan)
 
@@ -79,6 +80,28 @@ class Carries:
             step = np.take(self.nest.step_with_zero_row.reshape(-1), rows)
             self._first_step[p] = step, np.take(self._dim_of, first)
         return self._first_step[p]
+
+    def first_moving_position(self, p: int) -> np.ndarray:
+        """(B,) position in ``loops`` of the innermost loop at position >= p that moves (J
+        where none does)."""
+        self.first_moving(p)
+        return self._first[p]
+
+    def same_as_first(self, shifts: "Shifts", p: int, step: np.ndarray,
+                      dim: np.ndarray) -> np.ndarray | None:
+        """(J - p, B) whether the carry of each loop from position p on shifts the data space
+        like ``s_1``, the carry of the innermost moving loop (``step``, ``dim`` from
+        :meth:`first_moving`); None if no loop moves the data space. A work row: read it
+        before the next call."""
+        J = len(self.loops)
+        same = None
+        for kappa, key, inner in shifts.groups:
+            first = (inner[p] - np.take(kappa, dim) * step).astype(key.dtype)
+            if same is None:
+                same = np.equal(key[p:], first, out=self.same[: J - p])
+            else:
+                same &= key[p:] == first
+        return same
 
     def shifts(self, A: np.ndarray) -> "Shifts":
         return Shifts(self, A)
@@ -190,13 +213,7 @@ def delta_sum(carries: Carries, k: int, shifts: Shifts, tile: np.ndarray,
             o = ranks[r]                                   # no loop above moves this rank
         overlap = o if overlap is None else overlap * o
     J = len(carries.loops)
-    same = None
-    for kappa, key, inner in shifts.groups:
-        first = (inner[p] - np.take(kappa, dim) * step).astype(key.dtype)
-        if same is None:
-            same = np.equal(key[p:], first, out=carries.same[: J - p])
-        else:
-            same &= key[p:] == first
+    same = carries.same_as_first(shifts, p, step, dim)
     if same is None:                                       # nothing above moves the data space
         return tile * carries.iters[p] - overlap * (carries.iters[p] - 1)
     same_weight = np.multiply(carries.weight[p:], same, out=carries.same_weight[: J - p])
@@ -281,108 +298,6 @@ def _enumerate_translations(nest: Nest, loops: list[int], a: np.ndarray) -> np.n
     return counts[inverse.reshape(-1)]
 
 
-def level0_accesses(nest: Nest, carries: Carries | None, shifts: Shifts | None, A: np.ndarray,
-                    groups: np.ndarray, mesh_x0: int, bound=None) -> np.ndarray:
-    """(B,) accesses to level 0 when it fans out to the MACs (TIMELOOP_SEMANTICS §4, level 0).
-
-    Each MAC's delta is its operation point, never subtracted from the previous one: every
-    visit asks ``G_0`` distinct words, except where a MAC may take its word over a link from
-    a mesh neighbour that held exactly that word at the previous visit. A visit whose carry
-    does not move the point (``s_j = 0``) lets each MAC with a neighbour of the same
-    translation take it from there; Timeloop then serves only the ``G'`` distinct
-    translations left without one. So ``A_0 = G_0 T - (G_0 - G') W_0`` with ``W_0`` the weight
-    of the zero-shift carries over every temporal loop. (Links along a moving point, ``s_j``
-    equal to a neighbour's translation difference, are not modelled.) With ``bound``, unless
-    every order is fixed, ``W_0`` is replaced by an upper bound: the carries of the loops
-    whose dimension moves only ranks that other loops can cancel.
-    """
-    T = nest.temporal_product
-    unlinked = unlinked_translations(nest, A, mesh_x0)
-    if bound is None or bound.bound.exact(-1):
-        W0 = zero_shift_weight(carries, shifts)
-    else:
-        temporal = bound.temporal                                        # (K, D, B)
-        total = temporal.prod(axis=0)                                    # (D, B)
-        movable = total > 1
-        touches = A != 0                                                 # (R, D)
-        multi = touches.sum(axis=1) >= 2
-        can_cancel = multi[:, None] & ((touches[:, :, None] & movable[None]).sum(axis=1) >= 2)
-        product = np.ones_like(T)
-        for d in range(A.shape[1]):
-            ranks = np.flatnonzero(touches[:, d])
-            ok = np.ones(len(T), dtype=bool) if not len(ranks) else can_cancel[ranks].all(axis=0)
-            product = product * np.where(ok, total[d], 1)
-        W0 = T - T // product
-    return groups * T - (groups - unlinked) * W0
-
-
-def zero_shift_weight(carries: Carries, shifts: Shifts) -> np.ndarray:
-    """(B,) total weight of the carries, over every temporal loop, that leave a one-word
-    tile where it was (``s_j = 0``: the shift key of the carry is 0 in every rank group)."""
-    J, B = len(carries.loops), carries.nest.batch_size
-    if J == 0:
-        return np.zeros(B, dtype=np.int64)
-    same = None
-    for _, key, _ in shifts.groups:
-        same = key == 0 if same is None else same & (key == 0)
-    if same is None:                                   # nothing moves the data space
-        return carries.weight.sum(axis=0)
-    return (carries.weight * same).sum(axis=0)
-
-
-def unlinked_translations(nest: Nest, A: np.ndarray, mesh_x0: int) -> np.ndarray:
-    """(B,) ``G'``: distinct translations among level 0's children that have no mesh neighbour
-    of the same translation (TIMELOOP_SEMANTICS §4: element i at ``(i mod H, i div H)``,
-    ``H = max(physical X, logical X)``, neighbours left/right/up/down that exist)."""
-    loops = nest.spatial_of(0)
-    B = nest.batch_size
-    x_loops = [q for q, i in enumerate(loops) if nest.loops[i].axis == Axis.X]
-    rows = nest.level0_rows                            # shared by the data spaces
-    if rows is None:
-        params = np.concatenate([nest.factor[loops], nest.step[loops]], axis=0)   # (2Q, B)
-        # one int64 key per mapping (factors and steps are at most the bounds' product)
-        radix = int(params.max(initial=0)) + 1
-        if radix ** len(params) < 2 ** 62:
-            keys = np.zeros(B, dtype=np.int64)
-            for r in params:
-                keys = keys * radix + r
-            _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
-            uniq = params.T[first]
-        else:
-            uniq, inverse = np.unique(params.T, axis=0, return_inverse=True)
-        rows = nest.level0_rows = (uniq, inverse.reshape(-1))
-    uniq, inverse = rows
-    a = A[:, nest.dim_of[loops]]                                      # (R, Q)
-    Q = len(loops)
-    counts = np.empty(len(uniq), dtype=np.int64)
-    known = nest.shape.plans(A).unlinked
-    for u, row in enumerate(uniq):
-        key = (mesh_x0, row.tobytes())
-        if key in known:
-            counts[u] = known[key]
-            continue
-        factors, steps = row[:Q], row[Q:]
-        F = int(np.prod(factors))
-        H = max(mesh_x0, int(np.prod([factors[q] for q in x_loops])) if x_loops else 1)
-        # element i: loop indices with the innermost loop fastest; its translation
-        index = np.arange(F)
-        trans = np.zeros((F, A.shape[0]), dtype=np.int64)
-        for q in range(Q):
-            digit = index % factors[q]
-            index = index // factors[q]
-            trans += digit[:, None] * (a[:, q] * steps[q])[None, :]
-        keys = [tuple(t) for t in trans.tolist()]
-        lonely = set()
-        for i in range(F):
-            h = i % H
-            near = [j for j in ((i - 1) if h > 0 else -1, (i + 1) if h + 1 < H else -1,
-                                i - H, i + H) if 0 <= j < F]
-            if not any(keys[j] == keys[i] for j in near):
-                lonely.add(keys[i])
-        counts[u] = known[key] = len(lonely)
-    return counts[inverse]
-
-
 @dataclass
 class DataSpaceCounts:
     """Per-instance counts of one data space, arrays of shape (K, B) (0 where not kept)."""
@@ -396,7 +311,8 @@ class DataSpaceCounts:
 
 
 def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: list[bool],
-                      read_write: bool, bound=None, mesh_x0: int = 1) -> DataSpaceCounts:
+                      read_write: bool, bound=None,
+                      mesh_x: tuple[int, ...] | None = None) -> DataSpaceCounts:
     """Reads, fills and updates per instance of every level for one data space.
 
     ``keep[k]`` says whether level k keeps the data space. Levels above the outermost keeper
@@ -404,12 +320,18 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
     children's demand, times the number ``G`` of distinct translations of its fan-out.
     Read-write: every delta leaving a child is an update of the parent; the first touch of each
     element of an instance's partition needs no read and no fill (partial sums start at 0).
+    Links (§4-5, ``links.py``): where the children of level k+1 take deltas from their
+    neighbours, the parent serves ``A_{k+1} < G D_k``, a kept level k is filled with its share
+    ``W_{k+1} / F_{k+1}`` plus the peer transfers ``LT_{k+1} / inst_k``, read as often more,
+    and a bypassed level k forwards ``c_k F A / W``; Timeloop carries these in floating point
+    and rounds the reported counts (fills of read-only data truncated).
     With ``bound`` (:class:`~mapper.model.bound.DataSpaceBound`) the delta sums of the levels
     whose loop orders or tiles it leaves open are replaced by lower bounds, so every count is
-    a lower bound. ``mesh_x0``: the physical X fan-out of level 0 (its children's grid).
+    a lower bound. ``mesh_x``: the physical X fan-out of each level (its children's grid).
     """
     K = len(keep)
     B = nest.factor.shape[1]
+    mesh_x = mesh_x or (1,) * K
     groups = nest.out.empty((K, B))                 # every row written once below
     spread = [k for k in range(K) if nest.spatial_end[k] > nest.boundary[k]]
     for k in range(K):
@@ -434,13 +356,31 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
             np.floor_divide(partition[k + 1] * tiles[k], span, out=partition[k])
     outermost = max(k for k in range(K) if keep[k])
     shifts = carries.shifts(A) if carries is not None else None
+    # the links of the fan-outs above level 0 that serve a keeper, where the orders are known
+    links, maybe = {}, {}
+    for k in spread:
+        if not 1 <= k <= outermost:
+            continue
+        if bound is None or bound.bound.exact(k - 1):
+            saved = spatial_links(nest, carries, shifts, k, A, tiles[k - 1], rank_ext[k - 1],
+                                  groups[k], mesh_x[k])
+            if saved is not None:
+                links[k] = saved
+        else:
+            possible = links_possible(bound, k, groups[k], nest.fanout_used[k],
+                                      tiles[k - 1], rank_ext[k - 1])
+            if possible is not None:
+                maybe[k] = possible
     reads, fills, updates = (nest.out.empty((K, B)) for _ in range(3))
     demand = nest.temporal_product                   # what the MACs ask of level 0
     if 0 in spread:
-        demand = level0_accesses(nest, carries, shifts, A, groups[0], mesh_x0, bound)
+        demand = level0_accesses(nest, carries, shifts, A, groups[0], mesh_x[0], bound)
+    #: levels whose counts links make fractional: (content, share or None, peer), float (B,)
+    fractional: dict[int, tuple] = {}
     for k in range(K):
+        content = demand
         if keep[k] and k <= outermost:
-            reads[k] = demand
+            reads[k] = _rounded(content)
             if k < outermost:
                 if bound is None or bound.bound.exact(k):
                     fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
@@ -458,12 +398,47 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                 demand = fills[k]
             else:
                 fills[k] = 0
+            if content.dtype.kind == "f":
+                fractional[k] = (content, None, 0.0)
         else:
             reads[k] = fills[k] = 0
         if k < outermost and k + 1 in spread:
-            demand = groups[k + 1] * demand
+            saved = links.get(k + 1)
+            if k + 1 in maybe:               # a bound: the orders that decide the links are open
+                demand = bound_under_links(maybe[k + 1], bound, k, tiles[k], rank_ext[k],
+                                           groups[k + 1], nest.fanout_used[k + 1], demand,
+                                           fills[k] if keep[k] else None)
+                continue
+            if saved is None:
+                demand = groups[k + 1] * demand
+                continue
+            F = nest.fanout_used[k + 1]
+            if keep[k]:
+                D = fills[k]
+                inst = np.prod(nest.fanout_used[k + 1:], axis=0)     # utilized instances of k
+                fractional[k] = (content.astype(np.float64), (F * D - saved.transfers) / F,
+                                 saved.transfers / inst)
+                demand = groups[k + 1] * D - saved.accesses
+            else:                      # Timeloop's MaskTiles: c F A / W, no links into k
+                D = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
+                demand = demand * (F * (groups[k + 1] * D - saved.accesses) /
+                                   (F * D - saved.transfers))
     for k in range(K):
-        if read_write and keep[k] and k <= outermost:
+        kept = keep[k] and k <= outermost
+        if kept and k in fractional:
+            content, share, peer = fractional[k]
+            if read_write:
+                updates[k] = _rounded(content)
+                reads[k] = _rounded(content + peer - partition[k])
+                if k < outermost:
+                    fills[k] = _rounded((fills[k] if share is None else share) + peer
+                                        - partition[k])
+            else:
+                updates[k] = 0
+                reads[k] = _rounded(content + peer)
+                if share is not None:
+                    fills[k] = share + peer                    # truncated, as Timeloop
+        elif read_write and kept:
             updates[k] = reads[k]
             reads[k] -= partition[k]
             if k < outermost:
@@ -471,3 +446,8 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
         else:
             updates[k] = 0
     return DataSpaceCounts(tiles, partition, reads, fills, updates, groups)
+
+
+def _rounded(x: np.ndarray) -> np.ndarray:
+    """C's ``std::round`` of non-negative counts carried in floating point (ints as they are)."""
+    return np.floor(x + 0.5) if x.dtype.kind == "f" else x

@@ -36,10 +36,17 @@ constraint (``Bound.orders``) allows only some (:func:`innermost_candidates`), a
 may ask for the bound of the orders whose innermost loop at one level is given
 (``Bound.innermost``). Every order the
 search may visit still has its innermost loop among them, so the bound still holds for each.
+
+Links between neighbouring children of a fan-out at a level k >= 1 (TIMELOOP_SEMANTICS §4)
+let the parent serve less than ``G D``. Where the orders above the child are open, the bound
+assumes them only where some order can link (:func:`links_possible`: a carry that moves a
+*rigid* rank, one that at most one spread or looping dimension touches, shifts it further
+than any two children differ, so it is never linked), and there keeps the visits no link can
+serve at ``G`` (:func:`bound_under_links`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 import numpy as np
@@ -456,3 +463,189 @@ class FillFloor:
             return None
         index = [np.searchsorted(d, e) for d, e in zip(self.divisors, extents)]
         return self.table[np.ravel_multi_index(index, self.shape)]
+
+
+@dataclass(frozen=True)
+class LinkBound:
+    """Where the children of one fan-out (level k >= 1) may take deltas over links in some
+    order a bound leaves open (:func:`links_possible`), (B,) each: ``possible``; ``zero``
+    where a carry may also leave the tile in place (then every child may be linked); and
+    ``unlinked``, a lower bound of the child's delta sum over the visits no link can serve
+    (the first one, and every carry that moves a rigid rank)."""
+
+    possible: np.ndarray
+    zero: np.ndarray
+    unlinked: np.ndarray
+    #: (D, B) the innermost loops above the child that allow links (None: not known)
+    first: np.ndarray | None = None
+
+
+def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np.ndarray,
+                   tile: np.ndarray, ranks: list[np.ndarray]) -> LinkBound | None:
+    """Where the children of level k >= 1 may pass deltas over links (TIMELOOP_SEMANTICS §4)
+    in some loop order (and, for a partial tiling, some completion) ``bound`` stands for;
+    None where no mapping of the batch can. ``groups``, ``fanout`` (B,): ``G_k``, ``F_k``;
+    ``tile``, ``ranks``: the child's (level k-1) tile and rank extents.
+
+    The spatial factors are fixed in every bound. A link at a visit of shift ``s`` needs two
+    neighbours whose translations differ by ``s`` (§4; ``s = 0``: equal translations, so
+    ``G_k < F_k``). Seen from level k-1, with ``sigma`` the step of a temporal loop above it,
+    a carry of loop j moves rank r by ``s_j[r] = sum_d A[r, d] (sigma_j [d_j = d] - sum of
+    sigma_l over the moving loops l of d inside j)`` (§3), and the first moving loop ``a``
+    above level k-1 is inside every carry (``s_1 = 0`` where it moves nothing: no links).
+    Call rank r *rigid* where at most one dimension d touching it has a spatial loop at
+    level k or a temporal loop above k-1. There the children's translations differ by at
+    most ``A[r, d] e_d (F_d - 1)`` (``e_d`` the child's extent, ``F_d`` the fan-out of d),
+    while a carry shifts it by 0 or by at least ``A[r, d] sigma`` with ``sigma >= e_d F_d``
+    the step of the innermost moving loop of d above (the steps of d inside a loop of d sum
+    to less than its own step, each being at least twice the one inside it); by 0 only if
+    neither j nor a moving loop inside j is of d. So a carry that moves a rigid rank is
+    never linked, and there are no links at all where
+
+    * every rank the fan-out moves is rigid and every dimension it spreads touches a rank:
+      a link then needs ``s = 0`` and equal translations, but the translations are distinct
+      (each dimension's spread is read off one of its ranks); or
+    * every dimension that can be ``a`` (the innermost non-unit loop of the lowest level
+      above k-1 with one, as far as the bound knows the orders: ``LoopsAbove``) moves no
+      rank, or moves a rigid one (then so does every carry).
+
+    ``zero`` further needs ``G_k < F_k`` and an ``a`` whose every rank sums two dimensions
+    with loops above k-1 (only then can a carry shift it by 0). ``unlinked``: the carries of
+    the loops of the dimensions that move a rigid rank, and of every loop outside one of
+    them, are never linked; placing the others innermost leaves at least ``U``, the product
+    of the former's trip counts, visits unlinked (the first one included), each bringing
+    ``|T|`` or the slab ``|T| - overlap(s_1)`` (§3): at least ``|T| + (U - 1) (|T| - max
+    overlap(v_a))`` over the ``a`` that allow links. Where the child's tile is open (a
+    partial tiling) the loops above it are not known: ``|T|``.
+    """
+    db = bound.delta
+    B = groups.shape[0]
+    if not db.valid:                                 # the argument needs A >= 0
+        return LinkBound(np.ones(B, bool), groups < fanout, tile.copy())
+    touches = db.touches                                                   # (R, D)
+    spread = bound.spatial[k] > 1                                          # (D, B)
+    trips = bound.temporal[k:].prod(axis=0)                                # (D, B)
+    movable = trips > 1
+    weights = touches.astype(np.int64)
+    count = lambda dims: weights @ dims                                    # noqa: E731 (R, B)
+    rigid = count(spread | movable) <= 1                                   # (R, B)
+    moved = count(spread) > 0                                              # by the fan-out
+    relevant = touches.any(axis=0)                                         # (D,)
+    distinct = ~(spread & ~relevant[:, None]).any(axis=0)
+    structural = distinct & (rigid | ~moved).all(axis=0)
+    # every rank rigid: every loop that moves the data space moves a rigid rank
+    if (structural | rigid.all(axis=0)).all():
+        return None
+    cancel = db.multi[:, None] & (count(movable) >= 2)
+    first = _first_moving_candidates(bound, k - 1)                         # (D, B)
+    open_child = bound.loops is None or bound.bound.open_tiling(k - 1)
+    step = None if open_child else _least_steps(bound, k - 1)             # (D, B)
+    linkable = np.zeros(B, bool)
+    allows = np.zeros_like(first)
+    zero = np.zeros(B, bool)
+    overlap = np.zeros(B, np.int64)              # the largest overlap(v_a) of a linkable a
+    for d in range(touches.shape[1]):
+        Rd = db.ranks_of[d]
+        if not len(Rd):
+            continue                                 # a = d: s_1 = 0
+        can = first[d] & ~rigid[Rd].any(axis=0)
+        allows[d] = can
+        linkable |= can
+        zero |= can & cancel[Rd].all(axis=0)
+        if step is not None:
+            o = np.ones(B, np.int64)
+            for r, row in enumerate(ranks):
+                o *= np.maximum(row - db.A[r, d] * step[d], 0) if r in Rd else row
+            overlap = np.maximum(overlap, np.where(can, o, 0))
+    possible = linkable & ~structural
+    if not possible.any():
+        return None
+    if step is None:
+        unlinked = tile.copy()
+    else:
+        # the dimensions that move a rigid rank: each is the one movable dimension there
+        fixed = (touches[:, :, None] & (rigid & (count(movable) == 1))[:, None, :]
+                 ).any(axis=0) & movable                                   # (D, B)
+        U = np.where(fixed, trips, 1).prod(axis=0)
+        unlinked = tile + (U - 1) * (tile - overlap)
+    return LinkBound(possible, possible & zero & (groups < fanout), unlinked,
+                     None if open_child else allows)
+
+
+def _first_moving_candidates(bound: DataSpaceBound, k: int) -> np.ndarray:
+    """(D, B) the dimensions whose loop can be the innermost moving loop above level k in
+    the orders (and completions) ``bound`` stands for: ``LoopsAbove``'s candidates at the
+    lowest level above k with a loop; where level k's tile is open (a partial tiling), any
+    dimension with a loop above it, since a completion may move parked loops below."""
+    temporal = bound.temporal[k + 1:]
+    if bound.loops is None or bound.bound.open_tiling(k):
+        return (temporal > 1).any(axis=0)
+    at = bound.loops.above(k)
+    return np.zeros(temporal.shape[1:], bool) if at is None else at.first & at.has[None]
+
+
+def _least_steps(bound: DataSpaceBound, k: int) -> np.ndarray:
+    """(D, B) a lower bound of the step of the innermost moving loop of each dimension above
+    level k: ``Above.step`` for a whole tiling (the lowest level above k with a loop is
+    known); for a partial one, whose parked loops may land lower, the extent of d in level
+    k's tile times the spatial factors of level k+1 (inside every loop above k)."""
+    if bound.bound.fixed_through is None:
+        at = bound.loops.above(k)
+        if at is not None:
+            return at.step
+    return np.prod(bound.temporal[: k + 1] * bound.spatial[: k + 1], axis=0) * \
+        bound.spatial[k + 1]
+
+
+def bound_under_links(links: LinkBound, bound: DataSpaceBound, k: int, tile: np.ndarray,
+                      ranks: list[np.ndarray], groups: np.ndarray, fanout: np.ndarray,
+                      demand: np.ndarray, fills: np.ndarray | None) -> np.ndarray:
+    """Lower bounds of what level k+1 serves (returned) and of the fills of a kept child k
+    (``fills``: its delta sum bound, lowered in place; ``tile``, ``ranks`` its tile) where
+    links may save (:func:`links_possible`), from what links leave in every order.
+
+    The orders whose innermost loop above k allows no link cost ``G D`` as without links.
+    In the others, with ``D'`` their delta sum (bounded over those innermost loops alone)
+    and ``X`` its part over visits no link can serve (``LinkBound.unlinked``, at most
+    ``D'``): at a linked visit of shift ``s != 0`` the child whose translation is furthest
+    along ``s`` has no neighbour to take its delta from, so the parent still sends at least
+    one delta, and at most ``F - 1`` children take theirs over links. So the parent serves at
+    least ``D' + (G - 1) X`` and the share ``W / F`` of a child is at least
+    ``X + (D' - X) / F``. Where a carry may leave the tile in place every child may be
+    linked: ``G X`` and ``X``. A bypassed child's demand ``c F A / W`` is at least ``c`` (the
+    parent sends at least one delta per ``F`` that the children take).
+    """
+    any_, zero = links.possible, links.zero
+    if fills is None:
+        return np.where(any_, demand, groups * demand)
+    D = fills.copy()
+    linked = D if links.first is None else np.where(any_, np.maximum(D, _linkable_delta(
+        bound, k, tile, ranks, links.first)), D)
+    X = np.minimum(links.unlinked, linked)
+    served = np.where(zero, groups * X, linked + (groups - 1) * X)
+    share = np.where(zero, X, X + (linked - X) // fanout)
+    np.copyto(fills, np.minimum(D, share), where=any_)
+    return np.where(any_, np.minimum(groups * D, served), groups * D)
+
+
+@dataclass(frozen=True)
+class _LoopsAboveOne:
+    """The loops above one level, as :meth:`DeltaBound.lower_bound` asks ``LoopsAbove``."""
+
+    level: int
+    at: Above
+
+    def above(self, k: int) -> Above:
+        assert k == self.level
+        return self.at
+
+
+def _linkable_delta(bound: DataSpaceBound, k: int, tile: np.ndarray, ranks: list[np.ndarray],
+                    first: np.ndarray) -> np.ndarray:
+    """(B,) :meth:`DeltaBound.lower_bound` of level k over the orders whose innermost loop
+    above k is one of ``first`` (D, B) (a large value where none can be)."""
+    at = bound.loops.above(k)
+    if at is None:
+        return tile.copy()
+    only = replace(at, first=at.first & first)
+    return bound.delta.lower_bound(k, tile, ranks, _LoopsAboveOne(k, only))

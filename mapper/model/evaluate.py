@@ -271,9 +271,9 @@ class Model:
                                      self._floor_of(i, batch.skeleton.keep, temporal, spatial),
                                      loops)
                       for i in range(len(wl.data_spaces))]
-        mesh_x0 = self.arch.fanout(0)[0]
+        mesh_x = tuple(self.arch.fanout(k)[0] for k in range(len(self.arch.storage)))
         return {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
-                                           ds.read_write, bounds[i], mesh_x0)
+                                           ds.read_write, bounds[i], mesh_x)
                 for i, ds in enumerate(wl.data_spaces)}
 
     def _cycles(self, nest: Nest, counts: dict[str, DataSpaceCounts],

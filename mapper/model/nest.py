@@ -89,9 +89,12 @@ class DataSpacePlans:
     shifts: ShiftPlan | None = None
     #: per level k with spatial loops
     translations: dict[int, TranslationPlan] = field(default_factory=dict)
-    #: G' (access.unlinked_translations) per (level 0's physical X fan-out, bytes of a row of
+    #: G' (links.unlinked_translations) per (level 0's physical X fan-out, bytes of a row of
     #: level 0's spatial factors and steps)
     unlinked: dict[tuple[int, bytes], int] = field(default_factory=dict)
+    #: (|Λ|, G') (links.neighbour_links) per (level, its physical X fan-out, bytes of a row of
+    #: the level's spatial factors and steps and the shift)
+    links: dict[tuple[int, int, bytes], tuple[int, int]] = field(default_factory=dict)
 
 
 class NestShape:
@@ -229,7 +232,7 @@ class Nest:
         #: MAC iterations per MAC instance: the product of all temporal factors, (B,)
         self.temporal_product = self.iters[0]
         #: (distinct rows, inverse) of level 0's spatial factors and steps, filled by
-        #: access.unlinked_translations for the data spaces to share
+        #: links.unlinked_translations for the data spaces to share
         self.level0_rows: tuple[np.ndarray, np.ndarray] | None = None
         #: fan-out used at each level, in all and per axis, (K, B)
         self.fanout_used = self.out.full((K, B), 1)

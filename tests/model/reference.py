@@ -5,9 +5,11 @@ Nothing here is shared with the fast path but the spec (the workload's footprint
 halo rule, whose agreement with a point-by-point hull is tested in tests/prune): the loop
 nest is a list, the temporal delta sums are walked visit by visit as the binary counter of
 §3 with the reset-on-stride-change state machine, multicast groups are counted by listing
-every spatial element's translation (§4), the level-0 links by looking at every element's
-neighbours, and the counts follow §5 level by level. Like the fast model, link transfers are
-modelled at level 0 only (§4).
+every spatial element's translation (§4), the links by looking at every element's
+neighbours: at level 0 for the MACs' points, above it by walking the visits with every
+element's delta as a set of data-space points and comparing it with its neighbours' deltas of
+the previous visit (§4), and the counts follow §5 level by level, in floating point and
+rounded as Timeloop rounds them.
 """
 from __future__ import annotations
 
@@ -162,6 +164,85 @@ def level0_accesses(arch: Arch, nest: Nest, ds: DataSpace, T: int) -> int:
     return G0 * T - (G0 - len(lonely)) * W0
 
 
+def neighbours(i: int, H: int, F: int) -> list[int]:
+    """§4: the existing mesh neighbours of element i, at ``(i mod H, i div H)``."""
+    h = i % H
+    return [j for j in (i - 1 if h > 0 else -1, i + 1 if h + 1 < H else -1, i - H, i + H)
+            if 0 <= j < F]
+
+
+def box_points(origin: tuple[int, ...], extents: list[int]) -> frozenset:
+    return frozenset(tuple(o + x for o, x in zip(origin, p))
+                     for p in itertools.product(*[range(e) for e in extents]))
+
+
+def spatial_accesses(arch: Arch, nest: Nest, k: int, ds: DataSpace) -> tuple[int, int, int]:
+    """§4, level k >= 1 with spatial loops: (A, W, LT), the parent's accesses, the
+    multicast-weighted accesses and the link transfers, visit by visit. Each element's delta
+    is a set of data-space points (element 0's, §3, translated by its T_e); an element whose
+    delta equals a mesh neighbour's delta of the previous visit may take it over the link; the
+    links are used at a visit when fewer distinct deltas are then left to the parent."""
+    above = [i for i in range(nest.boundary[k - 1], len(nest.loops))
+             if not nest.loops[i].spatial]
+    extents = [rank_extent(rank, nest.box(nest.boundary[k - 1])) for rank in ds.ranks]
+    trans = translations(nest, k, ds)
+    F = len(trans)
+    logical_x = math.prod(nest.loops[i].factor
+                          for i in range(nest.spatial_start[k], nest.spatial_end[k])
+                          if nest.loops[i].axis == "X")
+    H = max(arch.fanout(k)[0], logical_x)
+    A = W = LT = 0
+    prev, prev_pos, tau, prev_deltas = None, None, None, None
+    for digits in itertools.product((0, 1), repeat=len(above)):
+        digits = digits[::-1]                      # the innermost loop is the fastest digit
+        weight = math.prod(nest.loops[i].factor - 1 if x else 1 for i, x in zip(above, digits))
+        offset = {d: 0 for d in nest.dims}
+        for i, x in zip(above, digits):
+            offset[nest.loops[i].dim] += x * nest.step(i)
+        pos = project(ds, offset)
+        here = box_points(pos, extents)
+        if prev is None:                           # §3 (c): the reset-on-stride-change machine
+            delta = here
+        else:
+            t = tuple(a - b for a, b in zip(pos, prev_pos))
+            if tau is None:
+                delta, tau = here - prev, t
+            elif t == tau:
+                delta = here - prev
+            else:
+                delta, tau = here, None
+        deltas = [frozenset(tuple(p + q for p, q in zip(point, te)) for point in delta)
+                  for te in trans]
+        size = len(delta)
+        G = len(set(deltas))
+        linked = set()
+        if prev_deltas is not None and size:
+            linked = {i for i in range(F)
+                      if any(prev_deltas[j] == deltas[i] for j in neighbours(i, H, F))}
+        G_left = len({deltas[i] for i in range(F) if i not in linked})
+        if linked and G_left < G:
+            A += weight * G_left * size
+            W += weight * (F - len(linked)) * size
+            LT += weight * len(linked) * size
+        else:
+            A += weight * G * size
+            W += weight * F * size
+        prev, prev_pos, prev_deltas = here, pos, deltas
+    return A, W, LT
+
+
+def links_used(arch: Arch, mapping: Mapping, ds: DataSpace) -> bool:
+    """Whether some fan-out above level 0 passes deltas of ``ds`` over links (§4)."""
+    nest = Nest(mapping)
+    return any(spatial_accesses(arch, nest, k, ds)[2] > 0 for k in range(1, len(arch.storage))
+               if nest.spatial_end[k] > nest.spatial_start[k])
+
+
+def round_half_away(x: float) -> int:
+    """C's ``std::round`` of a count (non-negative)."""
+    return int(math.floor(x + 0.5))
+
+
 def evaluate(arch: Arch, wl: Workload, mapping: Mapping,
              ert: dict[str, dict[str, float]]) -> Reference:
     """``ert``: pJ per action by component name (``read``, ``write``, ``compute``); the
@@ -182,22 +263,34 @@ def evaluate(arch: Arch, wl: Workload, mapping: Mapping,
             den = wl.footprint(ds, nest.box(nest.spatial_end[k + 1])) if spread[k + 1] \
                 else tile[k]
             partition[k] = partition[k + 1] * tile[k] // den
+        fanout = [math.prod(lp.factor for lp in nest.loops if lp.spatial and lp.level == k)
+                  for k in range(K)]
+        inst = [math.prod(fanout[k + 1:]) for k in range(K)]
+        # §4: per level with spatial loops, the parent's accesses A, the multicast-weighted
+        # accesses W and the link transfers LT (level 0 has its own rule, no LT to report)
+        links = {k: spatial_accesses(arch, nest, k, ds) for k in range(1, K) if spread[k]}
         reads, fills, updates = [0] * K, [0] * K, [0] * K
         demand = level0_accesses(arch, nest, ds, T) if spread[0] else T
         for k in range(K):                                       # §5 bypass, inner to outer
-            if keep[k] and k <= outermost:
-                reads[k] = demand
-                if k < outermost:
-                    fills[k] = demand = delta_sum(wl, nest, k, ds)
-            if k < outermost and spread[k + 1]:
-                demand *= groups[k + 1]
-        if ds.read_write:                                        # §5 legacy RMW, elision
-            for k in range(outermost + 1):
+            content, share, peer = demand, 0.0, 0.0
+            if k < outermost:
+                D = delta_sum(wl, nest, k, ds)
+                A, W, LT = links.get(k + 1, (D, D, 0))
+                F = fanout[k + 1]
                 if keep[k]:
-                    updates[k] = reads[k]
-                    reads[k] -= partition[k]
-                    if k < outermost:
-                        fills[k] -= partition[k]
+                    share, demand = W / F, A
+                    peer = LT / inst[k]       # MaskTiles zeroes LT when level k is bypassed
+                else:
+                    demand = content * F * A / W
+            if not keep[k] or k > outermost:
+                continue
+            if ds.read_write:                                    # §5 legacy RMW, elision
+                updates[k] = round_half_away(content)
+                reads[k] = round_half_away(content + peer - partition[k])
+                fills[k] = round_half_away(share + peer - partition[k]) if k < outermost else 0
+            else:
+                reads[k] = round_half_away(content + peer)
+                fills[k] = int(share + peer) if k < outermost else 0
         counts[ds.name] = Counts(tile, partition, groups, reads, fills, updates)
 
     spatial = [math.prod(lp.factor for lp in nest.loops if lp.spatial and lp.level == k)

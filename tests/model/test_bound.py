@@ -503,3 +503,179 @@ def test_run_of_compatible_loops_follows_the_known_order():
                  above.movable)
     assert free.run(np.array([[True], [True], [False], [True]]))[0, :, 0].tolist() == \
         [True, True, False, True]
+
+
+# -- links between the rfs (the l1 fan-out) -------------------------------------------------
+
+def link_tilings(wl: Workload, rng: np.random.Generator, n: int):
+    """(temporal, spatial) (n, 4, D) made for links between the rfs (TIMELOOP_SEMANTICS §4):
+    R or P spread over l1's fan-out (factor 2 or 3), the other one in time above the rf
+    (l1 or glb), often alone there; the other dimensions as :func:`random_tilings` puts them."""
+    temporal, spatial = random_tilings(wl, rng, n)
+    for b in range(n):
+        across = rng.choice([d for d in ("R", "P") if wl.bounds[d] > 1] or ["P"])
+        along = "P" if across == "R" else "R"
+        j, i = DIMS.index(across), DIMS.index(along)
+        f = rng.choice([x for x in (2, 3) if wl.bounds[across] % x == 0] or [1])
+        spatial[b, :, :] = 1
+        spatial[b, 1, j] = f
+        rest = wl.bounds[across] // f
+        temporal[b, :, j] = 1
+        temporal[b, rng.integers(4), j] = rest
+        temporal[b, :, i] = 1
+        temporal[b, rng.choice([1, 2, 2, 0]), i] = wl.bounds[along]
+    return temporal, spatial
+
+
+class LinkRecorder:
+    """Patches the model's link steps: per (projection, level) the columns whose children the
+    model links (``spatial_links`` saving something) and ``links_possible``'s answer."""
+
+    def __init__(self):
+        import mapper.model.access as access
+        self.access = access
+        self.linked: dict[tuple[bytes, int], np.ndarray] = {}
+        self.possible: dict[tuple[bytes, int], np.ndarray] = {}
+
+    def __enter__(self):
+        from unittest import mock
+        real_links, real_possible = self.access.spatial_links, self.access.links_possible
+
+        def spatial_links(nest, carries, shifts, k, A, *rest):
+            got = real_links(nest, carries, shifts, k, A, *rest)
+            if got is not None:
+                self.linked[(A.tobytes(), k)] = (got.accesses > 0) | (got.transfers > 0)
+            return got
+
+        def links_possible(bound, k, *rest):
+            got = real_possible(bound, k, *rest)
+            self.possible[(bound.delta.A.tobytes(), k)] = \
+                np.zeros(len(rest[0]), bool) if got is None else got.possible
+            return got
+
+        self.patches = [mock.patch.object(self.access, "spatial_links", spatial_links),
+                        mock.patch.object(self.access, "links_possible", links_possible)]
+        for p in self.patches:
+            p.start()
+        return self
+
+    def __exit__(self, *exc):
+        for p in self.patches:
+            p.stop()
+
+    def take(self, store) -> dict:
+        out = dict(store)
+        store.clear()
+        return out
+
+
+link_workloads = st.builds(conv1d, R=st.sampled_from([2, 3]), P=st.sampled_from([2, 3, 4, 6]),
+                           C=st.sampled_from([1, 2]), M=st.sampled_from([1, 2]),
+                           stride=st.sampled_from([1, 2]))
+
+
+@settings(max_examples=6, deadline=None)
+@given(wl=link_workloads, keep=keeps, seed=st.integers(0, 2 ** 16),
+       dram=st.permutations(DIMS).map(tuple))
+def test_links_only_where_the_bound_allows_them_and_the_bound_holds(wl, keep, seed, dram):
+    """Mappings made for links (R or P across the rfs, the other in time above): over every
+    glb order and six l1 orders, the model links the rfs only in mappings ``links_possible``
+    allows (``Bound(exact_from=3)``: l1 and glb open; ``innermost=(2, d)``: only the orders
+    whose innermost glb loop is d), and the bound's reads, fills, energy and cycles are at
+    most the model's."""
+    model = Model(ARCH, wl, TABLES)
+    # the rfs keep Inputs (the data space that slides across them)
+    keep = (frozenset(keep[0]) | {"Inputs"}, *map(frozenset, keep[1:]), frozenset(wl.ds_names))
+    rng = np.random.default_rng(seed)
+    temporal, spatial = link_tilings(wl, rng, 12)
+    B = len(temporal)
+    perms = list(itertools.permutations(DIMS))
+    pins = [None] + [(2, d) for d in DIMS]
+    base = Skeleton(DIMS, (DIMS, DIMS, DIMS, dram), (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    with LinkRecorder() as rec:
+        bounds, possible = {}, {}
+        for pin in pins:
+            bounds[pin] = model.evaluate(MappingBatch(base, temporal, spatial),
+                                         Bound(exact_from=3, innermost=pin))
+            possible[pin] = rec.take(rec.possible)
+        assert not rec.take(rec.linked)                   # l1 and glb open: no exact links
+        for l1, glb in itertools.product([perms[i] for i in rng.choice(24, 6, replace=False)],
+                                         perms):
+            sk = Skeleton(DIMS, (DIMS, l1, glb, dram), (DIMS,) * 4, (len(DIMS),) * 4, keep)
+            r = model.evaluate(MappingBatch(sk, temporal, spatial))
+            linked = rec.take(rec.linked)
+            for pin in pins:
+                applies = np.ones(B, bool) if pin is None else \
+                    innermost_is(glb, pin[1], temporal[:, 2] > 1)
+                for key, cols in linked.items():
+                    allowed_ = possible[pin].get(key, np.zeros(B, bool))
+                    assert not (cols & applies & ~allowed_).any(), (pin, key[1], l1, glb)
+                b = bounds[pin]
+                for name, c in b.counts.items():
+                    for field in ("reads", "fills"):
+                        got = getattr(r.counts[name], field)
+                        assert (getattr(c, field)[:, applies] <= got[:, applies]).all(), \
+                            (pin, name, field, l1, glb)
+                assert (b.energy[applies] <= r.energy[applies] * (1 + 1e-12)).all(), pin
+                assert (b.cycles[applies] <= r.cycles[applies]).all(), pin
+
+
+def test_links_possible_on_a_hand_checked_mapping():
+    """conv1d R3 P4 C2 M2: R3 across the rfs (l1's fan-out), P4 C2 at the glb, M2 at DRAM;
+    the rfs keep Inputs. Inputs' rank H = R + P is moved by the fan-out and by P's loop, so
+    with P innermost at the glb a carry shifts the rf's one-word tile by one row, which the
+    neighbour rf held: rf r takes it from rf r + 1 (the model links). With C innermost, every
+    carry moves rank C, which only C's loop moves: no two rfs differ by that (no links), and
+    the bound pinned to C says so. Weights (ranks M, C, R: each moved by one dimension alone)
+    and Outputs (R spreads a dimension they do not project on: equal translations, but every
+    carry moves rank M or P, rigid) can never link."""
+    wl = conv1d(3, 4, 2, 2, 1)
+    model = Model(ARCH, wl, TABLES)
+    temporal = np.ones((1, 4, 4), np.int64)
+    spatial = np.ones((1, 4, 4), np.int64)
+    spatial[0, 1, DIMS.index("R")] = 3
+    temporal[0, 2, DIMS.index("P")], temporal[0, 2, DIMS.index("C")] = 4, 2
+    temporal[0, 3, DIMS.index("M")] = 2
+    keep = (frozenset({"Inputs"}), frozenset(), frozenset(), frozenset(wl.ds_names))
+    inputs = model.projections[wl.ds_names.index("Inputs")].tobytes()
+
+    def run(glb, bound=None):
+        sk = Skeleton(DIMS, (DIMS, DIMS, glb, DIMS), (DIMS,) * 4, (len(DIMS),) * 4, keep)
+        with LinkRecorder() as rec:
+            r = model.evaluate(MappingBatch(sk, temporal, spatial), bound)
+        return r, rec.linked, rec.possible
+
+    p_first, linked, _ = run(("P", "C", "R", "M"))
+    assert list(linked) == [(inputs, 1)] and linked[(inputs, 1)].all()
+    c_first, linked, _ = run(("C", "P", "R", "M"))
+    assert not linked
+    for pin, expect in ((None, True), ((2, "P"), True), ((2, "C"), False)):
+        b, _, possible = run(("P", "C", "R", "M"), Bound(exact_from=3, innermost=pin))
+        assert {k[1] for k, v in possible.items() if v.any()} == ({1} if expect else set())
+        assert all(k == (inputs, 1) for k, v in possible.items() if v.any())
+        r = p_first if pin != (2, "C") else c_first
+        for name, c in b.counts.items():
+            assert (c.reads <= r.counts[name].reads).all(), (pin, name)
+            assert (c.fills <= r.counts[name].fills).all(), (pin, name)
+    # By hand: the rf's tile is one word; 16 visits (P4 C2 M2), D = 16; G = 3 rfs.
+    # C innermost: DRAM reads G D = 48 (l1 and glb bypass Inputs), rf fills 16, reads 16.
+    # P innermost: the 12 P carries (3 x 2 x 2) link rfs 0, 1 (G' = 1): DRAM reads
+    # 48 - 2 x 12 = 24; W = 3 x 16 - 24 = 24, rf fills W / 3 + LT / 3 = 8 + 8, reads 16 + 8.
+    ins = lambda r: (r.counts["Inputs"].reads[[0, 3], 0].tolist(),      # noqa: E731
+                     int(r.counts["Inputs"].fills[0, 0]))
+    assert ins(c_first) == ([16, 48], 16)
+    assert ins(p_first) == ([24, 24], 16)
+    # The bound where P may be innermost: only C's loop moves a rigid rank (C): U = 2
+    # unlinked visits, each a whole word (no overlap), X = 2: DRAM serves at least
+    # D + (G - 1) X = 20, an rf is filled at least X + (D - X) // 3 = 6. Pinned to C: exact.
+    b, _, _ = run(("P", "C", "R", "M"), Bound(exact_from=3))
+    assert ins(b) == ([16, 20], 6)
+    b, _, _ = run(("P", "C", "R", "M"), Bound(exact_from=3, innermost=(2, "C")))
+    assert ins(b) == ([16, 48], 16)
+    # M at the glb too: with P, M innermost only the first visit and C's carry are unlinked
+    # and DRAM serves 48 - 2 x 14 = 20, the bound's D' + (G - 1) X = 16 + 2 x 2 (D' over the
+    # orders that can link: M innermost leaves D = 8 but s_1 = 0, no links, 3 x 8 = 24)
+    temporal[0, 3, DIMS.index("M")], temporal[0, 2, DIMS.index("M")] = 1, 2
+    assert ins(run(("P", "M", "C", "R"))[0])[0][1] == 20
+    assert ins(run(("M", "P", "C", "R"))[0])[0][1] == 24
+    assert ins(run(("P", "M", "C", "R"), Bound(exact_from=3))[0])[0][1] == 20

@@ -1,7 +1,9 @@
 """The fast model equals the plain reference evaluation (tests/model/reference.py) on random
 mappings of small layers: halos (R sliding over P), strides and dilations, spatial fan-out
 on both axes with multicast and spatial reduction, a fan-out from level 0 to the MACs (with
-its links), bypass at every inner level, bandwidth limits and vector (block) accesses."""
+its links), bypass at every inner level, bandwidth limits and vector (block) accesses; and
+mappings made for links between the PEs (a sliding dimension across the glb's fan-out, the
+other one in time above it), which random mappings rarely have."""
 from __future__ import annotations
 
 import pytest
@@ -97,3 +99,45 @@ def test_fast_model_equals_plain_reference(case):
     assert [int(x) for x in got.capacity_used[:, 0]] == ref.capacity_used
     assert bool(got.valid[0]) == ref.valid
     assert float(got.energy[0]) == pytest.approx(ref.energy_pJ, rel=1e-12)
+
+
+@st.composite
+def pe_link_cases(draw):
+    """R or P spread over the glb's fan-out and the other in the glb's loops, often
+    innermost: the window slides across neighbouring PEs (TIMELOOP_SEMANTICS §4)."""
+    a = draw(st.sampled_from(ARCHS))
+    bounds = [draw(st.sampled_from([1, 2])), draw(st.sampled_from([1, 2])),
+              draw(st.sampled_from([2, 3])), draw(st.sampled_from([2, 3, 4, 6]))]
+    wl = conv1d(bounds, draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    across = draw(st.sampled_from(["R", "P"]))
+    along = "P" if across == "R" else "R"
+    j, i = DIMS.index(across), DIMS.index(along)
+    t = [[1] * len(DIMS) for _ in range(3)]
+    s = [[1] * len(DIMS) for _ in range(3)]
+    f = draw(st.sampled_from([x for x in range(2, min(bounds[j], 4) + 1) if bounds[j] % x == 0]))
+    s[1][j] = f
+    t[0][j] = bounds[j] // f
+    for d in range(len(DIMS)):
+        if d != j:
+            k = draw(st.sampled_from([0, 1, 1, 2]))
+            t[k][d] = bounds[d]
+    t[1][i], t[0][i], t[2][i] = bounds[i], 1, 1
+    inner = draw(st.booleans())
+    glb_order = (along,) + tuple(d for d in draw(st.permutations(DIMS)) if d != along) \
+        if inner else tuple(draw(st.permutations(DIMS)))
+    levels = []
+    for k in range(3):
+        keep = frozenset(wl.ds_names) if k == 2 else \
+            frozenset(draw(st.sets(st.sampled_from(wl.ds_names))))
+        order = glb_order if k == 1 else tuple(draw(st.permutations(DIMS)))
+        levels.append(LevelMapping(tuple(t[k]), order, tuple(s[k]),
+                                   tuple(draw(st.permutations(DIMS))),
+                                   draw(st.integers(0, len(DIMS))) if k == 1 else len(DIMS),
+                                   keep))
+    return a, wl, Mapping(DIMS, tuple(levels))
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(pe_link_cases())
+def test_fast_model_equals_plain_reference_where_pes_pass_deltas(case):
+    test_fast_model_equals_plain_reference.hypothesis.inner_test(case)
