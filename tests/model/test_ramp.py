@@ -12,7 +12,7 @@ from mapper.model.bound import Bound
 from mapper.model.ramp import LevelRamp
 from tests.model.builders import arch, conv1d as conv1d_pr, level, mapping
 from tests.model.test_bound import (DIMS, conv1d, parked_partial_tiling, random_tilings,
-                                    temporal_completions)
+                                    small_workloads, temporal_completions)
 
 TABLES = ReferenceTables({"DRAM": {"read": 100.0, "write": 100.0},
                           "glb": {"read": 6.0, "write": 7.0}, "l1": {"read": 2.0, "write": 2.5},
@@ -114,11 +114,6 @@ def least_ramped_completion(model, keep, temporal_fixed, spatial, through, rest)
     the levels above ``through`` and every distinct loop order of those levels."""
     return min(ramped(r).min() for _, _, r in temporal_completions(
         model, keep, temporal_fixed, spatial, through, rest))
-
-
-small_workloads = st.builds(conv1d, R=st.sampled_from([1, 2, 3]), P=st.sampled_from([2, 4]),
-                            C=st.sampled_from([1, 2]), M=st.sampled_from([1, 2, 4]),
-                            stride=st.sampled_from([1, 2]))
 
 
 @settings(max_examples=12, deadline=None)
