@@ -91,6 +91,19 @@ def project(ds: DataSpace, point: dict[str, int]) -> tuple[int, ...]:
     return tuple(sum(c * point.get(d, 0) for d, c in rank) for rank in ds.ranks)
 
 
+def visit_classes(nest: Nest, above: list[int], ds: DataSpace):
+    """§3 (a): the visits of a tile by the temporal loops ``above`` (innermost first), as
+    classes by which loops carry: (how many visits, the tile's origin in data-space
+    coordinates), in visit order."""
+    for digits in itertools.product((0, 1), repeat=len(above)):
+        digits = digits[::-1]                      # the innermost loop is the fastest digit
+        weight = math.prod(nest.loops[i].factor - 1 if x else 1 for i, x in zip(above, digits))
+        offset = {d: 0 for d in nest.dims}
+        for i, x in zip(above, digits):
+            offset[nest.loops[i].dim] += x * nest.step(i)
+        yield weight, project(ds, offset)
+
+
 def delta_sum(wl: Workload, nest: Nest, k: int, ds: DataSpace) -> int:
     """§3: words entering one instance of level k's tile over the run, visit by visit."""
     above = [i for i in range(nest.boundary[k], len(nest.loops)) if not nest.loops[i].spatial]
@@ -98,13 +111,7 @@ def delta_sum(wl: Workload, nest: Nest, k: int, ds: DataSpace) -> int:
     extents = [rank_extent(rank, box) for rank in ds.ranks]
     size = math.prod(extents)
     total, prev, tau = 0, None, None
-    for digits in itertools.product((0, 1), repeat=len(above)):
-        digits = digits[::-1]                      # the innermost loop is the fastest digit
-        weight = math.prod(nest.loops[i].factor - 1 if x else 1 for i, x in zip(above, digits))
-        offset = {d: 0 for d in nest.dims}
-        for i, x in zip(above, digits):
-            offset[nest.loops[i].dim] += x * nest.step(i)
-        pos = project(ds, offset)
+    for weight, pos in visit_classes(nest, above, ds):
         if prev is None:
             delta = size
         else:
@@ -193,13 +200,7 @@ def spatial_accesses(arch: Arch, nest: Nest, k: int, ds: DataSpace) -> tuple[int
     H = max(arch.fanout(k)[0], logical_x)
     A = W = LT = 0
     prev, prev_pos, tau, prev_deltas = None, None, None, None
-    for digits in itertools.product((0, 1), repeat=len(above)):
-        digits = digits[::-1]                      # the innermost loop is the fastest digit
-        weight = math.prod(nest.loops[i].factor - 1 if x else 1 for i, x in zip(above, digits))
-        offset = {d: 0 for d in nest.dims}
-        for i, x in zip(above, digits):
-            offset[nest.loops[i].dim] += x * nest.step(i)
-        pos = project(ds, offset)
+    for weight, pos in visit_classes(nest, above, ds):
         here = box_points(pos, extents)
         if prev is None:                           # §3 (c): the reset-on-stride-change machine
             delta = here
