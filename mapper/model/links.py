@@ -249,13 +249,20 @@ def spatial_links(nest: Nest, carries, shifts, k: int, A: np.ndarray,
                        (tile[slab] - overlap[slab]) * N1 * (same_weight[slab] - w1))
     whole = np.flatnonzero(moved & (overlap == 0))
     if len(whole):
-        inner = np.zeros((A.shape[1], len(whole)), dtype=np.int64)   # moving steps inside
-        for j in range(p, J):
-            d = carries.dim_of[j]
-            u = -inner
-            u[d] += carries.step[j][whole]
-            keep_reachable(whole, A @ u, tile[whole] * carries.weight[j][whole])
-            inner[d] += carries.moving_step[j][whole]
+        # carry j's shift: its step less the moving steps of the loops inside it (from p on),
+        # for every loop that moves in some mapping at once (a loop that does not has no
+        # carries and rewinds nothing): (R, J', n)
+        js = p + np.flatnonzero(carries.moving[p:, whole].any(axis=1))
+        at, dims = np.arange(len(js)), carries.dim_of[js]
+        moving = np.zeros((len(js), A.shape[1], len(whole)), dtype=np.int64)
+        moving[at, dims] = carries.moving_step[js][:, whole]
+        u = np.cumsum(moving, axis=0)
+        u -= moving                                            # exclusive: loops inside j
+        np.negative(u, out=u)
+        u[at, dims] += nest.step[carries.loops[js]][:, whole]
+        shift = np.einsum("rd,jdn->rjn", A, u).reshape(A.shape[0], -1)
+        keep_reachable(np.tile(whole, len(js)), shift,
+                       (tile[whole][None] * carries.weight[js][:, whole]).reshape(-1))
     cols = np.concatenate(cols)
     if not len(cols):
         return None
