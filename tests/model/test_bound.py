@@ -388,11 +388,11 @@ def test_capacity_floor_with_the_innermost_loops_given_is_below_those_completion
         d1 = innermost_above(orders, nonunit, open_levels, through)
         now = [{n: c.fills[:, fit].min(axis=1) for n, c in r.counts.items()},
                r.energy[fit].min(), r.cycles[fit].min()]
-        for level in open_levels[:-1]:
-            above = innermost_above(orders, nonunit, open_levels, level)
+        for floor_level in open_levels[:-1]:
+            above = innermost_above(orders, nonunit, open_levels, floor_level)
             for d2 in ([above] if above is not None else DIMS):
-                for pins in [((level, d2),), ((level, d2), d1)] if d1 is not None else \
-                        [((level, d2),)]:
+                for pins in [((floor_level, d2),), ((floor_level, d2), d1)] if d1 is not None else \
+                        [((floor_level, d2),)]:
                     got = least.setdefault(pins, now)
                     least[pins] = [{n: np.minimum(got[0][n], f) for n, f in now[0].items()},
                                    min(got[1], now[1]), min(got[2], now[2])]
