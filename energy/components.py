@@ -2,7 +2,7 @@
 
 Class names compare case-insensitively and Accelergy's and Timeloop's spellings are aliases
 (``intadder`` and ``aladdin_adder`` are ``adder``; ``storage`` with ``subclass:
-aladdin_register`` is ``regfile``). Each class states its kind, the actions an ERT lists for
+aladdin_register`` is a ``register``, a one-entry ``regfile``). Each class states its kind, the actions an ERT lists for
 it, and which class's table rows may answer for it (``smartbuffer_SRAM`` is an ``SRAM`` plus
 address generators, which no shipped table models: the record says so).
 
@@ -33,6 +33,8 @@ ACTION_ALIASES = {
     "random_read": "read", "repeated_read": "read", "random_fill": "write", "fill": "write",
     "random_update": "update", "mac_random": "compute", "mac": "compute", "mult_random": "compute",
     "mult": "compute", "add": "compute", "transfer_random": "transfer",
+    # a FIFO (Accelergy's FIFO class): a push writes one entry, a pop reads one
+    "push": "write", "pop": "read",
 }
 #: Where no estimator answers ``update``, it is a ``write``: Accelergy's smartbuffer defines the
 #: update action as a write and Timeloop v3.0.3 charges updates the ``write`` energy
@@ -56,6 +58,9 @@ class ComponentClass:
     #: Sparseloop's ``metadata_read``, ``metadata_write``...); an ERT lists them too, as
     #: Accelergy lists every action of a compound class
     own_actions: tuple[str, ...] = ()
+    #: attribute values a component of the class has when it gives none (Accelergy's
+    #: ``aladdin_register`` is one bit unless it says otherwise), each stated in the record
+    defaults: tuple[tuple[str, float], ...] = ()
 
     @property
     def kind_actions(self) -> tuple[str, ...]:
@@ -79,7 +84,14 @@ BUILTIN_CLASSES: tuple[ComponentClass, ...] = (
     ComponentClass("DRAM", "storage", ("dram", "offchip_dram"), needs_technology=False,
                    required=("width",)),
     ComponentClass("SRAM", "storage", ("sram",)),
-    ComponentClass("regfile", "storage", ("register_file", "aladdin_register")),
+    ComponentClass("regfile", "storage", ("register_file",)),
+    # one entry; one bit unless it gives a width (Accelergy's aladdin_register, the per-bit
+    # part of its compound register files)
+    ComponentClass("register", "storage", ("aladdin_register",), base="regfile",
+                   base_note="register answered by regfile rows (a one-entry register file)",
+                   defaults=(("width", 1.0), ("depth", 1.0))),
+    # a first-in first-out queue of depth entries (Accelergy's FIFO class)
+    ComponentClass("FIFO", "storage", ("fifo", "aladdin_fifo")),
     ComponentClass("smartbuffer_SRAM", "storage", ("smart_buffer_sram",), base="SRAM",
                    base_note=f"smartbuffer_SRAM answered by SRAM rows ({_SMART})"),
     ComponentClass("smartbuffer_RF", "storage", ("smart_buffer_rf", "smartbuffer_regfile"),
@@ -238,6 +250,12 @@ def normalize(component: Component, index: Mapping[str, ComponentClass]) -> Norm
             attrs[key] = _num(attrs, key, where)
     if cls.kind == "storage":
         _storage(attrs, notes)
+    for key, default in cls.defaults:
+        if attrs.get(key) is None:
+            attrs[key] = default
+            notes.append(f"{key} {default:g}: a {cls.name}'s {key} when it gives none")
+    if cls.defaults and cls.kind == "storage":
+        _storage(attrs, [])             # capacity_bytes and datawidth of the defaults
     elif cls.kind == "compute":
         _compute(cls, attrs, notes)
     elif attrs.get("width") is None and attrs.get("datawidth") is not None:

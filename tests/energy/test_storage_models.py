@@ -46,7 +46,7 @@ def test_hand_checked_64x8_register_file():
 def test_a_register_is_a_one_entry_register_file_of_flipflops():
     reg = builtins()
     c = choose(reg, "aladdin_register", "read", depth=1, width=16, **T40)
-    assert c.value == pytest.approx(16 * REG_E) and "regfile_select" not in c.estimate.note
+    assert c.value == pytest.approx(16 * REG_E) and "select leg" not in c.estimate.note
     assert value(reg, "aladdin_register", None, depth=1, width=16, **T40) == pytest.approx(
         16 * REG_A)
 
