@@ -36,10 +36,28 @@ ACTION_ALIASES = {
     # a FIFO (Accelergy's FIFO class): a push writes one entry, a pop reads one
     "push": "write", "pop": "read",
 }
+
+
+@dataclass(frozen=True)
+class DerivedAction:
+    """An action priced as another where no estimator answers it (the record says so)."""
+
+    base: str
+    kinds: tuple[str, ...]
+    why: str
+
+
 #: Where no estimator answers ``update``, it is a ``write``: Accelergy's smartbuffer defines the
 #: update action as a write and Timeloop v3.0.3 charges updates the ``write`` energy
-#: (TIMELOOP_SEMANTICS.md section 8). The record states the substitution.
-DERIVED_ACTIONS = {"update": "write"}
+#: (TIMELOOP_SEMANTICS.md section 8). An ``idle`` cycle is the ``leak`` energy of a cycle:
+#: nothing switches, the cells still leak (Aladdin's idle energy is its leakage power times
+#: the cycle). The record states the substitution.
+DERIVED_ACTIONS = {
+    "update": DerivedAction("write", ("storage",), "Accelergy's smartbuffer update is a write; "
+                            "Timeloop v3.0.3 charges updates the write energy"),
+    "idle": DerivedAction("leak", ("storage", "compute", "network"),
+                          "an idle cycle switches nothing: the static energy of a cycle"),
+}
 
 
 @dataclass(frozen=True)

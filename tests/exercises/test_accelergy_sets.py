@@ -47,6 +47,13 @@ def test_03_mac_with_output_fifo_is_its_mac_and_a_push_and_pop_of_the_fifo():
     # the FIFO's access at 40 nm, 0.8 V (the table's own node): 0.3183747775 pJ
     # (tests/energy/test_storage_models.py), node and voltage scaled here
     assert fifo > 0.3183747775
+    # mac_gated (an operand is zero: nothing switches) = an idle cycle of the MAC and of the
+    # FIFO, each its leak energy of a cycle (idle := leak)
+    gated = spec.energy_report.get("MAC", "mac_gated")
+    assert gated.value == pytest.approx(builtin("intmac", "leak", datawidth=16, **at)
+                                        + builtin("FIFO", "leak", depth=2, width=32, **at),
+                                        rel=1e-9)
+    assert "idle := leak" in gated.note
     area = spec.energy_report.get("MAC", "area").value
     assert area == pytest.approx(builtin("intmac", None, datawidth=16, **at)
                                  + builtin("FIFO", None, depth=2, width=32, **at), rel=1e-9)
