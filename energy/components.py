@@ -2,9 +2,10 @@
 
 Class names compare case-insensitively and Accelergy's and Timeloop's spellings are aliases
 (``intadder`` and ``aladdin_adder`` are ``adder``; ``storage`` with ``subclass:
-aladdin_register`` is a ``register``, a one-entry ``regfile``). Each class states its kind, the actions an ERT lists for
-it, and which class's table rows may answer for it (``smartbuffer_SRAM`` is an ``SRAM`` plus
-address generators, which no shipped table models: the record says so).
+aladdin_register`` is a ``register``, a one-entry ``regfile``). Each class states its kind, the
+actions an ERT lists for it, and which class's table rows may answer for it
+(``smartbuffer_SRAM`` is an ``SRAM`` plus address generators, which no shipped table models:
+the record says so).
 
 Attributes are normalised so that tables can be keyed on them: ``width`` is the bits of one
 (vector) access, ``block_size x datawidth`` when only those are given (Timeloop's rule), and
@@ -268,12 +269,8 @@ def normalize(component: Component, index: Mapping[str, ComponentClass]) -> Norm
             attrs[key] = _num(attrs, key, where)
     if cls.kind == "storage":
         _storage(attrs, notes)
-    for key, default in cls.defaults:
-        if attrs.get(key) is None:
-            attrs[key] = default
-            notes.append(f"{key} {default:g}: a {cls.name}'s {key} when it gives none")
-    if cls.defaults and cls.kind == "storage":
-        _storage(attrs, [])             # capacity_bytes and datawidth of the defaults
+        if _defaults(cls, attrs, notes):
+            _storage(attrs, [])         # capacity_bytes and datawidth of the defaults
     elif cls.kind == "compute":
         _compute(cls, attrs, notes)
     elif attrs.get("width") is None and attrs.get("datawidth") is not None:
@@ -288,6 +285,17 @@ def normalize(component: Component, index: Mapping[str, ComponentClass]) -> Norm
         hint = ""
         raise EstimationError(f"{where}: missing attribute {', '.join(missing)}{hint}")
     return Normalized(component, cls, attrs, tuple(notes))
+
+
+def _defaults(cls: ComponentClass, attrs: dict, notes: list[str]) -> bool:
+    """The class's default attributes the component does not give; whether any was used."""
+    used = False
+    for key, default in cls.defaults:
+        if attrs.get(key) is None:
+            attrs[key] = default
+            notes.append(f"{key} {default:g}: a {cls.name}'s {key} when it gives none")
+            used = True
+    return used
 
 
 def _storage(attrs: dict, notes: list[str]) -> None:
