@@ -43,9 +43,18 @@ ACTION_ALIASES = {
 class DerivedAction:
     """An action priced as another where no estimator answers it (the record says so)."""
 
+    name: str
     base: str
     kinds: tuple[str, ...]
     why: str
+
+    @property
+    def short(self) -> str:
+        return f"{self.name} := {self.base}"
+
+    @property
+    def note(self) -> str:
+        return f"{self.short} ({self.why})"
 
 
 #: Where no estimator answers ``update``, it is a ``write``: Accelergy's smartbuffer defines the
@@ -53,12 +62,12 @@ class DerivedAction:
 #: (TIMELOOP_SEMANTICS.md section 8). An ``idle`` cycle is the ``leak`` energy of a cycle:
 #: nothing switches, the cells still leak (Aladdin's idle energy is its leakage power times
 #: the cycle). The record states the substitution.
-DERIVED_ACTIONS = {
-    "update": DerivedAction("write", ("storage",), "Accelergy's smartbuffer update is a write; "
-                            "Timeloop v3.0.3 charges updates the write energy"),
-    "idle": DerivedAction("leak", ("storage", "compute", "network"),
-                          "an idle cycle switches nothing: the static energy of a cycle"),
-}
+DERIVED_ACTIONS = {d.name: d for d in (
+    DerivedAction("update", "write", ("storage",), "Accelergy's smartbuffer update is a write; "
+                  "Timeloop v3.0.3 charges updates the write energy"),
+    DerivedAction("idle", "leak", ("storage", "compute", "network"),
+                  "an idle cycle switches nothing: the static energy of a cycle"),
+)}
 
 
 @dataclass(frozen=True)

@@ -297,7 +297,7 @@ class CompoundEstimator:
         finally:
             self._inside -= 1
         est = choice.estimate
-        source = choice.estimator + (f", {derived.split(' (')[0]}" if derived else "")
+        source = choice.estimator + (f", {derived.short}" if derived else "")
         return _Price(est.value, est.accuracy if est.accuracy is not None else 0.0, (),
                       (source,), est.extrapolated)
 

@@ -174,10 +174,12 @@ def _choose(reg: Registry, norm: Normalized, action: str | None) -> tuple[Choice
     """The registry's choice, or a derived action's (a storage ``update`` nobody answers is
     the ``write``, an ``idle`` cycle the ``leak``)."""
     try:
-        return reg.choose_or_derive(norm.component.name, norm.cls, action, norm.attributes)
+        choice, derived = reg.choose_or_derive(norm.component.name, norm.cls, action,
+                                               norm.attributes)
     except EstimationError as first:
         _dram_hint(norm, action, first)
         raise
+    return choice, derived.note if derived else ""
 
 
 def _dram_hint(norm: Normalized, action: str | None, error: EstimationError) -> None:

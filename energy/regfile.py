@@ -43,8 +43,8 @@ class RegisterFileModel(PartsEstimator):
     CLASSES = ("regfile", "register", "FIFO", "smartbuffer_RF")
 
     def _counts(self, component_class: str, action: str | None,
-                attrs: Mapping[str, Any]) -> list[tuple[str, float, float]]:
-        """``[(part, count, width of the part)]``: flip-flops, select legs (1-bit
+                attrs: Mapping[str, Any]) -> list[tuple[str, str, float, float]]:
+        """``[(part, its class, count, its width)]``: flip-flops, select legs (1-bit
         comparators) and a FIFO's pointer comparator."""
         if component_class not in self.CLASSES or action not in ACTIONS:
             raise EstimationError("only answers read, write, update, leak and area of regfile, "
