@@ -179,7 +179,8 @@ def load_set(s: ExerciseSet, time_limit_s: float = TIME_LIMIT_S) -> tuple[str, s
     try:
         spec = api.load([str(f) for f in s.files], overrides=s.values or None,
                         need_mapping=s.command == "model",
-                        need_workload=s.command != "energy")
+                        need_workload=s.command != "energy",
+                        check_layout=s.command != "energy")
         if s.command == "search":
             api.search_settings(spec)
         notes = list(spec.notes.lines())

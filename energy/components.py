@@ -2,9 +2,10 @@
 
 Class names compare case-insensitively and Accelergy's and Timeloop's spellings are aliases
 (``intadder`` and ``aladdin_adder`` are ``adder``; ``storage`` with ``subclass:
-aladdin_register`` is ``regfile``). Each class states its kind, the actions an ERT lists for
-it, and which class's table rows may answer for it (``smartbuffer_SRAM`` is an ``SRAM`` plus
-address generators, which no shipped table models: the record says so).
+aladdin_register`` is a ``register``, a one-entry ``regfile``). Each class states its kind, the
+actions an ERT lists for it, and which class's table rows may answer for it
+(``smartbuffer_SRAM`` is an ``SRAM`` plus address generators, which no shipped table models:
+the record says so).
 
 Attributes are normalised so that tables can be keyed on them: ``width`` is the bits of one
 (vector) access, ``block_size x datawidth`` when only those are given (Timeloop's rule), and
@@ -33,11 +34,40 @@ ACTION_ALIASES = {
     "random_read": "read", "repeated_read": "read", "random_fill": "write", "fill": "write",
     "random_update": "update", "mac_random": "compute", "mac": "compute", "mult_random": "compute",
     "mult": "compute", "add": "compute", "transfer_random": "transfer",
+    # a FIFO (Accelergy's FIFO class): a push writes one entry, a pop reads one
+    "push": "write", "pop": "read",
 }
+
+
+@dataclass(frozen=True)
+class DerivedAction:
+    """An action priced as another where no estimator answers it (the record says so)."""
+
+    name: str
+    base: str
+    kinds: tuple[str, ...]
+    why: str
+
+    @property
+    def short(self) -> str:
+        return f"{self.name} := {self.base}"
+
+    @property
+    def note(self) -> str:
+        return f"{self.short} ({self.why})"
+
+
 #: Where no estimator answers ``update``, it is a ``write``: Accelergy's smartbuffer defines the
 #: update action as a write and Timeloop v3.0.3 charges updates the ``write`` energy
-#: (TIMELOOP_SEMANTICS.md section 8). The record states the substitution.
-DERIVED_ACTIONS = {"update": "write"}
+#: (TIMELOOP_SEMANTICS.md section 8). An ``idle`` cycle is the ``leak`` energy of a cycle:
+#: nothing switches, the cells still leak (Aladdin's idle energy is its leakage power times
+#: the cycle). The record states the substitution.
+DERIVED_ACTIONS = {d.name: d for d in (
+    DerivedAction("update", "write", ("storage",), "Accelergy's smartbuffer update is a write; "
+                  "Timeloop v3.0.3 charges updates the write energy"),
+    DerivedAction("idle", "leak", ("storage", "compute", "network"),
+                  "an idle cycle switches nothing: the static energy of a cycle"),
+)}
 
 
 @dataclass(frozen=True)
@@ -56,6 +86,9 @@ class ComponentClass:
     #: Sparseloop's ``metadata_read``, ``metadata_write``...); an ERT lists them too, as
     #: Accelergy lists every action of a compound class
     own_actions: tuple[str, ...] = ()
+    #: attribute values a component of the class has when it gives none (Accelergy's
+    #: ``aladdin_register`` is one bit unless it says otherwise), each stated in the record
+    defaults: tuple[tuple[str, float], ...] = ()
 
     @property
     def kind_actions(self) -> tuple[str, ...]:
@@ -79,7 +112,14 @@ BUILTIN_CLASSES: tuple[ComponentClass, ...] = (
     ComponentClass("DRAM", "storage", ("dram", "offchip_dram"), needs_technology=False,
                    required=("width",)),
     ComponentClass("SRAM", "storage", ("sram",)),
-    ComponentClass("regfile", "storage", ("register_file", "aladdin_register")),
+    ComponentClass("regfile", "storage", ("register_file",)),
+    # one entry; one bit unless it gives a width (Accelergy's aladdin_register, the per-bit
+    # part of its compound register files)
+    ComponentClass("register", "storage", ("aladdin_register",), base="regfile",
+                   base_note="register answered by regfile rows (a one-entry register file)",
+                   defaults=(("width", 1.0), ("depth", 1.0))),
+    # a first-in first-out queue of depth entries (Accelergy's FIFO class)
+    ComponentClass("FIFO", "storage", ("fifo", "aladdin_fifo")),
     ComponentClass("smartbuffer_SRAM", "storage", ("smart_buffer_sram",), base="SRAM",
                    base_note=f"smartbuffer_SRAM answered by SRAM rows ({_SMART})"),
     ComponentClass("smartbuffer_RF", "storage", ("smart_buffer_rf", "smartbuffer_regfile"),
@@ -238,6 +278,8 @@ def normalize(component: Component, index: Mapping[str, ComponentClass]) -> Norm
             attrs[key] = _num(attrs, key, where)
     if cls.kind == "storage":
         _storage(attrs, notes)
+        if _defaults(cls, attrs, notes):
+            _storage(attrs, [])         # capacity_bytes and datawidth of the defaults
     elif cls.kind == "compute":
         _compute(cls, attrs, notes)
     elif attrs.get("width") is None and attrs.get("datawidth") is not None:
@@ -252,6 +294,17 @@ def normalize(component: Component, index: Mapping[str, ComponentClass]) -> Norm
         hint = ""
         raise EstimationError(f"{where}: missing attribute {', '.join(missing)}{hint}")
     return Normalized(component, cls, attrs, tuple(notes))
+
+
+def _defaults(cls: ComponentClass, attrs: dict, notes: list[str]) -> bool:
+    """The class's default attributes the component does not give; whether any was used."""
+    used = False
+    for key, default in cls.defaults:
+        if attrs.get(key) is None:
+            attrs[key] = default
+            notes.append(f"{key} {default:g}: a {cls.name}'s {key} when it gives none")
+            used = True
+    return used
 
 
 def _storage(attrs: dict, notes: list[str]) -> None:

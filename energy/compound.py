@@ -289,15 +289,17 @@ class CompoundEstimator:
         query = None if action is None else _primitive_action(action, norm.cls)
         self._inside += 1
         try:
-            choice = self.registry.choose(comp.name, norm.cls, query, norm.attributes)
+            choice, derived = self.registry.choose_or_derive(comp.name, norm.cls, query,
+                                                             norm.attributes)
         except EstimationError as e:
             first = str(e).splitlines()[0].removesuffix("; consulted:")
             raise _Decline(f"{where}: {first}") from None
         finally:
             self._inside -= 1
         est = choice.estimate
+        source = choice.estimator + (f", {derived.short}" if derived else "")
         return _Price(est.value, est.accuracy if est.accuracy is not None else 0.0, (),
-                      (choice.estimator,), est.extrapolated)
+                      (source,), est.extrapolated)
 
     # --- attributes and names ---------------------------------------------------------------
     def _attributes(self, cls: CompoundClass, given: Mapping[str, Any]) -> dict:
@@ -390,9 +392,12 @@ def _empty_part(comp: Component) -> str:
 
 def _primitive_action(action: str, cls: ComponentClass) -> str:
     """Accelergy's primitive action names in this package's terms: an arithmetic unit's
-    ``read``/``add``/``multiply``/``mac`` is its ``compute``; a storage's ``random_read`` its
-    ``read``..."""
+    ``read``/``add``/``multiply``/``mac`` is its ``compute``, its clock-gated ``mac_gated``/
+    ``mult_gated`` (an operand is zero: nothing switches) an ``idle`` cycle; a storage's
+    ``random_read`` its ``read``..."""
     a = ACTION_ALIASES.get(action, action)
+    if cls.kind == "compute" and a.endswith("_gated"):
+        return "idle"
     if cls.kind == "compute" and a not in ("leak", "idle"):
         return "compute"
     return a

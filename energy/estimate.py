@@ -16,7 +16,7 @@ import warnings
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from .components import (ACTION_ALIASES, DERIVED_ACTIONS, DRAM_TYPES,
+from .components import (ACTION_ALIASES, DRAM_TYPES,
                          DRAM_TYPES_WITHOUT_FIGURE, OPTIONAL_ACTIONS, Component, Normalized,
                          explicit_area, explicit_energy, normalize)
 from .ert import ReferenceTables, component_key
@@ -171,20 +171,15 @@ def _record(reg: Registry, norm: Normalized, action: str, given: float | None) -
 
 
 def _choose(reg: Registry, norm: Normalized, action: str | None) -> tuple[Choice, str]:
-    """The registry's choice, or for a storage ``update`` nobody answers, the ``write``."""
+    """The registry's choice, or a derived action's (a storage ``update`` nobody answers is
+    the ``write``, an ``idle`` cycle the ``leak``)."""
     try:
-        return reg.choose(norm.component.name, norm.cls, action, norm.attributes), ""
+        choice, derived = reg.choose_or_derive(norm.component.name, norm.cls, action,
+                                               norm.attributes)
     except EstimationError as first:
         _dram_hint(norm, action, first)
-        base = DERIVED_ACTIONS.get(action or "")
-        if base is None or norm.cls.kind != "storage":
-            raise
-        try:
-            choice = reg.choose(norm.component.name, norm.cls, base, norm.attributes)
-        except EstimationError:
-            raise first from None
-        return choice, (f"{action} := {base} (Accelergy's smartbuffer update is a write; "
-                        f"Timeloop v3.0.3 charges updates the write energy)")
+        raise
+    return choice, derived.note if derived else ""
 
 
 def _dram_hint(norm: Normalized, action: str | None, error: EstimationError) -> None:

@@ -21,7 +21,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
-from .components import ComponentClass, class_index
+from .components import DERIVED_ACTIONS, ComponentClass, DerivedAction, class_index
 from .errors import EstimationError, EstimationWarning
 from .parts import PartsEstimator
 from .protocol import Estimate, Estimator
@@ -221,6 +221,24 @@ class Registry:
         runners = tuple(Candidate(_name(e.estimator), e.origin, -k[1], r.value)
                         for k, r, e in answers[1:])
         return Choice(best, _name(entry.estimator), entry.origin, runners, tuple(consulted))
+
+    def choose_or_derive(self, component: str, cls: ComponentClass, action: str | None,
+                         attributes: Mapping[str, Any]
+                         ) -> tuple[Choice, DerivedAction | None]:
+        """:meth:`choose`, or where nobody answers an action of ``DERIVED_ACTIONS`` (``update``
+        of a storage, ``idle``), its base action's estimate and the derivation (for the
+        record); the error is the one about ``action`` itself when neither is answered."""
+        try:
+            return self.choose(component, cls, action, attributes), None
+        except EstimationError as first:
+            derived = DERIVED_ACTIONS.get(action or "")
+            if derived is None or cls.kind not in derived.kinds:
+                raise
+            try:
+                choice = self.choose(component, cls, derived.base, attributes)
+            except EstimationError:
+                raise first from None
+            return choice, derived
 
 
 def _name(est: Any) -> str:

@@ -29,8 +29,11 @@ def cmd_energy(args: argparse.Namespace) -> int:
     from .output_paths import check_output_file
     if args.output:
         check_output_file(args.output)
+    # only the components are priced: Timeloop's spatial layout rules are not needed
+    # (Accelergy does not check them either); mapper model and search enforce them
     spec = api.load(args.files, need_mapping=False, need_workload=False,
-                    energy_tables=args.energy_tables, overrides=overrides_of(args))
+                    energy_tables=args.energy_tables, overrides=overrides_of(args),
+                    check_layout=False)
     print_notes(spec, energy_details=False)         # the report below gives them
     print(f"{spec.arch.name}: {spec.energy_source}")
     if spec.energy_report is not None:

@@ -77,7 +77,8 @@ class Spec:
 def load(paths: Sequence[str | Path], ert: str | Path | None = None,
          art: str | Path | None = None, need_mapping: bool = True,
          energy_tables: Sequence[str | Path] = (), need_workload: bool = True,
-         overrides: Overrides | dict[str, Any] | None = None, layer: str | None = None) -> Spec:
+         overrides: Overrides | dict[str, Any] | None = None, layer: str | None = None,
+         check_layout: bool = True) -> Spec:
     """Read and merge input files (any file may hold any top-level key, Timeloop style).
 
     Energies come from an ERT (embedded or ``ert``) when one is given, areas likewise from an
@@ -88,13 +89,16 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     A path may name a bundled template (``eyeriss_like``); ``overrides`` sets its parameters
     (or any variables of an arch in our format), see :mod:`mapper.inputs.templates`.
     ``layer`` picks one layer of a layer library (``problems/layers/*.yaml``:
-    ``layers: {NAME: problem}``).
+    ``layers: {NAME: problem}``). ``check_layout=False`` is for pricing the components alone
+    (``mapper energy``): a breach of Timeloop's spatial layout rule (a level's mesh must divide
+    the mesh below it), which Accelergy does not check, is then a note instead of an error;
+    such a spec cannot be modelled.
     """
     overrides = Overrides.of(overrides)
     inputs = Inputs(rendering=Rendering(overrides.values, overrides.origins))
     for p in paths:
         inputs.add_file(resolve_input(p))
-    arch = _read_arch(inputs, overrides)
+    arch = _read_arch(inputs, overrides, check_layout)
     found = inputs.get("problem", "workload")
     if layer is not None or (found is None and "layers" in inputs.values):
         found = _library_layer(inputs, layer)
@@ -140,7 +144,7 @@ def load(paths: Sequence[str | Path], ert: str | Path | None = None,
     return spec
 
 
-def _read_arch(inputs: Inputs, overrides: Overrides) -> Arch:
+def _read_arch(inputs: Inputs, overrides: Overrides, check_layout: bool = True) -> Arch:
     """The arch, with each ``--set`` value where it belongs: the templates that used it,
     Timeloop's ``variables:``, or the parameters of an arch in our format
     (:mod:`mapper.spec.variables`)."""
@@ -154,7 +158,7 @@ def _read_arch(inputs: Inputs, overrides: Overrides) -> Arch:
         return read_arch_overridden(value, where, rest)
     check_all_taken(rest.values, rest.origins, taken, inputs.rendering.used, variables,
                     inputs.rendering.templates)
-    return read_arch(value, where, variables)
+    return read_arch(value, where, variables, check_layout)
 
 
 def _library_layer(inputs: Inputs, layer: str | None):

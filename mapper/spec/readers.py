@@ -70,15 +70,18 @@ def _sized(workload: Workload, where: Where) -> Workload:
     return workload
 
 
-def read_arch(value: Any, where: Where, variables: dict[str, Any] | None = None) -> Arch:
+def read_arch(value: Any, where: Where, variables: dict[str, Any] | None = None,
+              check_layout: bool = True) -> Arch:
     """An :class:`Arch` from any supported architecture format; ``variables`` (Timeloop
-    v0.4's top-level ``variables:``) are inherited by every component of a Timeloop arch."""
+    v0.4's top-level ``variables:``) are inherited by every component of a Timeloop arch.
+    ``check_layout=False`` (pricing the components alone, ``mapper energy``) notes a breach of
+    Timeloop's spatial layout rule instead of refusing the arch, as Accelergy does."""
     value, where = _unwrap(value, where, ("architecture", "arch"))
     arch = as_mapping(value, where)
     if "subtree" in arch:
-        return read_arch_v03(arch, where, variables)
+        return read_arch_v03(arch, where, variables, check_layout)
     if "nodes" in arch:
-        return read_arch_v04(arch, where, variables)
+        return read_arch_v04(arch, where, variables, check_layout)
     if "levels" in arch:
         return read_own_arch(arch, where)
     _unrecognised(arch, where, "architecture",

@@ -137,7 +137,8 @@ def _flatten(node: dict, where: Where, inherited: dict, count: int, out: list[Le
         _flatten(sub, where / "subtree" / i, sub_inherited, count, out)
 
 
-def read_arch_v03(value: Any, where: Where, variables: dict | None = None) -> Arch:
+def read_arch_v03(value: Any, where: Where, variables: dict | None = None,
+                  check_layout: bool = True) -> Arch:
     arch = as_mapping(value, where)
     variables = dict(variables or {})
     if "subtree" not in arch:
@@ -153,7 +154,7 @@ def read_arch_v03(value: Any, where: Where, variables: dict | None = None) -> Ar
     _flatten(trees[0], where / "subtree" / 0, variables, 1, leaves)
     if len(leaves) < 2:
         where.fail("an architecture needs at least one storage level and a compute level")
-    return build_arch(str(trees[0].get("name", "arch")), leaves, top_attrs)
+    return build_arch(str(trees[0].get("name", "arch")), leaves, top_attrs, check_layout)
 
 
 def _attr_num(attrs: dict, key: str, where: Where, default=None, integer=True, minimum=None):
@@ -169,7 +170,8 @@ def _attr_num(attrs: dict, key: str, where: Where, default=None, integer=True, m
 def _normalise(attrs: dict, where: Where) -> dict:
     """Attributes under their canonical names, their expressions evaluated (``datawidth:
     DATAWIDTH`` from the variables, ``width: datawidth * 3``), so that every reader of them
-    (the model, the energy estimators) sees numbers."""
+    (the model, the energy estimators) sees numbers. A renamed attribute keeps its given name
+    too: an Accelergy compound class names its own (``memory_depth`` of a smartbuffer)."""
     from .expr import evaluate
     out = {}
     for k, v in attrs.items():
@@ -179,11 +181,18 @@ def _normalise(attrs: dict, where: Where) -> dict:
                 (where / "attributes" / k).ignore(_NOT_MODELLED[k2])
             continue
         out[k2] = v
+        if k2 != k:
+            out[k] = v
     return {k: evaluate(v, out, where / "attributes" / k) for k, v in out.items()}
 
 
-def build_arch(name: str, leaves: list[Leaf], top_attrs: dict) -> Arch:
-    """Build an :class:`Arch` from flattened leaves (outermost first; last = compute)."""
+def build_arch(name: str, leaves: list[Leaf], top_attrs: dict,
+               check_layout: bool = True) -> Arch:
+    """Build an :class:`Arch` from flattened leaves (outermost first; last = compute).
+
+    ``check_layout=False`` notes, instead of refusing, a breach of Timeloop's spatial layout
+    rule (each level's mesh divides the mesh below it): Accelergy prices the components of such
+    an arch, which only the model cannot map (:func:`check_fanouts`)."""
     *stores, mac = leaves
     for leaf in stores:
         if check_kind(leaf.cls, leaf.where / "class") == "compute":
@@ -203,7 +212,7 @@ def build_arch(name: str, leaves: list[Leaf], top_attrs: dict) -> Arch:
             leaves[i].where.fail(f"component name {n!r} is used twice")
     compute = _compute_level(mac)
     arch = Arch(name, tuple(reversed(storage)), compute, dict(top_attrs))
-    _check_fanouts(arch, leaves)
+    check_fanouts(arch, leaves, enforce=check_layout)
     return arch
 
 
@@ -281,10 +290,18 @@ def _compute_level(leaf: Leaf) -> ComputeLevel:
     return ComputeLevel(leaf.name, leaf.cls, leaf.instances, mx, my, a)
 
 
-def _check_fanouts(arch: Arch, leaves: list[Leaf]) -> None:
+def check_fanouts(arch: Arch, leaves: list[Leaf], enforce: bool = True) -> None:
+    """Timeloop's spatial layout rule: a level's mesh divides the mesh of the level below it
+    (the fan-out between them is the quotient). An error, or with ``enforce=False`` a note
+    (pricing the components needs no layout)."""
     for k, level in enumerate(arch.storage):
         cx, cy = arch.child_mesh(k)
         where = leaves[len(arch.storage) - 1 - k].where
         if cx % level.mesh_x or cy % level.mesh_y:
-            where.fail(f"mesh {level.mesh_x}x{level.mesh_y} does not divide the mesh "
+            message = (f"mesh {level.mesh_x}x{level.mesh_y} does not divide the mesh "
                        f"{cx}x{cy} of the level below it")
+            if enforce:
+                where.fail(message + " (give meshX/meshY so that it does)")
+            (where / "attributes" / "meshX").ignore(
+                f"{message}: Timeloop's spatial layout rule, which mapper model and search "
+                f"enforce; not needed to price the components")

@@ -61,7 +61,8 @@ class _Walk:
     first: bool = True
 
 
-def read_arch_v04(value: Any, where: Where, variables: dict | None = None) -> Arch:
+def read_arch_v04(value: Any, where: Where, variables: dict | None = None,
+                  check_layout: bool = True) -> Arch:
     arch = as_mapping(value, where)
     if "nodes" not in arch:
         where.fail("missing required key 'nodes' (v0.4 form) or 'subtree' (v0.3 form)")
@@ -72,7 +73,7 @@ def read_arch_v04(value: Any, where: Where, variables: dict | None = None) -> Ar
     _nodes(arch["nodes"], where / "nodes", walk, in_parallel=False)
     if len(walk.leaves) < 2:
         where.fail("an architecture needs at least one storage level and a compute level")
-    built = build_arch(walk.name, walk.leaves, walk.top_attributes)
+    built = build_arch(walk.name, walk.leaves, walk.top_attributes, check_layout)
     return dataclasses.replace(built, constraints=tuple(walk.constraints),
                                aliases=dict(walk.aliases))
 

@@ -25,7 +25,12 @@ def test_class_names_and_aliases_are_case_insensitive(name, expected):
 
 
 def test_timeloop_storage_with_subclass():
-    assert norm("storage", subclass="aladdin_register").cls.name == "regfile"
+    reg = norm("storage", subclass="aladdin_register")
+    assert reg.cls.name == "register" and reg.cls.base == "regfile"
+    # Accelergy's aladdin_register is one bit of one entry unless it says otherwise
+    assert (reg.attributes["width"], reg.attributes["depth"]) == (1, 1)
+    assert reg.attributes["capacity_bytes"] == 1 / 8
+    assert norm("storage", subclass="aladdin_register", width=16).attributes["width"] == 16
     assert norm("Storage", subclass="smartbuffer_SRAM").cls.name == "smartbuffer_SRAM"
     with pytest.raises(EstimationError, match="needs a subclass"):
         norm("storage")

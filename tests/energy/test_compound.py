@@ -248,3 +248,38 @@ def test_a_zero_width_counter_costs_nothing():
     t, _ = tables(Component("c", "counted", {}, actions=("read",)), classes=(counted,))
     assert t.energy_pJ["c"]["read"] == pytest.approx(10.0 * 32 / 16)    # 20 pJ, no adder
     assert t.area_um2["c"] == pytest.approx(100.0 * 32 / 16)             # 200 um^2
+
+
+class Leaky(Fixed):
+    """Fixed, and an adder that leaks 0.25 pJ per cycle but has no idle energy of its own."""
+
+    name = "leaky"
+
+    def supports(self, cls, action, attrs):
+        if cls == "adder" and action == "leak":
+            return 90
+        return super().supports(cls, action, attrs)
+
+    def estimate(self, cls, action, attrs):
+        return 0.25 if action == "leak" else super().estimate(cls, action, attrs)
+
+
+def test_an_idle_part_is_its_leak_and_a_gated_operation_is_idle():
+    # Accelergy's 2020 classes: an address generator idles while the other adds, and a
+    # clock-gated MAC (mac_gated: an operand is zero) switches nothing
+    gated = CompoundClass(
+        "gated_unit", {},
+        (Subcomponent("agen[0..1]", "intadder", {"n_bits": 8}),),
+        (CompoundAction("mac_random", (part("agen[0]", "add"), part("agen[1]", "idle"))),
+         CompoundAction("mac_gated", (part("agen[0..1]", "mac_gated"),))),
+        origin="g.yaml: compound_components.classes[0]")
+    reg = Registry()
+    reg.register(Leaky())
+    reg.register(CompoundEstimator((gated,), reg, evaluate))
+    with pytest.warns(EstimationWarning, match="u.leak"):    # the class defines no leak
+        t, report = estimate_tables([Component("u", "gated_unit", {})], registry=reg)
+    # compute: one add (2 pJ) + one idle cycle of the other adder (its leak, 0.25 pJ)
+    assert t.energy("u", "compute") == pytest.approx(2 + 0.25)
+    assert "idle := leak" in report.get("u", "compute").note
+    # mac_gated: both adders idle: 2 x 0.25 pJ
+    assert t.energy("u", "mac_gated") == pytest.approx(0.5)

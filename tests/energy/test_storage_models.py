@@ -7,6 +7,8 @@ import math
 
 import pytest
 
+from energy import Component
+from energy.components import normalize
 from energy.scaling import NODES_NM, area_scale, energy_scale
 
 from .helpers import builtins, choose, value
@@ -46,7 +48,7 @@ def test_hand_checked_64x8_register_file():
 def test_a_register_is_a_one_entry_register_file_of_flipflops():
     reg = builtins()
     c = choose(reg, "aladdin_register", "read", depth=1, width=16, **T40)
-    assert c.value == pytest.approx(16 * REG_E) and "regfile_select" not in c.estimate.note
+    assert c.value == pytest.approx(16 * REG_E) and "select leg" not in c.estimate.note
     assert value(reg, "aladdin_register", None, depth=1, width=16, **T40) == pytest.approx(
         16 * REG_A)
 
@@ -166,3 +168,53 @@ def test_the_cacti_table_reproduces_accelergys_cacti_run_of_the_same_buffer():
     assert value(reg, "SRAM", "read", **q) == 9.65335
     assert value(reg, "SRAM", "write", **q) == 12.6203
     assert value(reg, "SRAM", None, **q) == pytest.approx(43608.4, rel=1e-5)
+
+
+# --- FIFO, one-bit register, comparator (Accelergy's FIFO, aladdin_register and
+# aladdin_comparator: the parts of its compound classes) --------------------------------------
+# hwcomponents-library AladdinComparator (40 nm, 32 bits): 0.02947 pJ, 71 um^2, 2.51e-5 mW
+CMP32_E, CMP32_A, CMP32_LEAK_UW = 0.02947, 71.0, 2.51e-5 * 1e3
+
+
+def test_a_comparator_is_linear_in_its_width_between_1_and_32_bits():
+    reg = builtins()
+    assert value(reg, "aladdin_comparator", "compute", width=32, **T40) == CMP32_E
+    # 6 bits: 6/32 of the 32-bit comparator = 0.005525625 pJ, 13.3125 um^2
+    assert value(reg, "comparator", "compute", width=6, **T40) == pytest.approx(0.005525625)
+    assert value(reg, "comparator", None, width=6, **T40) == pytest.approx(13.3125)
+    leak = value(reg, "comparator", "leak", width=32, global_cycle_seconds=1e-9, **T40)
+    assert leak == pytest.approx(CMP32_LEAK_UW * 1e-3)           # uW x 1 ns = 1e-3 pJ
+
+
+def test_a_register_without_width_is_one_flipflop():
+    # Accelergy's compound register files are width x depth aladdin_registers of one bit
+    reg = builtins()
+    norm = normalize(Component("c", "aladdin_register", dict(T40)), reg.index())
+    assert (norm.attributes["width"], norm.attributes["depth"]) == (1, 1)
+    assert any(n.startswith("width 1") for n in norm.notes)
+    assert value(reg, "aladdin_register", "read", **T40) == pytest.approx(REG_E)
+    assert value(reg, "aladdin_register", None, **T40) == pytest.approx(REG_A)
+
+
+@pytest.mark.parametrize("action", ["write", "read", "push", "pop"])
+def test_hand_checked_fifo_of_2_entries_of_32_bits(action):
+    # an entry's 32 flip-flops + 32 x (2 - 1) select legs + a 1-bit pointer comparator:
+    # 32 x 0.008999495 + 32 x 0.0009209375 + 0.0009209375
+    #   = 0.28798384 + 0.02947 + 0.0009209375 = 0.3183747775 pJ
+    from energy.components import ACTION_ALIASES
+    reg = builtins()
+    c = choose(reg, "FIFO", ACTION_ALIASES.get(action, action), depth=2, width=32, **T40)
+    assert c.value == pytest.approx(0.3183747775, rel=1e-12)
+    assert "pointer comparator" in c.estimate.note
+    # area: 64 flip-flops + 32 select legs + the comparator:
+    # 64 x 5.981433 + 32 x 2.21875 + 2.21875 = 382.811712 + 71 + 2.21875 um^2
+    assert value(reg, "FIFO", None, depth=2, width=32, **T40) == pytest.approx(456.030462)
+
+
+def test_fifo_pointer_comparator_has_log2_depth_bits():
+    # 8 entries of 16 bits: 16 x REG_E + 16 x 7 x SEL_E + a 3-bit comparator (3 x SEL_E)
+    reg = builtins()
+    fifo = value(reg, "FIFO", "write", depth=8, width=16, **T40)
+    assert fifo == pytest.approx(16 * REG_E + 112 * SEL_E + 3 * SEL_E, rel=1e-12)
+    assert fifo - value(reg, "regfile", "write", depth=8, width=16, **T40) == pytest.approx(
+        3 * SEL_E, rel=1e-9)

@@ -66,9 +66,9 @@ def test_our_csv_with_metadata_comments_and_alias_columns(tmp_path):
         "aladdin_register,32,read,0.288,191.36\n")
     reg = Registry()
     reg.add_tables(tmp_path / "regs.csv")
-    assert choose(reg, "regfile", "read", datawidth=16, technology=45).value == pytest.approx(
+    assert choose(reg, "register", "read", datawidth=16, technology=45).value == pytest.approx(
         0.009 + (0.288 - 0.009) * 15 / 31)
-    assert choose(reg, "regfile", "update", width=1, technology=45).value == 0
+    assert choose(reg, "aladdin_register", "update", width=1, technology=45).value == 0
 
 
 @pytest.mark.parametrize("entry,match", [

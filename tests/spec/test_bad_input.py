@@ -220,6 +220,13 @@ def test_v03_mesh_that_does_not_divide_the_level_below():
     arch["subtree"][0]["local"][3]["name"] = "inter_PE_spatial[1..4]"
     check(arch_error(arch, "architecture"), "architecture.subtree[0].local[3]",
           "does not divide the mesh 14x12")
+    # pricing the components alone (mapper energy) needs no layout: a note, as in Accelergy
+    notes = Notes()
+    built = read_arch({"architecture": arch}, Where("bad.yaml", notes=notes), check_layout=False)
+    assert [lv.mesh_x for lv in built.storage if lv.name == "inter_PE_spatial"] == [4]
+    [line] = [n for n in notes.lines() if "does not divide" in n]
+    assert line.startswith("bad.yaml: ignored meshX (mesh 4x1 does not divide the mesh 14x12")
+    assert "architecture.subtree[0].local[3].attributes.meshX" in line
 
 
 def test_v03_duplicate_component_and_unknown_class():
