@@ -7,7 +7,6 @@ nothing that could win: ``docs/OPTIMAL_SEARCH.md``.
 """
 from __future__ import annotations
 
-import itertools
 import time
 
 import numpy as np
@@ -202,53 +201,40 @@ class BranchAndBound:
         largest of these over the levels too. A partial tiling's levels through
         ``fixed_through`` have their final loops, so the same holds for every completion,
         and so it does for its parked loops: one of them is the innermost of the open
-        levels in every completion. The same holds above an open level that keeps several
-        data spaces: their fill floors share the innermost loop above it
-        (``Bound.floor_innermost``; a parked loop is that loop, or none is above it). Only
-        the first metric of a key is raised: it alone decides pruning, and each column stays
-        a bound of its own metric."""
+        levels in every completion. Only the first metric of a key is raised: it
+        alone decides pruning, and each column stays a bound of its own metric."""
         dims = self.space.dims
         K = len(self.space.arch.storage)
-        # a pin: (level, whether it is of the loop above the open level's fill floors)
-        passes = [((level, False),) for level in (range(K) if fixed_through is None else
-                                                  [*range(fixed_through + 1), K - 1])]
-        if fixed_through is not None:                 # K - 1: where the open loops are parked
-            floors = [(level, True) for level in range(fixed_through + 1, K - 1)
-                      if len(keep[level]) >= 2]
-            # the parked pin and a floor pin together: (d1, d2) ranges over the pairs
-            passes[-1:-1] = [*(((K - 1, False), f) for f in floors), *((f,) for f in floors)]
-        for pins in reversed(passes):                 # outer levels prune most: first
+        levels = range(K) if fixed_through is None else \
+            [*range(fixed_through + 1), K - 1]        # K - 1: where the open loops are parked
+        for level in reversed(levels):               # outer levels prune most: first
             live = np.flatnonzero(self.state.may_improve(keys))
             if not len(live):
                 break
-            cands = []
-            for level, floor in pins:
-                # the parked loops of a partial tiling may go to any open level: no constraint
-                order = None if fixed_through is not None and level > fixed_through \
-                    else self.orders[level]
-                loops = tilings.temporal[live, K - 1 if floor else level]
-                cands.append(innermost_candidates(order, loops.T > 1, dims))    # (D, n)
-            open_ = np.prod([c.sum(axis=0) for c in cands], axis=0) >= 2
-            rows, cands = live[open_], [c[:, open_] for c in cands]
+            # the parked loops of a partial tiling may go to any open level: no constraint
+            order = None if fixed_through is not None and level > fixed_through \
+                else self.orders[level]
+            cand = innermost_candidates(order, tilings.temporal[live, level].T > 1,
+                                        dims)                                   # (D, n)
+            open_ = cand.sum(axis=0) >= 2
+            rows, cand = live[open_], cand[:, open_]
             if not len(rows):
                 continue
             least = np.full(len(rows), np.inf)
-            for js in itertools.product(range(len(dims)), repeat=len(pins)):
-                at = np.flatnonzero(np.logical_and.reduce([c[j] for c, j in zip(cands, js)]))
+            for j, d in enumerate(dims):
+                at = np.flatnonzero(cand[j])
                 if len(at):
                     sub = rows[at]
                     part = Tilings(tilings.temporal[sub], tilings.spatial[sub], tilings.on_y[sub])
-                    given = {"floor_innermost" if floor else "innermost": (level, dims[j])
-                             for (level, floor), j in zip(pins, js)}
                     got = self._bound_keys(part, keep, fixed_through,
-                                           valid=fixed_through is None, **given)
+                                           valid=fixed_through is None, innermost=(level, d))
                     least[at] = np.minimum(least[at], got[:, 0])
             keys[rows, 0] = np.maximum(keys[rows, 0], least)
         return keys
 
     def _bound_keys(self, tilings: Tilings, keep, fixed_through: int | None = None,
-                    valid: bool = False, innermost: tuple[int, str] | None = None,
-                    floor_innermost: tuple[int, str] | None = None) -> np.ndarray:
+                    valid: bool = False, innermost: tuple[int, str] | None = None
+                    ) -> np.ndarray:
         """(B, n) lower bounds of the objective key of every loop order of each tiling (and
         every completion, with ``fixed_through``); +inf where ``valid`` and the tiling cannot
         be valid (capacity and fan-out do not depend on the loop order)."""
@@ -260,8 +246,7 @@ class BranchAndBound:
             result = self.model.evaluate(MappingBatch(sk, tilings.temporal[rows],
                                                       tilings.spatial[rows]),
                                          Bound(fixed_through=fixed_through, orders=self.orders,
-                                               innermost=innermost,
-                                               floor_innermost=floor_innermost))
+                                               innermost=innermost))
             keys[rows] = self.objective.key(result)
             if valid:
                 keys[rows[~result.valid]] = np.inf

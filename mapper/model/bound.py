@@ -51,7 +51,7 @@ from typing import Callable
 
 import numpy as np
 
-from ..primes import divisors, factorize
+from ..primes import divisors
 from ..spec.constraints import LoopOrder
 from .nest import product_rows, rank_extents
 
@@ -75,19 +75,12 @@ class Bound:
       dimension d (the search takes the least bound over d: a bound of every order). With
       ``fixed_through``, L may be the outermost level: d is then the innermost of the
       open loops (parked there), wherever a completion puts them.
-    * ``floor_innermost = (l, d)`` (partial tilings): only the completions whose innermost
-      loop above open level l is of dimension d, or that have no loop above l. The fill
-      floors of level l (:class:`FillFloor`) then share that loop: the data spaces that
-      level l keeps have one order above it, so at most those irrelevant to d keep their
-      tiles across it (the search takes the least bound over d: a bound of every
-      completion).
     """
 
     exact_from: int | None = None
     fixed_through: int | None = None
     orders: tuple[LoopOrder | None, ...] | None = None
     innermost: tuple[int, str] | None = None
-    floor_innermost: tuple[int, str] | None = None
 
     def exact(self, k: int) -> bool:
         return self.exact_from is not None and k >= self.exact_from - 1
@@ -423,22 +416,16 @@ class FillFloor:
     of ``e`` that divide the bounds and fit: a table over the divisor lattice, closed upward
     once. This is what bounds the outer memory traffic of a partial tiling by the capacity
     of the buffers it has yet to tile (the parked form alone gives compulsory traffic only).
-
-    With ``innermost`` (a dimension d: :attr:`Bound.floor_innermost`), ``F`` is taken over the
-    orders whose innermost loop above l is d, and only over the tiles that leave a loop of
-    d above them (or no loop at all): a completion whose innermost loop above l is d has
-    such a tile.
     """
 
     #: tables larger than this many tile shapes are not built (no floor: still a bound)
     MAX_SHAPES = 1 << 17
 
     def __init__(self, A: np.ndarray, bounds: np.ndarray, capacity: int | None,
-                 kept: list[np.ndarray], spatial_above: np.ndarray,
-                 dims: tuple[str, ...] = (), innermost: str | None = None):
+                 kept: list[np.ndarray], spatial_above: np.ndarray):
         """``bounds`` (D,); ``kept``: the projections of the data spaces level l keeps (its
         capacity holds their tiles); ``spatial_above`` (D,) the product of the spatial factors
-        above l; ``innermost``: the dimension (of ``dims``) of the innermost loop above l."""
+        above l."""
         D = len(bounds)
         self.divisors = [np.array(divisors(int(b)), np.int64) for b in bounds]
         shape = tuple(len(d) for d in self.divisors)
@@ -456,16 +443,9 @@ class FillFloor:
         ranks = rank_extents(A, E)
         tile = product_rows(ranks)
         n = E.shape[1]
-        pinned = None if innermost is None else \
-            OrderFacts((None, None), dims, innermost=(1, innermost))
         floor = DeltaBound(A).lower_bound(0, tile, list(ranks), LoopsAbove(
-            np.stack([E, trips]), np.ones((2, D, n), np.int64), pinned))
-        if innermost is not None:
-            # a tile that leaves no loop of d above it, but others, has its innermost loop
-            # above elsewhere: no completion of this pin has it (none at all: every pin has)
-            ok &= (trips[dims.index(innermost)] > 1) | (trips == 1).all(axis=0)
+            np.stack([E, trips]), np.ones((2, D, n), np.int64)))
         floor = np.where(ok, floor, np.iinfo(np.int64).max).reshape(shape)
-        self.exact = floor.reshape(-1)                      # the tile itself, not closed
         for axis, divs in enumerate(self.divisors):                 # close upward
             closed = np.empty_like(floor)
             for i, x in enumerate(divs):
@@ -477,27 +457,12 @@ class FillFloor:
         self.table = floor.reshape(-1)
         self.shape = shape
 
-    def __call__(self, extents: np.ndarray, grow: int | None = None,
-                 or_same: bool = False) -> np.ndarray | None:
-        """(B,) the least fills of a tile containing the (D, B) ``extents`` (None: no table);
-        with ``grow`` (a dimension's index), of a tile larger than them along it (max int
-        where none divides the bound; every such tile is a multiple of the extent times a
-        prime of the quotient), or, with ``or_same``, equal to them."""
+    def __call__(self, extents: np.ndarray) -> np.ndarray | None:
+        """(B,) the least fills of a tile containing the (D, B) ``extents`` (None: no table)."""
         if self.table is None:
             return None
         index = [np.searchsorted(d, e) for d, e in zip(self.divisors, extents)]
-        at = np.ravel_multi_index(index, self.shape)
-        if grow is None:
-            return self.table[at]
-        divs = self.divisors[grow]
-        out = self.exact[at] if or_same else np.full(extents.shape[1], np.iinfo(np.int64).max)
-        for p in factorize(int(divs[-1])):
-            larger = extents[grow] * p
-            fits = divs[-1] % larger == 0
-            index[grow] = np.minimum(np.searchsorted(divs, larger), len(divs) - 1)
-            got = self.table[np.ravel_multi_index(index, self.shape)]
-            out = np.where(fits, np.minimum(out, got), out)
-        return out
+        return self.table[np.ravel_multi_index(index, self.shape)]
 
 
 @dataclass(frozen=True)

@@ -155,27 +155,11 @@ class Model:
     FLOOR_BUILDS = 32
     FLOOR_BUILD_SHAPES = 1 << 21
 
-    #: the floor of a tile no completion can have (vacuous, so any value bounds it): large
-    #: enough to prune, small enough that the counts derived from it stay within int64
-    NO_COMPLETION = 1 << 40
-
-    def _floor_of(self, i: int, keep, temporal: np.ndarray, spatial: np.ndarray,
-                  bound: Bound):
+    def _floor_of(self, i: int, keep, temporal: np.ndarray, spatial: np.ndarray):
         """``floor(k)`` of data space i for a batch of parked partial tilings: the
         capacity-aware floor of the fills of open level k (:class:`FillFloor`), one table per
-        (level, data space, keep set, spatial factors above the level, the innermost loop
-        above it where :attr:`Bound.floor_innermost` names one), built once.
-
-        With the parked pin (``Bound.innermost`` at the outermost level: d1 is the innermost
-        open loop) and a floor pin d2 at level k, either d1's loop is at an open level up to
-        k, so k's tile is larger than its fixed part along d1 (``FillFloor(grow=)``), or it
-        is above k, so it is the innermost loop above k (d2 = d1) and no open level up to k
-        has a loop: the tile is the fixed part (``or_same``)."""
+        (level, data space, keep set, spatial factors above the level), built once."""
         wl = self.workload
-        K = len(self.arch.storage)
-        pin = bound.floor_innermost
-        parked = bound.innermost[1] if bound.innermost is not None and \
-            bound.innermost[0] == K - 1 else None
         bounds = np.array([wl.bounds[d] for d in wl.dims], dtype=np.int64)
         size = int(np.prod([len(divisors(int(b))) for b in bounds], dtype=np.float64))
         budget = [min(self.FLOOR_BUILD_SHAPES, self.FLOOR_BUILDS * size)]
@@ -186,8 +170,7 @@ class Model:
             groups, inverse = distinct_columns(above)
             out = None
             for g in range(groups.shape[1]):
-                inner = pin[1] if pin is not None and pin[0] == k else None
-                key = (k, i, keep[k], groups[:, g].tobytes(), inner)
+                key = (k, i, keep[k], groups[:, g].tobytes())
                 table = self._fill_floors.get(key)
                 if table is None:
                     if budget[0] < size:
@@ -199,15 +182,14 @@ class Model:
                             if ds.name in keep[k]]
                     table = self._fill_floors[key] = FillFloor(
                         self.projections[i], bounds, self.arch.storage[k].effective_capacity,
-                        kept, groups[:, g], wl.dims, inner)
+                        kept, groups[:, g])
                 rows = np.flatnonzero(inverse == g)
-                grow = None if inner is None or parked is None else wl.dims.index(parked)
-                got = table(extents[:, rows], grow, or_same=parked == inner)
+                got = table(extents[:, rows])
                 if got is None:
                     continue
                 if out is None:
                     out = np.zeros(extents.shape[1], dtype=np.int64)
-                out[rows] = np.minimum(got, self.NO_COMPLETION)
+                out[rows] = got
             return out
         return floor
 
@@ -286,8 +268,7 @@ class Model:
                                                  batch.placement))
             bounds = [DataSpaceBound(self._delta_bound(i), bound, temporal, spatial,
                                      None if bound.fixed_through is None else
-                                     self._floor_of(i, batch.skeleton.keep, temporal, spatial,
-                                                    bound),
+                                     self._floor_of(i, batch.skeleton.keep, temporal, spatial),
                                      loops)
                       for i in range(len(wl.data_spaces))]
         mesh_x = tuple(self.arch.fanout(k)[0] for k in range(len(self.arch.storage)))

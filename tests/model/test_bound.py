@@ -356,57 +356,6 @@ def test_capacity_floor_is_below_every_completion_that_fits(wl, keep, seed, thro
             assert (bound.cycles[0] <= r.cycles[fit]).all()
 
 
-def innermost_above(orders, nonunit, open_levels, level):
-    """The innermost non-unit loop of the open levels above ``level`` (None: there is none)."""
-    return next((next(d for d in o if d in x) for k, o, x in zip(open_levels, orders, nonunit)
-                 if k > level and x), None)
-
-
-@settings(max_examples=12, deadline=None)
-@given(wl=small_workloads, keep=keeps, seed=st.integers(0, 2 ** 16),
-       through=st.sampled_from([0, 1]))
-def test_capacity_floor_with_the_innermost_loops_given_is_below_those_completions(
-        wl, keep, seed, through):
-    """``Bound(fixed_through=k, floor_innermost=(l, d2))``, alone and with the parked pin
-    ``innermost=(3, d1)``: every completion that fits, whose innermost loop above open level l
-    is d2 (or that has none above l) and whose innermost open loop is d1, costs at least the
-    bound, per data space and level in fills, and in energy and cycles (brute force over
-    every split and order). Requiring the tile to grow along d1 when d2 = d1 (dropping
-    ``or_same``: d1's loop may be above l, nothing open inside it), or dropping the tiles
-    with no loop above at all from the pinned tables, fails it."""
-    model = Model(ARCH_SMALL, wl, TABLES)
-    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
-    rng = np.random.default_rng(seed)
-    temporal, spatial, rest, parked = parked_partial_tiling(wl, rng, through)
-    open_levels = list(range(through + 1, 4))
-    least: dict[tuple, list] = {}                  # pins -> [fills per data space, energy, cycles]
-    for orders, nonunit, r in temporal_completions(model, keep, temporal, spatial, through,
-                                                   rest):
-        fit = np.flatnonzero(r.valid)
-        if not len(fit):
-            continue
-        d1 = innermost_above(orders, nonunit, open_levels, through)
-        now = [{n: c.fills[:, fit].min(axis=1) for n, c in r.counts.items()},
-               r.energy[fit].min(), r.cycles[fit].min()]
-        for floor_level in open_levels[:-1]:
-            above = innermost_above(orders, nonunit, open_levels, floor_level)
-            for d2 in ([above] if above is not None else DIMS):
-                for pins in [((floor_level, d2),), ((floor_level, d2), d1)] if d1 is not None else \
-                        [((floor_level, d2),)]:
-                    got = least.setdefault(pins, now)
-                    least[pins] = [{n: np.minimum(got[0][n], f) for n, f in now[0].items()},
-                                   min(got[1], now[1]), min(got[2], now[2])]
-    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
-    for pins, (fills, energy, cycles) in least.items():
-        bound = model.evaluate(MappingBatch(sk, parked[None], spatial[None]),
-                               Bound(fixed_through=through, floor_innermost=pins[0],
-                                     innermost=None if len(pins) == 1 else (3, pins[1])))
-        for name, f in fills.items():
-            assert (bound.counts[name].fills[:, 0] <= f).all(), (pins, name)
-        assert bound.energy[0] <= energy * (1 + 1e-12), pins
-        assert bound.cycles[0] <= cycles, pins
-
-
 #: the same levels, with the fan-out from the rf to the MACs (level 0 spatial): which carries
 #: leave a MAC's word in place (links from a neighbour) is seen over every temporal loop
 ARCH_L0 = arch(level("DRAM"), level("glb", read_bandwidth=2.0), level("l1"), level("rf"), macs=2)
