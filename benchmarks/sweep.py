@@ -12,7 +12,9 @@ neighbour incumbents (each layer's branch and bound starts from the optima of th
 on the neighbouring designs already searched) and without, after an unmeasured warm-up run of
 one design (worker processes started, energy tables read). Prints for each: wall time,
 designs per minute, layer tasks, how many proven optimal, the summed search time and
-evaluations of the layers; then whether the tables agree and what the incumbents saved.
+evaluations of the layers, and per distinct layer (slowest first) the search time summed over
+the designs, the worst design's and how many proved it optimal (where the time goes); then
+whether the tables agree and what the incumbents saved.
 """
 from __future__ import annotations
 
@@ -46,9 +48,10 @@ def one(spec: Path, out: Path, jobs: int, neighbours: bool) -> dict:
     result = run(spec, out, jobs=jobs, cache_dir=None, neighbours=neighbours)
     wall = time.monotonic() - t0
     db = sqlite3.connect(out / "sweep.db")
-    searches = [json.loads(e)["search"] for (e,) in db.execute(
-        "SELECT entry FROM layer_results")]
+    stored = [(design, layer, json.loads(e)["search"]) for design, layer, e in db.execute(
+        "SELECT design, layer, entry FROM layer_results")]
     db.close()
+    searches = [s for _, _, s in stored]
     designs = len(result.spec.designs)
     return {"result": result, "wall_s": wall, "designs": designs,
             "per_min": designs / wall * 60, "layers": len(searches),
@@ -56,7 +59,23 @@ def one(spec: Path, out: Path, jobs: int, neighbours: bool) -> dict:
             "search_s": sum(s.get("wall_s", 0.0) for s in searches),
             "evaluated": sum(s.get("evaluated", 0) for s in searches),
             "with_incumbents": result.layers_with_incumbents,
-            "failed": len(result.failed_designs)}
+            "failed": len(result.failed_designs), "by_layer": by_layer(stored)}
+
+
+def by_layer(stored: list[tuple[str, str, dict]]) -> list[tuple[str, float, float, str, int, int]]:
+    """Where the search time goes: per distinct layer (over the designs), the summed and the
+    worst search time, the design of the worst, how many designs proved it optimal and of how
+    many; the slowest layer first."""
+    groups: dict[str, list[tuple[str, dict]]] = {}
+    for design, layer, search in stored:
+        groups.setdefault(layer, []).append((design, search))
+    out = []
+    for layer, recs in groups.items():
+        worst = max(recs, key=lambda r: r[1].get("wall_s", 0.0))
+        out.append((layer, sum(r.get("wall_s", 0.0) for _, r in recs),
+                    worst[1].get("wall_s", 0.0), worst[0],
+                    sum(bool(r.get("proven_optimal")) for _, r in recs), len(recs)))
+    return sorted(out, key=lambda t: -t[1])
 
 
 def main() -> None:
@@ -101,6 +120,9 @@ def main() -> None:
                   f"{r['proven']} proven optimal, {r['layers'] - r['proven']} not; search "
                   f"time summed over layers {r['search_s']:.1f} s, {r['evaluated']:,} "
                   f"evaluations; {r['failed']} designs failed")
+            print(f"  {'layer':<28} {'summed s':>9} {'worst s':>8}  proven  worst design")
+            for layer, total, worst, design, proven, n in r["by_layer"]:
+                print(f"  {layer:<28} {total:9.1f} {worst:8.1f}  {proven:>2}/{n:<3}  {design}")
         with_, without = runs[True], runs[False]
         same = with_["result"].rows == without["result"].rows
         print(f"tables identical with and without: {same}")
@@ -113,6 +135,10 @@ def main() -> None:
             "not met"
         if args.values == 3 and not args.layers:        # the target is the whole network
             print(f"target (27 designs, every layer proven optimal, < 5 min): {target}")
+    try:
+        print(f"load average at the end: {os.getloadavg()[0]:.1f} (1 min)")
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
