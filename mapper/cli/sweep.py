@@ -63,8 +63,11 @@ def add_parser(sub) -> None:
                    "distributed cluster (tcp://host:8786) through joblib's dask backend; "
                    "needs pip install 'dnn-mapper[dask]'")
     s.add_argument("--pareto", metavar="A,B,...", help="the Pareto front's axes, columns of "
-                   "results.csv, all minimised (default energy_per_inference_pJ,latency_s,"
-                   "onchip_storage_bytes,area_mm2); kept in sweep.json and named on the page")
+                   "results.csv, minimised, throughput and utilization maximised (default "
+                   "energy_per_inference_pJ,latency_s,onchip_storage_bytes,area_mm2); when a "
+                   "design has no clock, cycles in place of latency_s, inferences_per_s and "
+                   "macs_per_s for every design; the axes used are kept in sweep.json and "
+                   "named on the page")
     s.add_argument("--cache-dir", metavar="DIR", help="the per-layer cache (default "
                    "$MAPPER_CACHE_DIR or ~/.cache/dnn-mapper, else OUTDIR/.cache)")
     s.add_argument("--no-cache", action="store_true", help="neither read nor write the "
@@ -77,6 +80,7 @@ def add_parser(sub) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     from ..api import sweep
+    from ..report.pareto import axes_text
     from .output_paths import check_output_dir
     check_output_dir(args.output)
     options = {}
@@ -108,9 +112,12 @@ def cmd_sweep(args: argparse.Namespace) -> int:
           + f": {len(result.rows)} runs, {ok} ok, {result.reused} from the store, "
           f"{result.ran} run now; {result.layers_searched} layers searched, "
           f"{result.layers_reused} reused; {result.wall_s:.1f} s")
+    for note in result.pareto_notes:
+        print(f"note: {note}", file=sys.stderr)
     front = result.pareto_rows
     if front:
-        print(f"Pareto front ({len(front)} of {len(result.rows)}, in {result.outdir}/pareto.csv)"
+        print(f"Pareto front over {axes_text(result.pareto_axes)} ({len(front)} of "
+              f"{len(result.rows)}, in {result.outdir}/pareto.csv)"
               + (f"; the first {SHOWN}:" if len(front) > SHOWN else ":"))
         for r in front[:SHOWN]:
             lat = r["latency_s"]

@@ -26,7 +26,7 @@ import math
 from typing import Any, Callable, Sequence
 
 from ..spec.errors import SpecError
-from .pareto import axes_text, staircase
+from .pareto import axes_text, clocked, staircase
 from .results import Kind, ResultDir
 from .roofline import (BandwidthRoof, RoofSource, arch_roof, bandwidth_roofs, needed_roof,
                        user_roof)
@@ -266,8 +266,7 @@ def energy_latency_figure(result: ResultDir):
     ringed apart: on other axes than these two, such a design can be dominated in energy and
     latency alone."""
     rows = _ok_rows(result, "energy_per_inference_pJ", "cycles")
-    time_key = "latency_s" if all(isinstance(r.get("latency_s"), (int, float))
-                                  for r in rows) else "cycles"
+    time_key = "latency_s" if clocked(rows) else "cycles"     # the rule of the pareto column
     cost = _cost_key(rows)
     fig, ax = _figure(6.5, 5.0)
     scale, unit = _unit(max((r["energy_per_inference_pJ"] for r in rows), default=1.0))
@@ -294,7 +293,10 @@ def energy_latency_figure(result: ResultDir):
         ax.scatter([xy(r)[0] for r in front], [xy(r)[1] for r in front], s=110,
                    facecolors="none", edgecolors="tab:red", lw=1.5, zorder=4,
                    label=f"Pareto over {axes_text(axes)}\n(pareto column{alone})")
-    ax.set_xlabel("latency (s)" if time_key == "latency_s" else "latency (cycles; no clock)")
+    bare = sum(not isinstance(r.get("latency_s"), (int, float)) for r in rows)
+    ax.set_xlabel("latency (s)" if time_key == "latency_s" else
+                  "latency (cycles; no clock)" if bare == len(rows) else
+                  f"latency (cycles: {bare} of {len(rows)} designs have no clock)")
     ax.set_ylabel(f"energy per inference ({unit})")
     ax.set_title("Energy vs latency of every design", fontsize=9)
     if rows:                                   # below the plot: never over a design
@@ -406,17 +408,17 @@ def pe_scaling_figure(result: ResultDir):
     rows = _ok_rows(result, "pes", "energy_per_inference_pJ", "cycles")
     fig = require_matplotlib()(figsize=(7.5, 3.4), dpi=100, layout="constrained")
     left, right = fig.add_subplot(1, 2, 1), fig.add_subplot(1, 2, 2)
-    clocked = rows and all(isinstance(r.get("inferences_per_s"), (int, float)) for r in rows)
+    in_seconds = bool(rows) and clocked(rows)      # one unit for all, as the pareto column
     for (net, batch), group in _by_network(rows).items():
         group.sort(key=lambda r: r["pes"])
         label = f"{net}, batch {batch}"
         left.plot([r["pes"] for r in group],
-                  [r["inferences_per_s"] if clocked else r["macs"] / r["cycles"]
+                  [r["inferences_per_s"] if in_seconds else r["macs"] / r["cycles"]
                    for r in group], "o", label=label)
         right.plot([r["pes"] for r in group],
                    [1e12 / r["energy_per_inference_pJ"] for r in group], "o", label=label)
     left.set_xlabel("PEs")
-    left.set_ylabel("inferences/s" if clocked else "MACs/cycle (no clock)")
+    left.set_ylabel("inferences/s" if in_seconds else "MACs/cycle (not every design has a clock)")
     left.set_title("Throughput vs PEs", fontsize=9)
     right.set_xlabel("PEs")
     right.set_ylabel("inferences per joule")

@@ -19,7 +19,7 @@ from ..spec.errors import SpecError
 from .figures import caption, report_figures, require_matplotlib
 from .metrics import si
 from .outputs import write_files
-from .pareto import axes_text
+from .pareto import axes_text, directions_text
 from .results import EYEXAM_FILE, Kind, ResultDir, load_result, sweep_result
 from .roofline import BandwidthRoof, user_roof
 
@@ -199,8 +199,9 @@ def render_page(result: ResultDir, figures: dict[str, bytes] | None = None,
                        sweep_summary=f"{result.totals['ok']} of {result.totals['designs']} "
                                      f"runs ok; the pareto column marks the Pareto front of "
                                      f"each network, batch and energy tables over "
-                                     f"{axes_text(result.sweep_pareto_axes)} (all "
-                                     f"minimised)")
+                                     f"{axes_text(result.sweep_pareto_axes)} "
+                                     f"({directions_text(result.sweep_pareto_axes)})"
+                                     + "".join(f"; {n}" for n in result.sweep_pareto_notes))
     else:
         user = user_roof(dram_bandwidth_GBps, (result.setup.get("clock") or {}).get("cycle_s"))
         context.update(metrics=headline(result, _accuracy(result.path), user),
@@ -229,12 +230,13 @@ def write_report(result_dir: str | Path, output: str | Path,
 
 def sweep_page_files(outdir: str | Path, rows: list[dict], columns: list[str],
                      breakdown: list[dict] | None = None,
-                     pareto_axes: list[str] | None = None) -> dict[str, str | bytes]:
+                     pareto_axes: list[str] | None = None,
+                     pareto_notes: list[str] | None = None) -> dict[str, str | bytes]:
     """A sweep's figures (``figures/<stem>.png``) and ``index.html`` (the table, links to the
     tables beside it and the same figures, embedded), from its table's rows, its energy
-    breakdown and the axes of its ``pareto`` column; without matplotlib, the page with the
-    table and a sentence saying how to get the figures."""
-    result = sweep_result(Path(outdir), rows, columns, breakdown, pareto_axes)
+    breakdown and the axes of its ``pareto`` column with their notes; without matplotlib, the
+    page with the table and a sentence saying how to get the figures."""
+    result = sweep_result(Path(outdir), rows, columns, breakdown, pareto_axes, pareto_notes)
     try:
         require_matplotlib()
     except SpecError as e:                  # optional: the sweep's tables need no figures

@@ -24,8 +24,10 @@ EYEXAM_FILE = "eyexam.json"
 #: by level and data space of every run (long format, mapper.sweep.tables.breakdown_of)
 SWEEP_TABLES = ("results.csv", "pareto.csv")
 SWEEP_BREAKDOWN_FILE = "breakdown.csv"
-#: what a sweep was run with that its tables do not say: ``{"pareto_axes": [column, ...]}``,
-#: the axes of its ``pareto`` column (``mapper sweep --pareto``)
+#: what a sweep was run with that its tables do not say: ``{"pareto_axes": [column, ...],
+#: "pareto_axes_asked": [...], "pareto_notes": [sentence, ...]}``, the axes of its ``pareto``
+#: column (``mapper sweep --pareto``; ``cycles`` for ``latency_s`` when a design has no clock)
+#: and why they differ from those asked
 SWEEP_SETTINGS_FILE = "sweep.json"
 
 #: what a layer's ``metrics`` block must hold for the page (this version's LayerMetrics names)
@@ -74,6 +76,8 @@ class ResultDir:
     sweep_files: list[str] = field(default_factory=list)     # the tables the page links
     #: the columns a sweep's ``pareto`` column is the front over; None: not recorded
     sweep_pareto_axes: list[str] | None = None
+    #: why those axes differ from the ones asked (no clock), runs without a value on one
+    sweep_pareto_notes: list[str] = field(default_factory=list)
     eyexam: list[dict[str, Any]] = field(default_factory=list)   # one record per layer
     notes: list[str] = field(default_factory=list)                # what the page leaves out
 
@@ -224,27 +228,34 @@ def _sweep(d: Path) -> ResultDir:
                         f"again (finished runs are reused from sweep.db)")
     breakdown = d / SWEEP_BREAKDOWN_FILE
     return sweep_result(d, rows, cols, _csv(breakdown)[0] if breakdown.is_file() else None,
-                        _pareto_axes(d / SWEEP_SETTINGS_FILE, cols))
+                        *_pareto_settings(d / SWEEP_SETTINGS_FILE, cols))
 
 
-def _pareto_axes(path: Path, columns: list[str]) -> list[str] | None:
-    """The sweep's Pareto axes from ``sweep.json``; None when an older version wrote none."""
+def _pareto_settings(path: Path, columns: list[str]) -> tuple[list[str] | None, list[str]]:
+    """The sweep's Pareto axes and notes from ``sweep.json``; (None, []) when an older version
+    wrote none (a version before the notes wrote the axes only)."""
     if not path.is_file():
-        return None
-    axes = _json(path).get("pareto_axes")
+        return None, []
+    settings = _json(path)
+    axes = settings.get("pareto_axes") if isinstance(settings, dict) else None
     if not (isinstance(axes, list) and axes and all(isinstance(a, str) and a in columns
                                                     for a in axes)):
         raise SpecError(f"{path}: 'pareto_axes': expected a list of the columns of "
                         f"{SWEEP_TABLES[0]} the pareto column is the front over, got {axes!r}")
-    return axes
+    notes = settings.get("pareto_notes", [])
+    if not (isinstance(notes, list) and all(isinstance(n, str) for n in notes)):
+        raise SpecError(f"{path}: 'pareto_notes': expected a list of sentences, got {notes!r}")
+    return axes, notes
 
 
 def sweep_result(d: Path, rows: list[dict], columns: list[str],
                  breakdown: list[dict] | None = None,
-                 pareto_axes: list[str] | None = None) -> ResultDir:
+                 pareto_axes: list[str] | None = None,
+                 pareto_notes: list[str] | None = None) -> ResultDir:
     """A sweep's table (``SweepResult.rows``, or results.csv read back), its energy breakdown
     (``SweepResult.breakdown``, or breakdown.csv; None: none) and the axes of its ``pareto``
-    column (``SweepResult.pareto_axes``, or sweep.json; None: not recorded) as a result."""
+    column with their notes (``SweepResult.pareto_axes``, ``pareto_notes``, or sweep.json;
+    None: not recorded) as a result."""
     ok = [r for r in rows if r.get("status") == "ok"]
     notes = [] if breakdown is not None else [
         "energy per inference is broken down by level only: this sweep wrote no "
@@ -266,7 +277,8 @@ def sweep_result(d: Path, rows: list[dict], columns: list[str],
                      sweep_columns=list(columns), notes=notes, sweep_breakdown=breakdown,
                      sweep_files=[*SWEEP_TABLES, *([SWEEP_BREAKDOWN_FILE]
                                                    if breakdown is not None else [])],
-                     sweep_pareto_axes=None if pareto_axes is None else list(pareto_axes))
+                     sweep_pareto_axes=None if pareto_axes is None else list(pareto_axes),
+                     sweep_pareto_notes=list(pareto_notes or []))
 
 
 def _eyexam(d: Path) -> list[dict]:

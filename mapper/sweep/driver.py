@@ -91,8 +91,12 @@ class SweepResult:
     #: (:func:`~mapper.sweep.tables.breakdown_of`; ``breakdown.csv``)
     breakdown: list[dict] = field(default_factory=list)
     breakdown_columns: list[str] = field(default_factory=list)
-    #: the columns the ``pareto`` flags are the front over (``--pareto``; ``sweep.json``)
+    #: the columns the ``pareto`` flags are the front over (``sweep.json``): those asked
+    #: (``--pareto``), ``cycles`` in place of ``latency_s`` when a design has no clock
     pareto_axes: list[str] = field(default_factory=list)
+    pareto_axes_asked: list[str] = field(default_factory=list)
+    #: why the axes used differ from those asked; runs without a value on an axis
+    pareto_notes: list[str] = field(default_factory=list)
 
     @property
     def failed_designs(self) -> list[str]:
@@ -173,18 +177,21 @@ def run(spec: str | Path | SweepSpec, outdir: str | Path | None = None, *, jobs:
     if result.stopped:
         reason = stop.reason()
         result.stopped_by = str(reason) if reason is not None else "interrupted"
-    result.pareto_axes = list(pareto_axes)
-    mark_pareto(result.rows, result.pareto_axes)
+    axes = mark_pareto(result.rows, pareto_axes)
+    result.pareto_axes, result.pareto_axes_asked = list(axes.used), list(axes.asked)
+    result.pareto_notes = list(axes.notes)
     if out is not None:
         from ..report.outputs import write_run_outputs
         files = {"results.csv": result.csv(),
                  "pareto.csv": format_csv(result.pareto_rows, result.columns),
                  SWEEP_BREAKDOWN_FILE: result.breakdown_csv(),
-                 SWEEP_SETTINGS_FILE: json.dumps({"pareto_axes": result.pareto_axes},
+                 SWEEP_SETTINGS_FILE: json.dumps({"pareto_axes": result.pareto_axes,
+                                                  "pareto_axes_asked": result.pareto_axes_asked,
+                                                  "pareto_notes": result.pareto_notes},
                                                  indent=1) + "\n"}
         from ..report.page import sweep_page_files      # figures/*.png and index.html
         files.update(sweep_page_files(out, result.rows, result.columns, result.breakdown,
-                                      result.pareto_axes))
+                                      result.pareto_axes, result.pareto_notes))
         write_run_outputs(out, files)
         result.files = [str(out / name) for name in (DB_NAME, *files)]
     result.wall_s = time.monotonic() - start

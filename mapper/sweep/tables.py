@@ -5,8 +5,10 @@ library's csv; a pandas DataFrame when pandas is installed).
 Names are those of ``network.json`` where one exists; ``area_missing`` lists the components
 whose area the energy tables do not know (counted 0 in ``area_mm2``). The Pareto front is taken within each
 (network, batch, energy tables) group, over :data:`PARETO_AXES` (all minimised) by default,
-by the dominance rule of :mod:`mapper.report.pareto`; a run that failed, or lacks a value of
-an axis, is never on it.
+by the dominance rule of :mod:`mapper.report.pareto`, throughput and utilization maximised;
+latency (and throughput) in cycles for every run when any design has no clock
+(:func:`mapper.report.pareto.axes_in_use`); a run that failed, or lacks a value of an axis,
+is never on it.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..report.pareto import non_dominated
+from ..report.pareto import ParetoAxes, axes_in_use, non_dominated, sense
 from .tasks import OK
 
 #: the default axes of the Pareto front: energy, latency and cost, as on-chip storage and area
@@ -143,18 +145,24 @@ def columns(parameters: Sequence[str], rows: list[dict]) -> list[str]:
     return [*KEYS[:2], *extra, *KEYS[2:], *METRICS, "pareto"]
 
 
-def mark_pareto(rows: list[dict], axes: Sequence[str] = PARETO_AXES) -> None:
+def mark_pareto(rows: list[dict], axes: Sequence[str] = PARETO_AXES) -> ParetoAxes:
     """Set ``row["pareto"]`` within each (network, batch, energy tables) group: on the front
-    of :func:`mapper.report.pareto.non_dominated` over ``axes``; a failed run, or one without
-    a number on an axis, is never on it and dominates nothing."""
+    of :func:`mapper.report.pareto.non_dominated` over the axes used for ``axes``
+    (:func:`~mapper.report.pareto.axes_in_use`: ``cycles`` for ``latency_s`` when a design
+    has no clock), each maximised or minimised (:func:`~mapper.report.pareto.sense`); a failed
+    run, or one without a number on an axis, is never on it and dominates nothing. Returns the
+    axes used."""
+    used = axes_in_use(axes, [r for r in rows if r["status"] == OK])
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         groups.setdefault((r["network"], r["batch"], r["energy_tables"]), []).append(r)
     for group in groups.values():
-        points = np.array([[_number(r.get(a)) if r["status"] == OK else math.nan for a in axes]
-                           for r in group], dtype=float).reshape(len(group), len(axes))
+        points = np.array([[_number(r.get(a)) * sense(a) if r["status"] == OK else math.nan
+                            for a in used.used] for r in group],
+                          dtype=float).reshape(len(group), len(used.used))
         for r, on in zip(group, non_dominated(points)):
             r["pareto"] = bool(on)
+    return used
 
 
 def _number(v: Any) -> float:

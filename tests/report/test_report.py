@@ -217,13 +217,15 @@ def test_a_sweep_writes_its_figures_and_index_html(tmp_path):
     assert main(["report", str(out)]) == 0 and (out / "report.html").is_file()
     # the axes of the pareto column are named on the page, and kept for mapper report
     default = ["energy_per_inference_pJ", "latency_s", "onchip_storage_bytes", "area_mm2"]
-    assert json.loads((out / "sweep.json").read_text()) == {"pareto_axes": default}
+    assert json.loads((out / "sweep.json").read_text()) == {
+        "pareto_axes": default, "pareto_axes_asked": default, "pareto_notes": []}
     assert f"over {', '.join(default)} (all minimised)" in html
     # the same sweep again over other axes: the runs from the store, the flags and page anew
     assert main(["sweep", str(spec), "-o", str(out), "--no-cache", "--pareto",
                  "energy_per_inference_pJ, pes"]) == 0
     assert json.loads((out / "sweep.json").read_text()) == {
-        "pareto_axes": ["energy_per_inference_pJ", "pes"]}
+        "pareto_axes": ["energy_per_inference_pJ", "pes"],
+        "pareto_axes_asked": ["energy_per_inference_pJ", "pes"], "pareto_notes": []}
     back = api.load_result(out)
     assert back.sweep_pareto_axes == ["energy_per_inference_pJ", "pes"] and not back.notes
     legend = [t.get_text() for t in api.energy_latency_figure(back).legends[0].get_texts()]
@@ -237,6 +239,7 @@ def test_a_sweep_writes_its_figures_and_index_html(tmp_path):
 @pytest.mark.parametrize("text, why", [
     ('{"pareto_axes": ["energy_per_inference_pJ", "speed"]}', "'speed'"),
     ('{"pareto_axes": []}', "got []"), ('{"axes": ["latency_s"]}', "got None"),
+    ('{"pareto_axes": ["cycles"], "pareto_notes": "no clock"}', "'pareto_notes': expected"),
     ("[1, 2", "cannot be read as JSON")])
 def test_a_bad_sweep_json_is_named(tmp_path, capsys, text, why):
     from mapper.sweep.tables import format_csv
