@@ -19,9 +19,10 @@ from tests.model.builders import conv1d, gemm
 from tests.mapsearch.cases import ARCH, TABLES, free_fanout_gemm
 
 
-def brute_force(model, constraints_keep_glb, objective):
+def brute_force_results(model, constraints_keep_glb):
     """Every factorization of every dimension over (rf T, glb X, glb T, DRAM T), every full
-    permutation of every level, every keep set of rf; the minimum valid objective key."""
+    permutation of every level, every keep set of rf: the model's results that hold a valid
+    mapping (independent of the objective, so computed once for every objective)."""
     wl = model.workload
     dims = wl.dims
     tables = [factorizations(wl.bounds[d], [(1, 99)] * 4) for d in dims]
@@ -30,7 +31,7 @@ def brute_force(model, constraints_keep_glb, objective):
     temporal = np.ones((len(rows), 3, len(dims)), np.int64)
     spatial = np.ones((len(rows), 3, len(dims)), np.int64)
     temporal[:, 0], spatial[:, 1], temporal[:, 1], temporal[:, 2] = (F[:, :, i] for i in range(4))
-    best = None
+    found = []
     perms = list(itertools.permutations(dims))
     for keep_rf in itertools.chain.from_iterable(
             itertools.combinations(wl.ds_names, r) for r in range(len(wl.ds_names) + 1)):
@@ -39,25 +40,37 @@ def brute_force(model, constraints_keep_glb, objective):
             sk = Skeleton(dims, orders, (dims,) * 3, (len(dims),) * 3, keep)
             res = model.evaluate(MappingBatch(sk, temporal, spatial))
             if res.valid.any():
-                keys = objective.key(res)[res.valid]
-                k = min(tuple(r) for r in keys)
-                best = k if best is None or k < best else best
-    return best
+                found.append(res)
+    return found
+
+
+def brute_force(results, objective):
+    """The minimum valid objective key over the brute force's results."""
+    return min(min(tuple(r) for r in objective.key(res)[res.valid]) for res in results)
+
+
+GLB_KEEP = frozenset({"Inputs", "Outputs", "Weights"})
+
+
+@pytest.fixture(scope="module")
+def conv1d_brute_force():
+    """The brute force's results over conv1d(P=4, R=3): one pass shared by every objective
+    and algorithm below, which only read it."""
+    return brute_force_results(Model(ARCH, conv1d(P=4, R=3), TABLES), GLB_KEEP)
 
 
 @pytest.mark.parametrize("algorithm", ["exhaustive", "optimal", "optimal without incumbent"])
 @pytest.mark.parametrize("objective", ["edp", "energy", "delay,energy", "energy:1,delay:50"])
-def test_exhaustive_and_optimal_equal_brute_force(objective, algorithm):
+def test_exhaustive_and_optimal_equal_brute_force(objective, algorithm, conv1d_brute_force):
     """``optimal`` prunes with bounds, seeded by a hybrid search; run on its own (no
     incumbent at all) the branch and bound must still reach the brute-force optimum."""
     wl = conv1d(P=4, R=3)
     obj = parse_objective(dict((m, float(w)) for m, w in (p.split(":") for p in
                                                           objective.split(",")))
                           if ":" in objective else objective)
-    glb_keep = frozenset({"Inputs", "Outputs", "Weights"})
     constraints = Constraints((LevelConstraints("rf"),
                                LevelConstraints("glb", dataspaces=tuple(
-                                   DataSpaceRule(n, True) for n in glb_keep)),
+                                   DataSpaceRule(n, True) for n in GLB_KEEP)),
                                LevelConstraints("DRAM")))
     model = Model(ARCH, wl, TABLES)
     space = MapSpace(ARCH, wl, constraints)
@@ -70,7 +83,7 @@ def test_exhaustive_and_optimal_equal_brute_force(objective, algorithm):
         assert result.stats.proven_optimal and result.stats.stopped_by == "finished"
         mapping = result.best.mapping
     found = tuple(float(x) for x in obj.key(model.evaluate(MappingBatch.of([mapping])))[0])
-    assert found == pytest.approx(brute_force(model, glb_keep, obj))
+    assert found == pytest.approx(brute_force(conv1d_brute_force, obj))
 
 
 def test_space_size_counts_timeloop_subspaces():
@@ -122,13 +135,12 @@ def test_cli_search_writes_a_mapping_that_model_reproduces(tmp_path, capsys):
     assert again["cycles"] == stats["cycles"] and again["energy_pJ"] == stats["energy_pJ"]
 
 
-@pytest.mark.parametrize("algorithm", ["exhaustive", "optimal"])
-def test_exhaustive_and_optimal_equal_brute_force_with_free_fanout_axes(algorithm):
-    """A 2 x 2 array under the glb: each spatial dimension may go on X or Y; brute force
-    tries every spatial permutation and split (which puts each dimension on an axis)."""
+@pytest.fixture(scope="module")
+def free_fanout_best_edp():
+    """The brute-force minimum EDP of ``free_fanout_gemm`` (5184 skeletons, the slow part):
+    computed once for both algorithms below, which only read it."""
     a, wl, constraints, keep = free_fanout_gemm()
     model = Model(a, wl, TABLES)
-    result = run_search(model, MapSpace(a, wl, constraints), Objective(), algorithm)
     dims = wl.dims
     tables = [factorizations(wl.bounds[d], [(1, 99)] * 4) for d in dims]
     F = np.array([np.concatenate(c) for c in itertools.product(*tables)]).reshape(-1, 3, 4)
@@ -145,8 +157,19 @@ def test_exhaustive_and_optimal_equal_brute_force_with_free_fanout_axes(algorith
                 if res.valid.any():
                     k = float(res.edp[res.valid].min())
                     best = k if best is None or k < best else best
+    return best
+
+
+@pytest.mark.parametrize("algorithm", ["exhaustive", "optimal"])
+def test_exhaustive_and_optimal_equal_brute_force_with_free_fanout_axes(algorithm,
+                                                                         free_fanout_best_edp):
+    """A 2 x 2 array under the glb: each spatial dimension may go on X or Y; brute force
+    tries every spatial permutation and split (which puts each dimension on an axis)."""
+    a, wl, constraints, keep = free_fanout_gemm()
+    model = Model(a, wl, TABLES)
+    result = run_search(model, MapSpace(a, wl, constraints), Objective(), algorithm)
     assert result.stats.proven_optimal
-    assert result.best.edp == pytest.approx(best)
+    assert result.best.edp == pytest.approx(free_fanout_best_edp)
 
 
 def test_search_a_layer_of_the_library_on_a_template(tmp_path, capsys):
