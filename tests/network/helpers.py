@@ -27,3 +27,11 @@ def write_network(path: Path, layers: list[str], name: str = "small") -> Path:
     lines += [f"    - {{name: l{i}, layer: {layer}}}" for i, layer in enumerate(layers)]
     path.write_text("\n".join(lines) + "\n")
     return path
+
+
+def no_clock_template(tmp_path: Path) -> Path:
+    """eyeriss_like without its clock (global_cycle_seconds comes from clock_mhz)."""
+    path = tmp_path / "noclock.yaml"
+    path.write_text((ROOT / "arch_templates" / "eyeriss_like.yaml").read_text().replace(
+        ", global_cycle_seconds: 1 / (clock_mhz * 1e6)", ""))
+    return path

@@ -11,7 +11,7 @@ import pytest
 from mapper.cli import main
 from mapper.report.metrics import LayerMetrics
 
-from .helpers import QUICK, write_network
+from .helpers import QUICK, no_clock_template, write_network
 
 TOP_KEYS = {"network", "network_file", "arch", "batch", "parameters", "objective", "algorithm",
             "search_settings", "clock", "technology", "energy_source", "complete", "unmapped", "note",
@@ -174,15 +174,6 @@ def test_infeasible_layer_is_reported_with_the_explanation(tmp_path, capsys):
     assert [p.name for p in (tmp_path / "out" / "mappings").iterdir()] == ["l1.yaml"]
 
 
-def _no_clock_arch(tmp_path):
-    """eyeriss_like without its clock (global_cycle_seconds comes from clock_mhz)."""
-    from .helpers import ROOT
-    arch = tmp_path / "noclock.yaml"
-    arch.write_text((ROOT / "arch_templates" / "eyeriss_like.yaml").read_text().replace(
-        ", global_cycle_seconds: 1 / (clock_mhz * 1e6)", ""))
-    return arch
-
-
 def test_report_draws_the_dram_bandwidth_on_its_roofline(tmp_path, capsys):
     pytest.importorskip("matplotlib")
     net = write_network(tmp_path / "net.yaml", ["fc_512_1000"])
@@ -206,7 +197,7 @@ def test_a_dram_bandwidth_it_cannot_draw_is_rejected_before_the_search(
                         lambda *a, **k: pytest.fail("searched before rejecting the option"))
     net = write_network(tmp_path / "net.yaml", ["fc_512_1000"])
     out = tmp_path / "out"
-    assert main(["network", str(_no_clock_arch(tmp_path)), str(net), "--dram-bandwidth",
+    assert main(["network", str(no_clock_template(tmp_path)), str(net), "--dram-bandwidth",
                  "25.6", *extra, "-o", str(out)]) == 2
     err = capsys.readouterr().err
     assert words in err and "--dram-bandwidth 25.6" in err and "Traceback" not in err

@@ -13,7 +13,7 @@ from mapper import api
 from mapper.cli import main
 from mapper.sweep.tables import PARETO_AXES, mark_pareto
 
-from ..network.helpers import ROOT
+from ..network.helpers import no_clock_template
 from .helpers import write_spec
 
 CYCLE_AXES = ("energy_per_inference_pJ", "cycles", "onchip_storage_bytes", "area_mm2")
@@ -120,18 +120,10 @@ def test_an_axis_without_a_cycle_counterpart_is_empty_and_said_so():
     assert used.notes == ("2 of 2 runs have no power_W (no clock): never on the Pareto front",)
 
 
-def _no_clock_template(tmp_path):
-    """eyeriss_like without its clock (global_cycle_seconds comes from clock_mhz)."""
-    path = tmp_path / "noclock.yaml"
-    path.write_text((ROOT / "arch_templates" / "eyeriss_like.yaml").read_text().replace(
-        ", global_cycle_seconds: 1 / (clock_mhz * 1e6)", ""))
-    return path
-
-
 def test_a_sweep_with_and_without_clocks_names_the_axes_it_used(tmp_path, capsys):
     """End to end: two designs with a clock, two without; the front over cycles for all of
     them, named in sweep.json, on stdout, on the page and on the figure's axis."""
-    noclock = _no_clock_template(tmp_path)
+    noclock = no_clock_template(tmp_path)
     spec = write_spec(tmp_path, f"[{{template: eyeriss_like, grid: {{pe_rows: [4, 8]}}}}, "
                                 f"{{template: {noclock}, grid: {{pe_rows: [4, 8]}}}}]",
                       layers=("fc_512_1000",))
