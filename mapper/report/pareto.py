@@ -8,9 +8,9 @@ utilization: :data:`MAXIMISED`) enters it negated (:func:`sense`). A point ``b``
 ``a`` when b is no worse than a on every axis and better on one; a point is on the front when
 no point dominates it. Identical points do not dominate each other, so every copy is on the
 front. A point with a coordinate that is not finite (NaN: a failed run, or a metric the run
-lacks) is never on the front and dominates nothing. The sweep's front is taken over every ``--pareto`` axis, so a design it flags may
-well be dominated in energy and latency alone; the 2-D front is the same rule over those two
-axes only, the front a 2-D plot can show.
+lacks) is never on the front and dominates nothing. The sweep's front is taken over every
+``--pareto`` axis, so a design it flags may well be dominated in energy and latency alone;
+the 2-D front is the same rule over those two axes only, the front a 2-D plot can show.
 """
 from __future__ import annotations
 
