@@ -231,11 +231,14 @@ def spatial_links(nest: Nest, carries, shifts, k: int, A: np.ndarray,
     cols, shift_rows, omega = [], [], []
 
     def keep_reachable(c, s, w):
-        still = (w > 0) & (np.abs(s) <= reach[:, c]).all(axis=0)
-        still &= (s != 0).any(axis=0) | (groups[c] < fanout[c])
-        cols.append(c[still])
-        shift_rows.append(s[:, still])
-        omega.append(w[still])
+        """Keep the visits (shifts ``s`` (R, J, n), weights ``w`` (J, n) of columns ``c``)
+        that a translation difference can reach and that some neighbour can serve."""
+        still = (w > 0) & (np.abs(s) <= reach[:, None, c]).all(axis=0)
+        still &= (s != 0).any(axis=0) | (groups[c] < fanout[c])[None]
+        j, n = np.nonzero(still)
+        cols.append(c[n])
+        shift_rows.append(s[:, j, n])
+        omega.append(w[j, n])
 
     slab = np.flatnonzero(moved & (overlap > 0))
     if len(slab):
@@ -245,24 +248,20 @@ def spatial_links(nest: Nest, carries, shifts, k: int, A: np.ndarray,
         rows = np.asarray(carries.loops)[first]
         N1 = nest.factor[rows, slab]
         w1 = carries.weight[first, slab]
-        keep_reachable(slab, s1[:, slab],
-                       (tile[slab] - overlap[slab]) * N1 * (same_weight[slab] - w1))
+        keep_reachable(slab, s1[:, None, slab],
+                       ((tile[slab] - overlap[slab]) * N1 * (same_weight[slab] - w1))[None])
     whole = np.flatnonzero(moved & (overlap == 0))
     if len(whole):
         # carry j's shift: its step less the moving steps of the loops inside it (from p on),
-        # for every loop that moves in some mapping at once (a loop that does not has no
-        # carries and rewinds nothing): (R, J', n)
+        # projected, for every loop that moves in some mapping at once (a loop that does not
+        # has no carries and rewinds nothing): (R, J', n)
         js = p + np.flatnonzero(carries.moving[p:, whole].any(axis=1))
-        at, dims = np.arange(len(js)), carries.dim_of[js]
-        moving = np.zeros((len(js), A.shape[1], len(whole)), dtype=np.int64)
-        moving[at, dims] = carries.moving_step[js][:, whole]
-        u = np.cumsum(moving, axis=0)
-        u -= moving                                            # exclusive: loops inside j
-        np.negative(u, out=u)
-        u[at, dims] += nest.step[carries.loops[js]][:, whole]
-        shift = np.einsum("rd,jdn->rjn", A, u).reshape(A.shape[0], -1)
-        keep_reachable(np.tile(whole, len(js)), shift,
-                       (tile[whole][None] * carries.weight[js][:, whole]).reshape(-1))
+        a_j = A[:, carries.dim_of[js]][:, :, None]                            # (R, J', 1)
+        rewound = a_j * carries.moving_step[js][:, whole][None]
+        inside = np.cumsum(rewound, axis=1)
+        inside -= rewound                                      # exclusive: loops inside j
+        shift = a_j * nest.step[carries.loops[js]][:, whole][None] - inside
+        keep_reachable(whole, shift, tile[whole][None] * carries.weight[js][:, whole])
     cols = np.concatenate(cols)
     if not len(cols):
         return None
