@@ -440,12 +440,14 @@ class FillFloor:
         if capacity is not None:
             words = sum(product_rows(rank_extents(P, E)) for P in kept)
             ok &= words <= capacity
-        ranks = rank_extents(A, E)
-        tile = product_rows(ranks)
-        n = E.shape[1]
-        floor = DeltaBound(A).lower_bound(0, tile, list(ranks), LoopsAbove(
-            np.stack([E, trips]), np.ones((2, D, n), np.int64)))
-        floor = np.where(ok, floor, np.iinfo(np.int64).max).reshape(shape)
+        # only the tiles that fit need their bound (most of the lattice does not, on a
+        # buffer with a capacity)
+        fits = np.flatnonzero(ok)
+        ranks = rank_extents(A, E[:, fits])
+        floor = np.full(E.shape[1], np.iinfo(np.int64).max)
+        floor[fits] = DeltaBound(A).lower_bound(0, product_rows(ranks), list(ranks), LoopsAbove(
+            np.stack([E[:, fits], trips[:, fits]]), np.ones((2, D, len(fits)), np.int64)))
+        floor = floor.reshape(shape)
         for axis, divs in enumerate(self.divisors):                 # close upward
             closed = np.empty_like(floor)
             for i, x in enumerate(divs):
