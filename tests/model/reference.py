@@ -104,27 +104,37 @@ def visit_classes(nest: Nest, above: list[int], ds: DataSpace):
         yield weight, project(ds, offset)
 
 
+def stride_visits(nest: Nest, above: list[int], ds: DataSpace):
+    """§3 (c), the reset-on-stride-change machine over :func:`visit_classes`: (weight,
+    origin, the previous origin whose tile the delta is taken against, or None where the
+    whole tile enters: the first visit, and a visit whose stride differs from the one the
+    machine holds)."""
+    prev, tau = None, None
+    for weight, pos in visit_classes(nest, above, ds):
+        against = None
+        if prev is not None:
+            t = tuple(a - b for a, b in zip(pos, prev))
+            if tau is None or t == tau:
+                against, tau = prev, t
+            else:
+                tau = None
+        yield weight, pos, against
+        prev = pos
+
+
 def delta_sum(wl: Workload, nest: Nest, k: int, ds: DataSpace) -> int:
     """§3: words entering one instance of level k's tile over the run, visit by visit."""
     above = [i for i in range(nest.boundary[k], len(nest.loops)) if not nest.loops[i].spatial]
     box = nest.box(nest.boundary[k])
     extents = [rank_extent(rank, box) for rank in ds.ranks]
     size = math.prod(extents)
-    total, prev, tau = 0, None, None
-    for weight, pos in visit_classes(nest, above, ds):
-        if prev is None:
-            delta = size
-        else:
-            t = tuple(a - b for a, b in zip(pos, prev))
-            overlap = math.prod(max(e - abs(s), 0) for e, s in zip(extents, t))
-            if tau is None:
-                delta, tau = size - overlap, t
-            elif t == tau:
-                delta = size - overlap
-            else:
-                delta, tau = size, None
+    total = 0
+    for weight, pos, against in stride_visits(nest, above, ds):
+        delta = size
+        if against is not None:
+            t = tuple(a - b for a, b in zip(pos, against))
+            delta -= math.prod(max(e - abs(s), 0) for e, s in zip(extents, t))
         total += weight * delta
-        prev = pos
     return total
 
 
@@ -199,19 +209,10 @@ def spatial_accesses(arch: Arch, nest: Nest, k: int, ds: DataSpace) -> tuple[int
                           if nest.loops[i].axis == "X")
     H = max(arch.fanout(k)[0], logical_x)
     A = W = LT = 0
-    prev, prev_pos, tau, prev_deltas = None, None, None, None
-    for weight, pos in visit_classes(nest, above, ds):
+    prev, prev_deltas = None, None
+    for weight, pos, against in stride_visits(nest, above, ds):
         here = box_points(pos, extents)
-        if prev is None:                           # §3 (c): the reset-on-stride-change machine
-            delta = here
-        else:
-            t = tuple(a - b for a, b in zip(pos, prev_pos))
-            if tau is None:
-                delta, tau = here - prev, t
-            elif t == tau:
-                delta = here - prev
-            else:
-                delta, tau = here, None
+        delta = here if against is None else here - prev       # against: the last origin
         deltas = [frozenset(tuple(p + q for p, q in zip(point, te)) for point in delta)
                   for te in trans]
         size = len(delta)
@@ -228,7 +229,7 @@ def spatial_accesses(arch: Arch, nest: Nest, k: int, ds: DataSpace) -> tuple[int
         else:
             A += weight * G * size
             W += weight * F * size
-        prev, prev_pos, prev_deltas = here, pos, deltas
+        prev, prev_deltas = here, deltas
     return A, W, LT
 
 
