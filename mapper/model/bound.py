@@ -242,23 +242,27 @@ class DeltaBound:
         self.ranks_of = [np.flatnonzero(self.touches[:, d]) for d in range(D)]
 
     def lower_bound(self, k: int, tile: np.ndarray, ranks: list[np.ndarray],
-                    loops: "LoopsAbove") -> np.ndarray:
+                    loops: "LoopsAbove", per_loop: bool = False) -> np.ndarray:
         """(B,) lower bound of level k's delta sum over all loop orders (those ``loops``
         knows to be allowed).
 
         ``tile`` (B,) and ``ranks`` (R rows (B,)) are level k's tile and rank extents;
-        ``loops`` the batch's loops above each level.
+        ``loops`` the batch's loops above each level. ``per_loop``: (D, B), the bound of the
+        orders whose innermost loop above k is of each dimension (max int where none can be;
+        the tile for every dimension where no loop is above k).
         """
         B = tile.shape[0]
         at = loops.above(k)
         if at is None or not self.valid:
-            return tile.copy()
+            return np.broadcast_to(tile, (self.A.shape[1], B)).copy() if per_loop \
+                else tile.copy()
         above, nonunit, has, N = at.factors, at.nonunit, at.has, at.trips
         # a rank can come back to zero when two of its dimensions have loops above k
         cancels = self.multi[:, None] & ((self.touches[:, :, None] & at.movable[None])
                                          .sum(axis=1) >= 2)                  # (R, B)
         full = tile * N
         best = None
+        every = np.full((self.A.shape[1], B), np.iinfo(np.int64).max) if per_loop else None
         for da in range(self.A.shape[1]):
             cand = has & at.first[da]
             if not cand.any():
@@ -291,7 +295,12 @@ class DeltaBound:
                 same = np.where(members, above, 1).reshape(-1, B).prod(axis=0)
                 bound_a = full - overlap * (N - N // same)
             bound_a = np.where(cand, bound_a, np.iinfo(np.int64).max)
+            if per_loop:
+                every[da] = bound_a
             best = bound_a if best is None else np.minimum(best, bound_a)
+        if per_loop:
+            every[:, ~has] = tile[~has]
+            return every
         return np.where(has, best, tile)
 
 
@@ -403,7 +412,7 @@ def pick_level(x: np.ndarray, level: np.ndarray) -> np.ndarray:
 
 
 class FillFloor:
-    """A capacity-aware lower bound of the fills of an open level (``Bound.fixed_through``).
+    """Capacity-aware lower bounds of the fills of an open level (``Bound.fixed_through``).
 
     With the levels through k fixed, an open level l's tile is not known, but it must fit
     l's capacity and it contains the fixed part: its extent ``E`` is a multiple of the
@@ -416,20 +425,29 @@ class FillFloor:
     of ``e`` that divide the bounds and fit: a table over the divisor lattice, closed upward
     once. This is what bounds the outer memory traffic of a partial tiling by the capacity
     of the buffers it has yet to tile (the parked form alone gives compulsory traffic only).
+
+    The data spaces l keeps share its tile and the innermost loop above it: with ``weights``
+    (a lower bound of the energy each word filled into l costs, per data space), ``joint`` is
+    the table of ``min over E and a of sum_i weights_i F_i(E, a)``, ``F_i(E, a)`` the bound
+    of the orders whose innermost loop above l is of dimension ``a``. Each data space's own
+    floor picks its own ``E`` and ``a``, so their weighted sum only bounds it from below. One
+    table per data space in ``projections`` (its index as key).
     """
 
     #: tables larger than this many tile shapes are not built (no floor: still a bound)
     MAX_SHAPES = 1 << 17
 
-    def __init__(self, A: np.ndarray, bounds: np.ndarray, capacity: int | None,
-                 kept: list[np.ndarray], spatial_above: np.ndarray):
+    def __init__(self, projections: dict[int, np.ndarray], bounds: np.ndarray,
+                 capacity: int | None, kept: list[np.ndarray], spatial_above: np.ndarray,
+                 weights: dict[int, float] | None = None):
         """``bounds`` (D,); ``kept``: the projections of the data spaces level l keeps (its
         capacity holds their tiles); ``spatial_above`` (D,) the product of the spatial factors
-        above l."""
+        above l; ``weights``: pJ per word filled, for the data spaces of the joint table."""
         D = len(bounds)
         self.divisors = [np.array(divisors(int(b)), np.int64) for b in bounds]
-        shape = tuple(len(d) for d in self.divisors)
-        self.table = None
+        self.shape = shape = tuple(len(d) for d in self.divisors)
+        self.tables: dict[int, np.ndarray] = {}
+        self.joint: np.ndarray | None = None
         if int(np.prod(shape, dtype=np.float64)) > self.MAX_SHAPES:
             return
         grid = np.meshgrid(*self.divisors, indexing="ij")
@@ -443,28 +461,52 @@ class FillFloor:
         # only the tiles that fit need their bound (most of the lattice does not, on a
         # buffer with a capacity)
         fits = np.flatnonzero(ok)
-        ranks = rank_extents(A, E[:, fits])
-        floor = np.full(E.shape[1], np.iinfo(np.int64).max)
-        floor[fits] = DeltaBound(A).lower_bound(0, product_rows(ranks), list(ranks), LoopsAbove(
-            np.stack([E[:, fits], trips[:, fits]]), np.ones((2, D, len(fits)), np.int64)))
-        floor = floor.reshape(shape)
-        for axis, divs in enumerate(self.divisors):                 # close upward
+        loops = LoopsAbove(np.stack([E[:, fits], trips[:, fits]]),
+                           np.ones((2, D, len(fits)), np.int64))
+        weights = {i: w for i, w in (weights or {}).items() if i in projections and w > 0}
+        joint = np.zeros((D, len(fits))) if len(weights) > 1 else None
+        for i, A in projections.items():
+            ranks = rank_extents(A, E[:, fits])
+            # per dimension of the innermost loop above l: one loop for every data space
+            fills = DeltaBound(A).lower_bound(0, product_rows(ranks), list(ranks), loops,
+                                              per_loop=True)
+            floor = np.full(E.shape[1], np.iinfo(np.int64).max)
+            floor[fits] = fills.min(axis=0)
+            self.tables[i] = self._closed(floor)
+            if joint is not None and i in weights:
+                joint += weights[i] * np.where(fills == np.iinfo(np.int64).max, np.inf, fills)
+        if joint is not None:
+            floor = np.full(E.shape[1], np.inf)
+            floor[fits] = joint.min(axis=0)
+            self.joint = self._closed(floor)
+
+    def _closed(self, floor: np.ndarray) -> np.ndarray:
+        """(n,) the least of ``floor`` over the multiples of each tile shape (upward closure)."""
+        floor = floor.reshape(self.shape)
+        for axis, divs in enumerate(self.divisors):
             closed = np.empty_like(floor)
             for i, x in enumerate(divs):
                 multiples = np.flatnonzero(divs % x == 0)
-                index = [slice(None)] * D
+                index = [slice(None)] * len(self.shape)
                 index[axis] = i
                 closed[tuple(index)] = floor.take(multiples, axis=axis).min(axis=axis)
             floor = closed
-        self.table = floor.reshape(-1)
-        self.shape = shape
+        return floor.reshape(-1)
 
-    def __call__(self, extents: np.ndarray) -> np.ndarray | None:
-        """(B,) the least fills of a tile containing the (D, B) ``extents`` (None: no table)."""
-        if self.table is None:
-            return None
+    def _index(self, extents: np.ndarray) -> np.ndarray:
         index = [np.searchsorted(d, e) for d, e in zip(self.divisors, extents)]
-        return self.table[np.ravel_multi_index(index, self.shape)]
+        return np.ravel_multi_index(index, self.shape)
+
+    def __call__(self, i: int, extents: np.ndarray) -> np.ndarray | None:
+        """(B,) the least fills of data space i into a tile containing the (D, B) ``extents``
+        (None: no table)."""
+        table = self.tables.get(i)
+        return None if table is None else table[self._index(extents)]
+
+    def joint_floor(self, extents: np.ndarray) -> np.ndarray | None:
+        """(B,) the least weighted fills (pJ) of the weighted data spaces into one tile
+        containing the (D, B) ``extents`` (None: no joint table)."""
+        return None if self.joint is None else self.joint[self._index(extents)]
 
 
 @dataclass(frozen=True)

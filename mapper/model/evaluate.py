@@ -25,8 +25,8 @@ from ..spec.mapping import Axis, Mapping
 from ..spec.workload import Workload
 from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch, Skeleton
-from ..primes import divisors
-from .bound import Bound, DataSpaceBound, DeltaBound, FillFloor, LoopsAbove
+from .bound import Bound, DataSpaceBound, DeltaBound, LoopsAbove
+from .floors import FloorCache, OpenLevelFloors
 from .cost import ActionEnergies, action_energies, clusters_charged, storage_energy
 from .arena import Memory
 from .nest import Nest, NestShape, active_slots
@@ -93,7 +93,8 @@ class Model:
         #: where the arrays of the evaluations live (the performance machinery, arena.py)
         self.memory = Memory()
         self._delta_bounds: dict[int, DeltaBound] = {}
-        self._fill_floors: dict[tuple, FillFloor] = {}
+        #: the capacity floors of the open levels of partial tilings (floors.py)
+        self.floors = FloorCache(arch, workload, self.projections)
         #: the ramp rule every result carries (its ramps are computed only when asked)
         self.ramp = RampRule(arch, workload)
 
@@ -147,52 +148,6 @@ class Model:
             self._delta_bounds[i] = DeltaBound(self.projections[i])
         return self._delta_bounds[i]
 
-    #: fill-floor tables kept (each at most FillFloor.MAX_SHAPES entries; oldest dropped first)
-    FLOORS_KEPT = 128
-    #: tables (and table entries) built per pass at most: a batch spanning many spatial
-    #: groups gets no floor for the groups past it (no floor is still a bound), so one call
-    #: stays short (measured: 1,017 tables, 32 s in one call on the exercises' tutorial 06)
-    FLOOR_BUILDS = 32
-    FLOOR_BUILD_SHAPES = 1 << 21
-
-    def _floor_of(self, i: int, keep, temporal: np.ndarray, spatial: np.ndarray):
-        """``floor(k)`` of data space i for a batch of parked partial tilings: the
-        capacity-aware floor of the fills of open level k (:class:`FillFloor`), one table per
-        (level, data space, keep set, spatial factors above the level), built once."""
-        wl = self.workload
-        bounds = np.array([wl.bounds[d] for d in wl.dims], dtype=np.int64)
-        size = int(np.prod([len(divisors(int(b))) for b in bounds], dtype=np.float64))
-        budget = [min(self.FLOOR_BUILD_SHAPES, self.FLOOR_BUILDS * size)]
-
-        def floor(k: int) -> np.ndarray | None:
-            extents = np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)       # (D, B)
-            above = np.prod(spatial[k + 1:], axis=0)                              # (D, B)
-            groups, inverse = distinct_columns(above)
-            out = None
-            for g in range(groups.shape[1]):
-                key = (k, i, keep[k], groups[:, g].tobytes())
-                table = self._fill_floors.get(key)
-                if table is None:
-                    if budget[0] < size:
-                        continue
-                    budget[0] -= size
-                    if len(self._fill_floors) >= self.FLOORS_KEPT:    # memory stays bounded
-                        del self._fill_floors[next(iter(self._fill_floors))]
-                    kept = [self.projections[j] for j, ds in enumerate(wl.data_spaces)
-                            if ds.name in keep[k]]
-                    table = self._fill_floors[key] = FillFloor(
-                        self.projections[i], bounds, self.arch.storage[k].effective_capacity,
-                        kept, groups[:, g])
-                rows = np.flatnonzero(inverse == g)
-                got = table(extents[:, rows])
-                if got is None:
-                    continue
-                if out is None:
-                    out = np.zeros(extents.shape[1], dtype=np.int64)
-                out[rows] = got
-            return out
-        return floor
-
     # ------------------------------------------------------------------ batch
     #: mappings per pass: a pass's work rows (64 KiB) stay below glibc's mmap threshold and
     #: its arrays near the caches; a larger batch is evaluated in equal passes, each writing
@@ -234,12 +189,27 @@ class Model:
         sk = batch.skeleton
         keeping = self._keeping(sk)
         nest = self.nest(batch, out)                              # loops and tile shapes
-        counts = self._access_counts(batch, nest, keeping.keep, bound)
+        floors = None
+        if bound is not None and bound.fixed_through is not None:
+            floors = OpenLevelFloors(self.floors, sk.keep, keeping.energies,
+                                     batch.temporal.transpose(1, 2, 0),
+                                     batch.spatial.transpose(1, 2, 0))
+        counts = self._access_counts(batch, nest, keeping.keep, bound, floors)
         inst, mac_inst = utilized_instances(nest)
         T = nest.temporal_product
         computes = mac_inst * T
         cycles = self._cycles(nest, counts, keeping.reported)
         energy = self._energy(nest, counts, keeping, inst, mac_inst, computes, cycles.total)
+        if floors is not None:
+            # the kept data spaces of an open level share its tile (floors.py)
+            for k in range(bound.fixed_through + 1, len(arch.storage)):
+                # the fills before read-write data's first touches are taken off
+                excess = floors.joint_excess(k, {
+                    i: counts[ds.name].fills[k] + counts[ds.name].partition[k]
+                    if ds.read_write else counts[ds.name].fills[k]
+                    for i, ds in enumerate(wl.data_spaces)})
+                if excess is not None:
+                    np.add(energy.total, excess, out=energy.total)
         capacity_used, valid = self._validity(nest, counts, keeping.keep)
         self.memory.used(sk, nest.shape, nest.out, nest.scratch, len(batch))
         return BatchResult(
@@ -254,7 +224,8 @@ class Model:
             fanout_y_used=nest.fanout_y, ramp=self.ramp)
 
     def _access_counts(self, batch: MappingBatch, nest: Nest, keep: list[list[bool]],
-                       bound: Bound | None) -> dict[str, DataSpaceCounts]:
+                       bound: Bound | None, floors: OpenLevelFloors | None = None
+                       ) -> dict[str, DataSpaceCounts]:
         """Per data space: tiles, the deltas that fill them, reads, updates and multicast
         (TIMELOOP_SEMANTICS §3-5, ``access.py``); with ``bound``, lower bounds of them."""
         wl = self.workload
@@ -267,8 +238,7 @@ class Model:
                                bound.order_facts(batch.skeleton.temporal_order, wl.dims,
                                                  batch.placement))
             bounds = [DataSpaceBound(self._delta_bound(i), bound, temporal, spatial,
-                                     None if bound.fixed_through is None else
-                                     self._floor_of(i, batch.skeleton.keep, temporal, spatial),
+                                     None if floors is None else floors.fills(i),
                                      loops)
                       for i in range(len(wl.data_spaces))]
         mesh_x = tuple(self.arch.fanout(k)[0] for k in range(len(self.arch.storage)))
@@ -438,23 +408,3 @@ class Model:
             area_missing=e.missing_area,
             leak_energy_pJ=compute_leak + sum(lv.leak_energy_pJ for lv in storage),
             leak_missing=e.missing_leak)
-
-
-def distinct_columns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """(distinct columns, inverse (B,)) of a (D, B) array of small non-negative integers:
-    ``np.unique(x, axis=1, return_inverse=True)``, through one packed integer per column
-    where the varying rows fit 63 bits (numpy's column-wise unique sorts structured rows,
-    which cost a search more than the bound it served)."""
-    varying = np.flatnonzero((x != x[:, :1]).any(axis=1)) if x.shape[1] else np.arange(0)
-    if not len(varying):
-        return x[:, :1], np.zeros(x.shape[1], dtype=np.intp)
-    bits = [max(int(x[r].max()).bit_length(), 1) for r in varying]
-    if x.min() < 0 or sum(bits) > 63:
-        groups, inverse = np.unique(x, axis=1, return_inverse=True)
-        return groups, inverse.reshape(-1)
-    key = np.zeros(x.shape[1], dtype=np.int64)
-    for r, b in zip(varying, bits):
-        key <<= b
-        key |= x[r]
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-    return x[:, first], inverse.reshape(-1)

@@ -2,7 +2,7 @@
 import numpy as np
 from hypothesis import given, settings, strategies as st
 
-from mapper.model.evaluate import distinct_columns
+from mapper.model.floors import distinct_columns
 
 
 @settings(max_examples=100, deadline=None)

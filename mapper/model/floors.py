@@ -1,0 +1,218 @@
+"""The capacity floors of the open levels in one bounding pass over parked partial tilings.
+
+Each open level gets one :class:`~mapper.model.bound.FillFloor` per group of rows that share
+what the floors depend on (the level's keep set, the spatial factors above it, the energy a
+filled word costs at least): every kept data space's own floor of its fills, and the joint
+floor of all of them over the one tile and innermost loop above it that they share
+(``docs/OPTIMAL_SEARCH.md``).
+
+The joint floor raises the energy bound, not the fills. A word of data space i filled into
+level k is written there (TIMELOOP_SEMANTICS §8: fills use ``write``); when no fan-out lies
+between k and the next level p that keeps i, p has k's instances and serves k's fills one
+for one: a read of p each (and an update of p each, for read-write data: the drained partial
+sum; both less p's partition, a constant). With ``a_i`` those energies per word (per vector
+access / block size, times the instances charged, ``cost.clusters_charged``), every
+completion spends at least ``sum_i a_i (f_i - m_i) - slack`` more than the bound, ``f_i``
+its fills per instance, ``m_i`` the bound's, ``slack`` what rounding up to whole vector
+accesses can take back ((b - 1) / b of an access per instance, action and data space).
+Since ``sum_i a_i f_i >= J`` (the joint floor), the bound's energy can be raised by
+``max(0, J - sum_i a_i m_i - slack)``.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Callable
+
+import numpy as np
+
+from ..primes import divisors
+from ..spec.arch import Arch
+from ..spec.workload import Workload
+from .bound import FillFloor
+from .cost import ActionEnergies
+
+
+class FloorCache:
+    """The floor tables of one model, kept across passes (oldest dropped first)."""
+
+    #: tables kept (each at most FillFloor.MAX_SHAPES entries per data space)
+    KEPT = 128
+    #: table entries built per pass at most: a batch spanning many spatial groups gets no
+    #: floor for the groups past it (no floor is still a bound), so one call stays short
+    #: (measured: 1,017 tables, 32 s in one call on the exercises' tutorial 06)
+    BUILDS = 32
+    BUILD_SHAPES = 1 << 21
+    #: whether the joint floor of the read-only data spaces raises the energy bound
+    JOINT = True
+
+    def __init__(self, arch: Arch, workload: Workload, projections: list[np.ndarray]):
+        self.arch = arch
+        self.workload = workload
+        self.projections = projections
+        self.bounds = np.array([workload.bounds[d] for d in workload.dims], dtype=np.int64)
+        self.size = int(np.prod([len(divisors(int(b))) for b in self.bounds], dtype=np.float64))
+        self.tables: OrderedDict[tuple, FillFloor] = OrderedDict()
+
+    def get(self, key: tuple, build: Callable[[], FillFloor]) -> FillFloor:
+        table = self.tables.get(key)
+        if table is None:
+            if len(self.tables) >= self.KEPT:                     # memory stays bounded
+                self.tables.popitem(last=False)
+            table = self.tables[key] = build()
+        return table
+
+
+class OpenLevelFloors:
+    """The floors of one pass: ``fills(i)`` for :class:`~mapper.model.bound.DataSpaceBound`,
+    and ``joint_excess(k, fills)`` for the energy bound."""
+
+    def __init__(self, cache: FloorCache, keep: tuple[frozenset, ...],
+                 energies: ActionEnergies, temporal: np.ndarray, spatial: np.ndarray):
+        """``keep``: the skeleton's keep sets per level; ``temporal``, ``spatial`` (K, D, B)
+        the parked partial tilings."""
+        self.cache = cache
+        self.keep = keep
+        self.energies = energies
+        self.temporal = temporal
+        self.spatial = spatial
+        self.budget = min(cache.BUILD_SHAPES, cache.BUILDS * cache.size)
+        self._levels: dict[int, tuple] = {}
+        names = cache.workload.ds_names
+        self.kept = [[i for i, n in enumerate(names) if n in keep[k]] for k in range(len(keep))]
+        self.outermost = [max(k for k in range(len(keep)) if n in keep[k]) for n in names]
+
+    def fills(self, i: int) -> Callable[[int], np.ndarray | None]:
+        """``floor(k)``: (B,) the least fills of data space i into open level k (or None)."""
+        def floor(k: int) -> np.ndarray | None:
+            return self._lookup(k, lambda table, extents: table(i, extents))
+        return floor
+
+    def joint_excess(self, k: int, fills: dict[int, np.ndarray]) -> np.ndarray | None:
+        """(B,) pJ that every completion spends at level k and its parents beyond the bound
+        whose fills per instance at k are ``fills`` (data space index -> (B,)); None where
+        level k has no joint floor."""
+        if not self.cache.JOINT:
+            return None
+        groups, inverse, tables, weights = self._level(k)
+        if all(len(w) < 2 for w, _ in weights):
+            return None
+        excess = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
+        if excess is None:
+            return None
+        for g, (w, slack) in enumerate(weights):
+            rows = inverse == g
+            for i, a in w.items():
+                excess[rows] -= a * fills[i][rows]
+            excess[rows] -= slack
+        excess[~np.isfinite(excess)] = 0.0
+        return np.maximum(excess, 0.0, out=excess)
+
+    def _lookup(self, k: int, read, missing=None) -> np.ndarray | None:
+        groups, inverse, tables, _ = self._level(k)
+        if not any(t is not None for t in tables):
+            return None
+        extents = np.prod(self.temporal[: k + 1] * self.spatial[: k + 1], axis=0)  # (D, B)
+        out = None
+        for g, table in enumerate(tables):
+            if table is None:
+                continue
+            rows = np.flatnonzero(inverse == g)
+            got = read(table, extents[:, rows])
+            if got is None:
+                continue
+            if out is None:
+                out = np.zeros(extents.shape[1], dtype=got.dtype)
+                if missing is not None:
+                    out[:] = missing
+            out[rows] = got
+        return out
+
+    def _level(self, k: int) -> tuple:
+        """Level k's row groups, their tables (None: over budget) and joint weights."""
+        got = self._levels.get(k)
+        if got is not None:
+            return got
+        cache = self.cache
+        arch = cache.arch
+        above = np.prod(self.spatial[k + 1:], axis=0)                           # (D, B)
+        weighted = [i for i in self.kept[k] if k < self.outermost[i]]
+        parents = {i: min(p for p in range(k + 1, len(self.keep))
+                          if cache.workload.ds_names[i] in self.keep[p]) for i in weighted}
+        # whether no fan-out lies between k and each parent (then p reads what k is filled)
+        direct = [(np.prod(self.spatial[k + 1: p + 1], axis=0) == 1).all(axis=0)
+                  for p in sorted(set(parents.values()))]
+        key_rows = np.concatenate([above, np.array(direct, dtype=np.int64).reshape(-1, above.shape[1])])
+        groups, inverse = distinct_columns(key_rows)
+        level = arch.storage[k]
+        projections = {i: cache.projections[i] for i in self.kept[k] if k < self.outermost[i]}
+        if not projections:
+            got = self._levels[k] = (groups, inverse, [None] * groups.shape[1],
+                                     [({}, 0.0)] * groups.shape[1])
+            return got
+        kept = [cache.projections[i] for i in self.kept[k]]
+        tables, weights = [], []
+        for g in range(groups.shape[1]):
+            spatial_above = groups[: above.shape[0], g]
+            flags = dict(zip(sorted(set(parents.values())), groups[above.shape[0]:, g]))
+            w, slack = self._weights(k, int(np.prod(spatial_above)), weighted, parents, flags)
+            weights.append((w, slack))
+            key = (k, self.keep[k], spatial_above.tobytes(),
+                   tuple(sorted(w.items())) if cache.JOINT else ())
+            if key not in cache.tables:
+                cost = cache.size * len(projections)
+                if self.budget < cost:
+                    tables.append(None)
+                    continue
+                self.budget -= cost
+            tables.append(cache.get(key, lambda: FillFloor(
+                projections, cache.bounds, level.effective_capacity, kept, spatial_above,
+                w if cache.JOINT else None)))
+        got = self._levels[k] = (groups, inverse, tables, weights)
+        return got
+
+    def _weights(self, k: int, inst: int, weighted: list[int], parents: dict[int, int],
+                 direct: dict[int, int]) -> tuple[dict[int, float], float]:
+        """pJ per word filled into level k of each data space (at least), and the rounding
+        slack of all of them (module docstring)."""
+        arch, e = self.cache.arch, self.energies
+        weights, slack = {}, 0.0
+        for i in weighted:
+            terms = [(k, e.fill[k])]
+            p = parents[i]
+            if direct[p]:
+                terms.append((p, e.read[p]))
+                if self.cache.workload.data_spaces[i].read_write:
+                    terms.append((p, e.update[p]))
+            a = 0.0
+            for level, energy in terms:
+                spec = arch.storage[level]
+                charged = inst if spec.cluster_size <= 1 else \
+                    min(inst, spec.instances // spec.cluster_size)
+                per_access = charged * float(energy)
+                a += per_access / spec.block_size
+                slack += per_access * (spec.block_size - 1) / spec.block_size
+            if np.isfinite(a) and a > 0:
+                weights[i] = a
+        if not np.isfinite(slack):
+            return {}, 0.0
+        return weights, slack
+
+
+def distinct_columns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(distinct columns, inverse (B,)) of a (D, B) array of small non-negative integers:
+    ``np.unique(x, axis=1, return_inverse=True)``, through one packed integer per column
+    where the varying rows fit 63 bits (numpy's column-wise unique sorts structured rows,
+    which cost a search more than the bound it served)."""
+    varying = np.flatnonzero((x != x[:, :1]).any(axis=1)) if x.shape[1] else np.arange(0)
+    if not len(varying):
+        return x[:, :1], np.zeros(x.shape[1], dtype=np.intp)
+    bits = [max(int(x[r].max()).bit_length(), 1) for r in varying]
+    if x.min() < 0 or sum(bits) > 63:
+        groups, inverse = np.unique(x, axis=1, return_inverse=True)
+        return groups, inverse.reshape(-1)
+    key = np.zeros(x.shape[1], dtype=np.int64)
+    for r, b in zip(varying, bits):
+        key <<= b
+        key |= x[r]
+    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    return x[:, first], inverse.reshape(-1)
