@@ -439,10 +439,11 @@ class FillFloor:
 
     def __init__(self, projections: dict[int, np.ndarray], bounds: np.ndarray,
                  capacity: int | None, kept: list[np.ndarray], spatial_above: np.ndarray,
-                 weights: dict[int, float] | None = None):
+                 weights: dict[int, float] | None = None, floors_of=None):
         """``bounds`` (D,); ``kept``: the projections of the data spaces level l keeps (its
         capacity holds their tiles); ``spatial_above`` (D,) the product of the spatial factors
-        above l; ``weights``: pJ per word filled, for the data spaces of the joint table."""
+        above l; ``weights``: pJ per word new to the tile, for the data spaces of the joint
+        table; ``floors_of``: the data spaces that get their own table (default: all)."""
         D = len(bounds)
         self.divisors = [np.array(divisors(int(b)), np.int64) for b in bounds]
         self.shape = shape = tuple(len(d) for d in self.divisors)
@@ -470,9 +471,10 @@ class FillFloor:
             # per dimension of the innermost loop above l: one loop for every data space
             fills = DeltaBound(A).lower_bound(0, product_rows(ranks), list(ranks), loops,
                                               per_loop=True)
-            floor = np.full(E.shape[1], np.iinfo(np.int64).max)
-            floor[fits] = fills.min(axis=0)
-            self.tables[i] = self._closed(floor)
+            if floors_of is None or i in floors_of:
+                floor = np.full(E.shape[1], np.iinfo(np.int64).max)
+                floor[fits] = fills.min(axis=0)
+                self.tables[i] = self._closed(floor)
             if joint is not None and i in weights:
                 joint += weights[i] * np.where(fills == np.iinfo(np.int64).max, np.inf, fills)
         if joint is not None:

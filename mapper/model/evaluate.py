@@ -203,11 +203,7 @@ class Model:
         if floors is not None:
             # the kept data spaces of an open level share its tile (floors.py)
             for k in range(bound.fixed_through + 1, len(arch.storage)):
-                # the fills before read-write data's first touches are taken off
-                excess = floors.joint_excess(k, {
-                    i: counts[ds.name].fills[k] + counts[ds.name].partition[k]
-                    if ds.read_write else counts[ds.name].fills[k]
-                    for i, ds in enumerate(wl.data_spaces)})
+                excess = floors.joint_excess(k, counts)
                 if excess is not None:
                     np.add(energy.total, excess, out=energy.total)
         capacity_used, valid = self._validity(nest, counts, keeping.keep)

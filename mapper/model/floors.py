@@ -17,6 +17,12 @@ its fills per instance, ``m_i`` the bound's, ``slack`` what rounding up to whole
 accesses can take back ((b - 1) / b of an access per instance, action and data space).
 Since ``sum_i a_i f_i >= J`` (the joint floor), the bound's energy can be raised by
 ``max(0, J - sum_i a_i m_i - slack)``.
+
+Read-only data that passes level k on its way from p to a keeper below joins the sum: every
+word new to k's tile (the hull of what k's children use in one iteration of the loops above
+k) is in no buffer below k, whose tiles all lie in k's previous tile, so p reads it; with no
+fan-out between, ``F_i(E, a)`` of that tile bounds p's reads per instance of k, ``m_i``
+being the bound's. Only data without stride gaps (projection coefficients 0 or 1) is taken.
 """
 from __future__ import annotations
 
@@ -77,6 +83,8 @@ class OpenLevelFloors:
         self.spatial = spatial
         self.budget = min(cache.BUILD_SHAPES, cache.BUILDS * cache.size)
         self._levels: dict[int, tuple] = {}
+        #: per level, the read-only data spaces passing it (index -> next keeper above)
+        self.passing: dict[int, dict[int, int]] = {}
         names = cache.workload.ds_names
         self.kept = [[i for i, n in enumerate(names) if n in keep[k]] for k in range(len(keep))]
         self.outermost = [max(k for k in range(len(keep)) if n in keep[k]) for n in names]
@@ -87,10 +95,11 @@ class OpenLevelFloors:
             return self._lookup(k, lambda table, extents: table(i, extents))
         return floor
 
-    def joint_excess(self, k: int, fills: dict[int, np.ndarray]) -> np.ndarray | None:
-        """(B,) pJ that every completion spends at level k and its parents beyond the bound
-        whose fills per instance at k are ``fills`` (data space index -> (B,)); None where
-        level k has no joint floor."""
+    def joint_excess(self, k: int, counts: dict) -> np.ndarray | None:
+        """(B,) pJ that every completion spends at level k and the levels it reads from
+        beyond the bound whose counts are ``counts`` (data space name ->
+        :class:`~mapper.model.access.DataSpaceCounts`); None where level k has no joint
+        floor."""
         if not self.cache.JOINT:
             return None
         groups, inverse, tables, weights = self._level(k)
@@ -99,13 +108,30 @@ class OpenLevelFloors:
         excess = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
         if excess is None:
             return None
+        wl = self.cache.workload
         for g, (w, slack) in enumerate(weights):
             rows = inverse == g
             for i, a in w.items():
-                excess[rows] -= a * fills[i][rows]
+                c = counts[wl.ds_names[i]]
+                if i in self.passing[k]:           # what the next keeper above reads
+                    bound = c.reads[self.passing[k][i]]
+                elif wl.data_spaces[i].read_write:  # the fills before the first touches
+                    bound = c.fills[k] + c.partition[k]
+                else:
+                    bound = c.fills[k]
+                excess[rows] -= a * bound[rows]
             excess[rows] -= slack
         excess[~np.isfinite(excess)] = 0.0
         return np.maximum(excess, 0.0, out=excess)
+
+    def joint_floor(self, k: int) -> tuple[np.ndarray, list[dict[int, float]]] | None:
+        """Level k's joint floor (B,) in pJ and each row's weights (data space index -> pJ
+        per word new to k's tile); None where there is none."""
+        groups, inverse, tables, weights = self._level(k)
+        floor = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
+        if floor is None:
+            return None
+        return floor, [weights[g][0] for g in inverse]
 
     def _lookup(self, k: int, read, missing=None) -> np.ndarray | None:
         groups, inverse, tables, _ = self._level(k)
@@ -133,30 +159,39 @@ class OpenLevelFloors:
         if got is not None:
             return got
         cache = self.cache
-        arch = cache.arch
+        wl, arch = cache.workload, cache.arch
+        K = len(self.keep)
         above = np.prod(self.spatial[k + 1:], axis=0)                           # (D, B)
-        weighted = [i for i in self.kept[k] if k < self.outermost[i]]
-        parents = {i: min(p for p in range(k + 1, len(self.keep))
-                          if cache.workload.ds_names[i] in self.keep[p]) for i in weighted}
+        own = [i for i in self.kept[k] if k < self.outermost[i]]
+        parents = {i: min(p for p in range(k + 1, K) if wl.ds_names[i] in self.keep[p])
+                   for i in range(len(wl.ds_names)) if k < self.outermost[i]}
+        # read-only data passing level k from a keeper above to one below, without stride
+        # gaps (every word of its tile is read): each word new to k's tile is read from above
+        passing = {i: parents[i] for i in parents if i not in own
+                   and not wl.data_spaces[i].read_write
+                   and any(wl.ds_names[i] in self.keep[j] for j in range(k))
+                   and ((cache.projections[i] == 0) | (cache.projections[i] == 1)).all()}
+        self.passing[k] = passing
+        weighted = own + sorted(passing) if cache.JOINT else own
+        ends = sorted({parents[i] for i in weighted})
         # whether no fan-out lies between k and each parent (then p reads what k is filled)
-        direct = [(np.prod(self.spatial[k + 1: p + 1], axis=0) == 1).all(axis=0)
-                  for p in sorted(set(parents.values()))]
-        key_rows = np.concatenate([above, np.array(direct, dtype=np.int64).reshape(-1, above.shape[1])])
-        groups, inverse = distinct_columns(key_rows)
-        level = arch.storage[k]
-        projections = {i: cache.projections[i] for i in self.kept[k] if k < self.outermost[i]}
-        if not projections:
+        direct = np.array([(np.prod(self.spatial[k + 1: p + 1], axis=0) == 1).all(axis=0)
+                           for p in ends], dtype=np.int64).reshape(-1, above.shape[1])
+        groups, inverse = distinct_columns(np.concatenate([above, direct]))
+        if not own:
             got = self._levels[k] = (groups, inverse, [None] * groups.shape[1],
                                      [({}, 0.0)] * groups.shape[1])
             return got
         kept = [cache.projections[i] for i in self.kept[k]]
+        level = arch.storage[k]
         tables, weights = [], []
         for g in range(groups.shape[1]):
             spatial_above = groups[: above.shape[0], g]
-            flags = dict(zip(sorted(set(parents.values())), groups[above.shape[0]:, g]))
+            flags = dict(zip(ends, groups[above.shape[0]:, g]))
             w, slack = self._weights(k, int(np.prod(spatial_above)), weighted, parents, flags)
             weights.append((w, slack))
-            key = (k, self.keep[k], spatial_above.tobytes(),
+            projections = {i: cache.projections[i] for i in own + [i for i in w if i not in own]}
+            key = (k, self.keep[k], spatial_above.tobytes(), tuple(projections),
                    tuple(sorted(w.items())) if cache.JOINT else ())
             if key not in cache.tables:
                 cost = cache.size * len(projections)
@@ -166,23 +201,29 @@ class OpenLevelFloors:
                 self.budget -= cost
             tables.append(cache.get(key, lambda: FillFloor(
                 projections, cache.bounds, level.effective_capacity, kept, spatial_above,
-                w if cache.JOINT else None)))
+                w if cache.JOINT else None, floors_of=own)))
         got = self._levels[k] = (groups, inverse, tables, weights)
         return got
 
     def _weights(self, k: int, inst: int, weighted: list[int], parents: dict[int, int],
                  direct: dict[int, int]) -> tuple[dict[int, float], float]:
-        """pJ per word filled into level k of each data space (at least), and the rounding
-        slack of all of them (module docstring)."""
+        """pJ per word new to level k's tile of each data space (at least), and the rounding
+        slack of all of them (module docstring): a kept word's write into k and, without a
+        fan-out between, its read (and update) at the next keeper p; a passing word's read
+        at p, without a fan-out between."""
         arch, e = self.cache.arch, self.energies
+        wl = self.cache.workload
         weights, slack = {}, 0.0
         for i in weighted:
-            terms = [(k, e.fill[k])]
             p = parents[i]
+            kept = wl.ds_names[i] in self.keep[k]
+            terms = [(k, e.fill[k])] if kept else []
             if direct[p]:
                 terms.append((p, e.read[p]))
-                if self.cache.workload.data_spaces[i].read_write:
+                if kept and wl.data_spaces[i].read_write:
                     terms.append((p, e.update[p]))
+            if not terms:
+                continue
             a = 0.0
             for level, energy in terms:
                 spec = arch.storage[level]

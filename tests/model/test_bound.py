@@ -331,6 +331,94 @@ def test_capacity_floor_is_below_every_completion_that_fits(wl, keep, seed, thro
     the joint floor of the data spaces they keep (floors.py): every completion that fits
     every buffer costs at least the bound, per data space and level in fills, and in energy
     and cycles."""
+    bound_below_every_fitting_completion(hierarchy, wl, keep, seed, through)
+
+
+#: keep sets where a level's joint floor binds: the glb keeps Inputs and Outputs while the
+#: Weights pass it to l1 (as simba_like's global buffer), or the Inputs pass it (with stride
+#: gaps: then they are left out), or the glb keeps everything
+JOINT_KEEPS = [({"Outputs"}, {"Weights"}, {"Inputs", "Outputs"}),
+               ({"Outputs"}, {"Weights", "Inputs"}, {"Inputs", "Outputs"}),
+               ({"Outputs"}, {"Inputs"}, {"Weights", "Inputs", "Outputs"}),
+               ({"Outputs"}, {"Inputs"}, {"Weights", "Outputs"})]
+#: layers whose tiles do not all fit the small buffers at once
+tense_workloads = st.builds(conv1d, R=st.sampled_from([1, 3]), P=st.sampled_from([4, 8]),
+                            C=st.sampled_from([2, 4]), M=st.sampled_from([2, 4]),
+                            stride=st.sampled_from([1, 2]))
+
+
+@settings(max_examples=30, deadline=None)
+@given(wl=tense_workloads, keep=st.sampled_from(JOINT_KEEPS), seed=st.integers(0, 2 ** 16),
+       through=st.sampled_from([0, 1]),
+       hierarchy=st.sampled_from([ARCH_SMALL, ARCH_SMALL_BLOCKS]))
+def test_joint_floor_is_below_every_completion_that_fits(wl, keep, seed, through, hierarchy):
+    """The joint floor of an open level (floors.py), where it binds: the data spaces the glb
+    keeps and the Weights that pass it on their way from DRAM to l1 share the glb's tile;
+    every completion that fits costs at least the raised energy bound."""
+    bound_below_every_fitting_completion(hierarchy, wl, keep, seed, through)
+
+
+@settings(max_examples=30, deadline=None)
+@given(wl=tense_workloads, keep=st.sampled_from(JOINT_KEEPS), seed=st.integers(0, 2 ** 16),
+       through=st.sampled_from([0, 1]),
+       hierarchy=st.sampled_from([ARCH_SMALL, ARCH_SMALL_BLOCKS]))
+def test_joint_floor_is_below_the_weighted_words_of_every_completion(wl, keep, seed, through,
+                                                                     hierarchy):
+    """The joint floor itself: every completion that fits spends at least ``J`` pJ on the
+    words new to the glb's tile, ``sum_i a_i x_i`` with ``x_i`` the glb's fills of a kept
+    data space (before read-write data's first touches) and DRAM's reads of a passing one."""
+    from mapper.model.floors import OpenLevelFloors
+    model = Model(hierarchy, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    temporal, spatial, rest, parked = parked_partial_tiling(wl, np.random.default_rng(seed),
+                                                            through)
+    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    energies = model.evaluate(MappingBatch(sk, parked[None], spatial[None])).energies
+    floors = OpenLevelFloors(model.floors, keep, energies, parked[None].transpose(1, 2, 0),
+                             spatial[None].transpose(1, 2, 0))
+    got = floors.joint_floor(2)
+    if got is None or not np.isfinite(got[0][0]):
+        return
+    joint, (weights,) = got[0][0], got[1]
+    for r in completions(model, wl, keep, temporal, spatial, rest, through):
+        words = 0.0
+        for i, a in weights.items():
+            ds = wl.data_spaces[i]
+            c = r.counts[ds.name]
+            if i in floors.passing[2]:
+                x = c.reads[floors.passing[2][i]]
+            else:
+                x = c.fills[2] + (c.partition[2] if ds.read_write else 0)
+            words = words + a * x
+        assert (joint <= words[r.valid] * (1 + 1e-12)).all()
+
+
+def completions(model, wl, keep, temporal, spatial, rest, through):
+    """Every completion of a partial tiling (the ``rest`` of each dimension split among the
+    levels above ``through``), every order of the open levels: one result per pattern of
+    non-unit loops and orders."""
+    from mapper.mapspace.orders import level_orders
+    open_levels = list(range(through + 1, 4))
+    n = len(open_levels)
+    per_dim = [factorizations(int(rest[jj]), [(1, 99)] * n) for jj in range(len(DIMS))]
+    rows = np.array([np.concatenate(c) for c in itertools.product(*per_dim)])
+    t = np.repeat(temporal[None], len(rows), axis=0)
+    for i, k in enumerate(open_levels):
+        t[:, k] = rows[:, i::n]
+    s = np.repeat(spatial[None], len(rows), axis=0)
+    pattern = (t[:, open_levels] > 1).reshape(len(t), -1)
+    for p in np.unique(pattern, axis=0):
+        g = np.flatnonzero((pattern == p).all(axis=1))
+        nonunit = [tuple(d for jj, d in enumerate(DIMS) if t[g[0], k, jj] > 1)
+                   for k in open_levels]
+        for orders in itertools.product(*(level_orders(x, DIMS, None) for x in nonunit)):
+            sk = Skeleton(DIMS, (DIMS,) * (4 - n) + orders, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+            yield model.evaluate(MappingBatch(sk, t[g], s[g]))
+
+
+def bound_below_every_fitting_completion(hierarchy, wl, keep, seed, through):
+    """Every completion of a random partial tiling fixed through level ``through`` that fits
+    every buffer has at least the bound's fills, energy and cycles."""
     from mapper.mapspace.orders import level_orders
     model = Model(hierarchy, wl, TABLES)
     keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
