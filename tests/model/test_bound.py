@@ -340,7 +340,10 @@ def test_capacity_floor_is_below_every_completion_that_fits(wl, keep, seed, thro
 JOINT_KEEPS = [({"Outputs"}, {"Weights"}, {"Inputs", "Outputs"}),
                ({"Outputs"}, {"Weights", "Inputs"}, {"Inputs", "Outputs"}),
                ({"Outputs"}, {"Inputs"}, {"Weights", "Inputs", "Outputs"}),
-               ({"Outputs"}, {"Inputs"}, {"Weights", "Outputs"})]
+               ({"Outputs"}, {"Inputs"}, {"Weights", "Outputs"}),
+               # kept below l1's fan-out: multicast and links between the rf's
+               ({"Weights", "Outputs"}, {"Outputs"}, {"Inputs", "Outputs"}),
+               ({"Inputs", "Outputs"}, {"Outputs"}, {"Weights", "Outputs"})]
 #: layers whose tiles do not all fit the small buffers at once
 tense_workloads = st.builds(conv1d, R=st.sampled_from([1, 3]), P=st.sampled_from([4, 8]),
                             C=st.sampled_from([2, 4]), M=st.sampled_from([2, 4]),
