@@ -47,7 +47,7 @@ serve at ``G`` (:func:`bound_under_links`).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Callable
+from typing import Callable, Collection
 
 import numpy as np
 
@@ -439,7 +439,8 @@ class FillFloor:
 
     def __init__(self, projections: dict[int, np.ndarray], bounds: np.ndarray,
                  capacity: int | None, kept: list[np.ndarray], spatial_above: np.ndarray,
-                 weights: dict[int, float] | None = None, floors_of=None):
+                 weights: dict[int, float] | None = None,
+                 floors_of: Collection[int] | None = None):
         """``bounds`` (D,); ``kept``: the projections of the data spaces level l keeps (its
         capacity holds their tiles); ``spatial_above`` (D,) the product of the spatial factors
         above l; ``weights``: pJ per word new to the tile, for the data spaces of the joint

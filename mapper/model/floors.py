@@ -27,6 +27,7 @@ being the bound's. Only data without stride gaps (projection coefficients 0 or 1
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
 from typing import Callable
 
 import numpy as np
@@ -48,7 +49,7 @@ class FloorCache:
     #: (measured: 1,017 tables, 32 s in one call on the exercises' tutorial 06)
     BUILDS = 32
     BUILD_SHAPES = 1 << 21
-    #: whether the joint floor of the read-only data spaces raises the energy bound
+    #: whether the joint floor raises the energy bound (off: each data space's own floor only)
     JOINT = True
 
     def __init__(self, arch: Arch, workload: Workload, projections: list[np.ndarray]):
@@ -68,9 +69,19 @@ class FloorCache:
         return table
 
 
+@dataclass(frozen=True)
+class LevelGroups:
+    """One open level's rows grouped by what its floors depend on."""
+
+    inverse: np.ndarray                     # (B,) each row's group
+    tables: list[FillFloor | None]          # per group (None: over the build budget)
+    weights: list[dict[int, float]]         # per group: pJ per word new to the tile
+    slack: list[float]                      # per group: what rounding may take back, pJ
+
+
 class OpenLevelFloors:
     """The floors of one pass: ``fills(i)`` for :class:`~mapper.model.bound.DataSpaceBound`,
-    and ``joint_excess(k, fills)`` for the energy bound."""
+    and ``joint_excess(k, counts)`` for the energy bound."""
 
     def __init__(self, cache: FloorCache, keep: tuple[frozenset, ...],
                  energies: ActionEnergies, temporal: np.ndarray, spatial: np.ndarray):
@@ -82,7 +93,7 @@ class OpenLevelFloors:
         self.temporal = temporal
         self.spatial = spatial
         self.budget = min(cache.BUILD_SHAPES, cache.BUILDS * cache.size)
-        self._levels: dict[int, tuple] = {}
+        self._levels: dict[int, LevelGroups] = {}
         #: per level, the read-only data spaces passing it (index -> next keeper above)
         self.passing: dict[int, dict[int, int]] = {}
         names = cache.workload.ds_names
@@ -102,15 +113,15 @@ class OpenLevelFloors:
         floor."""
         if not self.cache.JOINT:
             return None
-        groups, inverse, tables, weights = self._level(k)
-        if all(len(w) < 2 for w, _ in weights):
+        level = self._level(k)
+        if all(len(w) < 2 for w in level.weights):
             return None
         excess = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
         if excess is None:
             return None
         wl = self.cache.workload
-        for g, (w, slack) in enumerate(weights):
-            rows = inverse == g
+        for g, (w, slack) in enumerate(zip(level.weights, level.slack)):
+            rows = level.inverse == g
             for i, a in w.items():
                 c = counts[wl.ds_names[i]]
                 if i in self.passing[k]:           # what the next keeper above reads
@@ -127,22 +138,22 @@ class OpenLevelFloors:
     def joint_floor(self, k: int) -> tuple[np.ndarray, list[dict[int, float]]] | None:
         """Level k's joint floor (B,) in pJ and each row's weights (data space index -> pJ
         per word new to k's tile); None where there is none."""
-        groups, inverse, tables, weights = self._level(k)
+        level = self._level(k)
         floor = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
         if floor is None:
             return None
-        return floor, [weights[g][0] for g in inverse]
+        return floor, [level.weights[g] for g in level.inverse]
 
     def _lookup(self, k: int, read, missing=None) -> np.ndarray | None:
-        groups, inverse, tables, _ = self._level(k)
-        if not any(t is not None for t in tables):
+        level = self._level(k)
+        if not any(t is not None for t in level.tables):
             return None
         extents = np.prod(self.temporal[: k + 1] * self.spatial[: k + 1], axis=0)  # (D, B)
         out = None
-        for g, table in enumerate(tables):
+        for g, table in enumerate(level.tables):
             if table is None:
                 continue
-            rows = np.flatnonzero(inverse == g)
+            rows = np.flatnonzero(level.inverse == g)
             got = read(table, extents[:, rows])
             if got is None:
                 continue
@@ -153,7 +164,7 @@ class OpenLevelFloors:
             out[rows] = got
         return out
 
-    def _level(self, k: int) -> tuple:
+    def _level(self, k: int) -> LevelGroups:
         """Level k's row groups, their tables (None: over budget) and joint weights."""
         got = self._levels.get(k)
         if got is not None:
@@ -179,17 +190,18 @@ class OpenLevelFloors:
                            for p in ends], dtype=np.int64).reshape(-1, above.shape[1])
         groups, inverse = distinct_columns(np.concatenate([above, direct]))
         if not own:
-            got = self._levels[k] = (groups, inverse, [None] * groups.shape[1],
-                                     [({}, 0.0)] * groups.shape[1])
+            n = groups.shape[1]
+            got = self._levels[k] = LevelGroups(inverse, [None] * n, [{}] * n, [0.0] * n)
             return got
         kept = [cache.projections[i] for i in self.kept[k]]
         level = arch.storage[k]
-        tables, weights = [], []
+        tables, weights, slacks = [], [], []
         for g in range(groups.shape[1]):
             spatial_above = groups[: above.shape[0], g]
             flags = dict(zip(ends, groups[above.shape[0]:, g]))
             w, slack = self._weights(k, int(np.prod(spatial_above)), weighted, parents, flags)
-            weights.append((w, slack))
+            weights.append(w)
+            slacks.append(slack)
             projections = {i: cache.projections[i] for i in own + [i for i in w if i not in own]}
             key = (k, self.keep[k], spatial_above.tobytes(), tuple(projections),
                    tuple(sorted(w.items())) if cache.JOINT else ())
@@ -202,7 +214,7 @@ class OpenLevelFloors:
             tables.append(cache.get(key, lambda: FillFloor(
                 projections, cache.bounds, level.effective_capacity, kept, spatial_above,
                 w if cache.JOINT else None, floors_of=own)))
-        got = self._levels[k] = (groups, inverse, tables, weights)
+        got = self._levels[k] = LevelGroups(inverse, tables, weights, slacks)
         return got
 
     def _weights(self, k: int, inst: int, weighted: list[int], parents: dict[int, int],
