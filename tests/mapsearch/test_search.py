@@ -237,3 +237,26 @@ def test_optimal_equals_exhaustive_on_a_sliding_window_with_strides():
         assert search.best.key[0] == pytest.approx(float(obj.key(model.evaluate(
             MappingBatch.of([exhaustive.best.mapping])))[0, 0]))
         assert search.progress.pruned > 0
+
+
+@pytest.mark.parametrize("keep_at", [0, 4])
+def test_optimal_equals_exhaustive_where_the_joint_floor_binds(keep_at):
+    """Small buffers, the glb holding Inputs and Outputs while the Weights pass it to l1 (as
+    simba_like's global buffer) or holding all three (as output_stationary's): the joint
+    floor of the glb (model/floors.py) raises partial tilings' bounds, and the branch and
+    bound (no incumbent) still reaches exhaustive's optimum."""
+    from tests.model.test_bound import ARCH_SMALL_BLOCKS as A4, JOINT_KEEPS, TABLES as T4
+    from tests.model.test_bound import conv1d as conv
+    wl = conv(R=3, P=8, C=4, M=2, stride=1)
+    keep = tuple(frozenset(k) for k in JOINT_KEEPS[keep_at]) + (frozenset(wl.ds_names),)
+    constraints = Constraints(tuple(
+        LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
+        for n, kp in zip(("rf", "l1", "glb", "DRAM"), keep)))
+    model = Model(A4, wl, T4)
+    space = MapSpace(A4, wl, constraints)
+    for obj in (Objective(), parse_objective("energy")):
+        exhaustive = run_search(model, space, obj, "exhaustive")
+        search = SearchState(model, space, obj)
+        assert BranchAndBound().run(search) == "finished"
+        assert search.best.key[0] == pytest.approx(float(obj.key(model.evaluate(
+            MappingBatch.of([exhaustive.best.mapping])))[0, 0]))
