@@ -8,7 +8,7 @@ model charges ``ceil(count / block_size)`` actions of each kind. Reads use ``rea
 Leakage: an ERT ``leak`` is the static energy of one instance per cycle (Accelergy's static
 power x the clock period). A level leaks over every cycle of the run on each of its utilized
 instances, as the 2024 Timeloop charges storage; the compute level likewise (Timeloop does not
-charge the compute's ``leak``: the one difference, 0.04-0.09% of the exercise designs' energy
+charge the compute's ``leak``: the one difference, at most 0.09% of the exercise designs' energy
 and 0.77% where the MAC is floating point, README).
 A component without a ``leak`` entry leaks nothing here, and ``missing_leak`` names it.
 """
