@@ -422,35 +422,19 @@ def completions(model, wl, keep, temporal, spatial, rest, through):
 def bound_below_every_fitting_completion(hierarchy, wl, keep, seed, through):
     """Every completion of a random partial tiling fixed through level ``through`` that fits
     every buffer has at least the bound's fills, energy and cycles."""
-    from mapper.mapspace.orders import level_orders
     model = Model(hierarchy, wl, TABLES)
     keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
-    rng = np.random.default_rng(seed)
-    temporal, spatial, rest, parked = parked_partial_tiling(wl, rng, through)
+    temporal, spatial, rest, parked = parked_partial_tiling(wl, np.random.default_rng(seed),
+                                                            through)
     sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
     bound = model.evaluate(MappingBatch(sk, parked[None], spatial[None]),
                            Bound(fixed_through=through))
-    open_levels = list(range(through + 1, 4))
-    n = len(open_levels)
-    per_dim = [factorizations(int(rest[jj]), [(1, 99)] * n) for jj in range(len(DIMS))]
-    rows = np.array([np.concatenate(c) for c in itertools.product(*per_dim)])
-    t = np.repeat(temporal[None], len(rows), axis=0)
-    for i, k in enumerate(open_levels):
-        t[:, k] = rows[:, i::n]
-    s = np.repeat(spatial[None], len(rows), axis=0)
-    pattern = (t[:, open_levels] > 1).reshape(len(t), -1)
-    for p in np.unique(pattern, axis=0):
-        g = np.flatnonzero((pattern == p).all(axis=1))
-        nonunit = [tuple(d for jj, d in enumerate(DIMS) if t[g[0], k, jj] > 1)
-                   for k in open_levels]
-        for orders in itertools.product(*(level_orders(x, DIMS, None) for x in nonunit)):
-            sk = Skeleton(DIMS, (DIMS,) * (4 - n) + orders, (DIMS,) * 4, (len(DIMS),) * 4, keep)
-            r = model.evaluate(MappingBatch(sk, t[g], s[g]))
-            fit = r.valid
-            for name, c in r.counts.items():
-                assert (bound.counts[name].fills[:, 0][:, None] <= c.fills[:, fit]).all(), name
-            assert (bound.energy[0] <= r.energy[fit] * (1 + 1e-12)).all()
-            assert (bound.cycles[0] <= r.cycles[fit]).all()
+    for r in completions(model, wl, keep, temporal, spatial, rest, through):
+        fit = r.valid
+        for name, c in r.counts.items():
+            assert (bound.counts[name].fills[:, 0][:, None] <= c.fills[:, fit]).all(), name
+        assert (bound.energy[0] <= r.energy[fit] * (1 + 1e-12)).all()
+        assert (bound.cycles[0] <= r.cycles[fit]).all()
 
 
 #: the same levels, with the fan-out from the rf to the MACs (level 0 spatial): which carries
