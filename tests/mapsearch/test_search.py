@@ -218,45 +218,44 @@ def test_bad_numeric_options_are_usage_errors(tmp_path, capsys, option):
     assert f"argument {option[0]}: expected" in err and "Traceback" not in err
 
 
+def branch_and_bound_reaches_exhaustive(hierarchy, tables, wl, keep) -> list[int]:
+    """On a four-level hierarchy with the keep sets ``keep`` (rf, l1, glb): the branch and
+    bound without an incumbent reaches exhaustive's optimum, for EDP and for energy; the
+    mappings it pruned, per objective."""
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    constraints = Constraints(tuple(
+        LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
+        for n, kp in zip(("rf", "l1", "glb", "DRAM"), keep)))
+    model = Model(hierarchy, wl, tables)
+    space = MapSpace(hierarchy, wl, constraints)
+    pruned = []
+    for obj in (Objective(), parse_objective("energy")):
+        exhaustive = run_search(model, space, obj, "exhaustive")
+        search = SearchState(model, space, obj)
+        assert BranchAndBound().run(search) == "finished"
+        assert search.best.key[0] == pytest.approx(float(obj.key(model.evaluate(
+            MappingBatch.of([exhaustive.best.mapping])))[0, 0]))
+        pruned.append(search.progress.pruned)
+    return pruned
+
+
 def test_optimal_equals_exhaustive_on_a_sliding_window_with_strides():
     """Four levels, a fan-out under l1, a strided sliding window and a channel the inputs do not
     project on: the branch and bound (no incumbent) reaches exhaustive's optimum."""
     from tests.model.test_bound import ARCH as A4, TABLES as T4, conv1d as conv
-    wl = conv(R=3, P=4, C=1, M=2, stride=2)
-    keep = (frozenset({"Weights"}), frozenset({"Outputs"}), frozenset({"Inputs", "Outputs"}),
-            frozenset(wl.ds_names))
-    constraints = Constraints(tuple(
-        LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
-        for n, kp in zip(("rf", "l1", "glb", "DRAM"), keep)))
-    model = Model(A4, wl, T4)
-    space = MapSpace(A4, wl, constraints)
-    for obj in (Objective(), parse_objective("energy")):
-        exhaustive = run_search(model, space, obj, "exhaustive")
-        search = SearchState(model, space, obj)
-        assert BranchAndBound().run(search) == "finished"
-        assert search.best.key[0] == pytest.approx(float(obj.key(model.evaluate(
-            MappingBatch.of([exhaustive.best.mapping])))[0, 0]))
-        assert search.progress.pruned > 0
+    pruned = branch_and_bound_reaches_exhaustive(
+        A4, T4, conv(R=3, P=4, C=1, M=2, stride=2),
+        ({"Weights"}, {"Outputs"}, {"Inputs", "Outputs"}))
+    assert all(p > 0 for p in pruned)
 
 
 @pytest.mark.parametrize("keep_at", [0, 4])
 def test_optimal_equals_exhaustive_where_the_joint_floor_binds(keep_at):
-    """Small buffers, the glb holding Inputs and Outputs while the Weights pass it to l1 (as
-    simba_like's global buffer) or holding all three (as output_stationary's): the joint
-    floor of the glb (model/floors.py) raises partial tilings' bounds, and the branch and
-    bound (no incumbent) still reaches exhaustive's optimum."""
+    """Small buffers, the glb holding Inputs and Outputs while the Weights pass it, to l1 (as
+    simba_like's global buffer) or to the rf below l1's fan-out: the joint floor of the glb
+    (model/floors.py) raises partial tilings' bounds, and the branch and bound (no
+    incumbent) still reaches exhaustive's optimum."""
     from tests.model.test_bound import ARCH_SMALL_BLOCKS as A4, JOINT_KEEPS, TABLES as T4
     from tests.model.test_bound import conv1d as conv
-    wl = conv(R=3, P=8, C=4, M=2, stride=1)
-    keep = tuple(frozenset(k) for k in JOINT_KEEPS[keep_at]) + (frozenset(wl.ds_names),)
-    constraints = Constraints(tuple(
-        LevelConstraints(n, dataspaces=tuple(DataSpaceRule(d, d in kp) for d in wl.ds_names))
-        for n, kp in zip(("rf", "l1", "glb", "DRAM"), keep)))
-    model = Model(A4, wl, T4)
-    space = MapSpace(A4, wl, constraints)
-    for obj in (Objective(), parse_objective("energy")):
-        exhaustive = run_search(model, space, obj, "exhaustive")
-        search = SearchState(model, space, obj)
-        assert BranchAndBound().run(search) == "finished"
-        assert search.best.key[0] == pytest.approx(float(obj.key(model.evaluate(
-            MappingBatch.of([exhaustive.best.mapping])))[0, 0]))
+    branch_and_bound_reaches_exhaustive(A4, T4, conv(R=3, P=8, C=4, M=2, stride=1),
+                                        JOINT_KEEPS[keep_at])
