@@ -496,6 +496,12 @@ class FillFloor:
             floor = closed
         return floor.reshape(-1)
 
+    @property
+    def nbytes(self) -> int:
+        """Bytes of the tables held."""
+        return sum(t.nbytes for t in self.tables.values()) + \
+            (0 if self.joint is None else self.joint.nbytes)
+
     def _index(self, extents: np.ndarray) -> np.ndarray:
         index = [np.searchsorted(d, e) for d, e in zip(self.divisors, extents)]
         return np.ravel_multi_index(index, self.shape)

@@ -42,8 +42,9 @@ from .cost import ActionEnergies
 class FloorCache:
     """The floor tables of one model, kept across passes (oldest dropped first)."""
 
-    #: tables kept (each at most FillFloor.MAX_SHAPES entries per data space)
-    KEPT = 128
+    #: bytes of tables kept at most (each table at most FillFloor.MAX_SHAPES entries per data
+    #: space and one more for the joint floor: 1 MiB each), the newest always
+    KEPT_BYTES = 256 << 20
     #: table entries built per pass at most: a batch spanning many spatial groups gets no
     #: floor for the groups past it (no floor is still a bound), so one call stays short
     #: (measured: 1,017 tables, 32 s in one call on the exercises' tutorial 06)
@@ -59,13 +60,16 @@ class FloorCache:
         self.bounds = np.array([workload.bounds[d] for d in workload.dims], dtype=np.int64)
         self.size = int(np.prod([len(divisors(int(b))) for b in self.bounds], dtype=np.float64))
         self.tables: OrderedDict[tuple, FillFloor] = OrderedDict()
+        self.nbytes = 0
 
     def get(self, key: tuple, build: Callable[[], FillFloor]) -> FillFloor:
         table = self.tables.get(key)
         if table is None:
-            if len(self.tables) >= self.KEPT:                     # memory stays bounded
-                self.tables.popitem(last=False)
             table = self.tables[key] = build()
+            self.nbytes += table.nbytes
+            while self.nbytes > self.KEPT_BYTES and len(self.tables) > 1:   # memory bounded
+                _, old = self.tables.popitem(last=False)
+                self.nbytes -= old.nbytes
         return table
 
 
