@@ -121,8 +121,16 @@ def clusters_charged(arch: Arch, inst: np.ndarray) -> np.ndarray:
         if level.cluster_size > 1:
             if out is inst:
                 out = inst.copy()
-            np.minimum(inst[k], level.instances // level.cluster_size, out=out[k])
+            out[k] = charged_instances(level, inst[k])
     return out
+
+
+def charged_instances(level, inst):
+    """How many instances' worth of per-instance energy a level with ``inst`` utilized
+    instances is charged (:func:`clusters_charged`, one level; a number or an array)."""
+    if level.cluster_size <= 1:
+        return inst
+    return np.minimum(inst, level.instances // level.cluster_size)
 
 
 def storage_energy(reads: np.ndarray, fills: np.ndarray | None, updates: np.ndarray | None,

@@ -36,7 +36,7 @@ from ..primes import divisors
 from ..spec.arch import Arch
 from ..spec.workload import Workload
 from .bound import FillFloor
-from .cost import ActionEnergies
+from .cost import ActionEnergies, charged_instances
 
 
 class FloorCache:
@@ -243,9 +243,7 @@ class OpenLevelFloors:
             a = 0.0
             for level, energy in terms:
                 spec = arch.storage[level]
-                charged = inst if spec.cluster_size <= 1 else \
-                    min(inst, spec.instances // spec.cluster_size)
-                per_access = charged * float(energy)
+                per_access = int(charged_instances(spec, inst)) * float(energy)
                 a += per_access / spec.block_size
                 slack += per_access * (spec.block_size - 1) / spec.block_size
             if np.isfinite(a) and a > 0:
