@@ -9,6 +9,7 @@ result that is kept keeps its memory.
 """
 from __future__ import annotations
 
+import _thread
 import math
 import threading
 import weakref
@@ -27,7 +28,16 @@ class _Lease:
         self.__array_interface__ = block.__array_interface__
 
     def __del__(self):
-        self.pool.give_back(self.block)
+        try:
+            self.pool.give_back(self.block)
+        except KeyboardInterrupt:
+            # a signal handler raised while the collector ran this finalizer, where Python
+            # can only print the exception (a traceback, to the user) and drop it. Delivered
+            # again from another thread a moment later, it is raised by the main thread's
+            # next steps, out of this finalizer (should it land in one again: again later)
+            timer = threading.Timer(0.01, _thread.interrupt_main)
+            timer.daemon = True
+            timer.start()
 
 
 class BlockPool:
