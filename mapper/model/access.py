@@ -386,10 +386,17 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                     fills[k] = delta_sum(carries, k, shifts, tiles[k], rank_ext[k])
                 elif bound.bound.open_tiling(k):
                     # every element of the instance's partition enters it at least once,
-                    # when the data space has no stride gaps (DeltaBound.dense); and the
-                    # tile it will have must fit (FillFloor)
-                    fills[k] = np.maximum(tiles[k], partition[k]) if bound.delta.dense \
-                        else tiles[k].copy()
+                    # when the data space has no stride gaps (DeltaBound.dense), or when
+                    # no fan-out above k splits it and the workload touches all of it
+                    # (DeltaBound.whole_touched); and the tile it will have must fit
+                    # (FillFloor)
+                    if bound.delta.dense:
+                        fills[k] = np.maximum(tiles[k], partition[k])
+                    elif bound.delta.whole_touched:
+                        whole = unsplit_above(bound.spatial, A, k)
+                        fills[k] = np.maximum(tiles[k], np.where(whole, partition[k], 0))
+                    else:
+                        fills[k] = tiles[k].copy()
                     floor = None if bound.floor is None else bound.floor(k)
                     if floor is not None:
                         np.maximum(fills[k], floor, out=fills[k])
@@ -446,6 +453,14 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
         else:
             updates[k] = 0
     return DataSpaceCounts(tiles, partition, reads, fills, updates, groups)
+
+
+def unsplit_above(spatial: np.ndarray, A: np.ndarray, k: int) -> np.ndarray:
+    """(B,) whether no fan-out above level k splits a data space (projection ``A``): every
+    spatial factor (``spatial`` (K, D, B)) of the levels above k over one of its dimensions
+    is 1, so each instance of k has the whole data space as its partition."""
+    touched = (A != 0).any(axis=0)
+    return (spatial[k + 1:, touched] == 1).all(axis=(0, 1))
 
 
 def _rounded(x: np.ndarray) -> np.ndarray:

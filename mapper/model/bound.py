@@ -227,15 +227,47 @@ def innermost_candidates(order: LoopOrder | None, nonunit: np.ndarray,
     return out
 
 
+def no_stride_gaps(A: np.ndarray) -> bool:
+    """Whether every element of the hull of a data space (projection ``A`` (R, D)) over any
+    box is touched: coefficients 0 or 1, and no dimension in two ranks (``A[i, i]`` touches
+    a diagonal of its square hull)."""
+    return bool(((A == 0) | (A == 1)).all() and ((A != 0).sum(axis=0) <= 1).all())
+
+
+def hull_touched(A: np.ndarray, extents: np.ndarray) -> bool:
+    """Whether every element of the hull of a data space (projection ``A`` (R, D)) over a box
+    of dimension ``extents`` (D,) is touched. The ranks must move independently (no
+    dimension in two ranks: else the hull is larger than what the box touches), and each
+    rank's values ``sum_j a_j x_j`` (0 <= x_j < e_j) must have no gap: taking the terms by
+    increasing coefficient, the values so far are 0..L, and the next coefficient fills on
+    from there only if it is at most L + 1 (a smaller value than L + 1 cannot come from it or
+    any later term). A strided window with a kernel at least the stride (``2q + s``, S >= 2)
+    has none; a 1x1 kernel with stride 2 (``2q``) has."""
+    moving = (A != 0) & (np.asarray(extents) > 1)[None, :]
+    if (moving.sum(axis=0) > 1).any():
+        return False
+    for r in range(A.shape[0]):
+        reach = 0
+        for d in sorted(np.flatnonzero(moving[r]), key=lambda d: A[r, d]):
+            if A[r, d] > reach + 1:
+                return False
+            reach += int(A[r, d]) * (int(extents[d]) - 1)
+    return True
+
+
 class DeltaBound:
     """Static facts of one data space's projection ``A`` (R, D) for :meth:`lower_bound`."""
 
-    def __init__(self, A: np.ndarray):
+    def __init__(self, A: np.ndarray, bounds: np.ndarray | None = None):
         self.A = A
         self.valid = bool((A >= 0).all())          # the sign argument needs A >= 0
-        #: every element of a tile's hull is touched (coefficients 0 or 1: no stride gaps),
-        #: so the partition (a hull) is a lower bound of the elements that must enter
-        self.dense = bool(((A == 0) | (A == 1)).all())
+        #: every element of a tile's hull is touched (:func:`no_stride_gaps`), so the
+        #: partition (a hull) is a lower bound of the elements that must enter
+        self.dense = no_stride_gaps(A)
+        #: every element of the whole data space's hull is touched by the workload (its
+        #: dimension extents ``bounds`` (D,)), stride gaps or not (:func:`hull_touched`): an
+        #: instance whose partition is the whole data space must take in all of it
+        self.whole_touched = self.dense or (bounds is not None and hull_touched(A, bounds))
         R, D = A.shape
         self.touches = A != 0                                      # (R, D)
         self.multi = self.touches.sum(axis=1) >= 2                 # (R,)

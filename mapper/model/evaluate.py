@@ -145,7 +145,8 @@ class Model:
 
     def _delta_bound(self, i: int) -> DeltaBound:
         if i not in self._delta_bounds:
-            self._delta_bounds[i] = DeltaBound(self.projections[i])
+            bounds = np.array([self.workload.bounds[d] for d in self.workload.dims])
+            self._delta_bounds[i] = DeltaBound(self.projections[i], bounds)
         return self._delta_bounds[i]
 
     # ------------------------------------------------------------------ batch

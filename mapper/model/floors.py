@@ -22,7 +22,7 @@ Read-only data that passes level k on its way from p to a keeper below joins the
 word new to k's tile (the hull of what k's children use in one iteration of the loops above
 k) is in no buffer below k, whose tiles all lie in k's previous tile, so p reads it; with no
 fan-out between, ``F_i(E, a)`` of that tile bounds p's reads per instance of k, ``m_i``
-being the bound's. Only data without stride gaps (projection coefficients 0 or 1) is taken.
+being the bound's. Only data without stride gaps (``bound.no_stride_gaps``) is taken.
 """
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ import numpy as np
 from ..primes import divisors
 from ..spec.arch import Arch
 from ..spec.workload import Workload
-from .bound import FillFloor
+from .bound import FillFloor, no_stride_gaps
 from .cost import ActionEnergies, charged_instances
 
 
@@ -185,7 +185,7 @@ class OpenLevelFloors:
         passing = {i: parents[i] for i in parents if i not in own
                    and not wl.data_spaces[i].read_write
                    and any(wl.ds_names[i] in self.keep[j] for j in range(k))
-                   and ((cache.projections[i] == 0) | (cache.projections[i] == 1)).all()}
+                   and no_stride_gaps(cache.projections[i])}
         self.passing[k] = passing
         weighted = own + sorted(passing) if cache.JOINT else own
         ends = sorted({parents[i] for i in weighted})

@@ -760,3 +760,33 @@ def test_links_possible_on_a_hand_checked_mapping():
     assert ins(run(("P", "M", "C", "R"))[0])[0][1] == 20
     assert ins(run(("M", "P", "C", "R"))[0])[0][1] == 24
     assert ins(run(("P", "M", "C", "R"), Bound(exact_from=3))[0])[0][1] == 20
+
+
+def test_hull_touched_on_hand_checked_windows():
+    """``2q + s``: touched whole with a kernel of 2 or 3, not with 1 (every other element);
+    ``3q + s`` with S = 2 misses every third; a dimension in two ranks touches a diagonal."""
+    from mapper.model.bound import hull_touched, no_stride_gaps
+    window = np.array([[2, 1]])                     # one rank: 2q + s over (Q, S)
+    assert hull_touched(window, np.array([4, 3]))
+    assert hull_touched(window, np.array([4, 2]))
+    assert not hull_touched(window, np.array([4, 1]))
+    assert hull_touched(window, np.array([1, 1]))   # one element
+    assert not hull_touched(np.array([[3, 1]]), np.array([4, 2]))
+    assert not hull_touched(np.array([[1], [1]]), np.array([3]))      # A[i, i]
+    assert not no_stride_gaps(np.array([[1], [1]]))
+    assert not no_stride_gaps(window)
+    assert no_stride_gaps(np.array([[1, 1], [0, 0]]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(A=st.lists(st.lists(st.integers(0, 3), min_size=3, max_size=3), min_size=1, max_size=2),
+       extents=st.lists(st.integers(1, 4), min_size=3, max_size=3))
+def test_hull_touched_equals_enumeration(A, extents):
+    """Brute force: the touched elements of every rank (ranks of disjoint dimensions) against
+    the hull's size."""
+    from mapper.model.bound import hull_touched
+    from mapper.model.nest import footprint
+    A, extents = np.array(A), np.array(extents)
+    touched = {tuple(A @ np.array(x)) for x in itertools.product(*(range(e) for e in extents))}
+    hull = int(footprint(A, extents[:, None])[0])
+    assert hull_touched(A, extents) == (len(touched) == hull)
