@@ -234,25 +234,37 @@ def no_stride_gaps(A: np.ndarray) -> bool:
     return bool(((A == 0) | (A == 1)).all() and ((A != 0).sum(axis=0) <= 1).all())
 
 
-def hull_touched(A: np.ndarray, extents: np.ndarray) -> bool:
+def hull_touched(A: np.ndarray, extents: np.ndarray) -> bool | np.ndarray:
     """Whether every element of the hull of a data space (projection ``A`` (R, D)) over a box
-    of dimension ``extents`` (D,) is touched. The ranks must move independently (no
-    dimension in two ranks: else the hull is larger than what the box touches), and each
-    rank's values ``sum_j a_j x_j`` (0 <= x_j < e_j) must have no gap: taking the terms by
-    increasing coefficient, the values so far are 0..L, and the next coefficient fills on
-    from there only if it is at most L + 1 (a smaller value than L + 1 cannot come from it or
-    any later term). A strided window with a kernel at least the stride (``2q + s``, S >= 2)
-    has none; a 1x1 kernel with stride 2 (``2q``) has."""
-    moving = (A != 0) & (np.asarray(extents) > 1)[None, :]
-    if (moving.sum(axis=0) > 1).any():
-        return False
+    of dimension ``extents`` ((D,), or (D, n): one answer per column) is touched. The ranks
+    must move independently (no moving dimension in two ranks: else the hull is larger than
+    what the box touches), and each rank's values ``sum_j a_j x_j`` (0 <= x_j < e_j) must
+    have no gap: taking the terms by increasing coefficient, the values so far are 0..L, and
+    the next coefficient fills on from there only if it is at most L + 1 (a smaller value
+    than L + 1 cannot come from it or any later term). A strided window with a kernel at
+    least the stride (``2q + s``, S >= 2) has none; a 1x1 kernel with stride 2 (``2q``) has."""
+    E = np.asarray(extents)
+    cols = E.reshape(E.shape[0], -1)
+    moves = cols > 1                                                   # (D, n)
+    shared = (A != 0).sum(axis=0) > 1                                  # (D,)
+    ok = ~(moves & shared[:, None]).any(axis=0)
     for r in range(A.shape[0]):
-        reach = 0
-        for d in sorted(np.flatnonzero(moving[r]), key=lambda d: A[r, d]):
-            if A[r, d] > reach + 1:
-                return False
-            reach += int(A[r, d]) * (int(extents[d]) - 1)
-    return True
+        reach = np.zeros(cols.shape[1], dtype=np.int64)
+        for d in sorted(np.flatnonzero(A[r]), key=lambda d: A[r, d]):
+            ok &= ~moves[d] | (A[r, d] <= reach + 1)
+            reach = reach + np.where(moves[d], A[r, d] * (cols[d] - 1), 0)
+    return bool(ok[0]) if E.ndim == 1 else ok
+
+
+@dataclass(frozen=True)
+class ServedChild:
+    """What an open level l serves the next keeper c below it of one data space, for the
+    joint floor (:class:`FillFloor`): ``between`` (D,) the spatial factors between c and l,
+    ``capacity`` c's words, ``weight`` l's energy per word it serves (pJ, at least)."""
+
+    between: np.ndarray
+    capacity: int
+    weight: float
 
 
 class DeltaBound:
@@ -472,11 +484,14 @@ class FillFloor:
     def __init__(self, projections: dict[int, np.ndarray], bounds: np.ndarray,
                  capacity: int | None, kept: list[np.ndarray], spatial_above: np.ndarray,
                  weights: dict[int, float] | None = None,
-                 floors_of: Collection[int] | None = None):
+                 floors_of: Collection[int] | None = None,
+                 served: dict[int, ServedChild] | None = None):
         """``bounds`` (D,); ``kept``: the projections of the data spaces level l keeps (its
         capacity holds their tiles); ``spatial_above`` (D,) the product of the spatial factors
         above l; ``weights``: pJ per word new to the tile, for the data spaces of the joint
-        table; ``floors_of``: the data spaces that get their own table (default: all)."""
+        table; ``floors_of``: the data spaces that get their own table (default: all);
+        ``served``: the data spaces whose serving of the next keeper below joins the joint
+        table (:meth:`served_words`)."""
         D = len(bounds)
         self.divisors = [np.array(divisors(int(b)), np.int64) for b in bounds]
         self.shape = shape = tuple(len(d) for d in self.divisors)
@@ -498,7 +513,13 @@ class FillFloor:
         loops = LoopsAbove(np.stack([E[:, fits], trips[:, fits]]),
                            np.ones((2, D, len(fits)), np.int64))
         weights = {i: w for i, w in (weights or {}).items() if i in projections and w > 0}
-        joint = np.zeros((D, len(fits))) if len(weights) > 1 else None
+        served = {i: c for i, c in (served or {}).items() if i in projections and c.weight > 0}
+        joint = np.zeros((D, len(fits))) if len(weights) + len(served) > 1 else None
+        if joint is not None:
+            sweeps = trips[:, fits].prod(axis=0)
+            for i, child in served.items():
+                joint += child.weight * self.served_words(projections[i], E[:, fits], sweeps,
+                                                          child)
         for i, A in projections.items():
             ranks = rank_extents(A, E[:, fits])
             # per dimension of the innermost loop above l: one loop for every data space
@@ -514,6 +535,24 @@ class FillFloor:
             floor = np.full(E.shape[1], np.inf)
             floor[fits] = joint.min(axis=0)
             self.joint = self._closed(floor)
+
+    @staticmethod
+    def served_words(A: np.ndarray, E: np.ndarray, sweeps: np.ndarray,
+                     child: ServedChild) -> np.ndarray:
+        """(n,) words level l serves, at least, to the instances of the next keeper c below
+        it under one instance of l, for each tile ``E`` (D, n) of l, which the loops above l
+        visit ``sweeps`` (n,) times.
+
+        In one visit each instance of c computes over its share ``E / between`` of l's
+        tile, so every word that share touches passes through c's tile, which held at most
+        ``capacity`` words at the visit's start (none at the first): at least ``W +
+        (sweeps - 1) max(0, W - capacity)`` words enter it, ``W`` the share's footprint
+        when every word of its hull is touched (:func:`hull_touched`; else nothing is
+        claimed). Times the fan-out between, the instances of c under l."""
+        share = E // child.between[:, None]
+        words = product_rows(rank_extents(A, share))
+        entering = words + (sweeps - 1) * np.maximum(words - child.capacity, 0)
+        return np.where(hull_touched(A, share), entering, 0) * int(np.prod(child.between))
 
     def _closed(self, floor: np.ndarray) -> np.ndarray:
         """(n,) the least of ``floor`` over the multiples of each tile shape (upward closure)."""

@@ -194,7 +194,7 @@ class Model:
         if bound is not None and bound.fixed_through is not None:
             floors = OpenLevelFloors(self.floors, sk.keep, keeping.energies,
                                      batch.temporal.transpose(1, 2, 0),
-                                     batch.spatial.transpose(1, 2, 0))
+                                     batch.spatial.transpose(1, 2, 0), bound.fixed_through)
         counts = self._access_counts(batch, nest, keeping.keep, bound, floors)
         inst, mac_inst = utilized_instances(nest)
         T = nest.temporal_product

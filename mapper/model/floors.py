@@ -23,6 +23,11 @@ word new to k's tile (the hull of what k's children use in one iteration of the 
 k) is in no buffer below k, whose tiles all lie in k's previous tile, so p reads it; with no
 fan-out between, ``F_i(E, a)`` of that tile bounds p's reads per instance of k, ``m_i``
 being the bound's. Only data without stride gaps (``bound.no_stride_gaps``) is taken.
+
+At the lowest open level k, what k serves the next keeper below joins the sum as well
+(``FillFloor.served_words``, ``OpenLevelFloors._served``): k's reads and updates of the
+words that enter the child's tile on each visit of k's tile, where the child's instances
+hold distinct words.
 """
 from __future__ import annotations
 
@@ -35,7 +40,7 @@ import numpy as np
 from ..primes import divisors
 from ..spec.arch import Arch
 from ..spec.workload import Workload
-from .bound import FillFloor, no_stride_gaps
+from .bound import FillFloor, ServedChild, no_stride_gaps
 from .cost import ActionEnergies, charged_instances
 
 
@@ -81,6 +86,9 @@ class LevelGroups:
     tables: list[FillFloor | None]          # per group (None: over the build budget)
     weights: list[dict[int, float]]         # per group: pJ per word new to the tile
     slack: list[float]                      # per group: what rounding may take back, pJ
+    #: per group: the data spaces whose serving of the keeper below joins the joint floor,
+    #: with pJ per word of the level's reads and updates (``OpenLevelFloors._served``)
+    served: list[dict[int, tuple[float, float]]]
 
 
 class OpenLevelFloors:
@@ -88,10 +96,12 @@ class OpenLevelFloors:
     and ``joint_excess(k, counts)`` for the energy bound."""
 
     def __init__(self, cache: FloorCache, keep: tuple[frozenset, ...],
-                 energies: ActionEnergies, temporal: np.ndarray, spatial: np.ndarray):
+                 energies: ActionEnergies, temporal: np.ndarray, spatial: np.ndarray,
+                 fixed_through: int):
         """``keep``: the skeleton's keep sets per level; ``temporal``, ``spatial`` (K, D, B)
-        the parked partial tilings."""
+        the parked partial tilings, fixed through level ``fixed_through``."""
         self.cache = cache
+        self.fixed_through = fixed_through
         self.keep = keep
         self.energies = energies
         self.temporal = temporal
@@ -118,7 +128,7 @@ class OpenLevelFloors:
         if not self.cache.JOINT:
             return None
         level = self._level(k)
-        if all(len(w) < 2 for w in level.weights):
+        if all(len(w) + len(sv) < 2 for w, sv in zip(level.weights, level.served)):
             return None
         excess = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
         if excess is None:
@@ -135,18 +145,28 @@ class OpenLevelFloors:
                 else:
                     bound = c.fills[k]
                 excess[rows] -= a * bound[rows]
+            for i, (a_read, a_update) in level.served[g].items():
+                c = counts[wl.ds_names[i]]
+                # what k serves the keeper below: G D_c reads (less k's partition, for
+                # read-write data) and G D_c updates (access.py)
+                reads = c.reads[k] + c.partition[k] if wl.data_spaces[i].read_write \
+                    else c.reads[k]
+                excess[rows] -= a_read * reads[rows] + a_update * c.updates[k][rows]
             excess[rows] -= slack
         excess[~np.isfinite(excess)] = 0.0
         return np.maximum(excess, 0.0, out=excess)
 
-    def joint_floor(self, k: int) -> tuple[np.ndarray, list[dict[int, float]]] | None:
-        """Level k's joint floor (B,) in pJ and each row's weights (data space index -> pJ
-        per word new to k's tile); None where there is none."""
+    def joint_floor(self, k: int) -> tuple[np.ndarray, list[dict[int, float]],
+                                           list[dict[int, tuple[float, float]]]] | None:
+        """Level k's joint floor (B,) in pJ, each row's weights (data space index -> pJ per
+        word new to k's tile) and what it serves below (data space index -> pJ per read and
+        per update of k); None where there is none."""
         level = self._level(k)
         floor = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
         if floor is None:
             return None
-        return floor, [level.weights[g] for g in level.inverse]
+        return floor, [level.weights[g] for g in level.inverse], \
+            [level.served[g] for g in level.inverse]
 
     def _lookup(self, k: int, read, missing=None) -> np.ndarray | None:
         level = self._level(k)
@@ -192,23 +212,44 @@ class OpenLevelFloors:
         # whether no fan-out lies between k and each parent (then p reads what k is filled)
         direct = np.array([(np.prod(self.spatial[k + 1: p + 1], axis=0) == 1).all(axis=0)
                            for p in ends], dtype=np.int64).reshape(-1, above.shape[1])
-        groups, inverse = distinct_columns(np.concatenate([above, direct]))
+        # the next keeper below of each data space k keeps, where k is the lowest open
+        # level (a joint floor of an open level below would count k's reads again)
+        children = {}
+        if cache.JOINT and k == self.fixed_through + 1:
+            for i in own:
+                below = [j for j in range(k) if wl.ds_names[i] in self.keep[j]]
+                if below:
+                    children[i] = max(below)
+        child_levels = sorted(set(children.values()))
+        between = [np.prod(self.spatial[c + 1: k + 1], axis=0) for c in child_levels]
+        groups, inverse = distinct_columns(np.concatenate([above, direct, *between]))
         if not own:
             n = groups.shape[1]
-            got = self._levels[k] = LevelGroups(inverse, [None] * n, [{}] * n, [0.0] * n)
+            got = self._levels[k] = LevelGroups(inverse, [None] * n, [{}] * n, [0.0] * n,
+                                                [{}] * n)
             return got
         kept = [cache.projections[i] for i in self.kept[k]]
         level = arch.storage[k]
-        tables, weights, slacks = [], [], []
+        tables, weights, slacks, served = [], [], [], []
+        D = above.shape[0]
         for g in range(groups.shape[1]):
-            spatial_above = groups[: above.shape[0], g]
-            flags = dict(zip(ends, groups[above.shape[0]:, g]))
-            w, slack = self._weights(k, int(np.prod(spatial_above)), weighted, parents, flags)
+            spatial_above = groups[:D, g]
+            flags = dict(zip(ends, groups[D: D + len(ends), g]))
+            at = D + len(ends)
+            spread = {c: groups[at + n * D: at + (n + 1) * D, g]
+                      for n, c in enumerate(child_levels)}
+            inst = int(np.prod(spatial_above))
+            w, slack = self._weights(k, inst, weighted, parents, flags)
+            children_g, per_word, slack_served = self._served(k, inst, spatial_above,
+                                                              children, spread)
             weights.append(w)
-            slacks.append(slack)
+            slacks.append(slack + slack_served)
+            served.append(per_word)
             projections = {i: cache.projections[i] for i in own + [i for i in w if i not in own]}
             key = (k, self.keep[k], spatial_above.tobytes(), tuple(projections),
-                   tuple(sorted(w.items())) if cache.JOINT else ())
+                   tuple(sorted(w.items())) if cache.JOINT else (),
+                   tuple((i, c.between.tobytes(), c.capacity, c.weight)
+                         for i, c in sorted(children_g.items())))
             if key not in cache.tables:
                 cost = cache.size * len(projections)
                 if self.budget < cost:
@@ -217,9 +258,51 @@ class OpenLevelFloors:
                 self.budget -= cost
             tables.append(cache.get(key, lambda: FillFloor(
                 projections, cache.bounds, level.effective_capacity, kept, spatial_above,
-                w if cache.JOINT else None, floors_of=own)))
-        got = self._levels[k] = LevelGroups(inverse, tables, weights, slacks)
+                w if cache.JOINT else None, floors_of=own, served=children_g)))
+        got = self._levels[k] = LevelGroups(inverse, tables, weights, slacks, served)
         return got
+
+    def _served(self, k: int, inst: int, spatial_above: np.ndarray, children: dict[int, int],
+                spread: dict[int, np.ndarray]
+                ) -> tuple[dict[int, ServedChild], dict[int, tuple[float, float]], float]:
+        """The data spaces whose words level k serves to the next keeper c below join k's
+        joint floor (``FillFloor.served_words``), with what k spends per word served: a read
+        (and an update, for read-write data) of k, per vector access / block size, times the
+        instances charged; and the rounding slack of those. Only where k serves each
+        instance of c its own words, ``G D_c`` in all (access.py): no fan-out above k splits
+        the data space (k's partition is then all of it, in the bound as in every
+        completion), and every spatial loop between c and k is over a dimension whose ranks
+        it moves alone, so the children's translations are distinct (no multicast: ``G =
+        F``) and every moved rank is rigid (no links, ``bound.links_possible``)."""
+        arch, e = self.cache.arch, self.energies
+        wl = self.cache.workload
+        spec = arch.storage[k]
+        charged = int(charged_instances(spec, inst))
+        table, per_word, slack = {}, {}, 0.0
+        for i, c in children.items():
+            A = self.cache.projections[i]
+            touched = (A != 0).any(axis=0)
+            if (spatial_above[touched] > 1).any():
+                continue
+            between = spread[c]
+            moved = A[:, between > 1] != 0                               # (R, spread dims)
+            alone = (A != 0).sum(axis=1) == 1                           # ranks of one dim
+            if not (moved.any(axis=0).all() and alone[moved.any(axis=1)].all()):
+                continue
+            capacity = arch.storage[c].effective_capacity
+            if capacity is None:
+                continue
+            actions = [e.read[k]] + ([e.update[k]] if wl.data_spaces[i].read_write else [])
+            per_access = [charged * float(x) for x in actions]
+            if not all(np.isfinite(per_access)):
+                continue
+            a = [x / spec.block_size for x in per_access]
+            if sum(a) <= 0:
+                continue
+            table[i] = ServedChild(between.copy(), int(capacity), sum(a))
+            per_word[i] = (a[0], a[1] if len(a) > 1 else 0.0)
+            slack += sum(x * (spec.block_size - 1) / spec.block_size for x in per_access)
+        return table, per_word, slack
 
     def _weights(self, k: int, inst: int, weighted: list[int], parents: dict[int, int],
                  direct: dict[int, int]) -> tuple[dict[int, float], float]:

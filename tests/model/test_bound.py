@@ -343,7 +343,10 @@ JOINT_KEEPS = [({"Outputs"}, {"Weights"}, {"Inputs", "Outputs"}),
                ({"Outputs"}, {"Inputs"}, {"Weights", "Outputs"}),
                # kept below l1's fan-out: multicast and links between the rf's
                ({"Weights", "Outputs"}, {"Outputs"}, {"Inputs", "Outputs"}),
-               ({"Inputs", "Outputs"}, {"Outputs"}, {"Weights", "Outputs"})]
+               ({"Inputs", "Outputs"}, {"Outputs"}, {"Weights", "Outputs"}),
+               # the glb serves the rf's across l1's fan-out (its joint floor takes what it
+               # serves where the rf's have distinct words)
+               ({"Weights", "Inputs"}, {"Outputs"}, {"Weights", "Inputs", "Outputs"})]
 #: layers whose tiles do not all fit the small buffers at once
 tense_workloads = st.builds(conv1d, R=st.sampled_from([1, 3]), P=st.sampled_from([4, 8]),
                             C=st.sampled_from([2, 4]), M=st.sampled_from([2, 4]),
@@ -378,11 +381,11 @@ def test_joint_floor_is_below_the_weighted_words_of_every_completion(wl, keep, s
     sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
     energies = model.evaluate(MappingBatch(sk, parked[None], spatial[None])).energies
     floors = OpenLevelFloors(model.floors, keep, energies, parked[None].transpose(1, 2, 0),
-                             spatial[None].transpose(1, 2, 0))
+                             spatial[None].transpose(1, 2, 0), through)
     got = floors.joint_floor(2)
     if got is None or not np.isfinite(got[0][0]):
         return
-    joint, (weights,) = got[0][0], got[1]
+    joint, (weights,), (served,) = got[0][0], got[1], got[2]
     for r in completions(model, wl, keep, temporal, spatial, rest, through):
         words = 0.0
         for i, a in weights.items():
@@ -393,7 +396,67 @@ def test_joint_floor_is_below_the_weighted_words_of_every_completion(wl, keep, s
             else:
                 x = c.fills[2] + (c.partition[2] if ds.read_write else 0)
             words = words + a * x
+        for i, (a_read, a_update) in served.items():
+            ds = wl.data_spaces[i]
+            c = r.counts[ds.name]
+            reads = c.reads[2] + (c.partition[2] if ds.read_write else 0)
+            words = words + a_read * reads + a_update * c.updates[2]
         assert (joint <= words[r.valid] * (1 + 1e-12)).all()
+
+
+@settings(max_examples=30, deadline=None)
+@given(wl=tense_workloads, keep=st.sampled_from(JOINT_KEEPS), seed=st.integers(0, 2 ** 16),
+       hierarchy=st.sampled_from([ARCH_SMALL, ARCH_SMALL_BLOCKS]))
+def test_served_words_are_below_what_every_completion_serves(wl, keep, seed, hierarchy):
+    served_words_below_every_completion(wl, keep, seed, hierarchy)
+
+
+#: rf's that can hold a whole share of the glb's tile (words served once per visit or less)
+ARCH_LARGE_RF = arch(level("DRAM"), level("glb", depth=24), level("l1", depth=10),
+                     level("rf", instances=2, mesh=(2, 1), depth=16), macs=2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(wl=tense_workloads, seed=st.integers(0, 2 ** 16))
+def test_served_words_across_a_fan_out(wl, seed):
+    """The same where the glb serves the rf's across l1's fan-out, with rf's large enough to
+    keep words from one visit to the next: the fan-out's multicast (a dimension the data
+    space does not project on) must leave the data space out."""
+    served_words_below_every_completion(wl, JOINT_KEEPS[-1], seed, ARCH_LARGE_RF)
+
+
+def served_words_below_every_completion(wl, keep, seed, hierarchy):
+    """``FillFloor.served_words`` for the data spaces the glb's joint floor takes with what
+    it serves below (the glb the lowest open level): every completion that fits serves the
+    next keeper below at least the words bounded for its own glb tile and DRAM trips, in
+    reads (plus the partition, for read-write data) and in updates."""
+    from mapper.model.bound import FillFloor, ServedChild
+    from mapper.model.floors import OpenLevelFloors
+    model = Model(hierarchy, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    temporal, spatial, rest, parked = parked_partial_tiling(wl, np.random.default_rng(seed), 1)
+    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    energies = model.evaluate(MappingBatch(sk, parked[None], spatial[None])).energies
+    floors = OpenLevelFloors(model.floors, keep, energies, parked[None].transpose(1, 2, 0),
+                             spatial[None].transpose(1, 2, 0), 1)
+    got = floors.joint_floor(2)
+    served = got[2][0] if got is not None else {}
+    children = {}
+    for i in served:
+        c = max(j for j in range(2) if wl.ds_names[i] in keep[j])
+        children[i] = ServedChild(np.prod(spatial[c + 1: 3], axis=0),
+                                  hierarchy.storage[c].effective_capacity, 1.0)
+    for r in completions(model, wl, keep, temporal, spatial, rest, 1):
+        E = (r.batch.temporal[:, :3] * r.batch.spatial[:, :3]).prod(axis=1).T     # (D, n)
+        sweeps = r.batch.temporal[:, 3].prod(axis=1)
+        for i, child in children.items():
+            ds = wl.data_spaces[i]
+            c = r.counts[ds.name]
+            words = FillFloor.served_words(wl.data_spaces[i].projection(DIMS), E, sweeps, child)
+            reads = c.reads[2] + (c.partition[2] if ds.read_write else 0)
+            assert (words[r.valid] <= reads[r.valid]).all(), ds.name
+            if ds.read_write:
+                assert (words[r.valid] <= c.updates[2][r.valid]).all(), ds.name
 
 
 def completions(model, wl, keep, temporal, spatial, rest, through):
