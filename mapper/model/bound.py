@@ -259,10 +259,10 @@ def hull_touched(A: np.ndarray, extents: np.ndarray) -> bool | np.ndarray:
 @dataclass(frozen=True)
 class ServedChild:
     """What an open level l serves the next keeper c below it of one data space, for the
-    joint floor (:class:`FillFloor`): ``between`` (D,) the spatial factors between c and l,
-    ``capacity`` c's words, ``weight`` l's energy per word it serves (pJ, at least)."""
+    joint floor (:class:`FillFloor`): ``fanout`` the instances of c under one instance of
+    l, ``capacity`` c's words, ``weight`` l's energy per word it serves (pJ, at least)."""
 
-    between: np.ndarray
+    fanout: int
     capacity: int
     weight: float
 
@@ -543,16 +543,18 @@ class FillFloor:
         it under one instance of l, for each tile ``E`` (D, n) of l, which the loops above l
         visit ``sweeps`` (n,) times.
 
-        In one visit each instance of c computes over its share ``E / between`` of l's
-        tile, so every word that share touches passes through c's tile, which held at most
-        ``capacity`` words at the visit's start (none at the first): at least ``W +
-        (sweeps - 1) max(0, W - capacity)`` words enter it, ``W`` the share's footprint
-        when every word of its hull is touched (:func:`hull_touched`; else nothing is
-        claimed). Times the fan-out between, the instances of c under l."""
-        share = E // child.between[:, None]
-        words = product_rows(rank_extents(A, share))
-        entering = words + (sweeps - 1) * np.maximum(words - child.capacity, 0)
-        return np.where(hull_touched(A, share), entering, 0) * int(np.prod(child.between))
+        In one visit each instance of c computes over its share of l's tile, so every word
+        that share touches passes through c's tile, which held at most ``capacity`` words
+        at the visit's start (none at the first): at least ``w + (sweeps - 1) max(0, w -
+        capacity)`` words enter it, ``w`` the share's footprint. The fan-outs between split
+        only ranks of one dimension of coefficient 1 (``OpenLevelFloors._served``), so the
+        ``fanout`` shares hold ``W = fanout w`` words, ``W`` the tile's footprint, and every
+        word of a share's hull is touched where every word of the tile's is
+        (:func:`hull_touched`; else nothing is claimed): in all, at least ``W + (sweeps - 1)
+        max(0, W - fanout capacity)``."""
+        words = product_rows(rank_extents(A, E))
+        entering = words + (sweeps - 1) * np.maximum(words - child.fanout * child.capacity, 0)
+        return np.where(hull_touched(A, E), entering, 0)
 
     def _closed(self, floor: np.ndarray) -> np.ndarray:
         """(n,) the least of ``floor`` over the multiples of each tile shape (upward closure)."""

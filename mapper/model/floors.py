@@ -220,9 +220,15 @@ class OpenLevelFloors:
                 below = [j for j in range(k) if wl.ds_names[i] in self.keep[j]]
                 if below:
                     children[i] = max(below)
-        child_levels = sorted(set(children.values()))
-        between = [np.prod(self.spatial[c + 1: k + 1], axis=0) for c in child_levels]
-        groups, inverse = distinct_columns(np.concatenate([above, direct, *between]))
+        # per child: the instances under one of k, and whether k serves them distinct words
+        served_rows = []
+        for i, c in sorted(children.items()):
+            between = np.prod(self.spatial[c + 1: k + 1], axis=0)               # (D, B)
+            split_ok = self._split_alone(cache.projections[i])
+            distinct = ~((between > 1) & ~split_ok[:, None]).any(axis=0)
+            served_rows += [np.prod(between, axis=0), distinct.astype(np.int64)]
+        served_rows = np.array(served_rows, dtype=np.int64).reshape(-1, above.shape[1])
+        groups, inverse = distinct_columns(np.concatenate([above, direct, served_rows]))
         if not own:
             n = groups.shape[1]
             got = self._levels[k] = LevelGroups(inverse, [None] * n, [{}] * n, [0.0] * n,
@@ -236,19 +242,19 @@ class OpenLevelFloors:
             spatial_above = groups[:D, g]
             flags = dict(zip(ends, groups[D: D + len(ends), g]))
             at = D + len(ends)
-            spread = {c: groups[at + n * D: at + (n + 1) * D, g]
-                      for n, c in enumerate(child_levels)}
+            fanouts = {i: (int(groups[at + 2 * n, g]), bool(groups[at + 2 * n + 1, g]))
+                       for n, i in enumerate(sorted(children))}
             inst = int(np.prod(spatial_above))
             w, slack = self._weights(k, inst, weighted, parents, flags)
             children_g, per_word, slack_served = self._served(k, inst, spatial_above,
-                                                              children, spread)
+                                                              children, fanouts)
             weights.append(w)
             slacks.append(slack + slack_served)
             served.append(per_word)
             projections = {i: cache.projections[i] for i in own + [i for i in w if i not in own]}
             key = (k, self.keep[k], spatial_above.tobytes(), tuple(projections),
                    tuple(sorted(w.items())) if cache.JOINT else (),
-                   tuple((i, c.between.tobytes(), c.capacity, c.weight)
+                   tuple((i, c.fanout, c.capacity, c.weight)
                          for i, c in sorted(children_g.items())))
             if key not in cache.tables:
                 cost = cache.size * len(projections)
@@ -262,18 +268,29 @@ class OpenLevelFloors:
         got = self._levels[k] = LevelGroups(inverse, tables, weights, slacks, served)
         return got
 
+    @staticmethod
+    def _split_alone(A: np.ndarray) -> np.ndarray:
+        """(D,) the dimensions a fan-out may split while its children keep distinct words of
+        a data space (projection ``A``) and no link is possible: the dimension projects on
+        ranks, each of them of that dimension alone with coefficient 1. Their
+        translations are then distinct (no multicast: ``G = F``), every rank they move is
+        rigid (``bound.links_possible``), and the shares' footprints are the tile's / F."""
+        alone = (A != 0).sum(axis=1) == 1                                        # (R,)
+        touches = A != 0                                                          # (R, D)
+        good_rank = alone[:, None] & (A == 1)
+        return touches.any(axis=0) & ~(touches & ~good_rank).any(axis=0)
+
     def _served(self, k: int, inst: int, spatial_above: np.ndarray, children: dict[int, int],
-                spread: dict[int, np.ndarray]
+                fanouts: dict[int, tuple[int, bool]]
                 ) -> tuple[dict[int, ServedChild], dict[int, tuple[float, float]], float]:
         """The data spaces whose words level k serves to the next keeper c below join k's
         joint floor (``FillFloor.served_words``), with what k spends per word served: a read
         (and an update, for read-write data) of k, per vector access / block size, times the
-        instances charged; and the rounding slack of those. Only where k serves each
-        instance of c its own words, ``G D_c`` in all (access.py): no fan-out above k splits
-        the data space (k's partition is then all of it, in the bound as in every
-        completion), and every spatial loop between c and k is over a dimension whose ranks
-        it moves alone, so the children's translations are distinct (no multicast: ``G =
-        F``) and every moved rank is rigid (no links, ``bound.links_possible``)."""
+        instances charged; and the rounding slack of those. ``fanouts``: per data space, the
+        instances of c under one of k and whether the fan-outs between split only
+        dimensions of :meth:`_split_alone`. Only where k serves each instance of c its own
+        words, ``G D_c`` in all (access.py): that, and no fan-out above k splits the data
+        space (k's partition is then all of it, in the bound as in every completion)."""
         arch, e = self.cache.arch, self.energies
         wl = self.cache.workload
         spec = arch.storage[k]
@@ -282,12 +299,8 @@ class OpenLevelFloors:
         for i, c in children.items():
             A = self.cache.projections[i]
             touched = (A != 0).any(axis=0)
-            if (spatial_above[touched] > 1).any():
-                continue
-            between = spread[c]
-            moved = A[:, between > 1] != 0                               # (R, spread dims)
-            alone = (A != 0).sum(axis=1) == 1                           # ranks of one dim
-            if not (moved.any(axis=0).all() and alone[moved.any(axis=1)].all()):
+            fanout, distinct = fanouts[i]
+            if (spatial_above[touched] > 1).any() or not distinct:
                 continue
             capacity = arch.storage[c].effective_capacity
             if capacity is None:
@@ -299,7 +312,7 @@ class OpenLevelFloors:
             a = [x / spec.block_size for x in per_access]
             if sum(a) <= 0:
                 continue
-            table[i] = ServedChild(between.copy(), int(capacity), sum(a))
+            table[i] = ServedChild(fanout, int(capacity), sum(a))
             per_word[i] = (a[0], a[1] if len(a) > 1 else 0.0)
             slack += sum(x * (spec.block_size - 1) / spec.block_size for x in per_access)
         return table, per_word, slack

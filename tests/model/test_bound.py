@@ -444,7 +444,7 @@ def served_words_below_every_completion(wl, keep, seed, hierarchy):
     children = {}
     for i in served:
         c = max(j for j in range(2) if wl.ds_names[i] in keep[j])
-        children[i] = ServedChild(np.prod(spatial[c + 1: 3], axis=0),
+        children[i] = ServedChild(int(np.prod(spatial[c + 1: 3])),
                                   hierarchy.storage[c].effective_capacity, 1.0)
     for r in completions(model, wl, keep, temporal, spatial, rest, 1):
         E = (r.batch.temporal[:, :3] * r.batch.spatial[:, :3]).prod(axis=1).T     # (D, n)
