@@ -13,7 +13,7 @@ from itertools import product
 
 import numpy as np
 
-from .bound import bound_under_links, links_possible
+from .bound import bound_under_links, links_possible, unsplit
 from .links import level0_accesses, spatial_links
 from .nest import (ClosedTranslations, EnumeratedTranslations, Nest, ShiftPlan,
                    TranslationPlan)
@@ -393,7 +393,7 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                     if bound.delta.dense:
                         fills[k] = np.maximum(tiles[k], partition[k])
                     elif bound.delta.whole_touched:
-                        whole = unsplit_above(bound.spatial, A, k)
+                        whole = unsplit(A, np.prod(bound.spatial[k + 1:], axis=0))
                         fills[k] = np.maximum(tiles[k], np.where(whole, partition[k], 0))
                     else:
                         fills[k] = tiles[k].copy()
@@ -453,14 +453,6 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
         else:
             updates[k] = 0
     return DataSpaceCounts(tiles, partition, reads, fills, updates, groups)
-
-
-def unsplit_above(spatial: np.ndarray, A: np.ndarray, k: int) -> np.ndarray:
-    """(B,) whether no fan-out above level k splits a data space (projection ``A``): every
-    spatial factor (``spatial`` (K, D, B)) of the levels above k over one of its dimensions
-    is 1, so each instance of k has the whole data space as its partition."""
-    touched = (A != 0).any(axis=0)
-    return (spatial[k + 1:, touched] == 1).all(axis=(0, 1))
 
 
 def _rounded(x: np.ndarray) -> np.ndarray:

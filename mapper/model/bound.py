@@ -234,6 +234,15 @@ def no_stride_gaps(A: np.ndarray) -> bool:
     return bool(((A == 0) | (A == 1)).all() and ((A != 0).sum(axis=0) <= 1).all())
 
 
+def unsplit(A: np.ndarray, spatial_above: np.ndarray) -> bool | np.ndarray:
+    """Whether no fan-out above a level splits a data space (projection ``A``): the spatial
+    factors above it (``spatial_above`` (D,) or (D, B), products over the levels) are 1 on
+    every dimension of the data space, so each instance's partition is all of it."""
+    touched = (A != 0).any(axis=0)
+    out = (np.asarray(spatial_above)[touched] == 1).all(axis=0)
+    return bool(out) if np.ndim(out) == 0 else out
+
+
 def hull_touched(A: np.ndarray, extents: np.ndarray) -> bool | np.ndarray:
     """Whether every element of the hull of a data space (projection ``A`` (R, D)) over a box
     of dimension ``extents`` ((D,), or (D, n): one answer per column) is touched. The ranks

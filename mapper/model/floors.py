@@ -40,7 +40,7 @@ import numpy as np
 from ..primes import divisors
 from ..spec.arch import Arch
 from ..spec.workload import Workload
-from .bound import FillFloor, ServedChild, no_stride_gaps
+from .bound import FillFloor, ServedChild, no_stride_gaps, unsplit
 from .cost import ActionEnergies, charged_instances
 
 
@@ -293,29 +293,33 @@ class OpenLevelFloors:
         space (k's partition is then all of it, in the bound as in every completion)."""
         arch, e = self.cache.arch, self.energies
         wl = self.cache.workload
-        spec = arch.storage[k]
-        charged = int(charged_instances(spec, inst))
         table, per_word, slack = {}, {}, 0.0
         for i, c in children.items():
-            A = self.cache.projections[i]
-            touched = (A != 0).any(axis=0)
             fanout, distinct = fanouts[i]
-            if (spatial_above[touched] > 1).any() or not distinct:
+            if not distinct or not unsplit(self.cache.projections[i], spatial_above):
                 continue
             capacity = arch.storage[c].effective_capacity
             if capacity is None:
                 continue
-            actions = [e.read[k]] + ([e.update[k]] if wl.data_spaces[i].read_write else [])
-            per_access = [charged * float(x) for x in actions]
-            if not all(np.isfinite(per_access)):
+            read = self._per_word(k, e.read[k], inst)
+            update = self._per_word(k, e.update[k], inst) if wl.data_spaces[i].read_write \
+                else (0.0, 0.0)
+            a = read[0] + update[0]
+            if not np.isfinite(a) or a <= 0:
                 continue
-            a = [x / spec.block_size for x in per_access]
-            if sum(a) <= 0:
-                continue
-            table[i] = ServedChild(fanout, int(capacity), sum(a))
-            per_word[i] = (a[0], a[1] if len(a) > 1 else 0.0)
-            slack += sum(x * (spec.block_size - 1) / spec.block_size for x in per_access)
+            table[i] = ServedChild(fanout, int(capacity), a)
+            per_word[i] = (read[0], update[0])
+            slack += read[1] + update[1]
         return table, per_word, slack
+
+    def _per_word(self, level: int, energy: float, inst: int) -> tuple[float, float]:
+        """(pJ per word, rounding slack in pJ) of one action of a level with ``inst``
+        instances: the energy per vector access / block size, times the instances charged
+        (``cost.charged_instances``); rounding up to whole vector accesses takes back at
+        most (b - 1) / b of an access per instance."""
+        spec = self.cache.arch.storage[level]
+        per_access = int(charged_instances(spec, inst)) * float(energy)
+        return per_access / spec.block_size, per_access * (spec.block_size - 1) / spec.block_size
 
     def _weights(self, k: int, inst: int, weighted: list[int], parents: dict[int, int],
                  direct: dict[int, int]) -> tuple[dict[int, float], float]:
@@ -323,7 +327,7 @@ class OpenLevelFloors:
         slack of all of them (module docstring): a kept word's write into k and, without a
         fan-out between, its read (and update) at the next keeper p; a passing word's read
         at p, without a fan-out between."""
-        arch, e = self.cache.arch, self.energies
+        e = self.energies
         wl = self.cache.workload
         weights, slack = {}, 0.0
         for i in weighted:
@@ -338,10 +342,9 @@ class OpenLevelFloors:
                 continue
             a = 0.0
             for level, energy in terms:
-                spec = arch.storage[level]
-                per_access = int(charged_instances(spec, inst)) * float(energy)
-                a += per_access / spec.block_size
-                slack += per_access * (spec.block_size - 1) / spec.block_size
+                word, rounding = self._per_word(level, energy, inst)
+                a += word
+                slack += rounding
             if np.isfinite(a) and a > 0:
                 weights[i] = a
         if not np.isfinite(slack):

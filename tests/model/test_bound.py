@@ -373,15 +373,8 @@ def test_joint_floor_is_below_the_weighted_words_of_every_completion(wl, keep, s
     """The joint floor itself: every completion that fits spends at least ``J`` pJ on the
     words new to the glb's tile, ``sum_i a_i x_i`` with ``x_i`` the glb's fills of a kept
     data space (before read-write data's first touches) and DRAM's reads of a passing one."""
-    from mapper.model.floors import OpenLevelFloors
-    model = Model(hierarchy, wl, TABLES)
-    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
-    temporal, spatial, rest, parked = parked_partial_tiling(wl, np.random.default_rng(seed),
-                                                            through)
-    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
-    energies = model.evaluate(MappingBatch(sk, parked[None], spatial[None])).energies
-    floors = OpenLevelFloors(model.floors, keep, energies, parked[None].transpose(1, 2, 0),
-                             spatial[None].transpose(1, 2, 0), through)
+    model, keep, (temporal, spatial, rest, parked), floors = open_level_floors(
+        hierarchy, wl, keep, seed, through)
     got = floors.joint_floor(2)
     if got is None or not np.isfinite(got[0][0]):
         return
@@ -431,14 +424,8 @@ def served_words_below_every_completion(wl, keep, seed, hierarchy):
     next keeper below at least the words bounded for its own glb tile and DRAM trips, in
     reads (plus the partition, for read-write data) and in updates."""
     from mapper.model.bound import FillFloor, ServedChild
-    from mapper.model.floors import OpenLevelFloors
-    model = Model(hierarchy, wl, TABLES)
-    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
-    temporal, spatial, rest, parked = parked_partial_tiling(wl, np.random.default_rng(seed), 1)
-    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
-    energies = model.evaluate(MappingBatch(sk, parked[None], spatial[None])).energies
-    floors = OpenLevelFloors(model.floors, keep, energies, parked[None].transpose(1, 2, 0),
-                             spatial[None].transpose(1, 2, 0), 1)
+    model, keep, (temporal, spatial, rest, parked), floors = open_level_floors(
+        hierarchy, wl, keep, seed, 1)
     got = floors.joint_floor(2)
     served = got[2][0] if got is not None else {}
     children = {}
@@ -457,6 +444,21 @@ def served_words_below_every_completion(wl, keep, seed, hierarchy):
             assert (words[r.valid] <= reads[r.valid]).all(), ds.name
             if ds.read_write:
                 assert (words[r.valid] <= c.updates[2][r.valid]).all(), ds.name
+
+
+def open_level_floors(hierarchy, wl, keep, seed, through):
+    """A random partial tiling fixed through level ``through`` (:func:`parked_partial_tiling`)
+    and the floors of its open levels: (model, keep sets, the tiling, OpenLevelFloors)."""
+    from mapper.model.floors import OpenLevelFloors
+    model = Model(hierarchy, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    tiling = parked_partial_tiling(wl, np.random.default_rng(seed), through)
+    _, spatial, _, parked = tiling
+    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    energies = model.evaluate(MappingBatch(sk, parked[None], spatial[None])).energies
+    floors = OpenLevelFloors(model.floors, keep, energies, parked[None].transpose(1, 2, 0),
+                             spatial[None].transpose(1, 2, 0), through)
+    return model, keep, tiling, floors
 
 
 def completions(model, wl, keep, temporal, spatial, rest, through):
