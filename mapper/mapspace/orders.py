@@ -148,13 +148,16 @@ def supersequence(orders: list[tuple[str, ...]]) -> tuple[str, ...]:
     """A common supersequence of several loop orders: each order is a subsequence of it, so
     one model batch can hold them all (``MappingBatch.placement``). Built by merging the
     orders one at a time along a shortest common supersequence of two (dynamic
-    programming): not the shortest of all, but short (the batch's nest grows with it)."""
+    programming): not the shortest of all, but short (the batch's nest grows with it).
+    The order visit asks for the same few lists over and over (measured: 41,367 merges,
+    3.7 s of a 40 s search on weight_stationary), so merges are cached."""
     out: tuple[str, ...] = ()
     for order in orders:
         out = _shortest_common_supersequence(out, tuple(order))
     return out
 
 
+@lru_cache(maxsize=1 << 14)
 def _shortest_common_supersequence(a: tuple[str, ...], b: tuple[str, ...]) -> tuple[str, ...]:
     n, m = len(a), len(b)
     # lcs[i][j]: the longest common subsequence of a[i:] and b[j:]
