@@ -75,12 +75,17 @@ class Bound:
       dimension d (the search takes the least bound over d: a bound of every order). With
       ``fixed_through``, L may be the outermost level: d is then the innermost of the
       open loops (parked there), wherever a completion puts them.
+    * ``innermost_excess = L``: the result also carries, per dimension d, a lower bound of
+      the energy the orders with d innermost at L spend beyond the bound's (whole tilings).
     """
 
     exact_from: int | None = None
     fixed_through: int | None = None
     orders: tuple[LoopOrder | None, ...] | None = None
     innermost: tuple[int, str] | None = None
+    #: a level L of whole tilings: also bound, per dimension, the energy beyond the bound of
+    #: the orders whose innermost loop at L is of that dimension (``Model._innermost_excess``)
+    innermost_excess: int | None = None
 
     def exact(self, k: int) -> bool:
         return self.exact_from is not None and k >= self.exact_from - 1
@@ -309,13 +314,17 @@ class DeltaBound:
         if at is None or not self.valid:
             return np.broadcast_to(tile, (self.A.shape[1], B)).copy() if per_loop \
                 else tile.copy()
-        above, nonunit, has, N = at.factors, at.nonunit, at.has, at.trips
+        has, N = at.has, at.trips
         # a rank can come back to zero when two of its dimensions have loops above k
         cancels = self.multi[:, None] & ((self.touches[:, :, None] & at.movable[None])
                                          .sum(axis=1) >= 2)                  # (R, B)
         full = tile * N
         best = None
         every = np.full((self.A.shape[1], B), np.iinfo(np.int64).max) if per_loop else None
+        # the run of loops that can shift like a depends on a only through its ranks Ra
+        # (dimensions of the same ranks, e.g. every one the data space does not project
+        # on, share it): computed once per distinct Ra
+        runs: dict[tuple, np.ndarray] = {}
         for da in range(self.A.shape[1]):
             cand = has & at.first[da]
             if not cand.any():
@@ -330,23 +339,10 @@ class DeltaBound:
             if not overlap.any():
                 bound_a = full
             else:
-                outside = np.ones(len(self.A), dtype=bool)
-                outside[Ra] = False
-                # compatible[d]: every rank of d outside Ra can cancel
-                bad = outside[:, None] & ~cancels                       # (R, B)
-                compatible = ~((self.touches[:, :, None] & bad[:, None, :]).any(axis=0))
-                if len(Ra):
-                    covers = self.touches[Ra].all(axis=0)               # (D,) moves all of Ra
-                    allowed = compatible & covers[:, None]
-                else:
-                    allowed = compatible
-                level_ok = ~(nonunit & ~compatible[None]).any(axis=1)    # (La, B)
-                prefix = np.ones_like(level_ok)
-                if len(level_ok) > 1:
-                    prefix[1:] = np.cumprod(level_ok[:-1], axis=0).astype(bool)
-                members = at.run(compatible) & allowed[None] & prefix[:, None, :]
-                same = np.where(members, above, 1).reshape(-1, B).prod(axis=0)
-                bound_a = full - overlap * (N - N // same)
+                key = tuple(Ra)
+                if key not in runs:
+                    runs[key] = N - N // self._run_product(Ra, cancels, at)
+                bound_a = full - overlap * runs[key]
             bound_a = np.where(cand, bound_a, np.iinfo(np.int64).max)
             if per_loop:
                 every[da] = bound_a
@@ -355,6 +351,29 @@ class DeltaBound:
             every[:, ~has] = tile[~has]
             return every
         return np.where(has, best, tile)
+
+
+    def _run_product(self, Ra: np.ndarray, cancels: np.ndarray, at: "Above") -> np.ndarray:
+        """(B,) ``prod_{j in S(a)} N_j`` for an innermost moving loop ``a`` whose dimension
+        moves the ranks ``Ra`` (module docstring): the trip counts of the compatible loops
+        that may run with it (``Above.run``)."""
+        nonunit, B = at.nonunit, at.has.shape[0]
+        outside = np.ones(len(self.A), dtype=bool)
+        outside[Ra] = False
+        # compatible[d]: every rank of d outside Ra can cancel
+        bad = outside[:, None] & ~cancels                                   # (R, B)
+        compatible = ~((self.touches[:, :, None] & bad[:, None, :]).any(axis=0))
+        if len(Ra):
+            covers = self.touches[Ra].all(axis=0)               # (D,) moves all of Ra
+            allowed = compatible & covers[:, None]
+        else:
+            allowed = compatible
+        level_ok = ~(nonunit & ~compatible[None]).any(axis=1)               # (La, B)
+        prefix = np.ones_like(level_ok)
+        if len(level_ok) > 1:
+            prefix[1:] = np.cumprod(level_ok[:-1], axis=0).astype(bool)
+        members = at.run(compatible) & allowed[None] & prefix[:, None, :]
+        return np.where(members, at.factors, 1).reshape(-1, B).prod(axis=0)
 
 
 @dataclass(frozen=True)

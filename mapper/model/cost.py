@@ -133,6 +133,17 @@ def charged_instances(level, inst):
     return np.minimum(inst, level.instances // level.cluster_size)
 
 
+def per_word(level, energy: float, charged):
+    """(pJ per word, rounding slack in pJ) of one action kind of a storage level over
+    ``charged`` instances (:func:`charged_instances`; a number or an array): the energy per
+    vector access / block size; since :func:`storage_energy` charges ``ceil(words / b)``
+    accesses, ``w`` more words cost at least ``w / b`` accesses less ``(b - 1) / b`` of one,
+    per instance. Lower bounds of energy use both (a word's least cost, and what rounding
+    can take back)."""
+    per_access = charged * float(energy)
+    return per_access / level.block_size, per_access * (level.block_size - 1) / level.block_size
+
+
 def storage_energy(reads: np.ndarray, fills: np.ndarray | None, updates: np.ndarray | None,
                    instances: np.ndarray, block_size: int, e: ActionEnergies, k: int,
                    out: np.ndarray | None = None) -> np.ndarray:

@@ -27,9 +27,10 @@ from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch, Skeleton
 from .bound import Bound, DataSpaceBound, DeltaBound, LoopsAbove
 from .floors import FloorCache, OpenLevelFloors
-from .cost import ActionEnergies, action_energies, clusters_charged, storage_energy
+from .cost import (ActionEnergies, action_energies, clusters_charged, per_word,
+                   storage_energy)
 from .arena import Memory
-from .nest import Nest, NestShape, active_slots
+from .nest import Nest, NestShape, active_slots, rank_extents
 from .perf import level_cycles, utilization
 from .ramp import RampRule
 from .result import BatchResult, DataSpaceStats, Evaluation, LevelStats
@@ -190,12 +191,17 @@ class Model:
         sk = batch.skeleton
         keeping = self._keeping(sk)
         nest = self.nest(batch, out)                              # loops and tile shapes
-        floors = None
-        if bound is not None and bound.fixed_through is not None:
-            floors = OpenLevelFloors(self.floors, sk.keep, keeping.energies,
-                                     batch.temporal.transpose(1, 2, 0),
-                                     batch.spatial.transpose(1, 2, 0), bound.fixed_through)
-        counts = self._access_counts(batch, nest, keeping.keep, bound, floors)
+        floors = loops = None
+        if bound is not None:
+            # (K, D, B), contiguous: the bounds take many passes over them per level
+            temporal = np.ascontiguousarray(batch.temporal.transpose(1, 2, 0))
+            spatial = np.ascontiguousarray(batch.spatial.transpose(1, 2, 0))
+            loops = LoopsAbove(temporal, spatial,
+                               bound.order_facts(sk.temporal_order, wl.dims, batch.placement))
+            if bound.fixed_through is not None:
+                floors = OpenLevelFloors(self.floors, sk.keep, keeping.energies, temporal,
+                                         spatial, bound.fixed_through)
+        counts = self._access_counts(batch, nest, keeping.keep, bound, floors, loops)
         inst, mac_inst = utilized_instances(nest)
         T = nest.temporal_product
         computes = mac_inst * T
@@ -207,6 +213,10 @@ class Model:
                 excess = floors.joint_excess(k, counts)
                 if excess is not None:
                     np.add(energy.total, excess, out=energy.total)
+        excess = None
+        if bound is not None and bound.innermost_excess is not None:
+            excess = self._innermost_excess(bound.innermost_excess, nest, counts, keeping,
+                                            inst, loops)
         capacity_used, valid = self._validity(nest, counts, keeping.keep)
         self.memory.used(sk, nest.shape, nest.out, nest.scratch, len(batch))
         return BatchResult(
@@ -218,23 +228,20 @@ class Model:
             cycles=cycles.total, energy=energy.total, energies=keeping.energies,
             utilization=utilization(computes, arch.compute.instances, cycles.total),
             valid=valid, capacity_used=capacity_used, fanout_x_used=nest.fanout_x,
-            fanout_y_used=nest.fanout_y, ramp=self.ramp)
+            fanout_y_used=nest.fanout_y, ramp=self.ramp, innermost_excess=excess)
 
     def _access_counts(self, batch: MappingBatch, nest: Nest, keep: list[list[bool]],
-                       bound: Bound | None, floors: OpenLevelFloors | None = None
-                       ) -> dict[str, DataSpaceCounts]:
+                       bound: Bound | None, floors: OpenLevelFloors | None = None,
+                       loops: LoopsAbove | None = None) -> dict[str, DataSpaceCounts]:
         """Per data space: tiles, the deltas that fill them, reads, updates and multicast
-        (TIMELOOP_SEMANTICS §3-5, ``access.py``); with ``bound``, lower bounds of them."""
+        (TIMELOOP_SEMANTICS §3-5, ``access.py``); with ``bound`` (and the batch's ``loops``
+        above each level), lower bounds of them."""
         wl = self.workload
         # A bound needs the carries only for the levels whose orders it takes as given.
         carries = Carries(nest) if bound is None or bound.exact_from is not None else None
         bounds = [None] * len(wl.data_spaces)
         if bound is not None:
-            temporal, spatial = batch.temporal.transpose(1, 2, 0), batch.spatial.transpose(1, 2, 0)
-            loops = LoopsAbove(temporal, spatial,
-                               bound.order_facts(batch.skeleton.temporal_order, wl.dims,
-                                                 batch.placement))
-            bounds = [DataSpaceBound(self._delta_bound(i), bound, temporal, spatial,
+            bounds = [DataSpaceBound(self._delta_bound(i), bound, loops.temporal, loops.spatial,
                                      None if floors is None else floors.fills(i),
                                      loops)
                       for i in range(len(wl.data_spaces))]
@@ -242,6 +249,58 @@ class Model:
         return {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
                                            ds.read_write, bounds[i], mesh_x)
                 for i, ds in enumerate(wl.data_spaces)}
+
+    def _innermost_excess(self, L: int, nest: Nest, counts: dict[str, DataSpaceCounts],
+                          keeping: KeepPlan, inst: np.ndarray, loops: LoopsAbove
+                          ) -> np.ndarray | None:
+        """(D, B) pJ that every loop order whose innermost non-unit loop at level L is of
+        each dimension spends beyond the bound's energy, at least (inf where no such order
+        is allowed), for whole tilings (``Bound.innermost_excess``); None where nothing is
+        claimed. One pass prices every candidate of the search's sharpening at L
+        (``docs/OPTIMAL_SEARCH.md``), which otherwise runs the model once per candidate.
+
+        Only level L - 1's fills are taken: with loops at L, the innermost loop above L - 1
+        is L's, and ``DeltaBound.lower_bound(per_loop=True)`` bounds its delta sum for each
+        dimension of that loop; every other count of such an order is still at least the
+        bound's. With no fan-out at L (no multicast, no links), a word more filled into
+        L - 1 is one more written there and, where L keeps the data space, one more read
+        from L (and updated, for read-write data): at least the energy per word of each,
+        less what rounding to whole vector accesses takes back (:func:`cost.per_word`)."""
+        arch, wl = self.arch, self.workload
+        K = len(arch.storage)
+        if not 1 <= L < K or nest.spatial_end[L] > nest.boundary[L]:
+            return None
+        e, keep = keeping.energies, keeping.keep
+        charged = clusters_charged(arch, inst)
+        extents = np.prod(loops.temporal[:L] * loops.spatial[:L], axis=0)        # (D, B)
+        excess, slack = None, 0.0
+        for i, ds in enumerate(wl.data_spaces):
+            outermost = max(k for k in range(K) if keep[i][k])
+            if not keep[i][L - 1] or L - 1 >= outermost:
+                continue
+            terms = [(L - 1, e.fill[L - 1])]
+            if keep[i][L]:
+                terms.append((L, e.read[L]))
+                if ds.read_write:
+                    terms.append((L, e.update[L]))
+            if not all(np.isfinite(x) and x > 0 for _, x in terms):
+                continue
+            c = counts[ds.name]
+            A = self.projections[i]
+            per_loop = self._delta_bound(i).lower_bound(
+                L - 1, c.tile[L - 1], list(rank_extents(A, extents)), loops, per_loop=True)
+            least = c.fills[L - 1] + c.partition[L - 1] if ds.read_write else c.fills[L - 1]
+            more = np.where(per_loop == np.iinfo(np.int64).max, np.inf,
+                            per_loop - least[None])                              # (D, B)
+            a = 0.0
+            for k, energy in terms:
+                word, rounding = per_word(arch.storage[k], energy, charged[k])
+                a = a + word
+                slack = slack + rounding
+            excess = a * more if excess is None else excess + a * more
+        if excess is None:
+            return None
+        return np.maximum(excess - slack, 0.0)
 
     def _cycles(self, nest: Nest, counts: dict[str, DataSpaceCounts],
                 reported: np.ndarray) -> Cycles:

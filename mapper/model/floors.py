@@ -41,7 +41,7 @@ from ..primes import divisors
 from ..spec.arch import Arch
 from ..spec.workload import Workload
 from .bound import FillFloor, ServedChild, no_stride_gaps, unsplit
-from .cost import ActionEnergies, charged_instances
+from .cost import ActionEnergies, charged_instances, per_word
 
 
 class FloorCache:
@@ -314,12 +314,9 @@ class OpenLevelFloors:
 
     def _per_word(self, level: int, energy: float, inst: int) -> tuple[float, float]:
         """(pJ per word, rounding slack in pJ) of one action of a level with ``inst``
-        instances: the energy per vector access / block size, times the instances charged
-        (``cost.charged_instances``); rounding up to whole vector accesses takes back at
-        most (b - 1) / b of an access per instance."""
+        instances (:func:`~mapper.model.cost.per_word` over the instances charged)."""
         spec = self.cache.arch.storage[level]
-        per_access = int(charged_instances(spec, inst)) * float(energy)
-        return per_access / spec.block_size, per_access * (spec.block_size - 1) / spec.block_size
+        return per_word(spec, energy, int(charged_instances(spec, inst)))
 
     def _weights(self, k: int, inst: int, weighted: list[int], parents: dict[int, int],
                  direct: dict[int, int]) -> tuple[dict[int, float], float]:

@@ -8,6 +8,7 @@ can coincide), an output channel that Inputs do not project on, and fan-outs.
 import itertools
 
 import numpy as np
+import pytest
 from hypothesis import given, settings, strategies as st
 
 from energy import ReferenceTables
@@ -603,6 +604,88 @@ def test_bound_under_permutation_constraints_is_below_every_allowed_order(wl, ke
         assert (counts.fills <= fills[name]).all(), name
     assert (bound.energy <= energy * (1 + 1e-12)).all()
     assert (bound.cycles <= cycles).all()
+
+
+#: ARCH with vector accesses of 4 and 2 words at DRAM and glb (the excess's rounding slack)
+ARCH_BLOCKS = arch(level("DRAM", block=4), level("glb", read_bandwidth=2.0, block=2),
+                   level("l1"), level("rf", instances=2, mesh=(2, 1)), macs=2)
+
+
+@settings(max_examples=15, deadline=None)
+@given(wl=workloads, keep=keeps, seed=st.integers(0, 2 ** 16), glb=order_constraints,
+       dram=order_constraints, level_=st.sampled_from([2, 3]),
+       hierarchy=st.sampled_from([ARCH, ARCH_BLOCKS]))
+def test_innermost_excess_is_below_every_order_with_that_innermost_loop(
+        wl, keep, seed, glb, dram, level_, hierarchy):
+    """``Bound(innermost_excess=L)`` on whole tilings: for each dimension d, the bound's
+    energy plus d's excess is at most the energy of every allowed (glb, DRAM) order whose
+    innermost non-unit loop at L is d, and the excess is infinite exactly where no allowed
+    order has d there. Brute force over all 24 x 24 orders."""
+    model = Model(hierarchy, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    temporal, spatial = random_tilings(wl, np.random.default_rng(seed), 16)
+    constraints = (None, None, glb, dram)
+    B = len(temporal)
+    least = np.full((len(DIMS), B), np.inf)             # per innermost dimension at L
+    perms = list(itertools.permutations(DIMS))
+    for orders in itertools.product(perms, perms):
+        ok = np.ones(B, dtype=bool)
+        for at, order in zip((2, 3), orders):
+            ok &= allowed(constraints[at], order, temporal[:, at] > 1)
+        if not ok.any():
+            continue
+        sk = Skeleton(DIMS, (DIMS, DIMS) + orders, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+        r = model.evaluate(MappingBatch(sk, temporal, spatial))
+        for j, d in enumerate(DIMS):
+            mine = ok & innermost_is(orders[level_ - 2], d, temporal[:, level_] > 1)
+            least[j, mine] = np.minimum(least[j, mine], r.energy[mine])
+    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    bound = model.evaluate(MappingBatch(sk, temporal, spatial),
+                           Bound(orders=constraints, innermost_excess=level_))
+    if bound.innermost_excess is None:
+        return
+    some = (temporal[:, level_] > 1).any(axis=1)         # else no loop at L: no innermost
+    got = bound.energy[None] + bound.innermost_excess
+    assert (got[:, some] <= least[:, some] * (1 + 1e-12)).all()
+    assert (np.isinf(bound.innermost_excess[:, some]) == np.isinf(least[:, some])).all()
+
+
+@pytest.mark.parametrize("block", [1, 8])
+def test_innermost_excess_prices_the_dram_loops_a_hand_checked_tiling(block):
+    """Outputs[m] += Weights[m, c] * Inputs[c], M=4, C=2; glb holds one word of each, DRAM
+    loops M4 and C2. Weights enter glb 8 times in either order. The bound over every order
+    lets each data space take its best innermost DRAM loop, C for Outputs (4 deltas) and M
+    for Inputs (2 fills), which no order does at once; the excess of each loop is what the
+    other data space loses, and here it is exact. With glb writes of 8 words a vector, the
+    6 more Inputs words fit the one write there was: the excess gives back what rounding
+    may take (each word's 7/8 pJ, less 7/8 of a write per data space and action)."""
+    wl = Workload("mv", ("M", "C"), {"M": 4, "C": 2}, (
+        DataSpace("Weights", ((("M", 1),), (("C", 1),))),
+        DataSpace("Inputs", ((("C", 1),),)),
+        DataSpace("Outputs", ((("M", 1),),), read_write=True)))
+    hierarchy = arch(level("DRAM"), level("glb", block=block), macs=1)
+    tables = ReferenceTables({"DRAM": {"read": 100.0, "write": 100.0},
+                              "glb": {"read": 6.0, "write": 7.0}, "mac": {"compute": 0.5}})
+    model = Model(hierarchy, wl, tables)
+    keep = (frozenset(wl.ds_names),) * 2
+    temporal = np.array([[[1, 1], [4, 2]]])              # (B, K, D): glb 1x1, DRAM M4 C2
+    spatial = np.ones_like(temporal)
+    sk = Skeleton(("M", "C"), (("M", "C"),) * 2, (("M", "C"),) * 2, (2, 2), keep)
+    bound = model.evaluate(MappingBatch(sk, temporal, spatial), Bound(innermost_excess=1))
+    # M innermost: Outputs[m] enter and leave at each (c, m), 8 deltas instead of 4: 4 more,
+    # each a glb write (7), a DRAM read (100) and a DRAM update (100). C innermost:
+    # Inputs[c] enter at each (m, c), 8 fills instead of 2: 6 more, each a glb write (7)
+    # and a DRAM read (100)
+    slack = 3 * 7 * (block - 1) / block                  # one glb write per data space
+    assert bound.innermost_excess[:, 0].tolist() == [
+        4 * (7 / block + 200) - slack, 6 * (7 / block + 100) - slack]
+    for j, order in enumerate((("M", "C"), ("C", "M"))):
+        real = model.evaluate(MappingBatch(
+            Skeleton(("M", "C"), (("M", "C"), order), (("M", "C"),) * 2, (2, 2), keep),
+            temporal, spatial))
+        assert real.energy[0] >= bound.energy[0] + bound.innermost_excess[j, 0]
+        if block == 1:
+            assert real.energy[0] == bound.energy[0] + bound.innermost_excess[j, 0]
 
 
 def test_innermost_candidates_follow_the_permutation_semantics():
