@@ -18,11 +18,15 @@ accesses can take back ((b - 1) / b of an access per instance, action and data s
 Since ``sum_i a_i f_i >= J`` (the joint floor), the bound's energy can be raised by
 ``max(0, J - sum_i a_i m_i - slack)``.
 
-Read-only data that passes level k on its way from p to a keeper below joins the sum: every
-word new to k's tile (the hull of what k's children use in one iteration of the loops above
-k) is in no buffer below k, whose tiles all lie in k's previous tile, so p reads it; with no
-fan-out between, ``F_i(E, a)`` of that tile bounds p's reads per instance of k, ``m_i``
-being the bound's. Only data without stride gaps (``bound.no_stride_gaps``) is taken.
+Data that passes level k on its way from p to a keeper below joins the sum: every word new
+to k's tile (the hull of what k's children use in one iteration of the loops above k) is in
+no buffer below k, whose tiles all lie in k's previous tile, so p serves it; with no fan-out
+between, ``F_i(E, a)`` of that tile bounds what p serves per instance of k, ``m_i`` being
+the bound's. p reads each such word and, for read-write data (partial sums that bypass k),
+also takes it back as an update: p's reads are what it serves less its partition (the
+first touches, a constant) and its updates all of it (TIMELOOP_SEMANTICS §5), so a word
+costs a read and an update of p. Only data without stride gaps (``bound.no_stride_gaps``)
+is taken.
 
 At the lowest open level k, what k serves the next keeper below joins the sum as well
 (``FillFloor.served_words``, ``OpenLevelFloors._served``): k's reads and updates of the
@@ -108,7 +112,7 @@ class OpenLevelFloors:
         self.spatial = spatial
         self.budget = min(cache.BUILD_SHAPES, cache.BUILDS * cache.size)
         self._levels: dict[int, LevelGroups] = {}
-        #: per level, the read-only data spaces passing it (index -> next keeper above)
+        #: per level, the data spaces passing it (index -> next keeper above)
         self.passing: dict[int, dict[int, int]] = {}
         names = cache.workload.ds_names
         self.kept = [[i for i, n in enumerate(names) if n in keep[k]] for k in range(len(keep))]
@@ -138,8 +142,10 @@ class OpenLevelFloors:
             rows = level.inverse == g
             for i, a in w.items():
                 c = counts[wl.ds_names[i]]
-                if i in self.passing[k]:           # what the next keeper above reads
-                    bound = c.reads[self.passing[k][i]]
+                if i in self.passing[k]:           # what the next keeper above serves
+                    p = self.passing[k][i]
+                    bound = c.reads[p] + c.partition[p] if wl.data_spaces[i].read_write \
+                        else c.reads[p]
                 elif wl.data_spaces[i].read_write:  # the fills before the first touches
                     bound = c.fills[k] + c.partition[k]
                 else:
@@ -200,10 +206,10 @@ class OpenLevelFloors:
         own = [i for i in self.kept[k] if k < self.outermost[i]]
         parents = {i: min(p for p in range(k + 1, K) if wl.ds_names[i] in self.keep[p])
                    for i in range(len(wl.ds_names)) if k < self.outermost[i]}
-        # read-only data passing level k from a keeper above to one below, without stride
-        # gaps (every word of its tile is read): each word new to k's tile is read from above
+        # data passing level k from a keeper above to one below, without stride gaps
+        # (every word of its tile is read): each word new to k's tile is read from above
+        # (and, read-write, updated there; module docstring)
         passing = {i: parents[i] for i in parents if i not in own
-                   and not wl.data_spaces[i].read_write
                    and any(wl.ds_names[i] in self.keep[j] for j in range(k))
                    and no_stride_gaps(cache.projections[i])}
         self.passing[k] = passing
@@ -322,8 +328,8 @@ class OpenLevelFloors:
                  direct: dict[int, int]) -> tuple[dict[int, float], float]:
         """pJ per word new to level k's tile of each data space (at least), and the rounding
         slack of all of them (module docstring): a kept word's write into k and, without a
-        fan-out between, its read (and update) at the next keeper p; a passing word's read
-        at p, without a fan-out between."""
+        fan-out between, its read (and update, for read-write data) at the next keeper p; a
+        passing word's read (and update) at p, without a fan-out between."""
         e = self.energies
         wl = self.cache.workload
         weights, slack = {}, 0.0
@@ -333,7 +339,7 @@ class OpenLevelFloors:
             terms = [(k, e.fill[k])] if kept else []
             if direct[p]:
                 terms.append((p, e.read[p]))
-                if kept and wl.data_spaces[i].read_write:
+                if wl.data_spaces[i].read_write:
                     terms.append((p, e.update[p]))
             if not terms:
                 continue
