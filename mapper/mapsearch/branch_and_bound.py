@@ -408,15 +408,17 @@ class BranchAndBound:
             self.progress.valid += int((result.valid & ~ok).sum())
             at_row = 0
             for order, at in part:
-                mine = ok[at_row:at_row + len(at)]
-                at_row += len(at)
+                start, at_row = at_row, at_row + len(at)
+                mine = ok[start:at_row]
                 if not mine.any():
                     continue
                 chosen[level] = order
                 g = rows[at]
                 sk = skeleton_for(self.space, tilings, g, tuple(chosen), keep)
-                self.state.consider(MappingBatch(sk, tilings.temporal[g[mine]],
-                                                 tilings.spatial[g[mine]]))
+                # each in its own order; the figures are the batch's (the same per mapping,
+                # MappingBatch.placement), so the model does not run again
+                own = MappingBatch(sk, tilings.temporal[g[mine]], tilings.spatial[g[mine]])
+                self.state.consider(own, result.take(start + np.flatnonzero(mine), own))
                 if self.state.out_of_time():
                     return True
             if self.state.out_of_time():

@@ -19,7 +19,7 @@ import numpy as np
 from ..mapspace.space import MapSpace
 from ..model.batch import MappingBatch
 from ..model.evaluate import Model
-from ..model.result import Evaluation
+from ..model.result import BatchResult, Evaluation
 from .batches import canonical_form
 from .incumbent import Best, Incumbent, canonical, factor_rows
 from .objective import Objective
@@ -88,11 +88,15 @@ class SearchState:
             return requested
         return reason
 
-    def consider(self, batch: MappingBatch) -> tuple[tuple[float, ...] | None, int, bool]:
+    def consider(self, batch: MappingBatch, result: BatchResult | None = None
+                 ) -> tuple[tuple[float, ...] | None, int, bool]:
         """Evaluate a batch: (best valid key, its row, whether it improved the incumbent's
         key). Of rows with equal keys the first in canonical order counts; an equal key
-        first in canonical order replaces the incumbent without counting as improving."""
-        result = self.model.evaluate(batch)
+        first in canonical order replaces the incumbent without counting as improving.
+        ``result``: the model's result of this batch where the caller has it already (the
+        same figures written in another batch: ``BatchResult.take``)."""
+        if result is None:
+            result = self.model.evaluate(batch)
         self.progress.evaluated += len(batch)
         valid = np.flatnonzero(valid_mask(batch, result, self.space.constraints, self.model.arch))
         self.progress.valid += len(valid)

@@ -7,6 +7,7 @@ counts x ERT) plus leakage (ERT ``leak`` per cycle x utilized instances x cycles
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -144,6 +145,17 @@ class BatchResult:
 
     def __len__(self) -> int:
         return len(self.cycles)
+
+    def take(self, rows: np.ndarray, batch: MappingBatch | None = None) -> "BatchResult":
+        """The results of mappings ``rows``, as the result of ``batch`` (default: those rows
+        of this one's batch): every per-mapping array indexed on its last axis."""
+        fields = {f.name: getattr(self, f.name)[..., rows] for f in dataclasses.fields(self)
+                  if isinstance(getattr(self, f.name), np.ndarray) and f.name != "reported"}
+        counts = {name: DataSpaceCounts(**{f.name: getattr(c, f.name)[..., rows]
+                                           for f in dataclasses.fields(c)})
+                  for name, c in self.counts.items()}
+        return dataclasses.replace(self, batch=self.batch.take(rows) if batch is None else batch,
+                                   counts=counts, **fields)
 
     @property
     def ramp_cycles(self) -> np.ndarray:
