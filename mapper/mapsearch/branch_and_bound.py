@@ -242,9 +242,12 @@ class BranchAndBound:
         keys = np.empty((len(tilings), len(self.objective.metrics) if
                          self.objective.weights is None else 1))
         orders = tuple(self.space.dims for _ in self.space.arch.storage)
-        # whole tilings over every order: also price each candidate innermost loop of the
-        # outermost level in the same pass (the first level _sharpened visits)
-        excess_at = len(orders) - 1 if fixed_through is None and innermost is None else None
+        # over every order: also price each candidate innermost loop of the levels
+        # _sharpened visits in the same pass (whole tilings: the outermost level only, the
+        # others are rarely reached)
+        K = len(orders)
+        excess_at = () if innermost is not None else (K - 1,) if fixed_through is None \
+            else (*range(1, fixed_through + 1), K - 1)
         for rows in support_groups(self.space, tilings, temporal=False):
             sk = skeleton_for(self.space, tilings, rows, orders, keep)
             result = self.model.evaluate(MappingBatch(sk, tilings.temporal[rows],
@@ -260,20 +263,25 @@ class BranchAndBound:
         return keys
 
     def _least_over_innermost(self, result) -> np.ndarray:
-        """(B,) the least first metric over the candidate innermost loops of the level whose
-        excess energy ``result`` carries (``Bound.innermost_excess``): every order has one
-        of them innermost, and each candidate's orders spend at least its excess more, at
-        no fewer cycles; the metrics grow with energy (weights are positive), so this is a
-        bound of every order, as :meth:`_sharpened` takes it, without a model pass per
-        candidate."""
-        least = np.full(len(result), np.inf)
+        """(B,) the largest over the levels whose excess energy ``result`` carries
+        (``Bound.innermost_excess``) of the least first metric over their candidate
+        innermost loops: every order has one of them innermost at each level, and each
+        candidate's orders spend at least its excess more, at no fewer cycles; the metrics
+        grow with energy (weights are positive), so this is a bound of every order, as
+        :meth:`_sharpened` takes it, without a model pass per candidate."""
+        most = np.full(len(result), -np.inf)
         with np.errstate(invalid="ignore"):
-            for more in result.innermost_excess:
-                if not np.isfinite(more).any():
-                    continue
-                got = self.objective.key(replace(result, energy=result.energy + more))[:, 0]
-                np.minimum(least, np.where(np.isfinite(more), got, np.inf), out=least)
-        return least
+            for level in result.innermost_excess:                 # (D, B) each
+                if not level.any():
+                    continue                                      # nothing claimed
+                least = np.full(len(result), np.inf)
+                for more in level:
+                    if not np.isfinite(more).any():
+                        continue
+                    got = self.objective.key(replace(result, energy=result.energy + more))[:, 0]
+                    np.minimum(least, np.where(np.isfinite(more), got, np.inf), out=least)
+                np.maximum(most, least, out=most)
+        return most
 
     def _level_plan(self, nonunit: np.ndarray, level: int, keep
                     ) -> list[tuple[tuple[str, ...], np.ndarray]]:

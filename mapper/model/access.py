@@ -371,6 +371,8 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                                       tiles[k - 1], rank_ext[k - 1])
             if possible is not None:
                 maybe[k] = possible
+    if bound is not None:
+        bound.linked.update(links, maybe)
     reads, fills, updates = (nest.out.empty((K, B)) for _ in range(3))
     demand = nest.temporal_product                   # what the MACs ask of level 0
     if 0 in spread:
@@ -400,6 +402,11 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                     floor = None if bound.floor is None else bound.floor(k)
                     if floor is not None:
                         np.maximum(fills[k], floor, out=fills[k])
+                elif k in bound.per_loop_at:
+                    every = bound.delta.lower_bound(k, tiles[k], rank_ext[k], bound.loops,
+                                                    per_loop=True)
+                    bound.per_loop[k] = every
+                    fills[k] = every.min(axis=0)
                 else:
                     fills[k] = bound.delta.lower_bound(k, tiles[k], rank_ext[k], bound.loops)
                 demand = fills[k]
@@ -412,6 +419,8 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
         if k < outermost and k + 1 in spread:
             saved = links.get(k + 1)
             if k + 1 in maybe:               # a bound: the orders that decide the links are open
+                if bound is not None:
+                    bound.per_loop.pop(k, None)       # links may lower k's fills: no claim
                 demand = bound_under_links(maybe[k + 1], bound, k, tiles[k], rank_ext[k],
                                            groups[k + 1], nest.fanout_used[k + 1], demand,
                                            fills[k] if keep[k] else None)

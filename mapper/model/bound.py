@@ -46,7 +46,7 @@ serve at ``G`` (:func:`bound_under_links`).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Callable, Collection
 
 import numpy as np
@@ -75,17 +75,27 @@ class Bound:
       dimension d (the search takes the least bound over d: a bound of every order). With
       ``fixed_through``, L may be the outermost level: d is then the innermost of the
       open loops (parked there), wherever a completion puts them.
-    * ``innermost_excess = L``: the result also carries, per dimension d, a lower bound of
-      the energy the orders with d innermost at L spend beyond the bound's (whole tilings).
+    * ``innermost_excess = (L, ...)``: the result also carries, per level L and dimension
+      d, a lower bound of the energy the orders with d innermost at L spend beyond the
+      bound's (with ``fixed_through``, L a fixed level or the parked one).
     """
 
     exact_from: int | None = None
     fixed_through: int | None = None
     orders: tuple[LoopOrder | None, ...] | None = None
     innermost: tuple[int, str] | None = None
-    #: a level L of whole tilings: also bound, per dimension, the energy beyond the bound of
-    #: the orders whose innermost loop at L is of that dimension (``Model._innermost_excess``)
-    innermost_excess: int | None = None
+    #: levels L: also bound, per dimension, the energy beyond the bound of the orders whose
+    #: innermost loop at L is of that dimension (``Model._innermost_excess``)
+    innermost_excess: tuple[int, ...] = ()
+
+    def pinned_fills(self, L: int, K: int) -> int | None:
+        """The level whose delta sum's innermost loop above is the one ``innermost = (L,
+        d)`` names: L - 1 below a level with loops (whole tilings, and the fixed levels of
+        a partial one), ``fixed_through`` for the parked level K - 1 (its loops are all
+        that is above it); None for an open level other than the parked one."""
+        if self.fixed_through is None or L <= self.fixed_through:
+            return L - 1 if L >= 1 else None
+        return self.fixed_through if L == K - 1 and self.fixed_through >= 0 else None
 
     def exact(self, k: int) -> bool:
         return self.exact_from is not None and k >= self.exact_from - 1
@@ -203,6 +213,13 @@ class DataSpaceBound:
     spatial: np.ndarray
     floor: Callable[[int], np.ndarray | None] | None = None
     loops: "LoopsAbove | None" = None
+    #: levels whose delta-sum bound is also wanted per innermost loop above them, and where
+    #: ``access.data_space_counts`` leaves it: level -> (D, B) (``lower_bound(per_loop=True)``)
+    per_loop_at: frozenset[int] = frozenset()
+    per_loop: dict[int, np.ndarray] = field(default_factory=dict)
+    #: where ``access.data_space_counts`` leaves the fan-outs whose children may take
+    #: deltas over links (exactly or in some order the bound leaves open)
+    linked: set[int] = field(default_factory=set)
 
 
 def innermost_candidates(order: LoopOrder | None, nonunit: np.ndarray,

@@ -30,7 +30,7 @@ from .floors import FloorCache, OpenLevelFloors
 from .cost import (ActionEnergies, action_energies, clusters_charged, per_word,
                    storage_energy)
 from .arena import Memory
-from .nest import Nest, NestShape, active_slots, rank_extents
+from .nest import Nest, NestShape, active_slots
 from .perf import level_cycles, utilization
 from .ramp import RampRule
 from .result import BatchResult, DataSpaceStats, Evaluation, LevelStats
@@ -201,22 +201,32 @@ class Model:
             if bound.fixed_through is not None:
                 floors = OpenLevelFloors(self.floors, sk.keep, keeping.energies, temporal,
                                          spatial, bound.fixed_through)
-        counts = self._access_counts(batch, nest, keeping.keep, bound, floors, loops)
+        # the levels whose delta sums the pins of Bound.innermost_excess decide
+        K = len(arch.storage)
+        pinned = {} if bound is None else {
+            L: j for L in bound.innermost_excess
+            if (j := bound.pinned_fills(L, K)) is not None}
+        per_loop = [dict() for _ in wl.data_spaces]
+        linked = [set() for _ in wl.data_spaces]
+        counts = self._access_counts(batch, nest, keeping.keep, bound, floors, loops,
+                                     frozenset(pinned.values()), per_loop, linked)
         inst, mac_inst = utilized_instances(nest)
         T = nest.temporal_product
         computes = mac_inst * T
         cycles = self._cycles(nest, counts, keeping.reported)
         energy = self._energy(nest, counts, keeping, inst, mac_inst, computes, cycles.total)
+        joint = None
         if floors is not None:
             # the kept data spaces of an open level share its tile (floors.py)
             for k in range(bound.fixed_through + 1, len(arch.storage)):
                 excess = floors.joint_excess(k, counts)
                 if excess is not None:
                     np.add(energy.total, excess, out=energy.total)
+                    joint = excess if joint is None else joint + excess
         excess = None
-        if bound is not None and bound.innermost_excess is not None:
-            excess = self._innermost_excess(bound.innermost_excess, nest, counts, keeping,
-                                            inst, loops)
+        if pinned:
+            excess = self._innermost_excess(pinned, nest, counts, keeping, inst, per_loop,
+                                            linked, joint)
         capacity_used, valid = self._validity(nest, counts, keeping.keep)
         self.memory.used(sk, nest.shape, nest.out, nest.scratch, len(batch))
         return BatchResult(
@@ -232,10 +242,15 @@ class Model:
 
     def _access_counts(self, batch: MappingBatch, nest: Nest, keep: list[list[bool]],
                        bound: Bound | None, floors: OpenLevelFloors | None = None,
-                       loops: LoopsAbove | None = None) -> dict[str, DataSpaceCounts]:
+                       loops: LoopsAbove | None = None,
+                       per_loop_at: frozenset[int] = frozenset(),
+                       per_loop: list[dict] | None = None,
+                       linked: list[set] | None = None) -> dict[str, DataSpaceCounts]:
         """Per data space: tiles, the deltas that fill them, reads, updates and multicast
         (TIMELOOP_SEMANTICS §3-5, ``access.py``); with ``bound`` (and the batch's ``loops``
-        above each level), lower bounds of them."""
+        above each level), lower bounds of them, and the bounds of the levels
+        ``per_loop_at`` per innermost loop above them in ``per_loop`` and the fan-outs that
+        may link in ``linked`` (per data space)."""
         wl = self.workload
         # A bound needs the carries only for the levels whose orders it takes as given.
         carries = Carries(nest) if bound is None or bound.exact_from is not None else None
@@ -243,64 +258,79 @@ class Model:
         if bound is not None:
             bounds = [DataSpaceBound(self._delta_bound(i), bound, loops.temporal, loops.spatial,
                                      None if floors is None else floors.fills(i),
-                                     loops)
+                                     loops, per_loop_at,
+                                     {} if per_loop is None else per_loop[i],
+                                     set() if linked is None else linked[i])
                       for i in range(len(wl.data_spaces))]
         mesh_x = tuple(self.arch.fanout(k)[0] for k in range(len(self.arch.storage)))
         return {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
                                            ds.read_write, bounds[i], mesh_x)
                 for i, ds in enumerate(wl.data_spaces)}
 
-    def _innermost_excess(self, L: int, nest: Nest, counts: dict[str, DataSpaceCounts],
-                          keeping: KeepPlan, inst: np.ndarray, loops: LoopsAbove
-                          ) -> np.ndarray | None:
-        """(D, B) pJ that every loop order whose innermost non-unit loop at level L is of
-        each dimension spends beyond the bound's energy, at least (inf where no such order
-        is allowed), for whole tilings (``Bound.innermost_excess``); None where nothing is
-        claimed. One pass prices every candidate of the search's sharpening at L
-        (``docs/OPTIMAL_SEARCH.md``), which otherwise runs the model once per candidate.
+    def _innermost_excess(self, pinned: dict[int, int], nest: Nest,
+                          counts: dict[str, DataSpaceCounts], keeping: KeepPlan,
+                          inst: np.ndarray, per_loop: list[dict[int, np.ndarray]],
+                          linked: list[set[int]], joint: np.ndarray | None) -> np.ndarray:
+        """(n, D, B) for each level L of ``pinned`` (L -> the level j its innermost loop
+        decides, :meth:`Bound.pinned_fills`): pJ that every order (and completion) whose
+        innermost loop at L is of each dimension spends beyond the bound's energy, at least
+        (inf where no such order is allowed; 0 where nothing is claimed). One pass prices
+        every candidate of the search's sharpening (``docs/OPTIMAL_SEARCH.md``), which
+        otherwise runs the model once per candidate.
 
-        Only level L - 1's fills are taken: with loops at L, the innermost loop above L - 1
-        is L's, and ``DeltaBound.lower_bound(per_loop=True)`` bounds its delta sum for each
-        dimension of that loop; every other count of such an order is still at least the
-        bound's. With no fan-out at L (no multicast, no links), a word more filled into
-        L - 1 is one more written there and, where L keeps the data space, one more read
-        from L (and updated, for read-write data): at least the energy per word of each,
-        less what rounding to whole vector accesses takes back (:func:`cost.per_word`)."""
+        Only level j's fills are taken: ``DeltaBound.lower_bound(per_loop=True)`` bounds
+        them for each dimension of the innermost loop above j, and every other count of
+        such an order is still at least the bound's. Where no link between j's instances is
+        possible (``bound.links_possible``; else nothing is claimed), a word more filled into
+        j is one more written there and, where no fan-out up to the next keeper p links
+        either, G more read from p (and updated, for read-write data; G the product of the
+        distinct tiles of those fan-outs, access.py): at least the energy per word of each,
+        less what rounding to whole vector accesses takes back (:func:`cost.per_word`),
+        ``linked`` (per data space) the fan-outs that may link. The counts' energy rises by that
+        much; the joint floors' excess (``joint``) may shrink, but not below zero, so the
+        bound is the larger of the bound's energy and its counts' energy plus that."""
         arch, wl = self.arch, self.workload
-        K = len(arch.storage)
-        if not 1 <= L < K or nest.spatial_end[L] > nest.boundary[L]:
-            return None
+        K, D, B = len(arch.storage), len(wl.dims), nest.batch_size
         e, keep = keeping.energies, keeping.keep
         charged = clusters_charged(arch, inst)
-        extents = np.prod(loops.temporal[:L] * loops.spatial[:L], axis=0)        # (D, B)
-        excess, slack = None, 0.0
-        for i, ds in enumerate(wl.data_spaces):
-            outermost = max(k for k in range(K) if keep[i][k])
-            if not keep[i][L - 1] or L - 1 >= outermost:
-                continue
-            terms = [(L - 1, e.fill[L - 1])]
-            if keep[i][L]:
-                terms.append((L, e.read[L]))
-                if ds.read_write:
-                    terms.append((L, e.update[L]))
-            if not all(np.isfinite(x) and x > 0 for _, x in terms):
-                continue
-            c = counts[ds.name]
-            A = self.projections[i]
-            per_loop = self._delta_bound(i).lower_bound(
-                L - 1, c.tile[L - 1], list(rank_extents(A, extents)), loops, per_loop=True)
-            least = c.fills[L - 1] + c.partition[L - 1] if ds.read_write else c.fills[L - 1]
-            more = np.where(per_loop == np.iinfo(np.int64).max, np.inf,
-                            per_loop - least[None])                              # (D, B)
-            a = 0.0
-            for k, energy in terms:
-                word, rounding = per_word(arch.storage[k], energy, charged[k])
-                a = a + word
-                slack = slack + rounding
-            excess = a * more if excess is None else excess + a * more
-        if excess is None:
-            return None
-        return np.maximum(excess - slack, 0.0)
+        spread = [nest.spatial_end[k] > nest.boundary[k] for k in range(K)]
+        out = np.zeros((len(pinned), D, B))
+        for n, (L, j) in enumerate(pinned.items()):
+            excess, slack = None, 0.0
+            for i, ds in enumerate(wl.data_spaces):
+                if j not in per_loop[i]:
+                    continue         # not kept at j, j its outermost keeper, or links above j
+                c = counts[ds.name]
+                terms = [(j, e.fill[j], 1)]
+                # the next keeper p reads each delta once per distinct tile of the fan-outs
+                # between (multicast), where none of them links
+                p = next(k for k in range(j + 1, K) if keep[i][k])
+                fans = [k for k in range(j + 1, p + 1) if spread[k]]
+                if not any(k in linked[i] for k in fans):
+                    G = 1
+                    for k in fans:
+                        G = G * c.multicast_groups[k]
+                    terms.append((p, e.read[p], G))
+                    if ds.read_write:
+                        terms.append((p, e.update[p], G))
+                if not all(np.isfinite(x) and x > 0 for _, x, _ in terms):
+                    continue
+                least = c.fills[j] + c.partition[j] if ds.read_write else c.fills[j]
+                every = per_loop[i][j]
+                more = np.where(every == np.iinfo(np.int64).max, np.inf,
+                                every - least[None])                             # (D, B)
+                a = 0.0
+                for k, energy, G in terms:
+                    word, rounding = per_word(arch.storage[k], energy, charged[k])
+                    a = a + word * G
+                    slack = slack + rounding
+                excess = a * more if excess is None else excess + a * more
+            if excess is not None:
+                excess = excess - slack
+                if joint is not None:
+                    excess = excess - joint
+                out[n] = np.maximum(excess, 0.0)
+        return out
 
     def _cycles(self, nest: Nest, counts: dict[str, DataSpaceCounts],
                 reported: np.ndarray) -> Cycles:

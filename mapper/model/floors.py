@@ -26,7 +26,10 @@ the bound's. p reads each such word and, for read-write data (partial sums that 
 also takes it back as an update: p's reads are what it serves less its partition (the
 first touches, a constant) and its updates all of it (TIMELOOP_SEMANTICS §5), so a word
 costs a read and an update of p. Only data without stride gaps (``bound.no_stride_gaps``)
-is taken.
+is taken, and only at the lowest open level, from a keeper below that is fixed: the floors
+of the open levels are added up, so no two may count the same actions, and every open level
+the data passes on its way to p, like an open keeper below whose next keeper is p, would
+count p's reads again.
 
 At the lowest open level k, what k serves the next keeper below joins the sum as well
 (``FillFloor.served_words``, ``OpenLevelFloors._served``): k's reads and updates of the
@@ -208,9 +211,13 @@ class OpenLevelFloors:
                    for i in range(len(wl.ds_names)) if k < self.outermost[i]}
         # data passing level k from a keeper above to one below, without stride gaps
         # (every word of its tile is read): each word new to k's tile is read from above
-        # (and, read-write, updated there; module docstring)
+        # (and, read-write, updated there; module docstring). Only at the lowest open level
+        # and from a fixed keeper below: every open level it passes, and an open keeper
+        # below, would count the same reads of p again
+        below = {i: [j for j in range(k) if wl.ds_names[i] in self.keep[j]] for i in parents}
         passing = {i: parents[i] for i in parents if i not in own
-                   and any(wl.ds_names[i] in self.keep[j] for j in range(k))
+                   and k == self.fixed_through + 1 and below[i]
+                   and max(below[i]) <= self.fixed_through
                    and no_stride_gaps(cache.projections[i])}
         self.passing[k] = passing
         weighted = own + sorted(passing) if cache.JOINT else own

@@ -139,8 +139,9 @@ class BatchResult:
     fanout_y_used: np.ndarray         # (K, B)
     energies: ActionEnergies          # the per-action energies and areas used
     ramp: RampRule                    # the ramp rule of the arch and workload (ramp.py)
-    #: (D, B) with ``Bound.innermost_excess``: pJ beyond ``energy`` of the orders whose
-    #: innermost loop at that level is of each dimension (``Model._innermost_excess``)
+    #: (n, D, B) with ``Bound.innermost_excess`` (n levels): pJ beyond ``energy`` of the
+    #: orders whose innermost loop at each level is of each dimension
+    #: (``Model._innermost_excess``)
     innermost_excess: np.ndarray | None = None
 
     def __len__(self) -> int:
