@@ -267,7 +267,7 @@ class BranchAndBound:
         (``Bound.innermost_excess``) of the least first metric over their candidate
         innermost loops: every order has one of them innermost at each level, and each
         candidate's orders spend at least its excess more, at no fewer cycles; the metrics
-        grow with energy (weights are positive), so this is a bound of every order, as
+        grow with energy (weights are non-negative), so this is a bound of every order, as
         :meth:`_sharpened` takes it, without a model pass per candidate."""
         most = np.full(len(result), -np.inf)
         with np.errstate(invalid="ignore"):
