@@ -369,7 +369,6 @@ class DeltaBound:
             return every
         return np.where(has, best, tile)
 
-
     def _run_product(self, Ra: np.ndarray, cancels: np.ndarray, at: "Above") -> np.ndarray:
         """(B,) ``prod_{j in S(a)} N_j`` for an innermost moving loop ``a`` whose dimension
         moves the ranks ``Ra`` (module docstring): the trip counts of the compatible loops
