@@ -371,17 +371,21 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                                       tiles[k - 1], rank_ext[k - 1])
             if possible is not None:
                 maybe[k] = possible
-    if bound is not None:
-        bound.linked.update(links, maybe)
     reads, fills, updates = (nest.out.empty((K, B)) for _ in range(3))
     demand = nest.temporal_product                   # what the MACs ask of level 0
     if 0 in spread:
         demand = level0_accesses(nest, carries, shifts, A, groups[0], mesh_x[0], bound)
     #: levels whose counts links make fractional: (content, share or None, peer), float (B,)
     fractional: dict[int, tuple] = {}
+    # a level whose per-loop bound was taken, until its next keeper: the distinct tiles of
+    # the fan-outs between, by which that keeper's reads multiply its fills (no links)
+    pending, scale = None, 1
     for k in range(K):
         content = demand
         if keep[k] and k <= outermost:
+            if pending is not None:
+                bound.parent_reads[pending] = (k, scale)
+                pending = None
             reads[k] = _rounded(content)
             if k < outermost:
                 if bound is None or bound.bound.exact(k):
@@ -407,6 +411,7 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
                                                     per_loop=True)
                     bound.per_loop[k] = every
                     fills[k] = every.min(axis=0)
+                    pending, scale = k, 1
                 else:
                     fills[k] = bound.delta.lower_bound(k, tiles[k], rank_ext[k], bound.loops)
                 demand = fills[k]
@@ -421,13 +426,16 @@ def data_space_counts(nest: Nest, carries: Carries | None, A: np.ndarray, keep: 
             if k + 1 in maybe:               # a bound: the orders that decide the links are open
                 if bound is not None:
                     bound.per_loop.pop(k, None)       # links may lower k's fills: no claim
+                pending = None
                 demand = bound_under_links(maybe[k + 1], bound, k, tiles[k], rank_ext[k],
                                            groups[k + 1], nest.fanout_used[k + 1], demand,
                                            fills[k] if keep[k] else None)
                 continue
             if saved is None:
                 demand = groups[k + 1] * demand
+                scale = scale * groups[k + 1]
                 continue
+            pending = None
             F = nest.fanout_used[k + 1]
             if keep[k]:
                 D = fills[k]

@@ -217,9 +217,10 @@ class DataSpaceBound:
     #: ``access.data_space_counts`` leaves it: level -> (D, B) (``lower_bound(per_loop=True)``)
     per_loop_at: frozenset[int] = frozenset()
     per_loop: dict[int, np.ndarray] = field(default_factory=dict)
-    #: where ``access.data_space_counts`` leaves the fan-outs whose children may take
-    #: deltas over links (exactly or in some order the bound leaves open)
-    linked: set[int] = field(default_factory=set)
+    #: per level of ``per_loop`` whose next keeper p reads its fills times G (no link on
+    #: the way; G the distinct tiles of the fan-outs between): level -> (p, G (B,) or 1),
+    #: left by ``access.data_space_counts``
+    parent_reads: dict[int, tuple] = field(default_factory=dict)
 
 
 def innermost_candidates(order: LoopOrder | None, nonunit: np.ndarray,

@@ -207,9 +207,9 @@ class Model:
             L: j for L in bound.innermost_excess
             if (j := bound.pinned_fills(L, K)) is not None}
         per_loop = [dict() for _ in wl.data_spaces]
-        linked = [set() for _ in wl.data_spaces]
+        parent_reads = [dict() for _ in wl.data_spaces]
         counts = self._access_counts(batch, nest, keeping.keep, bound, floors, loops,
-                                     frozenset(pinned.values()), per_loop, linked)
+                                     frozenset(pinned.values()), per_loop, parent_reads)
         inst, mac_inst = utilized_instances(nest)
         T = nest.temporal_product
         computes = mac_inst * T
@@ -226,7 +226,7 @@ class Model:
         excess = None
         if pinned:
             excess = self._innermost_excess(pinned, nest, counts, keeping, inst, per_loop,
-                                            linked, joint)
+                                            parent_reads, joint)
         capacity_used, valid = self._validity(nest, counts, keeping.keep)
         self.memory.used(sk, nest.shape, nest.out, nest.scratch, len(batch))
         return BatchResult(
@@ -245,12 +245,12 @@ class Model:
                        loops: LoopsAbove | None = None,
                        per_loop_at: frozenset[int] = frozenset(),
                        per_loop: list[dict] | None = None,
-                       linked: list[set] | None = None) -> dict[str, DataSpaceCounts]:
+                       parent_reads: list[dict] | None = None) -> dict[str, DataSpaceCounts]:
         """Per data space: tiles, the deltas that fill them, reads, updates and multicast
         (TIMELOOP_SEMANTICS §3-5, ``access.py``); with ``bound`` (and the batch's ``loops``
         above each level), lower bounds of them, and the bounds of the levels
-        ``per_loop_at`` per innermost loop above them in ``per_loop`` and the fan-outs that
-        may link in ``linked`` (per data space)."""
+        ``per_loop_at`` per innermost loop above them in ``per_loop`` and how their next
+        keepers read their fills in ``parent_reads`` (per data space)."""
         wl = self.workload
         # A bound needs the carries only for the levels whose orders it takes as given.
         carries = Carries(nest) if bound is None or bound.exact_from is not None else None
@@ -260,7 +260,7 @@ class Model:
                                      None if floors is None else floors.fills(i),
                                      loops, per_loop_at,
                                      {} if per_loop is None else per_loop[i],
-                                     set() if linked is None else linked[i])
+                                     {} if parent_reads is None else parent_reads[i])
                       for i in range(len(wl.data_spaces))]
         mesh_x = tuple(self.arch.fanout(k)[0] for k in range(len(self.arch.storage)))
         return {ds.name: data_space_counts(nest, carries, self.projections[i], keep[i],
@@ -270,7 +270,7 @@ class Model:
     def _innermost_excess(self, pinned: dict[int, int], nest: Nest,
                           counts: dict[str, DataSpaceCounts], keeping: KeepPlan,
                           inst: np.ndarray, per_loop: list[dict[int, np.ndarray]],
-                          linked: list[set[int]], joint: np.ndarray | None) -> np.ndarray:
+                          parent_reads: list[dict], joint: np.ndarray | None) -> np.ndarray:
         """(n, D, B) for each level L of ``pinned`` (L -> the level j its innermost loop
         decides, :meth:`Bound.pinned_fills`): pJ that every order (and completion) whose
         innermost loop at L is of each dimension spends beyond the bound's energy, at least
@@ -285,15 +285,15 @@ class Model:
         j is one more written there and, where no fan-out up to the next keeper p links
         either, G more read from p (and updated, for read-write data; G the product of the
         distinct tiles of those fan-outs, access.py): at least the energy per word of each,
-        less what rounding to whole vector accesses takes back (:func:`cost.per_word`),
-        ``linked`` (per data space) the fan-outs that may link. The counts' energy rises by that
-        much; the joint floors' excess (``joint``) may shrink, but not below zero, so the
-        bound is the larger of the bound's energy and its counts' energy plus that."""
+        less what rounding to whole vector accesses takes back (:func:`cost.per_word`);
+        ``parent_reads`` (per data space, from ``access.py``) says which p and G. The
+        counts' energy rises by that much; the joint floors' excess (``joint``) may shrink,
+        but not below zero, so the bound is the larger of the bound's energy and its
+        counts' energy plus that."""
         arch, wl = self.arch, self.workload
-        K, D, B = len(arch.storage), len(wl.dims), nest.batch_size
-        e, keep = keeping.energies, keeping.keep
+        D, B = len(wl.dims), nest.batch_size
+        e = keeping.energies
         charged = clusters_charged(arch, inst)
-        spread = [nest.spatial_end[k] > nest.boundary[k] for k in range(K)]
         out = np.zeros((len(pinned), D, B))
         for n, (L, j) in enumerate(pinned.items()):
             excess, slack = None, 0.0
@@ -304,12 +304,8 @@ class Model:
                 terms = [(j, e.fill[j], 1)]
                 # the next keeper p reads each delta once per distinct tile of the fan-outs
                 # between (multicast), where none of them links
-                p = next(k for k in range(j + 1, K) if keep[i][k])
-                fans = [k for k in range(j + 1, p + 1) if spread[k]]
-                if not any(k in linked[i] for k in fans):
-                    G = 1
-                    for k in fans:
-                        G = G * c.multicast_groups[k]
+                if j in parent_reads[i]:
+                    p, G = parent_reads[i][j]
                     terms.append((p, e.read[p], G))
                     if ds.read_write:
                         terms.append((p, e.update[p], G))
