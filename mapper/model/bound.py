@@ -290,11 +290,13 @@ def hull_touched(A: np.ndarray, extents: np.ndarray) -> bool | np.ndarray:
 
 @dataclass(frozen=True)
 class ServedChild:
-    """What an open level l serves the next keeper c below it of one data space, for the
-    joint floor (:class:`FillFloor`): ``fanout`` the instances of c under one instance of
-    l, ``capacity`` c's words, ``weight`` l's energy per word it serves (pJ, at least)."""
+    """What an open level l (or, for data passing l, its parent) serves the next keeper c
+    below l of one data space, for the joint floor (:class:`FillFloor`): ``groups`` the
+    groups of c's instances under one instance of l whose tiles differ (one access serves a
+    group: multicast), ``capacity`` c's words, ``weight`` the energy per word served (pJ,
+    at least)."""
 
-    fanout: int
+    groups: int
     capacity: int
     weight: float
 
@@ -530,13 +532,16 @@ class FillFloor:
                  capacity: int | None, kept: list[np.ndarray], spatial_above: np.ndarray,
                  weights: dict[int, float] | None = None,
                  floors_of: Collection[int] | None = None,
-                 served: dict[int, ServedChild] | None = None):
+                 served: dict[int, ServedChild] | None = None,
+                 passed: dict[int, ServedChild] | None = None):
         """``bounds`` (D,); ``kept``: the projections of the data spaces level l keeps (its
         capacity holds their tiles); ``spatial_above`` (D,) the product of the spatial factors
         above l; ``weights``: pJ per word new to the tile, for the data spaces of the joint
         table; ``floors_of``: the data spaces that get their own table (default: all);
         ``served``: the data spaces whose serving of the next keeper below joins the joint
-        table (:meth:`served_words`)."""
+        table (:meth:`served_words`); ``passed``: weighted data spaces passing l whose
+        keeper below takes at least :meth:`served_words` from l's parent (their term is the
+        larger of that and their words new to l's tile)."""
         D = len(bounds)
         self.divisors = [np.array(divisors(int(b)), np.int64) for b in bounds]
         self.shape = shape = tuple(len(d) for d in self.divisors)
@@ -575,7 +580,13 @@ class FillFloor:
                 floor[fits] = fills.min(axis=0)
                 self.tables[i] = self._closed(floor)
             if joint is not None and i in weights:
-                joint += weights[i] * np.where(fills == np.iinfo(np.int64).max, np.inf, fills)
+                words = np.where(fills == np.iinfo(np.int64).max, np.inf, fills)
+                if i in (passed or {}):
+                    # data passing l to its keeper below: what the parent serves it
+                    # covers both the words new to l's tile and those re-entering the keeper
+                    words = np.maximum(words, self.served_words(A, E[:, fits], sweeps,
+                                                                passed[i]))
+                joint += weights[i] * words
         if joint is not None:
             floor = np.full(E.shape[1], np.inf)
             floor[fits] = joint.min(axis=0)
@@ -590,15 +601,16 @@ class FillFloor:
 
         In one visit each instance of c computes over its share of l's tile, so every word
         that share touches passes through c's tile, which held at most ``capacity`` words
-        at the visit's start (none at the first): at least ``w + (sweeps - 1) max(0, w -
-        capacity)`` words enter it, ``w`` the share's footprint. The fan-outs between split
-        only ranks of one dimension of coefficient 1 (``OpenLevelFloors._served``), so the
-        ``fanout`` shares hold ``W = fanout w`` words, ``W`` the tile's footprint, and every
-        word of a share's hull is touched where every word of the tile's is
-        (:func:`hull_touched`; else nothing is claimed): in all, at least ``W + (sweeps - 1)
-        max(0, W - fanout capacity)``."""
+        at the visit's start (none at the first): at least ``w_g + (sweeps - 1) max(0, w_g -
+        capacity)`` words enter it, ``w_g`` the footprint of the share of its group g (the
+        instances of a group have one tile; one access serves them all). Where every word of
+        the tile's hull is touched (:func:`hull_touched`; else nothing is claimed), each lies
+        in some share, so the ``G`` groups' footprints add up to at least ``W``, the tile's
+        footprint, and since ``max(0, x - capacity)`` is convex, in all at least ``W +
+        (sweeps - 1) max(0, W - G capacity)`` (``OpenLevelFloors._distinct_groups`` gives
+        ``G`` where no link can serve c's instances)."""
         words = product_rows(rank_extents(A, E))
-        entering = words + (sweeps - 1) * np.maximum(words - child.fanout * child.capacity, 0)
+        entering = words + (sweeps - 1) * np.maximum(words - child.groups * child.capacity, 0)
         return np.where(hull_touched(A, E), entering, 0)
 
     def _closed(self, floor: np.ndarray) -> np.ndarray:

@@ -33,8 +33,10 @@ count p's reads again.
 
 At the lowest open level k, what k serves the next keeper below joins the sum as well
 (``FillFloor.served_words``, ``OpenLevelFloors._served``): k's reads and updates of the
-words that enter the child's tile on each visit of k's tile, where the child's instances
-hold distinct words.
+words that enter the child's tile on each visit of k's tile, one access per group of the
+child's instances with the same tile, where no link can serve them. Data passing k from a
+fixed keeper below takes the same words from p through k (``OpenLevelFloors._passed``):
+its term is the larger of the words new to k's tile and those.
 """
 from __future__ import annotations
 
@@ -214,10 +216,10 @@ class OpenLevelFloors:
         # (and, read-write, updated there; module docstring). Only at the lowest open level
         # and from a fixed keeper below: every open level it passes, and an open keeper
         # below, would count the same reads of p again
-        below = {i: [j for j in range(k) if wl.ds_names[i] in self.keep[j]] for i in parents}
+        keepers = {i: [j for j in range(k) if wl.ds_names[i] in self.keep[j]] for i in parents}
         passing = {i: parents[i] for i in parents if i not in own
-                   and k == self.fixed_through + 1 and below[i]
-                   and max(below[i]) <= self.fixed_through
+                   and k == self.fixed_through + 1 and keepers[i]
+                   and max(keepers[i]) <= self.fixed_through
                    and no_stride_gaps(cache.projections[i])}
         self.passing[k] = passing
         weighted = own + sorted(passing) if cache.JOINT else own
@@ -230,16 +232,17 @@ class OpenLevelFloors:
         children = {}
         if cache.JOINT and k == self.fixed_through + 1:
             for i in own:
-                below = [j for j in range(k) if wl.ds_names[i] in self.keep[j]]
-                if below:
-                    children[i] = max(below)
-        # per child: the instances under one of k, and whether k serves them distinct words
+                if keepers[i]:
+                    children[i] = max(keepers[i])
+        # and of each data space passing k: p serves that keeper through k
+        passed = {i: max(keepers[i]) for i in passing} if cache.JOINT else {}
+        reached = {**children, **passed}
+        # per child: the groups of its instances under one of k that hold distinct words,
+        # and whether no link can serve them
         served_rows = []
-        for i, c in sorted(children.items()):
+        for i, c in sorted(reached.items()):
             between = np.prod(self.spatial[c + 1: k + 1], axis=0)               # (D, B)
-            split_ok = self._split_alone(cache.projections[i])
-            distinct = ~((between > 1) & ~split_ok[:, None]).any(axis=0)
-            served_rows += [np.prod(between, axis=0), distinct.astype(np.int64)]
+            served_rows += list(self._distinct_groups(cache.projections[i], between))
         served_rows = np.array(served_rows, dtype=np.int64).reshape(-1, above.shape[1])
         groups, inverse = distinct_columns(np.concatenate([above, direct, served_rows]))
         if not own:
@@ -255,20 +258,22 @@ class OpenLevelFloors:
             spatial_above = groups[:D, g]
             flags = dict(zip(ends, groups[D: D + len(ends), g]))
             at = D + len(ends)
-            fanouts = {i: (int(groups[at + 2 * n, g]), bool(groups[at + 2 * n + 1, g]))
-                       for n, i in enumerate(sorted(children))}
+            child_groups = {i: (int(groups[at + 2 * n, g]), bool(groups[at + 2 * n + 1, g]))
+                            for n, i in enumerate(sorted(reached))}
             inst = int(np.prod(spatial_above))
             w, slack = self._weights(k, inst, weighted, parents, flags)
             children_g, per_word, slack_served = self._served(k, inst, spatial_above,
-                                                              children, fanouts)
+                                                              children, child_groups)
+            passed_g = self._passed(spatial_above, passed, child_groups, w)
             weights.append(w)
             slacks.append(slack + slack_served)
             served.append(per_word)
             projections = {i: cache.projections[i] for i in own + [i for i in w if i not in own]}
             key = (k, self.keep[k], spatial_above.tobytes(), tuple(projections),
                    tuple(sorted(w.items())) if cache.JOINT else (),
-                   tuple((i, c.fanout, c.capacity, c.weight)
-                         for i, c in sorted(children_g.items())))
+                   tuple((i, c.groups, c.capacity, c.weight)
+                         for i, c in sorted(children_g.items())),
+                   tuple((i, c.groups, c.capacity) for i, c in sorted(passed_g.items())))
             if key not in cache.tables:
                 cost = cache.size * len(projections)
                 if self.budget < cost:
@@ -277,9 +282,28 @@ class OpenLevelFloors:
                 self.budget -= cost
             tables.append(cache.get(key, lambda: FillFloor(
                 projections, cache.bounds, level.effective_capacity, kept, spatial_above,
-                w if cache.JOINT else None, floors_of=own, served=children_g)))
+                w if cache.JOINT else None, floors_of=own, served=children_g,
+                passed=passed_g)))
         got = self._levels[k] = LevelGroups(inverse, tables, weights, slacks, served)
         return got
+
+    @classmethod
+    def _distinct_groups(cls, A: np.ndarray, between: np.ndarray
+                         ) -> tuple[np.ndarray, np.ndarray]:
+        """(B,) the groups of a child's instances under one instance of k whose tiles of a
+        data space (projection ``A``) differ, ``between`` (D, B) the spatial factors from the
+        child up to k: the product of the factors of the dimensions the data space projects
+        on (a dimension it does not project on spreads copies of one tile: multicast, or
+        spatial reduction for partial sums, served by one access of k; TIMELOOP_SEMANTICS
+        §4); and (B,) whether no link can serve them: every rank is of one dimension (then
+        every rank is rigid, ``bound.links_possible``), or every dimension the fan-outs
+        spread is one of :meth:`_split_alone`."""
+        touches = (A != 0).any(axis=0)                                            # (D,)
+        groups = np.prod(np.where(touches[:, None], between, 1), axis=0)
+        if ((A != 0).sum(axis=1) == 1).all():
+            return groups, np.ones(between.shape[1], dtype=np.int64)
+        split_ok = cls._split_alone(A)
+        return groups, (~((between > 1) & ~split_ok[:, None]).any(axis=0)).astype(np.int64)
 
     @staticmethod
     def _split_alone(A: np.ndarray) -> np.ndarray:
@@ -294,22 +318,23 @@ class OpenLevelFloors:
         return touches.any(axis=0) & ~(touches & ~good_rank).any(axis=0)
 
     def _served(self, k: int, inst: int, spatial_above: np.ndarray, children: dict[int, int],
-                fanouts: dict[int, tuple[int, bool]]
+                child_groups: dict[int, tuple[int, bool]]
                 ) -> tuple[dict[int, ServedChild], dict[int, tuple[float, float]], float]:
         """The data spaces whose words level k serves to the next keeper c below join k's
         joint floor (``FillFloor.served_words``), with what k spends per word served: a read
         (and an update, for read-write data) of k, per vector access / block size, times the
-        instances charged; and the rounding slack of those. ``fanouts``: per data space, the
-        instances of c under one of k and whether the fan-outs between split only
-        dimensions of :meth:`_split_alone`. Only where k serves each instance of c its own
-        words, ``G D_c`` in all (access.py): that, and no fan-out above k splits the data
-        space (k's partition is then all of it, in the bound as in every completion)."""
+        instances charged; and the rounding slack of those. ``child_groups``: per data
+        space, the groups of c's instances under one of k that hold distinct words, and
+        whether no link can serve them (:meth:`_distinct_groups`). Only where k serves each
+        group its own words, ``G D_c`` in all (access.py): that, and no fan-out above k
+        splits the data space (k's partition is then all of it, in the bound as in every
+        completion)."""
         arch, e = self.cache.arch, self.energies
         wl = self.cache.workload
         table, per_word, slack = {}, {}, 0.0
         for i, c in children.items():
-            fanout, distinct = fanouts[i]
-            if not distinct or not unsplit(self.cache.projections[i], spatial_above):
+            groups, unlinked = child_groups[i]
+            if not unlinked or not unsplit(self.cache.projections[i], spatial_above):
                 continue
             capacity = arch.storage[c].effective_capacity
             if capacity is None:
@@ -320,10 +345,29 @@ class OpenLevelFloors:
             a = read[0] + update[0]
             if not np.isfinite(a) or a <= 0:
                 continue
-            table[i] = ServedChild(fanout, int(capacity), a)
+            table[i] = ServedChild(groups, int(capacity), a)
             per_word[i] = (read[0], update[0])
             slack += read[1] + update[1]
         return table, per_word, slack
+
+    def _passed(self, spatial_above: np.ndarray, passed: dict[int, int],
+                child_groups: dict[int, tuple[int, bool]], weights: dict[int, float]
+                ) -> dict[int, ServedChild]:
+        """The data spaces passing level k whose keeper c below (``passed``: index -> c)
+        takes from p through k words that ``FillFloor.served_words`` bounds, on the terms of
+        :meth:`_served` (no link serves c's instances, no fan-out above k splits the data
+        space, c has a capacity), where they join k's joint floor with ``weights`` (p's
+        read and update per word, without a fan-out between k and p)."""
+        arch = self.cache.arch
+        table = {}
+        for i, c in passed.items():
+            groups, unlinked = child_groups[i]
+            capacity = arch.storage[c].effective_capacity
+            if i not in weights or not unlinked or capacity is None \
+                    or not unsplit(self.cache.projections[i], spatial_above):
+                continue
+            table[i] = ServedChild(groups, int(capacity), weights[i])
+        return table
 
     def _per_word(self, level: int, energy: float, inst: int) -> tuple[float, float]:
         """(pJ per word, rounding slack in pJ) of one action of a level with ``inst``
