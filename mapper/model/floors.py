@@ -7,10 +7,13 @@ floor of all of them over the one tile and innermost loop above it that they sha
 (``docs/OPTIMAL_SEARCH.md``).
 
 The joint floor raises the energy bound, not the fills. A word of data space i filled into
-level k is written there (TIMELOOP_SEMANTICS §8: fills use ``write``); when no fan-out lies
-between k and the next level p that keeps i, p has k's instances and serves k's fills one
-for one: a read of p each (and an update of p each, for read-write data: the drained partial
-sum; both less p's partition, a constant). With ``a_i`` those energies per word (per vector
+level k is written there (TIMELOOP_SEMANTICS §8: fills use ``write``), and the next level p
+that keeps i serves k's fills: a read of p each (and an update of p each, for read-write
+data: the drained partial sum; both less p's partition, a constant), once per group of k's
+instances under one of p that take distinct words (where a fan-out between spreads a
+dimension i does not project on, one access serves the group: ``G`` reads of p per word
+per instance of k, over p's instances; where links may serve them, p's actions are left
+out). With ``a_i`` those energies per word (per vector
 access / block size, times the instances charged, ``cost.clusters_charged``), every
 completion spends at least ``sum_i a_i (f_i - m_i) - slack`` more than the bound, ``f_i``
 its fills per instance, ``m_i`` the bound's, ``slack`` what rounding up to whole vector
@@ -20,8 +23,8 @@ Since ``sum_i a_i f_i >= J`` (the joint floor), the bound's energy can be raised
 
 Data that passes level k on its way from p to a keeper below joins the sum: every word new
 to k's tile (the hull of what k's children use in one iteration of the loops above k) is in
-no buffer below k, whose tiles all lie in k's previous tile, so p serves it; with no fan-out
-between, ``F_i(E, a)`` of that tile bounds what p serves per instance of k, ``m_i`` being
+no buffer below k, whose tiles all lie in k's previous tile, so p serves it; ``F_i(E, a)``
+of that tile bounds what p serves per instance of k (per group, as above), ``m_i`` being
 the bound's. p reads each such word and, for read-write data (partial sums that bypass k),
 also takes it back as an update: p's reads are what it serves less its partition (the
 first touches, a constant) and its updates all of it (TIMELOOP_SEMANTICS §5), so a word
@@ -98,6 +101,9 @@ class LevelGroups:
     #: per group: the data spaces whose serving of the keeper below joins the joint floor,
     #: with pJ per word of the level's reads and updates (``OpenLevelFloors._served``)
     served: list[dict[int, tuple[float, float]]]
+    #: per group: the groups of the level's instances under one of each weighted data
+    #: space's next keeper above that take distinct words (``OpenLevelFloors._weights``)
+    up_groups: list[dict[int, int]]
 
 
 class OpenLevelFloors:
@@ -148,9 +154,9 @@ class OpenLevelFloors:
             for i, a in w.items():
                 c = counts[wl.ds_names[i]]
                 if i in self.passing[k]:           # what the next keeper above serves
-                    p = self.passing[k][i]
-                    bound = c.reads[p] + c.partition[p] if wl.data_spaces[i].read_write \
-                        else c.reads[p]
+                    p = self.passing[k][i]         # (per instance of k: one of G groups)
+                    bound = (c.reads[p] + c.partition[p] if wl.data_spaces[i].read_write
+                             else c.reads[p]) / level.up_groups[g][i]
                 elif wl.data_spaces[i].read_write:  # the fills before the first touches
                     bound = c.fills[k] + c.partition[k]
                 else:
@@ -223,10 +229,17 @@ class OpenLevelFloors:
                    and no_stride_gaps(cache.projections[i])}
         self.passing[k] = passing
         weighted = own + sorted(passing) if cache.JOINT else own
-        ends = sorted({parents[i] for i in weighted})
-        # whether no fan-out lies between k and each parent (then p reads what k is filled)
-        direct = np.array([(np.prod(self.spatial[k + 1: p + 1], axis=0) == 1).all(axis=0)
-                           for p in ends], dtype=np.int64).reshape(-1, above.shape[1])
+        # per weighted data space: the groups of k's instances under one of its next keeper
+        # p above that take distinct words, whether no link serves them (then p reads what
+        # k's subtree takes, once per group), and p's instances
+        up_rows = []
+        for i in weighted:
+            p = parents[i]
+            up_rows += [*self._distinct_groups(cache.projections[i],
+                                               np.prod(self.spatial[k + 1: p + 1], axis=0),
+                                               cache.bounds),
+                        np.prod(self.spatial[p + 1:], axis=(0, 1))]
+        up_rows = np.array(up_rows, dtype=np.int64).reshape(-1, above.shape[1])
         # the next keeper below of each data space k keeps, where k is the lowest open
         # level (a joint floor of an open level below would count k's reads again)
         children = {}
@@ -242,30 +255,33 @@ class OpenLevelFloors:
         served_rows = []
         for i, c in sorted(reached.items()):
             between = np.prod(self.spatial[c + 1: k + 1], axis=0)               # (D, B)
-            served_rows += list(self._distinct_groups(cache.projections[i], between))
+            served_rows += list(self._distinct_groups(cache.projections[i], between,
+                                                      cache.bounds))
         served_rows = np.array(served_rows, dtype=np.int64).reshape(-1, above.shape[1])
-        groups, inverse = distinct_columns(np.concatenate([above, direct, served_rows]))
+        groups, inverse = distinct_columns(np.concatenate([above, up_rows, served_rows]))
         if not own:
             n = groups.shape[1]
             got = self._levels[k] = LevelGroups(inverse, [None] * n, [{}] * n, [0.0] * n,
-                                                [{}] * n)
+                                                [{}] * n, [{}] * n)
             return got
         kept = [cache.projections[i] for i in self.kept[k]]
         level = arch.storage[k]
-        tables, weights, slacks, served = [], [], [], []
+        tables, weights, slacks, served, up_groups = [], [], [], [], []
         D = above.shape[0]
         for g in range(groups.shape[1]):
             spatial_above = groups[:D, g]
-            flags = dict(zip(ends, groups[D: D + len(ends), g]))
-            at = D + len(ends)
+            ups = {i: tuple(int(x) for x in groups[D + 3 * n: D + 3 * n + 3, g])
+                   for n, i in enumerate(weighted)}
+            at = D + 3 * len(weighted)
             child_groups = {i: (int(groups[at + 2 * n, g]), bool(groups[at + 2 * n + 1, g]))
                             for n, i in enumerate(sorted(reached))}
             inst = int(np.prod(spatial_above))
-            w, slack = self._weights(k, inst, weighted, parents, flags)
+            w, slack = self._weights(k, inst, weighted, parents, ups)
             children_g, per_word, slack_served = self._served(k, inst, spatial_above,
                                                               children, child_groups)
             passed_g = self._passed(spatial_above, passed, child_groups, w)
             weights.append(w)
+            up_groups.append({i: ups[i][0] for i in w})
             slacks.append(slack + slack_served)
             served.append(per_word)
             projections = {i: cache.projections[i] for i in own + [i for i in w if i not in own]}
@@ -284,23 +300,25 @@ class OpenLevelFloors:
                 projections, cache.bounds, level.effective_capacity, kept, spatial_above,
                 w if cache.JOINT else None, floors_of=own, served=children_g,
                 passed=passed_g)))
-        got = self._levels[k] = LevelGroups(inverse, tables, weights, slacks, served)
+        got = self._levels[k] = LevelGroups(inverse, tables, weights, slacks, served,
+                                            up_groups)
         return got
 
     @classmethod
-    def _distinct_groups(cls, A: np.ndarray, between: np.ndarray
+    def _distinct_groups(cls, A: np.ndarray, between: np.ndarray, bounds: np.ndarray
                          ) -> tuple[np.ndarray, np.ndarray]:
         """(B,) the groups of a child's instances under one instance of k whose tiles of a
         data space (projection ``A``) differ, ``between`` (D, B) the spatial factors from the
         child up to k: the product of the factors of the dimensions the data space projects
         on (a dimension it does not project on spreads copies of one tile: multicast, or
         spatial reduction for partial sums, served by one access of k; TIMELOOP_SEMANTICS
-        §4); and (B,) whether no link can serve them: every rank is of one dimension (then
-        every rank is rigid, ``bound.links_possible``), or every dimension the fan-outs
-        spread is one of :meth:`_split_alone`."""
+        §4); and (B,) whether no link can serve them: every rank is of one dimension whose
+        bound (``bounds`` (D,)) exceeds 1, the others never looping nor spread (then every
+        rank is rigid, ``bound.links_possible``), or every dimension the fan-outs spread is
+        one of :meth:`_split_alone`."""
         touches = (A != 0).any(axis=0)                                            # (D,)
         groups = np.prod(np.where(touches[:, None], between, 1), axis=0)
-        if ((A != 0).sum(axis=1) == 1).all():
+        if (((A != 0) & (bounds > 1)[None]).sum(axis=1) <= 1).all():
             return groups, np.ones(between.shape[1], dtype=np.int64)
         split_ok = cls._split_alone(A)
         return groups, (~((between > 1) & ~split_ok[:, None]).any(axis=0)).astype(np.int64)
@@ -326,15 +344,16 @@ class OpenLevelFloors:
         instances charged; and the rounding slack of those. ``child_groups``: per data
         space, the groups of c's instances under one of k that hold distinct words, and
         whether no link can serve them (:meth:`_distinct_groups`). Only where k serves each
-        group its own words, ``G D_c`` in all (access.py): that, and no fan-out above k
-        splits the data space (k's partition is then all of it, in the bound as in every
-        completion)."""
+        group its own words, ``G D_c`` in all (access.py): that, and for read-write data no
+        fan-out above k splits the data space (k's partition is then all of it, in the bound
+        as in every completion; read-only data counts no partition)."""
         arch, e = self.cache.arch, self.energies
         wl = self.cache.workload
         table, per_word, slack = {}, {}, 0.0
         for i, c in children.items():
             groups, unlinked = child_groups[i]
-            if not unlinked or not unsplit(self.cache.projections[i], spatial_above):
+            if not unlinked or (wl.data_spaces[i].read_write
+                                and not unsplit(self.cache.projections[i], spatial_above)):
                 continue
             capacity = arch.storage[c].effective_capacity
             if capacity is None:
@@ -355,16 +374,17 @@ class OpenLevelFloors:
                 ) -> dict[int, ServedChild]:
         """The data spaces passing level k whose keeper c below (``passed``: index -> c)
         takes from p through k words that ``FillFloor.served_words`` bounds, on the terms of
-        :meth:`_served` (no link serves c's instances, no fan-out above k splits the data
-        space, c has a capacity), where they join k's joint floor with ``weights`` (p's
-        read and update per word, without a fan-out between k and p)."""
+        :meth:`_served` (no link serves c's instances, no fan-out above k splits read-write
+        data, c has a capacity), where they join k's joint floor with ``weights`` (p's read
+        and update per word, per group of k's instances: :meth:`_weights`)."""
         arch = self.cache.arch
         table = {}
         for i, c in passed.items():
             groups, unlinked = child_groups[i]
             capacity = arch.storage[c].effective_capacity
-            if i not in weights or not unlinked or capacity is None \
-                    or not unsplit(self.cache.projections[i], spatial_above):
+            if i not in weights or not unlinked or capacity is None or (
+                    self.cache.workload.data_spaces[i].read_write
+                    and not unsplit(self.cache.projections[i], spatial_above)):
                 continue
             table[i] = ServedChild(groups, int(capacity), weights[i])
         return table
@@ -376,28 +396,33 @@ class OpenLevelFloors:
         return per_word(spec, energy, int(charged_instances(spec, inst)))
 
     def _weights(self, k: int, inst: int, weighted: list[int], parents: dict[int, int],
-                 direct: dict[int, int]) -> tuple[dict[int, float], float]:
+                 ups: dict[int, tuple[int, int, int]]) -> tuple[dict[int, float], float]:
         """pJ per word new to level k's tile of each data space (at least), and the rounding
-        slack of all of them (module docstring): a kept word's write into k and, without a
-        fan-out between, its read (and update, for read-write data) at the next keeper p; a
-        passing word's read (and update) at p, without a fan-out between."""
+        slack of all of them (module docstring): a kept word's write into k (over k's
+        ``inst`` instances) and its read (and update, for read-write data) at the next
+        keeper p; a passing word's read (and update) at p. ``ups``: per data space, the
+        groups of k's instances under one of p that take distinct words, whether no link
+        serves them, and p's instances: p reads what each group takes once (TIMELOOP_SEMANTICS
+        §4-5), so a word per instance of k costs ``G`` reads over p's instances; where links
+        may serve them, p's actions are left out."""
         e = self.energies
         wl = self.cache.workload
         weights, slack = {}, 0.0
         for i in weighted:
             p = parents[i]
             kept = wl.ds_names[i] in self.keep[k]
-            terms = [(k, e.fill[k])] if kept else []
-            if direct[p]:
-                terms.append((p, e.read[p]))
+            terms = [(k, e.fill[k], inst, 1)] if kept else []
+            groups, unlinked, inst_p = ups[i]
+            if unlinked:
+                terms.append((p, e.read[p], inst_p, groups))
                 if wl.data_spaces[i].read_write:
-                    terms.append((p, e.update[p]))
+                    terms.append((p, e.update[p], inst_p, groups))
             if not terms:
                 continue
             a = 0.0
-            for level, energy in terms:
-                word, rounding = self._per_word(level, energy, inst)
-                a += word
+            for level, energy, instances, times in terms:
+                word, rounding = self._per_word(level, energy, instances)
+                a += times * word
                 slack += rounding
             if np.isfinite(a) and a > 0:
                 weights[i] = a

@@ -134,15 +134,17 @@ def test_partial_tiling_bound_is_below_every_completion(wl, seed):
 
 
 
-def parked_partial_tiling(wl: Workload, rng: np.random.Generator, through: int):
+def parked_partial_tiling(wl: Workload, rng: np.random.Generator, through: int,
+                          fanout_at: int = 1):
     """A random partial tiling fixed through level ``through``, every spatial factor fixed
-    (l1's fan-out: 2 in X, or none): (temporal (4, D) of the fixed levels, spatial (4, D), the
-    remaining bound per dimension, the parked form with that remainder at DRAM)."""
+    (the fan-out of level ``fanout_at``, l1's by default: 2 in X, or none): (temporal (4, D)
+    of the fixed levels, spatial (4, D), the remaining bound per dimension, the parked form
+    with that remainder at DRAM)."""
     bounds = np.array([wl.bounds[d] for d in DIMS])
     spatial = np.ones((4, len(DIMS)), np.int64)
     j = rng.integers(len(DIMS))
     if bounds[j] % 2 == 0 and rng.random() < 0.8:
-        spatial[1, j] = 2
+        spatial[fanout_at, j] = 2
     rest = bounds // spatial.prod(axis=0)
     temporal = np.ones((4, len(DIMS)), np.int64)
     for k in range(through + 1):
@@ -434,6 +436,61 @@ def test_passing_data_re_entering_its_keeper_is_below_every_completion(wl, keep,
     bound_below_every_fitting_completion(hierarchy, wl, keep, seed, through)
 
 
+#: l1 across the glb's fan-out (2 in X; one rf per l1): with l1 the lowest open level, the
+#: next keeper above of its data lies across a fan-out
+ARCH_FAN_ABOVE = arch(level("DRAM"), level("glb", depth=24), level("l1", instances=2,
+                                                                   mesh=(2, 1), depth=10),
+                      level("rf", instances=2, mesh=(2, 1), depth=4), macs=2)
+
+
+@settings(max_examples=40, deadline=None)
+@given(wl=tense_workloads, keep=st.one_of(st.sampled_from(JOINT_KEEPS + PASSING_KEEPS), keeps),
+       seed=st.integers(0, 2 ** 16), through=st.sampled_from([0, 1]))
+# found by a search with the glb's fan-out counted as distinct groups whatever it spreads
+@example(wl=conv1d(R=3, P=4, C=4, M=2, stride=2), keep=({"Weights", "Inputs"}, {"Outputs"},
+                                                        {"Inputs"}), seed=33529, through=0)
+def test_joint_floor_across_a_fan_out_above_is_below_every_completion(wl, keep, seed,
+                                                                      through):
+    """The joint floor of l1 (the lowest open level with the rf fixed), whose next keepers
+    above lie across the glb's fan-out: the parent's reads count once per group of l1's
+    instances that take distinct words (``OpenLevelFloors._weights``); every completion that
+    fits costs at least the raised bound."""
+    bound_below_every_fitting_completion(ARCH_FAN_ABOVE, wl, keep, seed, through, fanout_at=2)
+
+
+@settings(max_examples=30, deadline=None)
+@given(wl=tense_workloads, keep=st.sampled_from(JOINT_KEEPS + PASSING_KEEPS),
+       seed=st.integers(0, 2 ** 16))
+def test_joint_floor_across_a_fan_out_above_is_below_the_weighted_words(wl, keep, seed):
+    """l1's joint floor itself (rf fixed, the glb's fan-out above l1): every completion that
+    fits spends at least ``J`` on the words new to l1's tile, l1's fills of a kept data space
+    and, of a passing one, its next keeper's reads per group of l1's instances."""
+    model, keep, (temporal, spatial, rest, parked), floors = open_level_floors(
+        ARCH_FAN_ABOVE, wl, keep, seed, 0, fanout_at=2)
+    got = floors.joint_floor(1)
+    if got is None or not np.isfinite(got[0][0]):
+        return
+    joint, (weights,), (served,) = got[0][0], got[1], got[2]
+    (ups,) = [floors._level(1).up_groups[g] for g in floors._level(1).inverse]
+    for r in completions(model, wl, keep, temporal, spatial, rest, 0):
+        words = 0.0
+        for i, a in weights.items():
+            ds = wl.data_spaces[i]
+            c = r.counts[ds.name]
+            if i in floors.passing[1]:
+                p = floors.passing[1][i]
+                x = (c.reads[p] + (c.partition[p] if ds.read_write else 0)) / ups[i]
+            else:
+                x = c.fills[1] + (c.partition[1] if ds.read_write else 0)
+            words = words + a * x
+        for i, (a_read, a_update) in served.items():
+            ds = wl.data_spaces[i]
+            c = r.counts[ds.name]
+            reads = c.reads[1] + (c.partition[1] if ds.read_write else 0)
+            words = words + a_read * reads + a_update * c.updates[1]
+        assert (joint <= words[r.valid] * (1 + 1e-12)).all()
+
+
 def test_passing_data_is_counted_by_one_open_level_only():
     """Inputs kept by the rf (fixed) and DRAM pass both open levels, l1 and glb: when both
     joint floors counted DRAM's reads of them, the bound exceeded a completion that fits
@@ -523,8 +580,9 @@ def served_words_below_every_completion(wl, keep, seed, hierarchy):
             continue
         c = max(below)
         A = ds.projection(DIMS)
-        groups, unlinked = OpenLevelFloors._distinct_groups(A, spatial[c + 1: 3].prod(axis=0)
-                                                            [:, None])
+        groups, unlinked = OpenLevelFloors._distinct_groups(
+            A, spatial[c + 1: 3].prod(axis=0)[:, None],
+            np.array([wl.bounds[d] for d in DIMS]))
         if unlinked[0]:
             server = 2 if ds.name in keep[2] else 3
             children[i] = (server, ServedChild(int(groups[0]),
@@ -542,13 +600,13 @@ def served_words_below_every_completion(wl, keep, seed, hierarchy):
                 assert (words[r.valid] <= c.updates[p][r.valid]).all(), ds.name
 
 
-def open_level_floors(hierarchy, wl, keep, seed, through):
+def open_level_floors(hierarchy, wl, keep, seed, through, fanout_at=1):
     """A random partial tiling fixed through level ``through`` (:func:`parked_partial_tiling`)
     and the floors of its open levels: (model, keep sets, the tiling, OpenLevelFloors)."""
     from mapper.model.floors import OpenLevelFloors
     model = Model(hierarchy, wl, TABLES)
     keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
-    tiling = parked_partial_tiling(wl, np.random.default_rng(seed), through)
+    tiling = parked_partial_tiling(wl, np.random.default_rng(seed), through, fanout_at)
     _, spatial, _, parked = tiling
     sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
     energies = model.evaluate(MappingBatch(sk, parked[None], spatial[None])).energies
@@ -580,13 +638,13 @@ def completions(model, wl, keep, temporal, spatial, rest, through):
             yield model.evaluate(MappingBatch(sk, t[g], s[g]))
 
 
-def bound_below_every_fitting_completion(hierarchy, wl, keep, seed, through):
+def bound_below_every_fitting_completion(hierarchy, wl, keep, seed, through, fanout_at=1):
     """Every completion of a random partial tiling fixed through level ``through`` that fits
     every buffer has at least the bound's fills, energy and cycles."""
     model = Model(hierarchy, wl, TABLES)
     keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
     temporal, spatial, rest, parked = parked_partial_tiling(wl, np.random.default_rng(seed),
-                                                            through)
+                                                            through, fanout_at)
     sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
     bound = model.evaluate(MappingBatch(sk, parked[None], spatial[None]),
                            Bound(fixed_through=through))
