@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import re
 import sys
 import warnings
 from dataclasses import dataclass, field
