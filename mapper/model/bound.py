@@ -607,7 +607,7 @@ class FillFloor:
         the tile's hull is touched (:func:`hull_touched`; else nothing is claimed), each lies
         in some share, so the ``G`` groups' footprints add up to at least ``W``, the tile's
         footprint, and since ``max(0, x - capacity)`` is convex, in all at least ``W +
-        (sweeps - 1) max(0, W - G capacity)`` (``OpenLevelFloors._distinct_groups`` gives
+        (sweeps - 1) max(0, W - G capacity)`` (``floors.distinct_groups`` gives
         ``G`` where no link can serve c's instances)."""
         words = product_rows(rank_extents(A, E))
         entering = words + (sweeps - 1) * np.maximum(words - child.groups * child.capacity, 0)

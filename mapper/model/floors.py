@@ -142,7 +142,7 @@ class OpenLevelFloors:
         floor."""
         if not self.cache.JOINT:
             return None
-        level = self._level(k)
+        level = self.level_groups(k)
         if all(len(w) + len(sv) < 2 for w, sv in zip(level.weights, level.served)):
             return None
         excess = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
@@ -178,7 +178,7 @@ class OpenLevelFloors:
         """Level k's joint floor (B,) in pJ, each row's weights (data space index -> pJ per
         word new to k's tile) and what it serves below (data space index -> pJ per read and
         per update of k); None where there is none."""
-        level = self._level(k)
+        level = self.level_groups(k)
         floor = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
         if floor is None:
             return None
@@ -186,7 +186,7 @@ class OpenLevelFloors:
             [level.served[g] for g in level.inverse]
 
     def _lookup(self, k: int, read, missing=None) -> np.ndarray | None:
-        level = self._level(k)
+        level = self.level_groups(k)
         if not any(t is not None for t in level.tables):
             return None
         extents = np.prod(self.temporal[: k + 1] * self.spatial[: k + 1], axis=0)  # (D, B)
@@ -205,7 +205,7 @@ class OpenLevelFloors:
             out[rows] = got
         return out
 
-    def _level(self, k: int) -> LevelGroups:
+    def level_groups(self, k: int) -> LevelGroups:
         """Level k's row groups, their tables (None: over budget) and joint weights."""
         got = self._levels.get(k)
         if got is not None:
@@ -235,9 +235,9 @@ class OpenLevelFloors:
         up_rows = []
         for i in weighted:
             p = parents[i]
-            up_rows += [*self._distinct_groups(cache.projections[i],
-                                               np.prod(self.spatial[k + 1: p + 1], axis=0),
-                                               cache.bounds),
+            up_rows += [*distinct_groups(cache.projections[i],
+                                         np.prod(self.spatial[k + 1: p + 1], axis=0),
+                                         cache.bounds),
                         np.prod(self.spatial[p + 1:], axis=(0, 1))]
         up_rows = np.array(up_rows, dtype=np.int64).reshape(-1, above.shape[1])
         # the next keeper below of each data space k keeps, where k is the lowest open
@@ -255,8 +255,7 @@ class OpenLevelFloors:
         served_rows = []
         for i, c in sorted(reached.items()):
             between = np.prod(self.spatial[c + 1: k + 1], axis=0)               # (D, B)
-            served_rows += list(self._distinct_groups(cache.projections[i], between,
-                                                      cache.bounds))
+            served_rows += list(distinct_groups(cache.projections[i], between, cache.bounds))
         served_rows = np.array(served_rows, dtype=np.int64).reshape(-1, above.shape[1])
         groups, inverse = distinct_columns(np.concatenate([above, up_rows, served_rows]))
         if not own:
@@ -304,25 +303,6 @@ class OpenLevelFloors:
                                             up_groups)
         return got
 
-    @classmethod
-    def _distinct_groups(cls, A: np.ndarray, between: np.ndarray, bounds: np.ndarray
-                         ) -> tuple[np.ndarray, np.ndarray]:
-        """(B,) the groups of a child's instances under one instance of k whose tiles of a
-        data space (projection ``A``) differ, ``between`` (D, B) the spatial factors from the
-        child up to k: the product of the factors of the dimensions the data space projects
-        on (a dimension it does not project on spreads copies of one tile: multicast, or
-        spatial reduction for partial sums, served by one access of k; TIMELOOP_SEMANTICS
-        §4); and (B,) whether no link can serve them: every rank is of one dimension whose
-        bound (``bounds`` (D,)) exceeds 1, the others never looping nor spread (then every
-        rank is rigid, ``bound.links_possible``), or every dimension the fan-outs spread is
-        one of :meth:`_split_alone`."""
-        touches = (A != 0).any(axis=0)                                            # (D,)
-        groups = np.prod(np.where(touches[:, None], between, 1), axis=0)
-        if (((A != 0) & (bounds > 1)[None]).sum(axis=1) <= 1).all():
-            return groups, np.ones(between.shape[1], dtype=np.int64)
-        split_ok = cls._split_alone(A)
-        return groups, (~((between > 1) & ~split_ok[:, None]).any(axis=0)).astype(np.int64)
-
     @staticmethod
     def _split_alone(A: np.ndarray) -> np.ndarray:
         """(D,) the dimensions a fan-out may split while its children keep distinct words of
@@ -343,7 +323,7 @@ class OpenLevelFloors:
         (and an update, for read-write data) of k, per vector access / block size, times the
         instances charged; and the rounding slack of those. ``child_groups``: per data
         space, the groups of c's instances under one of k that hold distinct words, and
-        whether no link can serve them (:meth:`_distinct_groups`). Only where k serves each
+        whether no link can serve them (:func:`distinct_groups`). Only where k serves each
         group its own words, ``G D_c`` in all (access.py): that, and for read-write data no
         fan-out above k splits the data space (k's partition is then all of it, in the bound
         as in every completion; read-only data counts no partition)."""
@@ -429,6 +409,25 @@ class OpenLevelFloors:
         if not np.isfinite(slack):
             return {}, 0.0
         return weights, slack
+
+
+def distinct_groups(A: np.ndarray, between: np.ndarray, bounds: np.ndarray
+                    ) -> tuple[np.ndarray, np.ndarray]:
+    """(B,) the groups of a child's instances under one instance of a level whose tiles of a
+    data space (projection ``A``) differ, ``between`` (D, B) the spatial factors from the
+    child up to that level: the product of the factors of the dimensions the data space
+    projects on (a dimension it does not project on spreads copies of one tile: multicast,
+    or spatial reduction for partial sums, served by one access; TIMELOOP_SEMANTICS §4); and
+    (B,) whether no link can serve them: every rank is of one dimension whose bound
+    (``bounds`` (D,)) exceeds 1, the others never looping nor spread (then every rank is
+    rigid, ``bound.links_possible``), or every dimension the fan-outs spread is one of
+    :meth:`OpenLevelFloors._split_alone`."""
+    touches = (A != 0).any(axis=0)                                                # (D,)
+    groups = np.prod(np.where(touches[:, None], between, 1), axis=0)
+    if (((A != 0) & (bounds > 1)[None]).sum(axis=1) <= 1).all():
+        return groups, np.ones(between.shape[1], dtype=np.int64)
+    split_ok = OpenLevelFloors._split_alone(A)
+    return groups, (~((between > 1) & ~split_ok[:, None]).any(axis=0)).astype(np.int64)
 
 
 def distinct_columns(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

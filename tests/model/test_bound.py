@@ -380,28 +380,38 @@ def test_joint_floor_is_below_the_weighted_words_of_every_completion(wl, keep, s
     words new to the glb's tile, ``sum_i a_i x_i`` with ``x_i`` the glb's fills of a kept
     data space and DRAM's reads of a passing one (both before read-write data's first
     touches)."""
+    joint_floor_below_the_weighted_words(hierarchy, wl, keep, seed, through, 2)
+
+
+def joint_floor_below_the_weighted_words(hierarchy, wl, keep, seed, through, k, fanout_at=1):
+    """Open level k's joint floor ``J`` against ``sum_i a_i x_i`` of every completion that
+    fits: ``x_i`` k's fills of a kept data space, and of a passing one its next keeper's
+    reads per group of k's instances under that keeper (both before read-write data's first
+    touches), and k's reads and updates of what it serves below."""
     model, keep, (temporal, spatial, rest, parked), floors = open_level_floors(
-        hierarchy, wl, keep, seed, through)
-    got = floors.joint_floor(2)
+        hierarchy, wl, keep, seed, through, fanout_at)
+    got = floors.joint_floor(k)
     if got is None or not np.isfinite(got[0][0]):
         return
     joint, (weights,), (served,) = got[0][0], got[1], got[2]
+    level = floors.level_groups(k)
+    ups = level.up_groups[level.inverse[0]]
     for r in completions(model, wl, keep, temporal, spatial, rest, through):
         words = 0.0
         for i, a in weights.items():
             ds = wl.data_spaces[i]
             c = r.counts[ds.name]
-            if i in floors.passing[2]:
-                p = floors.passing[2][i]
-                x = c.reads[p] + (c.partition[p] if ds.read_write else 0)
+            if i in floors.passing[k]:
+                p = floors.passing[k][i]
+                x = (c.reads[p] + (c.partition[p] if ds.read_write else 0)) / ups[i]
             else:
-                x = c.fills[2] + (c.partition[2] if ds.read_write else 0)
+                x = c.fills[k] + (c.partition[k] if ds.read_write else 0)
             words = words + a * x
         for i, (a_read, a_update) in served.items():
             ds = wl.data_spaces[i]
             c = r.counts[ds.name]
-            reads = c.reads[2] + (c.partition[2] if ds.read_write else 0)
-            words = words + a_read * reads + a_update * c.updates[2]
+            reads = c.reads[k] + (c.partition[k] if ds.read_write else 0)
+            words = words + a_read * reads + a_update * c.updates[k]
         assert (joint <= words[r.valid] * (1 + 1e-12)).all()
 
 
@@ -465,30 +475,7 @@ def test_joint_floor_across_a_fan_out_above_is_below_the_weighted_words(wl, keep
     """l1's joint floor itself (rf fixed, the glb's fan-out above l1): every completion that
     fits spends at least ``J`` on the words new to l1's tile, l1's fills of a kept data space
     and, of a passing one, its next keeper's reads per group of l1's instances."""
-    model, keep, (temporal, spatial, rest, parked), floors = open_level_floors(
-        ARCH_FAN_ABOVE, wl, keep, seed, 0, fanout_at=2)
-    got = floors.joint_floor(1)
-    if got is None or not np.isfinite(got[0][0]):
-        return
-    joint, (weights,), (served,) = got[0][0], got[1], got[2]
-    (ups,) = [floors._level(1).up_groups[g] for g in floors._level(1).inverse]
-    for r in completions(model, wl, keep, temporal, spatial, rest, 0):
-        words = 0.0
-        for i, a in weights.items():
-            ds = wl.data_spaces[i]
-            c = r.counts[ds.name]
-            if i in floors.passing[1]:
-                p = floors.passing[1][i]
-                x = (c.reads[p] + (c.partition[p] if ds.read_write else 0)) / ups[i]
-            else:
-                x = c.fills[1] + (c.partition[1] if ds.read_write else 0)
-            words = words + a * x
-        for i, (a_read, a_update) in served.items():
-            ds = wl.data_spaces[i]
-            c = r.counts[ds.name]
-            reads = c.reads[1] + (c.partition[1] if ds.read_write else 0)
-            words = words + a_read * reads + a_update * c.updates[1]
-        assert (joint <= words[r.valid] * (1 + 1e-12)).all()
+    joint_floor_below_the_weighted_words(ARCH_FAN_ABOVE, wl, keep, seed, 0, 1, fanout_at=2)
 
 
 def test_passing_data_is_counted_by_one_open_level_only():
@@ -562,14 +549,14 @@ def test_served_words_across_a_fan_out(wl, seed):
 
 
 def served_words_below_every_completion(wl, keep, seed, hierarchy):
-    """``FillFloor.served_words`` with the groups of ``OpenLevelFloors._distinct_groups``,
+    """``FillFloor.served_words`` with the groups of ``floors.distinct_groups``,
     for every data space with a keeper c below the glb (the lowest open level; l1 and the rf
     fixed) and no link to serve c's instances: every completion that fits serves c at least
     the words bounded for its own glb tile and DRAM trips, from the glb where it keeps the
     data space, else from DRAM through it, in reads (plus the partition, for read-write
     data) and in updates."""
     from mapper.model.bound import FillFloor, ServedChild
-    from mapper.model.floors import OpenLevelFloors
+    from mapper.model.floors import distinct_groups
     model = Model(hierarchy, wl, TABLES)
     keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
     temporal, spatial, rest, parked = parked_partial_tiling(wl, np.random.default_rng(seed), 1)
@@ -580,9 +567,8 @@ def served_words_below_every_completion(wl, keep, seed, hierarchy):
             continue
         c = max(below)
         A = ds.projection(DIMS)
-        groups, unlinked = OpenLevelFloors._distinct_groups(
-            A, spatial[c + 1: 3].prod(axis=0)[:, None],
-            np.array([wl.bounds[d] for d in DIMS]))
+        groups, unlinked = distinct_groups(A, spatial[c + 1: 3].prod(axis=0)[:, None],
+                                           np.array([wl.bounds[d] for d in DIMS]))
         if unlinked[0]:
             server = 2 if ds.name in keep[2] else 3
             children[i] = (server, ServedChild(int(groups[0]),
