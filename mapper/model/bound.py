@@ -436,8 +436,11 @@ class LoopsAbove:
     levels' orders (None: nothing)."""
 
     def __init__(self, temporal: np.ndarray, spatial: np.ndarray,
-                 orders: OrderFacts | None = None):
+                 orders: OrderFacts | None = None, landing: tuple[int, ...] = ()):
+        """``landing``: for parked partial tilings (``Bound.fixed_through``), the open
+        levels whose temporal loops may hold parked factors (none: whole tilings)."""
         self.temporal, self.spatial, self.orders = temporal, spatial, orders
+        self.landing = landing
         self._above: dict[int, Above | None] = {}
         self._candidates: dict[int, np.ndarray] = {}
 
@@ -474,9 +477,18 @@ class LoopsAbove:
         for level in range(1, k + 1):
             extent = extent * temporal[level] * spatial[level]
         spread = running = spatial[k + 1]                                   # (D, B)
+        cumulative = [running]
         for i in range(1, above.shape[0]):
             running = running * spatial[k + 1 + i]
+            cumulative.append(running)
             spread = np.where(L1 == i, running, spread)
+        # The parked loops of a partial tiling may land at the lowest open level above k
+        # that can hold them, inside the fan-outs above that level: their step there is
+        # the smallest (smaller steps only overlap more, so that is a bound of every split)
+        low = min((level for level in self.landing if level > k), default=None)
+        if low is not None:
+            parked = above.shape[0] - 1
+            spread = np.where(L1 == parked, cumulative[low - k - 1], spread)
         starts = before = None
         if self.orders is not None and self.orders.restricts(range(k + 1, len(temporal))):
             starts = np.stack([self.candidates(level)

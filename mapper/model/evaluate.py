@@ -196,8 +196,14 @@ class Model:
             # (K, D, B), contiguous: the bounds take many passes over them per level
             temporal = np.ascontiguousarray(batch.temporal.transpose(1, 2, 0))
             spatial = np.ascontiguousarray(batch.spatial.transpose(1, 2, 0))
+            # where a partial tiling's parked loops may land: its open levels that are not
+            # dummies (a dummy level carries a fan-out and unit temporal factors)
+            landing = () if bound.fixed_through is None else tuple(
+                k for k in range(bound.fixed_through + 1, len(arch.storage))
+                if not arch.storage[k].is_dummy)
             loops = LoopsAbove(temporal, spatial,
-                               bound.order_facts(sk.temporal_order, wl.dims, batch.placement))
+                               bound.order_facts(sk.temporal_order, wl.dims, batch.placement),
+                               landing)
             if bound.fixed_through is not None:
                 floors = OpenLevelFloors(self.floors, sk.keep, keeping.energies, temporal,
                                          spatial, bound.fixed_through)

@@ -478,6 +478,17 @@ def test_joint_floor_across_a_fan_out_above_is_below_the_weighted_words(wl, keep
     joint_floor_below_the_weighted_words(ARCH_FAN_ABOVE, wl, keep, seed, 0, 1, fanout_at=2)
 
 
+def test_parked_loops_may_land_below_a_fan_out():
+    """The rf (fixed) keeps Inputs, l1 is open below the glb's fan-out over P: a completion
+    may put a P loop at l1, inside that fan-out, where its step is 1, not the 2 of a loop
+    above it. The parked form bounded the rf's fills as if every open loop were above the
+    fan-out (18, where this completion fills 16; found by hypothesis on ARCH_FAN_ABOVE): the
+    parked loops' step is now the one at the lowest open level that can hold them."""
+    wl = conv1d(R=3, P=8, C=2, M=2, stride=1)
+    keep = ({"Inputs"}, {"Inputs", "Weights"}, {"Weights"})
+    bound_below_every_fitting_completion(ARCH_FAN_ABOVE, wl, keep, 18532, 0, fanout_at=2)
+
+
 def test_passing_data_is_counted_by_one_open_level_only():
     """Inputs kept by the rf (fixed) and DRAM pass both open levels, l1 and glb: when both
     joint floors counted DRAM's reads of them, the bound exceeded a completion that fits
