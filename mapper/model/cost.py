@@ -144,6 +144,42 @@ def per_word(level, energy: float, charged):
     return per_access / level.block_size, per_access * (level.block_size - 1) / level.block_size
 
 
+@dataclass(frozen=True)
+class WordAction:
+    """One action a word filled into a level costs: at ``level``, ``energy`` pJ per access,
+    ``times`` per word (the next keeper reads a word once per group of the instances below
+    that take distinct words)."""
+
+    level: int
+    energy: float
+    times: int = 1
+
+
+def filled_word_actions(e: ActionEnergies, level: int | None, parent: int | None,
+                        groups: int, read_write: bool) -> list[WordAction]:
+    """What a word new to ``level``'s tile costs at least (None: a level that only passes
+    it): its write there (fills use ``write``, TIMELOOP_SEMANTICS §8), and ``groups`` reads
+    at its next keeper ``parent`` (None: not counted), plus as many updates for read-write
+    data (the drained partial sum; TIMELOOP_SEMANTICS §5)."""
+    actions = [] if level is None else [WordAction(level, e.fill[level])]
+    if parent is not None:
+        actions.append(WordAction(parent, e.read[parent], groups))
+        if read_write:
+            actions.append(WordAction(parent, e.update[parent], groups))
+    return actions
+
+
+def word_energy(arch: Arch, actions: list[WordAction], charged, slack=0.0):
+    """(pJ per word, ``slack`` plus the rounding slack in pJ) of ``actions`` (:func:`per_word`
+    of each, ``charged(level)`` the instances charged, times its count per word)."""
+    a = 0.0
+    for x in actions:
+        word, rounding = per_word(arch.storage[x.level], x.energy, charged(x.level))
+        a = a + x.times * word
+        slack = slack + rounding
+    return a, slack
+
+
 def storage_energy(reads: np.ndarray, fills: np.ndarray | None, updates: np.ndarray | None,
                    instances: np.ndarray, block_size: int, e: ActionEnergies, k: int,
                    out: np.ndarray | None = None) -> np.ndarray:

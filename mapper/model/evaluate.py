@@ -27,8 +27,8 @@ from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch, Skeleton
 from .bound import Bound, DataSpaceBound, DeltaBound, LoopsAbove
 from .floors import FloorCache, OpenLevelFloors
-from .cost import (ActionEnergies, action_energies, clusters_charged, per_word,
-                   storage_energy)
+from .cost import (ActionEnergies, action_energies, clusters_charged, filled_word_actions,
+                   storage_energy, word_energy)
 from .arena import Memory
 from .nest import Nest, NestShape, active_slots
 from .perf import level_cycles, utilization
@@ -307,25 +307,17 @@ class Model:
                 if j not in per_loop[i]:
                     continue         # not kept at j, j its outermost keeper, or links above j
                 c = counts[ds.name]
-                terms = [(j, e.fill[j], 1)]
                 # the next keeper p reads each delta once per distinct tile of the fan-outs
                 # between (multicast), where none of them links
-                if j in parent_reads[i]:
-                    p, G = parent_reads[i][j]
-                    terms.append((p, e.read[p], G))
-                    if ds.read_write:
-                        terms.append((p, e.update[p], G))
-                if not all(np.isfinite(x) and x > 0 for _, x, _ in terms):
+                p, G = parent_reads[i].get(j, (None, 1))
+                actions = filled_word_actions(e, j, p, G, ds.read_write)
+                if not all(np.isfinite(x.energy) and x.energy > 0 for x in actions):
                     continue
                 least = c.fills[j] + c.partition[j] if ds.read_write else c.fills[j]
                 every = per_loop[i][j]
                 more = np.where(every == np.iinfo(np.int64).max, np.inf,
                                 every - least[None])                             # (D, B)
-                a = 0.0
-                for k, energy, G in terms:
-                    word, rounding = per_word(arch.storage[k], energy, charged[k])
-                    a = a + word * G
-                    slack = slack + rounding
+                a, slack = word_energy(arch, actions, lambda k: charged[k], slack)
                 excess = a * more if excess is None else excess + a * more
             if excess is not None:
                 excess = excess - slack

@@ -53,7 +53,8 @@ from ..primes import divisors
 from ..spec.arch import Arch
 from ..spec.workload import Workload
 from .bound import FillFloor, ServedChild, no_stride_gaps, unsplit
-from .cost import ActionEnergies, charged_instances, per_word
+from .cost import (ActionEnergies, charged_instances, filled_word_actions, per_word,
+                   word_energy)
 
 
 class FloorCache:
@@ -385,25 +386,19 @@ class OpenLevelFloors:
         serves them, and p's instances: p reads what each group takes once (TIMELOOP_SEMANTICS
         §4-5), so a word per instance of k costs ``G`` reads over p's instances; where links
         may serve them, p's actions are left out."""
-        e = self.energies
+        arch = self.cache.arch
         wl = self.cache.workload
         weights, slack = {}, 0.0
         for i in weighted:
             p = parents[i]
-            kept = wl.ds_names[i] in self.keep[k]
-            terms = [(k, e.fill[k], inst, 1)] if kept else []
             groups, unlinked, inst_p = ups[i]
-            if unlinked:
-                terms.append((p, e.read[p], inst_p, groups))
-                if wl.data_spaces[i].read_write:
-                    terms.append((p, e.update[p], inst_p, groups))
-            if not terms:
+            actions = filled_word_actions(
+                self.energies, k if wl.ds_names[i] in self.keep[k] else None,
+                p if unlinked else None, groups, wl.data_spaces[i].read_write)
+            if not actions:
                 continue
-            a = 0.0
-            for level, energy, instances, times in terms:
-                word, rounding = self._per_word(level, energy, instances)
-                a += times * word
-                slack += rounding
+            a, slack = word_energy(arch, actions, lambda level: int(charged_instances(
+                arch.storage[level], inst if level == k else inst_p)), slack)
             if np.isfinite(a) and a > 0:
                 weights[i] = a
         if not np.isfinite(slack):
