@@ -223,12 +223,15 @@ class Model:
         energy = self._energy(nest, counts, keeping, inst, mac_inst, computes, cycles.total)
         joint = None
         if floors is not None:
-            # the kept data spaces of an open level share its tile (floors.py)
-            for k in range(bound.fixed_through + 1, len(arch.storage)):
-                excess = floors.joint_excess(k, counts)
-                if excess is not None:
-                    np.add(energy.total, excess, out=energy.total)
-                    joint = excess if joint is None else joint + excess
+            # the kept data spaces of an open level share its tile (floors.py); passing
+            # data joins one open level's floor, the lowest or the highest: both bound
+            joint = floors.excess(counts)
+            higher = floors.passing_higher()
+            other = None if higher is None else higher.excess(counts)
+            if other is not None:
+                joint = other if joint is None else np.maximum(joint, other, out=joint)
+            if joint is not None:
+                np.add(energy.total, joint, out=energy.total)
         excess = None
         if pinned:
             excess = self._innermost_excess(pinned, nest, counts, keeping, inst, per_loop,

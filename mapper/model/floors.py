@@ -29,10 +29,11 @@ the bound's. p reads each such word and, for read-write data (partial sums that 
 also takes it back as an update: p's reads are what it serves less its partition (the
 first touches, a constant) and its updates all of it (TIMELOOP_SEMANTICS §5), so a word
 costs a read and an update of p. Only data without stride gaps (``bound.no_stride_gaps``)
-is taken, and only at the lowest open level, from a keeper below that is fixed: the floors
-of the open levels are added up, so no two may count the same actions, and every open level
-the data passes on its way to p, like an open keeper below whose next keeper is p, would
-count p's reads again.
+is taken, from a keeper below that is fixed, and at one open level only: the floors of the
+open levels are added up, so no two may count the same actions, and every open level the
+data passes on its way to p, like an open keeper below whose next keeper is p, would count
+p's reads again. The level is the lowest open one or the highest below p with a floor
+(:class:`PassingAt`); the search takes the larger of the two bounds.
 
 At the lowest open level k, what k serves the next keeper below joins the sum as well
 (``FillFloor.served_words``, ``OpenLevelFloors._served``): k's reads and updates of the
@@ -45,6 +46,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
+from enum import Enum
 from typing import Callable
 
 import numpy as np
@@ -107,15 +109,28 @@ class LevelGroups:
     up_groups: list[dict[int, int]]
 
 
+class PassingAt(Enum):
+    """Which open level's joint floor takes the data passing the open levels on its way from
+    a fixed keeper below to its next keeper p above: one only, since each would count p's
+    reads. The lowest sees the tile nearest the keeper; the highest, the largest tile whose
+    buffer's capacity (of the data it keeps) bounds what p serves (simba_like's weights,
+    from DRAM past the global buffer and the PE input buffer to the PE weight buffer)."""
+
+    LOWEST = "lowest"
+    HIGHEST = "highest"
+
+
 class OpenLevelFloors:
     """The floors of one pass: ``fills(i)`` for :class:`~mapper.model.bound.DataSpaceBound`,
-    and ``joint_excess(k, counts)`` for the energy bound."""
+    and ``excess(counts)`` (the sum of ``joint_excess(k, counts)`` over the open levels) for
+    the energy bound."""
 
     def __init__(self, cache: FloorCache, keep: tuple[frozenset, ...],
                  energies: ActionEnergies, temporal: np.ndarray, spatial: np.ndarray,
-                 fixed_through: int):
+                 fixed_through: int, passing_at: PassingAt = PassingAt.LOWEST):
         """``keep``: the skeleton's keep sets per level; ``temporal``, ``spatial`` (K, D, B)
-        the parked partial tilings, fixed through level ``fixed_through``."""
+        the parked partial tilings, fixed through level ``fixed_through``; ``passing_at``:
+        where passing data joins a joint floor."""
         self.cache = cache
         self.fixed_through = fixed_through
         self.keep = keep
@@ -129,6 +144,49 @@ class OpenLevelFloors:
         names = cache.workload.ds_names
         self.kept = [[i for i, n in enumerate(names) if n in keep[k]] for k in range(len(keep))]
         self.outermost = [max(k for k in range(len(keep)) if n in keep[k]) for n in names]
+        self.passing_at = passing_at
+        #: per data space passing the lowest open level from a fixed keeper below: the open
+        #: level whose joint floor takes it (:class:`PassingAt`)
+        self.passing_level = self._passing_levels(passing_at)
+
+    def _passing_levels(self, at: PassingAt) -> dict[int, int]:
+        """Per data space with a keeper at or below ``fixed_through`` whose next keeper p
+        above is not the lowest open level: the open level (below p) that takes it. The
+        highest is the highest that keeps some data below its outermost keeper (a level
+        without one has no joint floor); the lowest is the lowest open level."""
+        names, K, low = self.cache.workload.ds_names, len(self.keep), self.fixed_through + 1
+        out = {}
+        for i, n in enumerate(names):
+            if not any(n in self.keep[j] for j in range(low)):
+                continue
+            p = min(j for j in range(low, K) if n in self.keep[j])
+            if p == low:
+                continue
+            floors = [j for j in range(low, p) if any(j < self.outermost[m] for m in self.kept[j])]
+            out[i] = max(floors) if at is PassingAt.HIGHEST and floors else low
+        return out
+
+    def passing_higher(self) -> OpenLevelFloors | None:
+        """The floors of the same pass with passing data at the highest open level, where
+        that differs (:class:`PassingAt`); its excess is a bound as well, so the larger
+        counts. It takes what is left of this pass's build budget."""
+        high = self._passing_levels(PassingAt.HIGHEST)
+        if high == self.passing_level:
+            return None
+        other = OpenLevelFloors(self.cache, self.keep, self.energies, self.temporal,
+                                self.spatial, self.fixed_through, PassingAt.HIGHEST)
+        other.budget = self.budget
+        return other
+
+    def excess(self, counts: dict) -> np.ndarray | None:
+        """(B,) the sum of :meth:`joint_excess` over the open levels (None: no joint
+        floor)."""
+        total = None
+        for k in range(self.fixed_through + 1, len(self.keep)):
+            x = self.joint_excess(k, counts)
+            if x is not None:
+                total = x if total is None else total + x
+        return total
 
     def fills(self, i: int) -> Callable[[int], np.ndarray | None]:
         """``floor(k)``: (B,) the least fills of data space i into open level k (or None)."""
@@ -220,13 +278,12 @@ class OpenLevelFloors:
                    for i in range(len(wl.ds_names)) if k < self.outermost[i]}
         # data passing level k from a keeper above to one below, without stride gaps
         # (every word of its tile is read): each word new to k's tile is read from above
-        # (and, read-write, updated there; module docstring). Only at the lowest open level
-        # and from a fixed keeper below: every open level it passes, and an open keeper
-        # below, would count the same reads of p again
+        # (and, read-write, updated there; module docstring). From a fixed keeper below,
+        # at one open level (self.passing_level): every open level it passes, and an open
+        # keeper below, would count the same reads of p again
         keepers = {i: [j for j in range(k) if wl.ds_names[i] in self.keep[j]] for i in parents}
         passing = {i: parents[i] for i in parents if i not in own
-                   and k == self.fixed_through + 1 and keepers[i]
-                   and max(keepers[i]) <= self.fixed_through
+                   and self.passing_level.get(i) == k
                    and no_stride_gaps(cache.projections[i])}
         self.passing[k] = passing
         weighted = own + sorted(passing) if cache.JOINT else own

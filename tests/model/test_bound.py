@@ -383,13 +383,15 @@ def test_joint_floor_is_below_the_weighted_words_of_every_completion(wl, keep, s
     joint_floor_below_the_weighted_words(hierarchy, wl, keep, seed, through, 2)
 
 
-def joint_floor_below_the_weighted_words(hierarchy, wl, keep, seed, through, k, fanout_at=1):
+def joint_floor_below_the_weighted_words(hierarchy, wl, keep, seed, through, k, fanout_at=1,
+                                         passing_at=None):
     """Open level k's joint floor ``J`` against ``sum_i a_i x_i`` of every completion that
     fits: ``x_i`` k's fills of a kept data space, and of a passing one its next keeper's
     reads per group of k's instances under that keeper (both before read-write data's first
-    touches), and k's reads and updates of what it serves below."""
+    touches), and k's reads and updates of what it serves below. ``passing_at``: where the
+    floors take passing data (default: the lowest open level)."""
     model, keep, (temporal, spatial, rest, parked), floors = open_level_floors(
-        hierarchy, wl, keep, seed, through, fanout_at)
+        hierarchy, wl, keep, seed, through, fanout_at, passing_at)
     got = floors.joint_floor(k)
     if got is None or not np.isfinite(got[0][0]):
         return
@@ -489,10 +491,26 @@ def test_parked_loops_may_land_below_a_fan_out():
     bound_below_every_fitting_completion(ARCH_FAN_ABOVE, wl, keep, 18532, 0, fanout_at=2)
 
 
+@settings(max_examples=40, deadline=None)
+@given(wl=tense_workloads, keep=st.sampled_from(JOINT_KEEPS + PASSING_KEEPS),
+       seed=st.integers(0, 2 ** 16),
+       hierarchy=st.sampled_from([ARCH_SMALL, ARCH_SMALL_BLOCKS, ARCH_FAN_ABOVE]))
+def test_passing_data_at_the_highest_open_level_is_below_the_weighted_words(wl, keep, seed,
+                                                                           hierarchy):
+    """Data passing both open levels (l1 and the glb, the rf fixed) on its way to DRAM may
+    join the glb's joint floor instead of l1's (``PassingAt.HIGHEST``): every completion that
+    fits spends at least the glb's ``J`` on the words new to the glb's tile, DRAM's reads of
+    the passing data per group among them."""
+    from mapper.model.floors import PassingAt
+    joint_floor_below_the_weighted_words(hierarchy, wl, keep, seed, 0, 2,
+                                         2 if hierarchy is ARCH_FAN_ABOVE else 1,
+                                         PassingAt.HIGHEST)
+
+
 def test_passing_data_is_counted_by_one_open_level_only():
     """Inputs kept by the rf (fixed) and DRAM pass both open levels, l1 and glb: when both
     joint floors counted DRAM's reads of them, the bound exceeded a completion that fits
-    (hypothesis found it); only the lowest open level counts them now."""
+    (hypothesis found it); one open level counts them now, the lowest or the highest."""
     wl = conv1d(R=3, P=4, C=2, M=2, stride=1)
     keep = ({"Inputs", "Outputs"}, {"Outputs"}, {"Outputs", "Weights"})
     bound_below_every_fitting_completion(ARCH_SMALL, wl, keep, 377, 0)
@@ -597,10 +615,10 @@ def served_words_below_every_completion(wl, keep, seed, hierarchy):
                 assert (words[r.valid] <= c.updates[p][r.valid]).all(), ds.name
 
 
-def open_level_floors(hierarchy, wl, keep, seed, through, fanout_at=1):
+def open_level_floors(hierarchy, wl, keep, seed, through, fanout_at=1, passing_at=None):
     """A random partial tiling fixed through level ``through`` (:func:`parked_partial_tiling`)
     and the floors of its open levels: (model, keep sets, the tiling, OpenLevelFloors)."""
-    from mapper.model.floors import OpenLevelFloors
+    from mapper.model.floors import OpenLevelFloors, PassingAt
     model = Model(hierarchy, wl, TABLES)
     keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
     tiling = parked_partial_tiling(wl, np.random.default_rng(seed), through, fanout_at)
@@ -608,7 +626,8 @@ def open_level_floors(hierarchy, wl, keep, seed, through, fanout_at=1):
     sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
     energies = model.evaluate(MappingBatch(sk, parked[None], spatial[None])).energies
     floors = OpenLevelFloors(model.floors, keep, energies, parked[None].transpose(1, 2, 0),
-                             spatial[None].transpose(1, 2, 0), through)
+                             spatial[None].transpose(1, 2, 0), through,
+                             passing_at or PassingAt.LOWEST)
     return model, keep, tiling, floors
 
 
