@@ -293,11 +293,12 @@ class ServedChild:
     """What an open level l (or, for data passing l, its parent) serves the next keeper c
     below l of one data space, for the joint floor (:class:`FillFloor`): ``groups`` the
     groups of c's instances under one instance of l whose tiles differ (one access serves a
-    group: multicast), ``capacity`` c's words, ``weight`` the energy per word served (pJ,
-    at least)."""
+    group: multicast), ``held`` the words of the data space c holds at most when a visit of
+    l's tile begins (its fixed tile's, within its capacity), ``weight`` the energy per word
+    served (pJ, at least)."""
 
     groups: int
-    capacity: int
+    held: int
     weight: float
 
 
@@ -612,17 +613,18 @@ class FillFloor:
         visit ``sweeps`` (n,) times.
 
         In one visit each instance of c computes over its share of l's tile, so every word
-        that share touches passes through c's tile, which held at most ``capacity`` words
-        at the visit's start (none at the first): at least ``w_g + (sweeps - 1) max(0, w_g -
-        capacity)`` words enter it, ``w_g`` the footprint of the share of its group g (the
-        instances of a group have one tile; one access serves them all). Where every word of
-        the tile's hull is touched (:func:`hull_touched`; else nothing is claimed), each lies
-        in some share, so the ``G`` groups' footprints add up to at least ``W``, the tile's
-        footprint, and since ``max(0, x - capacity)`` is convex, in all at least ``W +
-        (sweeps - 1) max(0, W - G capacity)`` (``floors.distinct_groups`` gives
-        ``G`` where no link can serve c's instances)."""
+        that share touches passes through c's tile, which held at most ``held`` words at the
+        visit's start (none at the first; a buffer holds one tile, and c's is fixed): at
+        least ``w_g + (sweeps - 1) max(0, w_g - held)`` words enter it, ``w_g`` the
+        footprint of the share of its group g (the instances of a group have one tile; one
+        access serves them all). Where every word of the tile's hull is touched
+        (:func:`hull_touched`; else nothing is claimed), each lies in some share, so the
+        ``G`` groups' footprints add up to at least ``W``, the tile's footprint, and since
+        ``max(0, x - held)`` is convex, in all at least ``W + (sweeps - 1) max(0, W - G
+        held)`` (``floors.distinct_groups`` gives ``G`` where no link can serve c's
+        instances)."""
         words = product_rows(rank_extents(A, E))
-        entering = words + (sweeps - 1) * np.maximum(words - child.groups * child.capacity, 0)
+        entering = words + (sweeps - 1) * np.maximum(words - child.groups * child.held, 0)
         return np.where(hull_touched(A, E), entering, 0)
 
     def _closed(self, floor: np.ndarray) -> np.ndarray:

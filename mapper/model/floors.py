@@ -37,8 +37,9 @@ p's reads again. The level is the lowest open one or the highest below p with a 
 
 At the lowest open level k, what k serves the next keeper below joins the sum as well
 (``FillFloor.served_words``, ``OpenLevelFloors._served``): k's reads and updates of the
-words that enter the child's tile on each visit of k's tile, one access per group of the
-child's instances with the same tile, where no link can serve them. Data passing k from a
+words that enter the child's tile on each visit of k's tile (the child, fixed, holds at
+most its tile when a visit begins), one access per group of the child's instances with the
+same tile, where no link can serve them. Data passing k from a
 fixed keeper below takes the same words from p through k (``OpenLevelFloors._passed``):
 its term is the larger of the words new to k's tile and those.
 """
@@ -57,6 +58,7 @@ from ..spec.workload import Workload
 from .bound import FillFloor, ServedChild, no_stride_gaps, unsplit
 from .cost import (ActionEnergies, charged_instances, filled_word_actions, per_word,
                    word_energy)
+from .nest import product_rows, rank_extents
 
 
 class FloorCache:
@@ -118,6 +120,18 @@ class PassingAt(Enum):
 
     LOWEST = "lowest"
     HIGHEST = "highest"
+
+
+@dataclass(frozen=True)
+class ChildGroups:
+    """The next keeper c below a level (fixed) of one data space, seen from the level: the
+    groups of c's instances under one of the level that hold distinct words, whether no
+    link can serve them (:func:`distinct_groups`), and the words of the data space in c's
+    tile."""
+
+    groups: int
+    unlinked: bool
+    tile_words: int
 
 
 class OpenLevelFloors:
@@ -309,11 +323,14 @@ class OpenLevelFloors:
         passed = {i: max(keepers[i]) for i in passing} if cache.JOINT else {}
         reached = {**children, **passed}
         # per child: the groups of its instances under one of k that hold distinct words,
-        # and whether no link can serve them
+        # whether no link can serve them, and the words of its tile (fixed: what it holds
+        # when a visit of k's tile begins, at most)
         served_rows = []
         for i, c in sorted(reached.items()):
             between = np.prod(self.spatial[c + 1: k + 1], axis=0)               # (D, B)
             served_rows += list(distinct_groups(cache.projections[i], between, cache.bounds))
+            tile = np.prod(self.temporal[: c + 1] * self.spatial[: c + 1], axis=0)
+            served_rows.append(product_rows(rank_extents(cache.projections[i], tile)))
         served_rows = np.array(served_rows, dtype=np.int64).reshape(-1, above.shape[1])
         groups, inverse = distinct_columns(np.concatenate([above, up_rows, served_rows]))
         if not own:
@@ -330,7 +347,9 @@ class OpenLevelFloors:
             ups = {i: tuple(int(x) for x in groups[D + 3 * n: D + 3 * n + 3, g])
                    for n, i in enumerate(weighted)}
             at = D + 3 * len(weighted)
-            child_groups = {i: (int(groups[at + 2 * n, g]), bool(groups[at + 2 * n + 1, g]))
+            child_groups = {i: ChildGroups(int(groups[at + 3 * n, g]),
+                                           bool(groups[at + 3 * n + 1, g]),
+                                           int(groups[at + 3 * n + 2, g]))
                             for n, i in enumerate(sorted(reached))}
             inst = int(np.prod(spatial_above))
             w, slack = self._weights(k, inst, weighted, parents, ups)
@@ -344,9 +363,9 @@ class OpenLevelFloors:
             projections = {i: cache.projections[i] for i in own + [i for i in w if i not in own]}
             key = (k, self.keep[k], spatial_above.tobytes(), tuple(projections),
                    tuple(sorted(w.items())) if cache.JOINT else (),
-                   tuple((i, c.groups, c.capacity, c.weight)
+                   tuple((i, c.groups, c.held, c.weight)
                          for i, c in sorted(children_g.items())),
-                   tuple((i, c.groups, c.capacity) for i, c in sorted(passed_g.items())))
+                   tuple((i, c.groups, c.held) for i, c in sorted(passed_g.items())))
             if key not in cache.tables:
                 cost = cache.size * len(projections)
                 if self.budget < cost:
@@ -374,27 +393,24 @@ class OpenLevelFloors:
         return touches.any(axis=0) & ~(touches & ~good_rank).any(axis=0)
 
     def _served(self, k: int, inst: int, spatial_above: np.ndarray, children: dict[int, int],
-                child_groups: dict[int, tuple[int, bool]]
+                child_groups: dict[int, ChildGroups]
                 ) -> tuple[dict[int, ServedChild], dict[int, tuple[float, float]], float]:
         """The data spaces whose words level k serves to the next keeper c below join k's
         joint floor (``FillFloor.served_words``), with what k spends per word served: a read
         (and an update, for read-write data) of k, per vector access / block size, times the
         instances charged; and the rounding slack of those. ``child_groups``: per data
-        space, the groups of c's instances under one of k that hold distinct words, and
-        whether no link can serve them (:func:`distinct_groups`). Only where k serves each
+        space, c seen from k (:class:`ChildGroups`). Only where k serves each
         group its own words, ``G D_c`` in all (access.py): that, and for read-write data no
         fan-out above k splits the data space (k's partition is then all of it, in the bound
         as in every completion; read-only data counts no partition)."""
-        arch, e = self.cache.arch, self.energies
+        e = self.energies
         wl = self.cache.workload
         table, per_word, slack = {}, {}, 0.0
         for i, c in children.items():
-            groups, unlinked = child_groups[i]
-            if not unlinked or (wl.data_spaces[i].read_write
-                                and not unsplit(self.cache.projections[i], spatial_above)):
-                continue
-            capacity = arch.storage[c].effective_capacity
-            if capacity is None:
+            child = child_groups[i]
+            if not child.unlinked or (wl.data_spaces[i].read_write
+                                      and not unsplit(self.cache.projections[i],
+                                                      spatial_above)):
                 continue
             read = self._per_word(k, e.read[k], inst)
             update = self._per_word(k, e.update[k], inst) if wl.data_spaces[i].read_write \
@@ -402,30 +418,35 @@ class OpenLevelFloors:
             a = read[0] + update[0]
             if not np.isfinite(a) or a <= 0:
                 continue
-            table[i] = ServedChild(groups, int(capacity), a)
+            table[i] = ServedChild(child.groups, self._held(c, child), a)
             per_word[i] = (read[0], update[0])
             slack += read[1] + update[1]
         return table, per_word, slack
 
     def _passed(self, spatial_above: np.ndarray, passed: dict[int, int],
-                child_groups: dict[int, tuple[int, bool]], weights: dict[int, float]
+                child_groups: dict[int, ChildGroups], weights: dict[int, float]
                 ) -> dict[int, ServedChild]:
         """The data spaces passing level k whose keeper c below (``passed``: index -> c)
         takes from p through k words that ``FillFloor.served_words`` bounds, on the terms of
         :meth:`_served` (no link serves c's instances, no fan-out above k splits read-write
-        data, c has a capacity), where they join k's joint floor with ``weights`` (p's read
-        and update per word, per group of k's instances: :meth:`_weights`)."""
-        arch = self.cache.arch
+        data), where they join k's joint floor with ``weights`` (p's read and update per
+        word, per group of k's instances: :meth:`_weights`)."""
         table = {}
         for i, c in passed.items():
-            groups, unlinked = child_groups[i]
-            capacity = arch.storage[c].effective_capacity
-            if i not in weights or not unlinked or capacity is None or (
+            child = child_groups[i]
+            if i not in weights or not child.unlinked or (
                     self.cache.workload.data_spaces[i].read_write
                     and not unsplit(self.cache.projections[i], spatial_above)):
                 continue
-            table[i] = ServedChild(groups, int(capacity), weights[i])
+            table[i] = ServedChild(child.groups, self._held(c, child), weights[i])
         return table
+
+    def _held(self, c: int, child: ChildGroups) -> int:
+        """The words of a data space the fixed keeper c holds when a visit begins, at most:
+        its tile's (a buffer holds one tile, TIMELOOP_SEMANTICS §3), and no more than its
+        capacity."""
+        capacity = self.cache.arch.storage[c].effective_capacity
+        return child.tile_words if capacity is None else min(int(capacity), child.tile_words)
 
     def _per_word(self, level: int, energy: float, inst: int) -> tuple[float, float]:
         """(pJ per word, rounding slack in pJ) of one action of a level with ``inst``

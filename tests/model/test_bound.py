@@ -578,9 +578,10 @@ def test_served_words_across_a_fan_out(wl, seed):
 
 
 def served_words_below_every_completion(wl, keep, seed, hierarchy):
-    """``FillFloor.served_words`` with the groups of ``floors.distinct_groups``,
-    for every data space with a keeper c below the glb (the lowest open level; l1 and the rf
-    fixed) and no link to serve c's instances: every completion that fits serves c at least
+    """``FillFloor.served_words`` with the groups of ``floors.distinct_groups`` and the
+    words c holds at most (its fixed tile's, within its capacity), for every data space with
+    a keeper c below the glb (the lowest open level; l1 and the rf fixed) and no link to
+    serve c's instances: every completion that fits serves c at least
     the words bounded for its own glb tile and DRAM trips, from the glb where it keeps the
     data space, else from DRAM through it, in reads (plus the partition, for read-write
     data) and in updates."""
@@ -600,8 +601,13 @@ def served_words_below_every_completion(wl, keep, seed, hierarchy):
                                            np.array([wl.bounds[d] for d in DIMS]))
         if unlinked[0]:
             server = 2 if ds.name in keep[2] else 3
-            children[i] = (server, ServedChild(int(groups[0]),
-                                               hierarchy.storage[c].effective_capacity, 1.0))
+            # c holds at most its tile (fixed) when a visit begins, and no more than fits
+            tile = (temporal[: c + 1] * spatial[: c + 1]).prod(axis=0)
+            held = int(np.prod([1 + sum(abs(int(a)) * (int(e) - 1) for a, e in zip(row, tile))
+                                for row in A]))        # the hull of each rank
+            capacity = hierarchy.storage[c].effective_capacity
+            children[i] = (server, ServedChild(int(groups[0]), held if capacity is None
+                                               else min(held, capacity), 1.0))
     for r in completions(model, wl, keep, temporal, spatial, rest, 1):
         E = (r.batch.temporal[:, :3] * r.batch.spatial[:, :3]).prod(axis=1).T     # (D, n)
         sweeps = r.batch.temporal[:, 3].prod(axis=1)
