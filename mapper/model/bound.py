@@ -540,6 +540,10 @@ class FillFloor:
 
     #: tables larger than this many tile shapes are not built (no floor: still a bound)
     MAX_SHAPES = 1 << 17
+    #: bytes of joint tables kept per table (one per set of words the keepers below hold;
+    #: the least recently used goes first): simba_like BERT ffn1 asks up to 23 of one table
+    #: in turn, and recomputing them cost it half its time
+    JOINT_BYTES = 8 << 20
 
     def __init__(self, projections: dict[int, np.ndarray], bounds: np.ndarray,
                  capacity: int | None, kept: list[np.ndarray], spatial_above: np.ndarray,
@@ -559,7 +563,13 @@ class FillFloor:
         self.divisors = [np.array(divisors(int(b)), np.int64) for b in bounds]
         self.shape = shape = tuple(len(d) for d in self.divisors)
         self.tables: dict[int, np.ndarray] = {}
-        self.joint: np.ndarray | None = None
+        #: (D, n) per tile that fits and innermost loop above l: the weighted words that do
+        #: not depend on what the keepers below hold (None: no joint table)
+        self._joint_base: np.ndarray | None = None
+        self._served: dict[int, tuple[np.ndarray, ServedChild]] = {}
+        self._passed: dict[int, tuple[np.ndarray, ServedChild, np.ndarray]] = {}
+        self._joints: dict[tuple, np.ndarray] = {}
+        self._n = 0
         if int(np.prod(shape, dtype=np.float64)) > self.MAX_SHAPES:
             return
         grid = np.meshgrid(*self.divisors, indexing="ij")
@@ -578,11 +588,11 @@ class FillFloor:
         weights = {i: w for i, w in (weights or {}).items() if i in projections and w > 0}
         served = {i: c for i, c in (served or {}).items() if i in projections and c.weight > 0}
         joint = np.zeros((D, len(fits))) if len(weights) + len(served) > 1 else None
-        if joint is not None:
-            sweeps = trips[:, fits].prod(axis=0)
-            for i, child in served.items():
-                joint += child.weight * self.served_words(projections[i], E[:, fits], sweeps,
-                                                          child)
+        # what the keepers below hold (ServedChild.held) varies from row to row: the terms
+        # that depend on it are added per value asked (joint_floor), the rest once here
+        self._E, self._fits, self._n = E[:, fits], fits, E.shape[1]
+        self._sweeps = trips[:, fits].prod(axis=0)
+        self._served = {i: (projections[i], c) for i, c in served.items()}
         for i, A in projections.items():
             ranks = rank_extents(A, E[:, fits])
             # per dimension of the innermost loop above l: one loop for every data space
@@ -597,13 +607,24 @@ class FillFloor:
                 if i in (passed or {}):
                     # data passing l to its keeper below: what the parent serves it
                     # covers both the words new to l's tile and those re-entering the keeper
-                    words = np.maximum(words, self.served_words(A, E[:, fits], sweeps,
-                                                                passed[i]))
-                joint += weights[i] * words
-        if joint is not None:
-            floor = np.full(E.shape[1], np.inf)
-            floor[fits] = joint.min(axis=0)
-            self.joint = self._closed(floor)
+                    self._passed[i] = (A, passed[i], words)
+                else:
+                    joint += weights[i] * words
+        self._joint_base = joint
+
+    def _joint_table(self, held: dict[int, int]) -> np.ndarray:
+        """The joint table (closed upward) with the keepers below holding ``held`` words."""
+        joint = self._joint_base.copy()
+        for i, (A, child) in self._served.items():
+            child = replace(child, held=held[i])
+            joint += child.weight * self.served_words(A, self._E, self._sweeps, child)
+        for i, (A, child, words) in self._passed.items():
+            child = replace(child, held=held[i])
+            joint += child.weight * np.maximum(words, self.served_words(A, self._E,
+                                                                        self._sweeps, child))
+        floor = np.full(self._n, np.inf)
+        floor[self._fits] = joint.min(axis=0)
+        return self._closed(floor)
 
     @staticmethod
     def served_words(A: np.ndarray, E: np.ndarray, sweeps: np.ndarray,
@@ -642,9 +663,14 @@ class FillFloor:
 
     @property
     def nbytes(self) -> int:
-        """Bytes of the tables held."""
+        """Bytes of the tables held, and of what the joint tables are made of."""
         return sum(t.nbytes for t in self.tables.values()) + \
-            (0 if self.joint is None else self.joint.nbytes)
+            (0 if self._joint_base is None else self._joint_base.nbytes) + \
+            sum(words.nbytes for _, _, words in self._passed.values()) + \
+            self._joints_kept() * self._n * 8
+
+    def _joints_kept(self) -> int:
+        return max(4, self.JOINT_BYTES // max(8 * self._n, 1))
 
     def _index(self, extents: np.ndarray) -> np.ndarray:
         index = [np.searchsorted(d, e) for d, e in zip(self.divisors, extents)]
@@ -656,10 +682,23 @@ class FillFloor:
         table = self.tables.get(i)
         return None if table is None else table[self._index(extents)]
 
-    def joint_floor(self, extents: np.ndarray) -> np.ndarray | None:
+    def joint_floor(self, extents: np.ndarray, held: dict[int, int] | None = None
+                    ) -> np.ndarray | None:
         """(B,) the least weighted fills (pJ) of the weighted data spaces into one tile
-        containing the (D, B) ``extents`` (None: no joint table)."""
-        return None if self.joint is None else self.joint[self._index(extents)]
+        containing the (D, B) ``extents``, the keepers below holding ``held`` words (data
+        space index -> :attr:`ServedChild.held`, for each served or passed one) when a
+        visit begins (None: no joint table)."""
+        if self._joint_base is None:
+            return None
+        key = tuple(sorted((i, h) for i, h in (held or {}).items()
+                           if i in self._served or i in self._passed))
+        table = self._joints.pop(key, None)
+        if table is None:
+            if len(self._joints) >= self._joints_kept():   # memory bounded: least recent goes
+                self._joints.pop(next(iter(self._joints)))
+            table = self._joint_table(dict(key))
+        self._joints[key] = table                          # the most recent last
+        return table[self._index(extents)]
 
 
 @dataclass(frozen=True)

@@ -109,6 +109,9 @@ class LevelGroups:
     #: per group: the groups of the level's instances under one of each weighted data
     #: space's next keeper above that take distinct words (``OpenLevelFloors._weights``)
     up_groups: list[dict[int, int]]
+    #: per group: the words each served or passed data space's keeper below holds when a
+    #: visit of the level's tile begins, at most (:attr:`ServedChild.held`)
+    held: list[dict[int, int]]
 
 
 class PassingAt(Enum):
@@ -205,7 +208,7 @@ class OpenLevelFloors:
     def fills(self, i: int) -> Callable[[int], np.ndarray | None]:
         """``floor(k)``: (B,) the least fills of data space i into open level k (or None)."""
         def floor(k: int) -> np.ndarray | None:
-            return self._lookup(k, lambda table, extents: table(i, extents))
+            return self._lookup(k, lambda table, extents, g: table(i, extents))
         return floor
 
     def joint_excess(self, k: int, counts: dict) -> np.ndarray | None:
@@ -218,7 +221,8 @@ class OpenLevelFloors:
         level = self.level_groups(k)
         if all(len(w) + len(sv) < 2 for w, sv in zip(level.weights, level.served)):
             return None
-        excess = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
+        excess = self._lookup(k, lambda table, extents, g: table.joint_floor(
+            extents, level.held[g]), np.inf)
         if excess is None:
             return None
         wl = self.cache.workload
@@ -252,7 +256,8 @@ class OpenLevelFloors:
         word new to k's tile) and what it serves below (data space index -> pJ per read and
         per update of k); None where there is none."""
         level = self.level_groups(k)
-        floor = self._lookup(k, lambda table, extents: table.joint_floor(extents), np.inf)
+        floor = self._lookup(k, lambda table, extents, g: table.joint_floor(
+            extents, level.held[g]), np.inf)
         if floor is None:
             return None
         return floor, [level.weights[g] for g in level.inverse], \
@@ -268,7 +273,7 @@ class OpenLevelFloors:
             if table is None:
                 continue
             rows = np.flatnonzero(level.inverse == g)
-            got = read(table, extents[:, rows])
+            got = read(table, extents[:, rows], g)
             if got is None:
                 continue
             if out is None:
@@ -336,11 +341,11 @@ class OpenLevelFloors:
         if not own:
             n = groups.shape[1]
             got = self._levels[k] = LevelGroups(inverse, [None] * n, [{}] * n, [0.0] * n,
-                                                [{}] * n, [{}] * n)
+                                                [{}] * n, [{}] * n, [{}] * n)
             return got
         kept = [cache.projections[i] for i in self.kept[k]]
         level = arch.storage[k]
-        tables, weights, slacks, served, up_groups = [], [], [], [], []
+        tables, weights, slacks, served, up_groups, held = [], [], [], [], [], []
         D = above.shape[0]
         for g in range(groups.shape[1]):
             spatial_above = groups[:D, g]
@@ -358,14 +363,14 @@ class OpenLevelFloors:
             passed_g = self._passed(spatial_above, passed, child_groups, w)
             weights.append(w)
             up_groups.append({i: ups[i][0] for i in w})
+            held.append({i: c.held for i, c in (children_g | passed_g).items()})
             slacks.append(slack + slack_served)
             served.append(per_word)
             projections = {i: cache.projections[i] for i in own + [i for i in w if i not in own]}
             key = (k, self.keep[k], spatial_above.tobytes(), tuple(projections),
                    tuple(sorted(w.items())) if cache.JOINT else (),
-                   tuple((i, c.groups, c.held, c.weight)
-                         for i, c in sorted(children_g.items())),
-                   tuple((i, c.groups, c.held) for i, c in sorted(passed_g.items())))
+                   tuple((i, c.groups, c.weight) for i, c in sorted(children_g.items())),
+                   tuple((i, c.groups) for i, c in sorted(passed_g.items())))
             if key not in cache.tables:
                 cost = cache.size * len(projections)
                 if self.budget < cost:
@@ -377,7 +382,7 @@ class OpenLevelFloors:
                 w if cache.JOINT else None, floors_of=own, served=children_g,
                 passed=passed_g)))
         got = self._levels[k] = LevelGroups(inverse, tables, weights, slacks, served,
-                                            up_groups)
+                                            up_groups, held)
         return got
 
     @staticmethod
