@@ -42,6 +42,14 @@ from .protocol import Estimate
 
 #: attributes every subcomponent inherits from its compound (the rest it names itself)
 INHERITED = ("technology", "voltage", "global_cycle_seconds", "latency", "cycle_seconds")
+#: Accelergy's library of Aladdin components (hwcomponents-library, aladdin.py): its adder,
+#: comparator and counter take their width from ``width`` (``datawidth`` in its tables) alone,
+#: 32 bits where none is given; Accelergy passes them no other attribute. So a class that
+#: gives one ``n_bits`` (the exercises' ``regfile``: ``depth`` comparators of
+#: ``ceil(log2(depth))`` bits) or ``width_a`` (the 2024 designs' ``intmac``, whose multiplier
+#: is an ``aladdin_adder``) has 32-bit parts in Accelergy's ERT, and so it has here: we read
+#: the user's classes as the tool they were written for does, and the record says so.
+ALADDIN_WIDTH_ONLY = {"aladdin_adder": 32, "aladdin_comparator": 32, "aladdin_counter": 32}
 MUST_SPECIFY = "must_specify"
 _RANGE = re.compile(r"^(?P<base>[^\[\]]+)\[(?P<lo>[^\]]+?)\.\.(?P<hi>[^\]]+)\]$")
 _INDEX = re.compile(r"^(?P<base>[^\[\]]+)\[(?P<i>[^\].]+)\]$")
@@ -277,8 +285,8 @@ class CompoundEstimator:
                 if class_key(sub.component_class) not in self.builtin:
                     raise
                 # as for a component: the estimators' own answer for a class they know
-        comp = Component(f"{stack[0]}.{sub.name}", sub.component_class,
-                         _primitive_attributes(attrs))
+        primitive, unread = _primitive_attributes(attrs, sub.component_class)
+        comp = Component(f"{stack[0]}.{sub.name}", sub.component_class, primitive)
         empty = _empty_part(comp)
         if empty:
             return _Price(0.0, 100.0, (), (empty,))
@@ -297,7 +305,7 @@ class CompoundEstimator:
         finally:
             self._inside -= 1
         est = choice.estimate
-        source = choice.estimator + (f", {derived.short}" if derived else "")
+        source = choice.estimator + (f", {derived.short}" if derived else "") + unread
         return _Price(est.value, est.accuracy if est.accuracy is not None else 0.0, (),
                       (source,), est.extrapolated)
 
@@ -403,24 +411,35 @@ def _primitive_action(action: str, cls: ComponentClass) -> str:
     return a
 
 
-def _primitive_attributes(attrs: Mapping[str, Any]) -> dict:
-    """A primitive's width under the name the tables use: Accelergy's plug-ins call it
-    ``width_a`` (multipliers), ``n_bits``/``precision`` (adders, comparators), or give a
-    floating-point unit's ``exponent + mantissa``."""
-    out = dict(attrs)
-    if out.get("width") is None:
-        for alt in ("width_a", "n_bits", "precision", "datawidth"):
-            if out.get(alt) is not None:
-                out["width"] = out[alt]
-                break
-        else:
-            e, m = out.get("exponent"), out.get("mantissa")
-            if isinstance(e, (int, float)) and isinstance(m, (int, float)):
-                out["width"] = e + m
-    for k, v in list(out.items()):
-        if isinstance(v, float) and not math.isfinite(v):
-            out.pop(k)
-    return out
+def _primitive_attributes(attrs: Mapping[str, Any], component_class: str
+                          ) -> tuple[dict, str]:
+    """A primitive's width under the name the tables use, and what the record says of
+    attributes it does not read. Accelergy's Aladdin adder, comparator and counter read
+    ``width`` or ``datawidth`` alone (:data:`ALADDIN_WIDTH_ONLY`); other primitives' widths
+    go by other names in its plug-ins: ``width_a`` (multipliers), ``n_bits``/``precision``
+    (adders, comparators), or a floating-point unit's ``exponent + mantissa``."""
+    out = {k: v for k, v in attrs.items() if not (isinstance(v, float) and not math.isfinite(v))}
+    unread = ""
+    default = ALADDIN_WIDTH_ONLY.get(str(component_class).lower())
+    if out.get("width") is not None:
+        return out, unread
+    if default is not None:             # Accelergy's Aladdin part: width, or its default
+        out["width"] = out["datawidth"] if out.get("datawidth") is not None else default
+        ignored = [f"{k} {out[k]:g}" for k in ("n_bits", "precision", "width_a")
+                   if isinstance(out.get(k), (int, float))]
+        if ignored:
+            unread = (f"; {component_class} reads its width from width alone, as in Accelergy: "
+                      f"{out['width']:g} bits ({', '.join(ignored)} not read)")
+        return out, unread
+    for alt in ("width_a", "n_bits", "precision", "datawidth"):
+        if out.get(alt) is not None:
+            out["width"] = out[alt]
+            break
+    else:
+        e, m = out.get("exponent"), out.get("mantissa")
+        if isinstance(e, (int, float)) and isinstance(m, (int, float)):
+            out["width"] = e + m
+    return out, unread
 
 
 def unused_definitions(estimator: CompoundEstimator, components, report) -> list[str]:

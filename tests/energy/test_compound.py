@@ -283,3 +283,38 @@ def test_an_idle_part_is_its_leak_and_a_gated_operation_is_idle():
     assert "idle := leak" in report.get("u", "compute").note
     # mac_gated: both adders idle: 2 x 0.25 pJ
     assert t.energy("u", "mac_gated") == pytest.approx(0.5)
+
+
+def aladdin_register_file(comparator_attributes):
+    """The exercises' ``regfile`` class (``_components/regfile.yaml``): ``width x depth``
+    one-bit registers and ``depth`` comparators, an access switching a row and every
+    comparator; 8 x 64 at 40 nm, priced by the built-in tables."""
+    from .helpers import builtins
+    rf = CompoundClass(
+        "rf", {"width": 8, "depth": 64},
+        (Subcomponent("storage[1..width*depth]", "aladdin_register", {}),
+         Subcomponent("comparator[1..depth]", "aladdin_comparator", comparator_attributes)),
+        (CompoundAction("read", (part("storage[1..width]", "read"),
+                                 part("comparator[1..depth]", "compare"))),),
+        origin="rf.yaml: compound_components.classes[0]")
+    reg = builtins()
+    reg.register(CompoundEstimator((rf,), reg, evaluate))
+    return estimate_tables([Component("b", "rf", {"technology": "40nm"}, actions=("read",))],
+                           registry=reg)
+
+
+def test_an_aladdin_comparator_reads_its_width_from_width_alone():
+    """Accelergy's Aladdin comparator takes ``width`` (32 bits unless given) and no other
+    attribute: the class's ``n_bits: max(1, ceil(log2(depth)))`` is not read, and Accelergy's
+    ERT of the exercises prices 32-bit comparators (sparseloop's 64 x 8 Buffer: 1.958 pJ a
+    read). Hand-checked from aladdin_40nm.yaml: a register bit 0.008999495 pJ, the 32-bit
+    comparator 0.02947 pJ, linear in its width."""
+    t, report = aladdin_register_file({"n_bits": "6"})
+    # 8 x 0.008999495 + 64 x 0.02947 = 1.95807996 pJ
+    assert t.energy("b", "read") == pytest.approx(8 * 0.008999495 + 64 * 0.02947, rel=1e-9)
+    assert "n_bits 6 not read" in report.get("b", "read").note
+    # given as width, it is read: 64 comparators of 6 bits, 6/32 of the 32-bit one each
+    t, report = aladdin_register_file({"width": "6"})
+    assert t.energy("b", "read") == pytest.approx(8 * 0.008999495 + 64 * 0.02947 * 6 / 32,
+                                                  rel=1e-9)
+    assert "not read" not in report.get("b", "read").note
