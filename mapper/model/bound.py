@@ -540,17 +540,18 @@ class FillFloor:
 
     #: tables larger than this many tile shapes are not built (no floor: still a bound)
     MAX_SHAPES = 1 << 17
-    #: bytes of joint tables kept per table (one per set of words the keepers below hold;
+    #: joint tables kept per table at most (one per set of words the keepers below hold;
     #: the least recently used goes first): simba_like BERT ffn1 asks up to 23 of one table
     #: in turn, and recomputing them cost it half its time
-    JOINT_BYTES = 8 << 20
+    JOINTS = 32
 
     def __init__(self, projections: dict[int, np.ndarray], bounds: np.ndarray,
                  capacity: int | None, kept: list[np.ndarray], spatial_above: np.ndarray,
                  weights: dict[int, float] | None = None,
                  floors_of: Collection[int] | None = None,
                  served: dict[int, ServedChild] | None = None,
-                 passed: dict[int, ServedChild] | None = None):
+                 passed: dict[int, ServedChild] | None = None,
+                 charge: Callable[[int], None] | None = None):
         """``bounds`` (D,); ``kept``: the projections of the data spaces level l keeps (its
         capacity holds their tiles); ``spatial_above`` (D,) the product of the spatial factors
         above l; ``weights``: pJ per word new to the tile, for the data spaces of the joint
@@ -558,7 +559,8 @@ class FillFloor:
         ``served``: the data spaces whose serving of the next keeper below joins the joint
         table (:meth:`served_words`); ``passed``: weighted data spaces passing l whose
         keeper below takes at least :meth:`served_words` from l's parent (their term is the
-        larger of that and their words new to l's tile)."""
+        larger of that and their words new to l's tile); ``charge(nbytes)``: told of the
+        bytes its joint tables take and free as they come and go (the cache's account)."""
         D = len(bounds)
         self.divisors = [np.array(divisors(int(b)), np.int64) for b in bounds]
         self.shape = shape = tuple(len(d) for d in self.divisors)
@@ -570,6 +572,7 @@ class FillFloor:
         self._passed: dict[int, tuple[np.ndarray, ServedChild, np.ndarray]] = {}
         self._joints: dict[tuple, np.ndarray] = {}
         self._n = 0
+        self._charge = charge or (lambda nbytes: None)
         if int(np.prod(shape, dtype=np.float64)) > self.MAX_SHAPES:
             return
         grid = np.meshgrid(*self.divisors, indexing="ij")
@@ -667,10 +670,11 @@ class FillFloor:
         return sum(t.nbytes for t in self.tables.values()) + \
             (0 if self._joint_base is None else self._joint_base.nbytes) + \
             sum(words.nbytes for _, _, words in self._passed.values()) + \
-            self._joints_kept() * self._n * 8
+            sum(t.nbytes for t in self._joints.values())
 
-    def _joints_kept(self) -> int:
-        return max(4, self.JOINT_BYTES // max(8 * self._n, 1))
+    def detach(self) -> None:
+        """Stop telling the account of the joint tables' bytes (the cache let it go)."""
+        self._charge = lambda nbytes: None
 
     def _index(self, extents: np.ndarray) -> np.ndarray:
         index = [np.searchsorted(d, e) for d, e in zip(self.divisors, extents)]
@@ -694,9 +698,10 @@ class FillFloor:
                            if i in self._served or i in self._passed))
         table = self._joints.pop(key, None)
         if table is None:
-            if len(self._joints) >= self._joints_kept():   # memory bounded: least recent goes
-                self._joints.pop(next(iter(self._joints)))
+            if len(self._joints) >= self.JOINTS:      # memory bounded: least recent goes
+                self._charge(-self._joints.pop(next(iter(self._joints))).nbytes)
             table = self._joint_table(dict(key))
+            self._charge(table.nbytes)
         self._joints[key] = table                          # the most recent last
         return table[self._index(extents)]
 

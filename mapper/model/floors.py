@@ -89,10 +89,16 @@ class FloorCache:
         if table is None:
             table = self.tables[key] = build()
             self.nbytes += table.nbytes
-            while self.nbytes > self.KEPT_BYTES and len(self.tables) > 1:   # memory bounded
-                _, old = self.tables.popitem(last=False)
-                self.nbytes -= old.nbytes
+        while self.nbytes > self.KEPT_BYTES and len(self.tables) > 1:       # memory bounded
+            _, old = self.tables.popitem(last=False)
+            self.nbytes -= old.nbytes
+            old.detach()                 # a pass may still use it: no longer on the account
         return table
+
+    def charge(self, nbytes: int) -> None:
+        """A kept table's joint tables took (or, negative, freed) ``nbytes``; the next
+        :meth:`get` evicts what is over the budget."""
+        self.nbytes += nbytes
 
 
 @dataclass(frozen=True)
@@ -380,7 +386,7 @@ class OpenLevelFloors:
             tables.append(cache.get(key, lambda: FillFloor(
                 projections, cache.bounds, level.effective_capacity, kept, spatial_above,
                 w if cache.JOINT else None, floors_of=own, served=children_g,
-                passed=passed_g)))
+                passed=passed_g, charge=cache.charge)))
         got = self._levels[k] = LevelGroups(inverse, tables, weights, slacks, served,
                                             up_groups, held)
         return got
