@@ -418,7 +418,8 @@ def _primitive_attributes(attrs: Mapping[str, Any], component_class: str
     ``width`` or ``datawidth`` alone (:data:`ALADDIN_WIDTH_ONLY`); other primitives' widths
     go by other names in its plug-ins: ``width_a`` (multipliers), ``n_bits``/``precision``
     (adders, comparators), or a floating-point unit's ``exponent + mantissa``."""
-    out = {k: v for k, v in attrs.items() if not (isinstance(v, float) and not math.isfinite(v))}
+    out = {k: v for k, v in attrs.items()
+           if not (isinstance(v, float) and not math.isfinite(v))}
     unread = ""
     default = ALADDIN_WIDTH_ONLY.get(str(component_class).lower())
     if out.get("width") is not None:

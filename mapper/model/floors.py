@@ -185,7 +185,8 @@ class OpenLevelFloors:
             p = min(j for j in range(low, K) if n in self.keep[j])
             if p == low:
                 continue
-            floors = [j for j in range(low, p) if any(j < self.outermost[m] for m in self.kept[j])]
+            floors = [j for j in range(low, p)
+                      if any(j < self.outermost[m] for m in self.kept[j])]
             out[i] = max(floors) if at is PassingAt.HIGHEST and floors else low
         return out
 
