@@ -1,9 +1,10 @@
 """Component classes, their actions and attributes: what an arch file may name.
 
 Class names compare case-insensitively and Accelergy's and Timeloop's spellings are aliases
-(``intadder`` and ``aladdin_adder`` are ``adder``; ``storage`` with ``subclass:
-aladdin_register`` is a ``register``, a one-entry ``regfile``). Each class states its kind, the
-actions an ERT lists for it, and which class's table rows may answer for it
+(``intadder`` is ``adder``; ``storage`` with ``subclass: aladdin_register`` is a ``register``,
+a one-entry ``regfile``; Accelergy's ``aladdin_adder`` and ``aladdin_multiplier`` are
+Aladdin's own units, classes of their own that ``energy/tables/aladdin_40nm.yaml``
+declares). Each class states its kind, the actions an ERT lists for it, and which class's table rows may answer for it
 (``smartbuffer_SRAM`` is an ``SRAM`` plus address generators, which no shipped table models:
 the record says so).
 
@@ -127,9 +128,8 @@ BUILTIN_CLASSES: tuple[ComponentClass, ...] = (
     ComponentClass("dummy_storage", "storage", ("dummy",), needs_technology=False),
     ComponentClass("intmac", "compute", ("int_mac", "mac")),
     ComponentClass("fpmac", "compute", ("fp_mac",)),
-    ComponentClass("adder", "compute", ("intadder", "int_adder", "aladdin_adder")),
-    ComponentClass("multiplier", "compute", ("intmultiplier", "int_multiplier",
-                                             "aladdin_multiplier")),
+    ComponentClass("adder", "compute", ("intadder", "int_adder")),
+    ComponentClass("multiplier", "compute", ("intmultiplier", "int_multiplier")),
     ComponentClass("fpadder", "compute", ("fp_adder",)),
     ComponentClass("fpmultiplier", "compute", ("fp_multiplier",)),
     ComponentClass("wire", "network", ("wires",)),

@@ -16,7 +16,7 @@ def norm(cls, subclass=None, **attrs):
 @pytest.mark.parametrize("name,expected", [
     ("SRAM", "SRAM"), ("sram", "SRAM"), ("Smartbuffer_SRAM", "smartbuffer_SRAM"),
     ("smartbuffer_rf", "smartbuffer_RF"), ("REGFILE", "regfile"), ("intadder", "adder"),
-    ("aladdin_adder", "adder"), ("intmultiplier", "multiplier"), ("IntMAC", "intmac"),
+    ("int_adder", "adder"), ("intmultiplier", "multiplier"), ("IntMAC", "intmac"),
     ("fpmac", "fpmac"), ("DRAM", "DRAM"), ("dummy_storage", "dummy_storage"), ("wire", "wire"),
 ])
 def test_class_names_and_aliases_are_case_insensitive(name, expected):

@@ -60,7 +60,7 @@ BUFFER = CompoundClass(
     origin="buf.yaml: compound_components.classes[0]")
 MAC = CompoundClass(
     "mymac", {"width": 8},
-    (Subcomponent("add", "aladdin_adder", {"width": "width"}),
+    (Subcomponent("add", "intadder", {"width": "width"}),
      Subcomponent("buf", "mybuffer", {"width": 32, "depth": 4})),
     (CompoundAction("mac_random", (part("add", "add", add=3), part("buf", "read"))),),
     origin="mac.yaml: compound_components.classes[0]")

@@ -2,6 +2,7 @@
 placed at its file, and the components of the arch priced from their subcomponents."""
 import pytest
 
+from energy.scaling import energy_scale
 from mapper import api
 from mapper.spec import SpecError
 from mapper.spec.components import read_compound_classes
@@ -9,6 +10,8 @@ from mapper.spec.loader import Inputs
 from tests.exercises import DESIGNS, TUTORIAL, needs_exercises
 
 TA = TUTORIAL / "timeloop+accelergy"
+TO_45NM = energy_scale(40, 45)[0]         # Stillmaker & Baas, Aladdin's 40 nm -> 45 nm
+ADD_32 = 0.2104162                         # Aladdin's 32-bit adder, pJ (power_func.h ADD_1ns)
 ARCH = """architecture:
   version: 0.4
   nodes:
@@ -58,8 +61,11 @@ def test_classes_from_several_files_price_the_arch(tmp_path):
     assert spec.compound_classes[0].origin.endswith("register.yaml: components.classes[0]")
     # a free register (read/write with no parts; update := write)
     assert spec.tables.energy("reg", "read") == 0 and spec.tables.energy("reg", "update") == 0
-    # Horowitz 45 nm: 16-bit add 0.05 pJ, 8-bit multiply 0.2 pJ (x2 by its action_share)
-    assert spec.tables.energy("mac", "compute") == pytest.approx(0.05 + 2 * 0.2)
+    # the aladdin_multiplier is Aladdin's 32-bit multiplier (12.68341 pJ at 40 nm) x 8/32, x2
+    # by its action_share, and the aladdin_adder its 32-bit adder (0.2104162 pJ) x 16/32, both
+    # scaled to 45 nm
+    assert spec.tables.energy("mac", "compute") == pytest.approx(
+        (ADD_32 * 16 / 32 + 2 * 12.68341 * 8 / 32) * TO_45NM)
     rec = spec.energy_report.get("mac", "compute")
     assert rec.estimator == "compound components" and "intmac.yaml" in rec.note
 
@@ -98,7 +104,10 @@ def test_malformed_classes_name_the_field(tmp_path, change, path, phrase):
 
 @needs_exercises
 @pytest.mark.parametrize("mac, iw, ps, compute", [
-    ("intmac", 8, 16, 0.05 + 0.03),     # adder 16 b + the multiplier, an aladdin_adder of 8 b
+    # the adder, an aladdin_adder of 16 b, and the multiplier, an aladdin_adder that gives no
+    # width (width_a is not read, as in Accelergy): 32 b; Aladdin's 0.21 pJ at 32 b and 40 nm,
+    # scaled to 45 nm (Accelergy's ERT: 0.315 without the node scaling)
+    ("intmac", 8, 16, ADD_32 * (16 + 32) / 32 * TO_45NM),
     ("fpmac", 32, 32, 0.9 + 3.7),       # fpadder + fpmultiplier of exponent 8 + mantissa 24
 ])
 def test_timeloop_accelergy_exercise_macs_from_their_subcomponents(mac, iw, ps, compute):
