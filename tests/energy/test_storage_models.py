@@ -218,3 +218,20 @@ def test_fifo_pointer_comparator_has_log2_depth_bits():
     assert fifo == pytest.approx(16 * REG_E + 112 * SEL_E + 3 * SEL_E, rel=1e-12)
     assert fifo - value(reg, "regfile", "write", depth=8, width=16, **T40) == pytest.approx(
         3 * SEL_E, rel=1e-9)
+
+
+def test_aladdin_adder_and_multiplier_are_aladdins_units_linear_in_width():
+    """Accelergy's aladdin_adder and aladdin_multiplier are Aladdin's 40 nm units
+    (power_func.h ADD_1ns, MUL_1ns: 0.2104162 pJ, 277.9792 um^2; 12.68341 pJ, 6351.338 um^2
+    at 32 bits), linear in width as Accelergy's library scales them; adder and intadder stay
+    Horowitz's 45 nm adder (16 bits: 0.05 pJ)."""
+    reg = builtins()
+    assert value(reg, "aladdin_adder", "compute", width=32, **T40) == pytest.approx(0.2104162)
+    assert value(reg, "aladdin_adder", "compute", width=16, **T40) == pytest.approx(0.1052081)
+    assert value(reg, "aladdin_adder", None, width=16, **T40) == pytest.approx(138.9896)
+    assert value(reg, "aladdin_multiplier", "compute", width=8, **T40) == pytest.approx(
+        12.68341 / 4)
+    assert value(reg, "aladdin_multiplier", None, width=8, **T40) == pytest.approx(6351.338 / 4)
+    leak = value(reg, "aladdin_multiplier", "leak", width=32, global_cycle_seconds=1e-9, **T40)
+    assert leak == pytest.approx(77.86052e-3)                    # uW x 1 ns = 1e-3 pJ
+    assert value(reg, "intadder", "compute", width=16, technology="45nm") == pytest.approx(0.05)
