@@ -8,7 +8,7 @@ nothing that could win: ``docs/OPTIMAL_SEARCH.md``.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -43,6 +43,16 @@ class BranchAndBound:
     #: keep choices per worker from which parallel workers split the keep choices (with
     #: fewer, one keep choice's work would fall to one worker)
     KEEP_SPLIT = 4
+    #: sharpening (:meth:`_sharpened`) runs the model once per candidate innermost loop of
+    #: each level; where a stage's sharpening prunes few of its rows, what it spares the
+    #: stages below costs less than it does. Per keep choice and stage it runs on the first
+    #: SHARPEN_SAMPLE rows that may improve, then while it has pruned at least SHARPEN_YIELD
+    #: of the rows it was given, and every SHARPEN_PROBE-th time regardless (the yield grows
+    #: as the incumbent improves). Skipping it only leaves a bound lower: nothing that could
+    #: win is discarded either way.
+    SHARPEN_SAMPLE = 256
+    SHARPEN_YIELD = 1 / 16
+    SHARPEN_PROBE = 8
 
     def run(self, state: SearchState, share: Share = Share(),
             rng: np.random.Generator | None = None, budget: Budget = Budget()) -> StopReason:
@@ -78,6 +88,7 @@ class BranchAndBound:
                 self._held_rows = 0
                 self._hold_limit = self.FIRST_HOLD
                 self._held_since = time.monotonic()
+                self._sharpening: dict[int | None, SharpeningYield] = {}
                 if spatial is None:
                     self._descend(-1, *self.space.root(), keep)
                 else:
@@ -127,8 +138,8 @@ class BranchAndBound:
                 (f"level {self.space.arch.storage[k].name}" if k >= 0 else "spatial factors")
             self.state.show()
             parked = self.space.parked(d, r, k)
-            self._go_down(k, d, r, self._sharpened(parked, self._bound_keys(parked, keep, k),
-                                                    keep, k), keep)
+            self._go_down(k, d, r, self._sharpened_if_paying(
+                parked, self._bound_keys(parked, keep, k), keep, k), keep)
 
     def _go_down(self, k: int, d: np.ndarray, r: np.ndarray, keys: np.ndarray, keep) -> None:
         """Go on to level k + 1 with the partial tilings through level k whose bounds may
@@ -154,7 +165,8 @@ class BranchAndBound:
             self.state.show()
             where = self.space.slot_order(len(self.space.arch.storage) - 1)
             tilings = self.space.assemble(columns, where)
-            keys = self._sharpened(tilings, self._bound_keys(tilings, keep, valid=True), keep)
+            keys = self._sharpened_if_paying(tilings, self._bound_keys(tilings, keep, valid=True),
+                                             keep)
             ok = self.state.may_improve(keys)
             self.progress.pruned += int((~ok).sum())
             if ok.any():
@@ -189,6 +201,21 @@ class BranchAndBound:
             for group in support_groups(self.space, part, temporal=False):
                 if self._orders(part, group, levels, chosen, keep):
                     raise OutOfTime
+
+    def _sharpened_if_paying(self, tilings: Tilings, keys: np.ndarray, keep,
+                             fixed_through: int | None = None) -> np.ndarray:
+        """:meth:`_sharpened` where this stage's sharpening has paid so far (SHARPEN_*), else
+        the keys as they are; the stage's yield is updated with what it prunes."""
+        got = self._sharpening.setdefault(fixed_through, SharpeningYield())
+        got.calls += 1
+        if got.given >= self.SHARPEN_SAMPLE and got.pruned < self.SHARPEN_YIELD * got.given \
+                and got.calls % self.SHARPEN_PROBE:
+            return keys
+        before = int(self.state.may_improve(keys).sum())
+        keys = self._sharpened(tilings, keys, keep, fixed_through)
+        got.given += before
+        got.pruned += before - int(self.state.may_improve(keys).sum())
+        return keys
 
     def _sharpened(self, tilings: Tilings, keys: np.ndarray, keep,
                    fixed_through: int | None = None) -> np.ndarray:
@@ -432,6 +459,16 @@ class BranchAndBound:
             if self.state.out_of_time():
                 return True
         return False
+
+
+@dataclass
+class SharpeningYield:
+    """What one stage's sharpening has done in one keep choice: times asked, rows given
+    that might improve, and how many of them it pruned."""
+
+    calls: int = 0
+    given: int = 0
+    pruned: int = 0
 
 
 def tiling_owner(columns: np.ndarray, workers: int) -> np.ndarray:
