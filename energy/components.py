@@ -4,9 +4,9 @@ Class names compare case-insensitively and Accelergy's and Timeloop's spellings 
 (``intadder`` is ``adder``; ``storage`` with ``subclass: aladdin_register`` is a ``register``,
 a one-entry ``regfile``; Accelergy's ``aladdin_adder`` and ``aladdin_multiplier`` are
 Aladdin's own units, classes of their own that ``energy/tables/aladdin_40nm.yaml``
-declares). Each class states its kind, the actions an ERT lists for it, and which class's table rows may answer for it
-(``smartbuffer_SRAM`` is an ``SRAM`` plus address generators, which no shipped table models:
-the record says so).
+declares). Each class states its kind, the actions an ERT lists for it, and which class's
+table rows may answer for it (``smartbuffer_SRAM`` is an ``SRAM`` plus address generators,
+which no shipped table models: the record says so).
 
 Attributes are normalised so that tables can be keyed on them: ``width`` is the bits of one
 (vector) access, ``block_size x datawidth`` when only those are given (Timeloop's rule), and
