@@ -47,9 +47,9 @@ class BranchAndBound:
     #: each level; where a stage's sharpening prunes few of its rows, what it spares the
     #: stages below costs less than it does. Per keep choice and stage it runs on the first
     #: SHARPEN_SAMPLE rows that may improve, then while it has pruned at least SHARPEN_YIELD
-    #: of the rows it was given, and every SHARPEN_PROBE-th time regardless (the yield grows
-    #: as the incumbent improves). Skipping it only leaves a bound lower: nothing that could
-    #: win is discarded either way.
+    #: of the rows it was given, and every SHARPEN_PROBE-th time regardless; the yield grows
+    #: as the incumbent improves, so each improvement starts a new sample. Skipping it only
+    #: leaves a bound lower: nothing that could win is discarded either way.
     SHARPEN_SAMPLE = 256
     SHARPEN_YIELD = 1 / 16
     SHARPEN_PROBE = 8
@@ -89,6 +89,7 @@ class BranchAndBound:
                 self._hold_limit = self.FIRST_HOLD
                 self._held_since = time.monotonic()
                 self._sharpening: dict[int | None, SharpeningYield] = {}
+                self._sharpening_at = self.state.incumbent_key()
                 if spatial is None:
                     self._descend(-1, *self.space.root(), keep)
                 else:
@@ -205,7 +206,11 @@ class BranchAndBound:
     def _sharpened_if_paying(self, tilings: Tilings, keys: np.ndarray, keep,
                              fixed_through: int | None = None) -> np.ndarray:
         """:meth:`_sharpened` where this stage's sharpening has paid so far (SHARPEN_*), else
-        the keys as they are; the stage's yield is updated with what it prunes."""
+        the keys as they are; the stage's yield is updated with what it prunes, and measured
+        afresh whenever the incumbent improves."""
+        best = self.state.incumbent_key()
+        if best != self._sharpening_at:       # a better incumbent: its yield is to be seen
+            self._sharpening, self._sharpening_at = {}, best
         got = self._sharpening.setdefault(fixed_through, SharpeningYield())
         got.calls += 1
         if got.given >= self.SHARPEN_SAMPLE and got.pruned < self.SHARPEN_YIELD * got.given \
