@@ -421,7 +421,7 @@ def _primitive_attributes(attrs: Mapping[str, Any], component_class: str
     out = {k: v for k, v in attrs.items()
            if not (isinstance(v, float) and not math.isfinite(v))}
     unread = ""
-    default = ALADDIN_WIDTH_ONLY.get(str(component_class).lower())
+    default = ALADDIN_WIDTH_ONLY.get(class_key(component_class))
     if out.get("width") is not None:
         return out, unread
     if default is not None:             # Accelergy's Aladdin part: width, or its default
