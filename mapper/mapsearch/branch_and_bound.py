@@ -44,14 +44,15 @@ class BranchAndBound:
     #: fewer, one keep choice's work would fall to one worker)
     KEEP_SPLIT = 4
     #: sharpening (:meth:`_sharpened`) runs the model once per candidate innermost loop of
-    #: each level; where a stage's sharpening prunes few of its rows, what it spares the
-    #: stages below costs less than it does. Per keep choice and stage it runs on the first
-    #: SHARPEN_SAMPLE rows that may improve, then while it has pruned at least SHARPEN_YIELD
-    #: of the rows it was given, and every SHARPEN_PROBE-th time regardless; the yield grows
-    #: as the incumbent improves, so each improvement starts a new sample. Skipping it only
-    #: leaves a bound lower: nothing that could win is discarded either way.
+    #: each level; it pays where the rows it prunes would cost the stages below more than
+    #: it does. Per keep choice and stage it runs on the first SHARPEN_SAMPLE rows that may
+    #: improve, then while the model rows it spared (rows pruned times the model rows a row
+    #: passed on from the stage has cost below it so far, visits included) are at least
+    #: SHARPEN_MARGIN times those it spent, and every SHARPEN_PROBE-th time regardless; the
+    #: yield grows as the incumbent improves, so each improvement starts a new sample.
+    #: Skipping it only leaves a bound lower: nothing that could win is discarded either way.
     SHARPEN_SAMPLE = 256
-    SHARPEN_YIELD = 1 / 16
+    SHARPEN_MARGIN = 1.0
     SHARPEN_PROBE = 8
 
     def run(self, state: SearchState, share: Share = Share(),
@@ -82,6 +83,7 @@ class BranchAndBound:
         self.split_keeps = share.count > 1 and \
             len(self.space.keep_choices) >= self.KEEP_SPLIT * share.count
         self.split_tilings = share.count > 1 and not self.split_keeps
+        self.work = StageWork(len(self.space.arch.storage))
         try:
             for keep, spatial in self._keep_choices_best_first():
                 self._held: list[tuple[np.ndarray, np.ndarray]] = []
@@ -147,6 +149,7 @@ class BranchAndBound:
         beat the incumbent, best bound first, a few at a time."""
         ok = self.state.may_improve(keys)
         self.progress.pruned += int((~ok).sum())
+        self.work.passed[self.work.depth(k)] += int(ok.sum())
         order = np.flatnonzero(ok)[np.lexsort(keys[ok].T[::-1])]
         for i in range(0, len(order), self.DESCEND):
             rows = order[i:i + self.DESCEND]
@@ -170,6 +173,7 @@ class BranchAndBound:
                                              keep)
             ok = self.state.may_improve(keys)
             self.progress.pruned += int((~ok).sum())
+            self.work.passed[self.work.depth(None)] += int(ok.sum())
             if ok.any():
                 self._held.append((columns[ok].astype(np.int32), keys[ok]))
                 self._held_rows += int(ok.sum())
@@ -213,11 +217,15 @@ class BranchAndBound:
             self._sharpening, self._sharpening_at = {}, best
         got = self._sharpening.setdefault(fixed_through, SharpeningYield())
         got.calls += 1
-        if got.given >= self.SHARPEN_SAMPLE and got.pruned < self.SHARPEN_YIELD * got.given \
-                and got.calls % self.SHARPEN_PROBE:
+        below = self.work.below(fixed_through)
+        if got.given >= self.SHARPEN_SAMPLE and below is not None and \
+                got.pruned * below < self.SHARPEN_MARGIN * got.spent and \
+                got.calls % self.SHARPEN_PROBE:
             return keys
         before = int(self.state.may_improve(keys).sum())
+        spent = self.work.spent[self.work.depth(fixed_through)]
         keys = self._sharpened(tilings, keys, keep, fixed_through)
+        got.spent += self.work.spent[self.work.depth(fixed_through)] - spent
         got.given += before
         got.pruned += before - int(self.state.may_improve(keys).sum())
         return keys
@@ -278,6 +286,7 @@ class BranchAndBound:
         # _sharpened visits in the same pass (whole tilings: the outermost level only, the
         # others are rarely reached)
         K = len(orders)
+        self.work.spent[self.work.depth(fixed_through)] += len(tilings)
         excess_at = () if innermost is not None else (K - 1,) if fixed_through is None \
             else (*range(1, fixed_through + 1), K - 1)
         for rows in support_groups(self.space, tilings, temporal=False):
@@ -343,6 +352,7 @@ class BranchAndBound:
         open, each order is bounded over the orders inside it (``Bound.exact_from``) and the
         orders are visited best bound first."""
         if not levels:
+            self.work.spent[-1] += len(rows)
             sk = skeleton_for(self.space, tilings, rows, tuple(chosen), keep)
             self.state.consider(MappingBatch(sk, tilings.temporal[rows], tilings.spatial[rows]))
             return self.state.out_of_time()
@@ -364,6 +374,7 @@ class BranchAndBound:
         # best bound first.
         bounded = []
         for part, batch in self._together(tilings, rows, level, plan, chosen, keep):
+            self.work.spent[-1] += len(batch)
             keys = self.objective.key(self.model.evaluate(
                 batch, Bound(exact_from=level, orders=self.orders)))
             at_row = 0
@@ -442,6 +453,7 @@ class BranchAndBound:
             served &= here
         plan = [(order, at[served[at]]) for order, at in plan if served[at].any()]
         for part, batch in self._together(tilings, rows, level, plan, chosen, keep):
+            self.work.spent[-1] += len(batch)
             result = self.model.evaluate(batch)
             ok = result.valid & self.state.may_improve(self.objective.key(result))
             self.progress.evaluated += int(len(batch) - ok.sum())
@@ -469,11 +481,35 @@ class BranchAndBound:
 @dataclass
 class SharpeningYield:
     """What one stage's sharpening has done in one keep choice: times asked, rows given
-    that might improve, and how many of them it pruned."""
+    that might improve, how many of them it pruned, and the model rows it spent."""
 
     calls: int = 0
     given: int = 0
     pruned: int = 0
+    spent: int = 0
+
+
+class StageWork:
+    """Model rows spent per stage of the branch and bound, and rows each stage passed on:
+    what a row passed on from a stage has cost the stages below it, on average so far
+    (:meth:`below`), prices what sharpening spares by pruning it. Depths: the spatial
+    stage (0), the partial tilings fixed through each level below the outermost but one,
+    the whole tilings, the loop-order visits (last)."""
+
+    def __init__(self, levels: int):
+        self.spent = np.zeros(levels + 1, dtype=np.int64)
+        self.passed = np.zeros(levels + 1, dtype=np.int64)
+
+    def depth(self, fixed_through: int | None) -> int:
+        return len(self.spent) - 2 if fixed_through is None else fixed_through + 1
+
+    def below(self, fixed_through: int | None) -> float | None:
+        """Model rows per row passed on from the stage, spent below it (None: none passed
+        on yet)."""
+        at = self.depth(fixed_through)
+        if not self.passed[at]:
+            return None
+        return float(self.spent[at + 1:].sum()) / float(self.passed[at])
 
 
 def tiling_owner(columns: np.ndarray, workers: int) -> np.ndarray:

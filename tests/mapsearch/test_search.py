@@ -262,10 +262,10 @@ def test_optimal_equals_exhaustive_where_the_joint_floor_binds(keep_at):
 
 
 def test_optimal_equals_exhaustive_with_sharpening_only_on_its_probes(monkeypatch):
-    """Sharpening is skipped where a stage's yield stays below SHARPEN_YIELD after its
-    sample (here: at once, and nothing ever pays), except on every SHARPEN_PROBE-th call:
-    the bounds are only lower then, and the branch and bound still reaches exhaustive's
-    optimum."""
+    """Sharpening is skipped where what a stage's sharpening spares stays below
+    SHARPEN_MARGIN times what it spends after its sample (here: at once, and nothing ever
+    pays), except on every SHARPEN_PROBE-th call: the bounds are only lower then, and the
+    branch and bound still reaches exhaustive's optimum."""
     from tests.model.test_bound import ARCH as A4, TABLES as T4, conv1d as conv
     calls = {"asked": 0, "ran": 0}
     asked, ran = BranchAndBound._sharpened_if_paying, BranchAndBound._sharpened
@@ -281,7 +281,7 @@ def test_optimal_equals_exhaustive_with_sharpening_only_on_its_probes(monkeypatc
     # small pieces, one partial tiling at a time: many calls per stage
     monkeypatch.setattr(BranchAndBound, "PIECE", 4)
     monkeypatch.setattr(BranchAndBound, "DESCEND", 1)
-    monkeypatch.setattr(BranchAndBound, "SHARPEN_YIELD", 2.0)
+    monkeypatch.setattr(BranchAndBound, "SHARPEN_MARGIN", float("inf"))
     branch_and_bound_reaches_exhaustive(A4, T4, conv(R=3, P=4, C=1, M=2, stride=2),
                                         ({"Weights"}, {"Outputs"}, {"Inputs", "Outputs"}))
     assert 0 < calls["ran"] < calls["asked"] / 2
