@@ -16,6 +16,7 @@ from ..mapspace.orders import embedding, supersequence
 from ..mapspace.space import Tilings
 from ..model.batch import MappingBatch
 from ..model.bound import Bound, innermost_candidates
+from ..model.floors import TileBound
 from .algorithm import Budget, Share
 from .batches import row_groups, skeleton_for, support_groups
 from .state import OutOfTime, SearchState
@@ -45,7 +46,8 @@ class BranchAndBound:
     KEEP_SPLIT = 4
     #: sharpening (:meth:`_sharpened`) runs the model once per candidate innermost loop of
     #: each level; it pays where the rows it prunes would cost the stages below more than
-    #: it does. Per keep choice and stage it runs on the first SHARPEN_SAMPLE rows that may
+    #: it does. Whole tilings: always (:meth:`_sharpened_if_paying`). Per keep choice and
+    #: stage of partial tilings it runs on the first SHARPEN_SAMPLE rows that may
     #: improve, then while the model rows it spared (rows pruned times the model rows a row
     #: passed on from the stage has cost below it so far, visits included) are at least
     #: SHARPEN_MARGIN times those it spent, and every SHARPEN_PROBE-th time regardless; the
@@ -65,7 +67,9 @@ class BranchAndBound:
            the partial tilings that survived before it; each partial tiling is bounded over
            every completion and loop order (``Bound.fixed_through``) and dropped when it
            cannot beat the incumbent; the survivors go down best bound first.
-        2. Whole tilings are bounded over every loop order; the survivors' loop orders are
+        2. Whole tilings are bounded by their partial tiling's bound with the joint floor
+           at their own tile of the level below the outermost (a lookup each), then those
+           that may still win over every loop order; the survivors' loop orders are
            enumerated outermost level first, every order of a level bounded over the orders
            still open inside it.
         A bound is compared with the incumbent when it is used, so every improvement prunes
@@ -126,16 +130,28 @@ class BranchAndBound:
         staged.sort(key=lambda s: s[:3])
         return [(keep, pieces) for *_, keep, pieces in staged]
 
-    def _descend(self, k: int, done: np.ndarray, rest: np.ndarray, keep) -> None:
+    def _descend(self, k: int, done: np.ndarray, rest: np.ndarray, keep,
+                 bounds: np.ndarray | None = None) -> None:
         """Extend ``done`` (through level k - 1) to level k (k = -1: the spatial factors),
         bound, and go on with the survivors; through the level below the outermost, hold the
-        whole tilings for their visit."""
+        whole tilings for their visit. ``bounds``: the first metric's bound of each row of
+        ``done``, a bound of its extensions too."""
         K = len(self.space.arch.storage)
+        # (a one-level arch has no partial tilings before its whole ones)
+        tiles = self._tile_bounds(done, rest, keep, bounds) if k == K - 2 >= 0 else None
         for d, r in self.space.expand(k, done, rest, keep, self.PIECE):
             if self.state.out_of_time():
                 raise OutOfTime
             if k == K - 2:
-                self._hold(self.space.finish(d, r, keep), keep)
+                columns = self.space.finish(d, r, keep)
+                if self.split_tilings:
+                    columns = columns[tiling_owner(columns, self.share.count) ==
+                                      self.share.index]
+                if len(columns) and tiles is not None:
+                    ok = self._may_improve_at_their_tile(columns, done, tiles)
+                    self.progress.pruned += int((~ok).sum())
+                    columns = columns[ok]
+                self._hold(columns, keep)
                 continue
             self.progress.phase = "optimal: bounding " + \
                 (f"level {self.space.arch.storage[k].name}" if k >= 0 else "spatial factors")
@@ -143,6 +159,58 @@ class BranchAndBound:
             parked = self.space.parked(d, r, k)
             self._go_down(k, d, r, self._sharpened_if_paying(
                 parked, self._bound_keys(parked, keep, k), keep, k), keep)
+
+    def _tile_bounds(self, done: np.ndarray, rest: np.ndarray, keep,
+                     bounds: np.ndarray | None = None
+                     ) -> tuple[list[tuple[np.ndarray, TileBound]], np.ndarray]:
+        """The bounds of partial tilings fixed through the level below the one below the
+        outermost (``done``, ``rest``), in (rows, :class:`TileBound`) per support group, to
+        bound each whole tiling they lead to at its own tile at the level below the
+        outermost (:meth:`_may_improve_at_their_tile`); and the rows' ``bounds`` (the first
+        metric, -inf where not given)."""
+        K = len(self.space.arch.storage)
+        parked = self.space.parked(done, rest, K - 3)
+        orders = tuple(self.space.dims for _ in self.space.arch.storage)
+        out = []
+        for rows in support_groups(self.space, parked, temporal=False):
+            for a in range(0, len(rows), self.model.PASS):
+                part = rows[a:a + self.model.PASS]
+                sk = skeleton_for(self.space, parked, part, orders, keep)
+                self.work.spent[self.work.depth(None)] += len(part)
+                out.append((part, self.model.tile_bound(
+                    MappingBatch(sk, parked.temporal[part], parked.spatial[part]),
+                    Bound(fixed_through=K - 3, orders=self.orders))))
+        return out, np.full(len(done), -np.inf) if bounds is None else bounds
+
+    def _may_improve_at_their_tile(self, columns: np.ndarray, done: np.ndarray, tiles
+                                   ) -> np.ndarray:
+        """(n,) whether whole tilings (factor columns) may beat the incumbent by the bound of
+        the partial tiling each extends (``done``, bounded in ``tiles``) with the joint floor
+        of the level below the outermost taken at their own tile there, not the least over
+        the tiles that fit (``TileBound``, ``docs/OPTIMAL_SEARCH.md``): a lookup per tiling,
+        where the bound over their loop orders is a model pass each."""
+        K = len(self.space.arch.storage)
+        tiles, bounds = tiles
+        parent = parent_rows(columns, done)
+        tilings = self.space.assemble(columns, self.space.slot_order(K - 1))
+        extents = np.prod(tilings.temporal[:, :K - 1] * tilings.spatial[:, :K - 1],
+                          axis=1).T                                              # (D, n)
+        ok = np.ones(len(columns), dtype=bool)
+        position = np.full(len(done), -1)
+        for rows, tile in tiles:
+            position[:] = -1
+            position[rows] = np.arange(len(rows))
+            mine = np.flatnonzero(parent >= 0)
+            mine = mine[position[parent[mine]] >= 0]
+            if not len(mine):
+                continue
+            at = position[parent[mine]]
+            energy = tile.energy(K - 2, at, extents[:, mine])
+            keys = self.objective.key(replace(tile.result.take(at), energy=energy))
+            # the partial tiling's own bound (sharpened) bounds its extensions as well
+            keys[:, 0] = np.maximum(keys[:, 0], bounds[parent[mine]])
+            ok[mine] = self.state.may_improve(keys)
+        return ok
 
     def _go_down(self, k: int, d: np.ndarray, r: np.ndarray, keys: np.ndarray, keep) -> None:
         """Go on to level k + 1 with the partial tilings through level k whose bounds may
@@ -155,7 +223,7 @@ class BranchAndBound:
             rows = order[i:i + self.DESCEND]
             rows = rows[self.state.may_improve(keys[rows])]          # the incumbent moved
             if len(rows):
-                self._descend(k + 1, d[rows], r[rows], keep)
+                self._descend(k + 1, d[rows], r[rows], keep, keys[rows, 0])
 
     def _hold(self, columns: np.ndarray | None, keep) -> None:
         """Bound whole tilings (factor columns) over every loop order and hold those that may
@@ -173,7 +241,6 @@ class BranchAndBound:
                                              keep)
             ok = self.state.may_improve(keys)
             self.progress.pruned += int((~ok).sum())
-            self.work.passed[self.work.depth(None)] += int(ok.sum())
             if ok.any():
                 self._held.append((columns[ok].astype(np.int32), keys[ok]))
                 self._held_rows += int(ok.sum())
@@ -215,6 +282,12 @@ class BranchAndBound:
         best = self.state.incumbent_key()
         if best != self._sharpening_at:       # a better incumbent: its yield is to be seen
             self._sharpening, self._sharpening_at = {}, best
+        if fixed_through is None:
+            # whole tilings: always. A tiling it lets through is visited, and the visits of
+            # those it would prune (loose bounds) cost most, which an average visit misprices
+            # (output_stationary layer2.0.conv2, seeded: 23 s sharpening them all, 32 s
+            # priced at the average visit: 860,000 mappings evaluated against 9,000)
+            return self._sharpened(tilings, keys, keep)
         got = self._sharpening.setdefault(fixed_through, SharpeningYield())
         got.calls += 1
         below = self.work.below(fixed_through)
@@ -510,6 +583,26 @@ class StageWork:
         if not self.passed[at]:
             return None
         return float(self.spent[at + 1:].sum()) / float(self.passed[at])
+
+
+def parent_rows(columns: np.ndarray, done: np.ndarray) -> np.ndarray:
+    """(n,) the row of ``done`` (partial tilings, factor columns) that each of ``columns``
+    (their extensions: the same first columns, then more) extends; -1 where none does."""
+    P = done.shape[1]
+    if P == 0:
+        return np.zeros(len(columns), dtype=np.int64) if len(done) else \
+            np.full(len(columns), -1, dtype=np.int64)
+    # random odd multipliers (fixed): distinct rows of small factors collide with odds of
+    # about 2^-63 a pair, where multipliers in arithmetic progression collide often
+    mix = np.random.default_rng(0x5EED).integers(0, 1 << 62, P, dtype=np.uint64) * \
+        np.uint64(2) + np.uint64(1)
+    mine = (done.astype(np.uint64) * mix).sum(axis=1, dtype=np.uint64)
+    theirs = (columns[:, :P].astype(np.uint64) * mix).sum(axis=1, dtype=np.uint64)
+    order = np.argsort(mine, kind="stable")
+    at = np.minimum(np.searchsorted(mine[order], theirs), len(order) - 1)
+    found = order[at]
+    same = (done[found] == columns[:, :P]).all(axis=1)   # a hash may collide: checked
+    return np.where(same, found, -1)
 
 
 def tiling_owner(columns: np.ndarray, workers: int) -> np.ndarray:

@@ -570,7 +570,7 @@ class FillFloor:
         self._joint_base: np.ndarray | None = None
         self._served: dict[int, tuple[np.ndarray, ServedChild]] = {}
         self._passed: dict[int, tuple[np.ndarray, ServedChild, np.ndarray]] = {}
-        self._joints: dict[tuple, np.ndarray] = {}
+        self._joints: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
         self._n = 0
         self._charge = charge or (lambda nbytes: None)
         if int(np.prod(shape, dtype=np.float64)) > self.MAX_SHAPES:
@@ -615,8 +615,9 @@ class FillFloor:
                     joint += weights[i] * words
         self._joint_base = joint
 
-    def _joint_table(self, held: dict[int, int]) -> np.ndarray:
-        """The joint table (closed upward) with the keepers below holding ``held`` words."""
+    def _joint_table(self, held: dict[int, int]) -> tuple[np.ndarray, np.ndarray]:
+        """The joint table with the keepers below holding ``held`` words: closed upward, and
+        at each tile itself (inf where it does not fit)."""
         joint = self._joint_base.copy()
         for i, (A, child) in self._served.items():
             child = replace(child, held=held[i])
@@ -627,7 +628,7 @@ class FillFloor:
                                                                         self._sweeps, child))
         floor = np.full(self._n, np.inf)
         floor[self._fits] = joint.min(axis=0)
-        return self._closed(floor)
+        return self._closed(floor), floor
 
     @staticmethod
     def served_words(A: np.ndarray, E: np.ndarray, sweeps: np.ndarray,
@@ -670,7 +671,7 @@ class FillFloor:
         return sum(t.nbytes for t in self.tables.values()) + \
             (0 if self._joint_base is None else self._joint_base.nbytes) + \
             sum(words.nbytes for _, _, words in self._passed.values()) + \
-            sum(t.nbytes for t in self._joints.values())
+            sum(t.nbytes + exact.nbytes for t, exact in self._joints.values())
 
     def detach(self) -> None:
         """Stop telling the account of the joint tables' bytes (the cache let it go)."""
@@ -686,24 +687,26 @@ class FillFloor:
         table = self.tables.get(i)
         return None if table is None else table[self._index(extents)]
 
-    def joint_floor(self, extents: np.ndarray, held: dict[int, int] | None = None
-                    ) -> np.ndarray | None:
+    def joint_floor(self, extents: np.ndarray, held: dict[int, int] | None = None,
+                    exact: bool = False) -> np.ndarray | None:
         """(B,) the least weighted fills (pJ) of the weighted data spaces into one tile
-        containing the (D, B) ``extents``, the keepers below holding ``held`` words (data
-        space index -> :attr:`ServedChild.held`, for each served or passed one) when a
-        visit begins (None: no joint table)."""
+        containing the (D, B) ``extents`` (``exact``: into the tile ``extents`` itself, inf
+        where it does not fit), the keepers below holding ``held`` words (data space index
+        -> :attr:`ServedChild.held`, for each served or passed one) when a visit begins
+        (None: no joint table)."""
         if self._joint_base is None:
             return None
         key = tuple(sorted((i, h) for i, h in (held or {}).items()
                            if i in self._served or i in self._passed))
-        table = self._joints.pop(key, None)
-        if table is None:
+        tables = self._joints.pop(key, None)
+        if tables is None:
             if len(self._joints) >= self.JOINTS:      # memory bounded: least recent goes
-                self._charge(-self._joints.pop(next(iter(self._joints))).nbytes)
-            table = self._joint_table(dict(key))
-            self._charge(table.nbytes)
-        self._joints[key] = table                          # the most recent last
-        return table[self._index(extents)]
+                old = self._joints.pop(next(iter(self._joints)))
+                self._charge(-old[0].nbytes - old[1].nbytes)
+            tables = self._joint_table(dict(key))
+            self._charge(tables[0].nbytes + tables[1].nbytes)
+        self._joints[key] = tables                         # the most recent last
+        return tables[1 if exact else 0][self._index(extents)]
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,7 @@ from ..spec.workload import Workload
 from .access import Carries, DataSpaceCounts, data_space_counts
 from .batch import MappingBatch, Skeleton
 from .bound import Bound, DataSpaceBound, DeltaBound, LoopsAbove
-from .floors import FloorCache, OpenLevelFloors
+from .floors import FloorCache, OpenLevelFloors, TileBound
 from .cost import (ActionEnergies, action_energies, clusters_charged, filled_word_actions,
                    storage_energy, word_energy)
 from .arena import Memory
@@ -181,9 +181,22 @@ class Model:
                   for name in result.counts}
         return dataclasses.replace(result, batch=batch, counts=counts, **fields)
 
+    def tile_bound(self, batch: MappingBatch, bound: Bound) -> TileBound:
+        """The bound of partial tilings (``bound.fixed_through``; at most PASS of them), with
+        what bounds their completions whose tile at an open level is given
+        (:class:`~mapper.model.floors.TileBound`)."""
+        if bound.fixed_through is None or len(batch) > self.PASS:
+            raise ValueError("tile_bound: partial tilings, at most PASS of them")
+        floors: list = []
+        result = self._evaluate_pass(batch, bound=bound, floors_out=floors)
+        return TileBound(result, *floors) if floors else TileBound(result, result.energy, ())
+
     def _evaluate_pass(self, batch: MappingBatch, out=None,
-                       bound: Bound | None = None) -> BatchResult:
-        """Evaluate a batch of at most PASS mappings; ``out``: where the result arrays go.
+                       bound: Bound | None = None, floors_out: list | None = None
+                       ) -> BatchResult:
+        """Evaluate a batch of at most PASS mappings; ``out``: where the result arrays go;
+        ``floors_out``: given, receives the energy before the joint floors' excess and the
+        open levels' floors of each placement of passing data (:meth:`tile_bound`).
 
         Timeloop's model in its order of steps; each step allocates its result arrays in
         the same order in every pass (``arena.Columns`` relies on it)."""
@@ -227,6 +240,9 @@ class Model:
             # data joins one open level's floor, the lowest or the highest: both bound
             joint = floors.excess(counts)
             higher = floors.passing_higher()
+            if floors_out is not None:
+                floors_out += [energy.total.copy(),
+                               (floors,) if higher is None else (floors, higher)]
             other = None if higher is None else higher.excess(counts)
             if other is not None:
                 joint = other if joint is None else np.maximum(joint, other, out=joint)

@@ -59,6 +59,7 @@ from .bound import FillFloor, ServedChild, no_stride_gaps, unsplit
 from .cost import (ActionEnergies, charged_instances, filled_word_actions, per_word,
                    word_energy)
 from .nest import product_rows, rank_extents
+from .result import BatchResult
 
 
 class FloorCache:
@@ -223,15 +224,56 @@ class OpenLevelFloors:
         beyond the bound whose counts are ``counts`` (data space name ->
         :class:`~mapper.model.access.DataSpaceCounts`); None where level k has no joint
         floor."""
+        parts = self.joint_parts(k, counts)
+        if parts is None:
+            return None
+        floor, bound = parts
+        excess = floor - bound
+        excess[~np.isfinite(excess)] = 0.0
+        return np.maximum(excess, 0.0, out=excess)
+
+    def tile_excess(self, k: int, counts: dict, rows: np.ndarray, extents: np.ndarray
+                    ) -> np.ndarray | None:
+        """(n,) what :meth:`excess` claims for the completions of rows ``rows`` whose tile at
+        level k is ``extents`` (D, n): level k's joint floor at that tile itself, not the
+        least over the tiles that contain the fixed part (inf where it does not fit), the
+        other open levels' as they are. None: no joint floor at k."""
+        parts = self.joint_parts(k, counts)
+        if parts is None:
+            return None
+        level = self.level_groups(k)
+        floor = np.full(len(rows), -np.inf)
+        groups = level.inverse[rows]
+        for g in np.unique(groups):
+            table = level.tables[g]
+            at = np.flatnonzero(groups == g)
+            got = None if table is None else \
+                table.joint_floor(extents[:, at], level.held[g], exact=True)
+            if got is not None:
+                floor[at] = got
+        excess = floor - parts[1][rows]
+        excess[np.isnan(excess) | (excess == -np.inf)] = 0.0
+        np.maximum(excess, 0.0, out=excess)
+        for j in range(self.fixed_through + 1, len(self.keep)):
+            if j != k and (x := self.joint_excess(j, counts)) is not None:
+                excess += x[rows]
+        return excess
+
+    def joint_parts(self, k: int, counts: dict) -> tuple[np.ndarray, np.ndarray] | None:
+        """(J, its share of the bound) (B,) each, in pJ: level k's joint floor, and what the
+        bound whose counts are ``counts`` already spends on the same words (``sum_i a_i
+        m_i`` and the rounding slack): :meth:`joint_excess` is their difference where
+        positive. None where level k has no joint floor."""
         if not self.cache.JOINT:
             return None
         level = self.level_groups(k)
         if all(len(w) + len(sv) < 2 for w, sv in zip(level.weights, level.served)):
             return None
-        excess = self._lookup(k, lambda table, extents, g: table.joint_floor(
+        floor = self._lookup(k, lambda table, extents, g: table.joint_floor(
             extents, level.held[g]), np.inf)
-        if excess is None:
+        if floor is None:
             return None
+        spent = np.zeros_like(floor)
         wl = self.cache.workload
         for g, (w, slack) in enumerate(zip(level.weights, level.slack)):
             rows = level.inverse == g
@@ -245,17 +287,16 @@ class OpenLevelFloors:
                     bound = c.fills[k] + c.partition[k]
                 else:
                     bound = c.fills[k]
-                excess[rows] -= a * bound[rows]
+                spent[rows] += a * bound[rows]
             for i, (a_read, a_update) in level.served[g].items():
                 c = counts[wl.ds_names[i]]
                 # what k serves the keeper below: G D_c reads (less k's partition, for
                 # read-write data) and G D_c updates (access.py)
                 reads = c.reads[k] + c.partition[k] if wl.data_spaces[i].read_write \
                     else c.reads[k]
-                excess[rows] -= a_read * reads[rows] + a_update * c.updates[k][rows]
-            excess[rows] -= slack
-        excess[~np.isfinite(excess)] = 0.0
-        return np.maximum(excess, 0.0, out=excess)
+                spent[rows] += a_read * reads[rows] + a_update * c.updates[k][rows]
+            spent[rows] += slack
+        return floor, spent
 
     def joint_floor(self, k: int) -> tuple[np.ndarray, list[dict[int, float]],
                                            list[dict[int, tuple[float, float]]]] | None:
@@ -494,6 +535,34 @@ class OpenLevelFloors:
         if not np.isfinite(slack):
             return {}, 0.0
         return weights, slack
+
+
+@dataclass(frozen=True)
+class TileBound:
+    """A bound of partial tilings (``Model.tile_bound``) and what bounds their completions
+    whose tile at one open level k is given: ``base``, the bound's energy before the joint
+    floors' excess, plus the excess of each placement of passing data (each a bound, so the
+    largest counts) with level k's joint floor taken at that tile itself
+    (:meth:`OpenLevelFloors.tile_excess`). A completion's tile at k is one of the tiles the
+    floor of the partial tiling ranges over, so this is at least the partial tiling's own
+    joint excess, and every completion with that tile spends at least as much."""
+
+    result: BatchResult
+    base: np.ndarray                                    # (B,) pJ
+    placements: tuple[OpenLevelFloors, ...]
+
+    def energy(self, k: int, rows: np.ndarray, extents: np.ndarray) -> np.ndarray:
+        """(n,) pJ every completion of partial tilings ``rows`` whose tile at level k is
+        ``extents`` (D, n) spends, at least."""
+        most = np.zeros(len(rows))
+        for floors in self.placements:
+            got = floors.tile_excess(k, self.result.counts, rows, extents)
+            if got is None:
+                got = floors.excess(self.result.counts)
+                got = None if got is None else got[rows]
+            if got is not None:
+                np.maximum(most, got, out=most)
+        return self.base[rows] + most
 
 
 def distinct_groups(A: np.ndarray, between: np.ndarray, bounds: np.ndarray

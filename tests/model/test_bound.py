@@ -507,6 +507,30 @@ def test_passing_data_at_the_highest_open_level_is_below_the_weighted_words(wl, 
                                          PassingAt.HIGHEST)
 
 
+@settings(max_examples=40, deadline=None)
+@given(wl=tense_workloads, keep=st.sampled_from(JOINT_KEEPS + PASSING_KEEPS),
+       seed=st.integers(0, 2 ** 16),
+       hierarchy=st.sampled_from([ARCH_SMALL, ARCH_SMALL_BLOCKS, ARCH_FAN_ABOVE]))
+def test_tile_bound_is_below_every_completion_with_that_tile(wl, keep, seed, hierarchy):
+    """``Model.tile_bound`` of a partial tiling fixed through l1 (the glb and DRAM open): for
+    each completion, its bound with the glb's joint floor taken at the completion's own glb
+    tile is at most the completion's energy, in every order of the open levels, and at least
+    the partial tiling's own bound (the floor at one tile is no less than the least over the
+    tiles that fit)."""
+    model = Model(hierarchy, wl, TABLES)
+    keep = tuple(frozenset(k) for k in keep) + (frozenset(wl.ds_names),)
+    fanout_at = 2 if hierarchy is ARCH_FAN_ABOVE else 1
+    temporal, spatial, rest, parked = parked_partial_tiling(wl, np.random.default_rng(seed), 1,
+                                                            fanout_at)
+    sk = Skeleton(DIMS, (DIMS,) * 4, (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    tile = model.tile_bound(MappingBatch(sk, parked[None], spatial[None]), Bound(fixed_through=1))
+    for r in completions(model, wl, keep, temporal, spatial, rest, 1):
+        extents = (r.batch.temporal[:, :3] * r.batch.spatial[:, :3]).prod(axis=1).T    # (D, n)
+        energy = tile.energy(2, np.zeros(len(r), dtype=np.int64), extents)
+        assert (energy >= tile.result.energy[0] * (1 - 1e-12)).all()
+        assert (energy[r.valid] <= r.energy[r.valid] * (1 + 1e-12)).all()
+
+
 def test_passing_data_is_counted_by_one_open_level_only():
     """Inputs kept by the rf (fixed) and DRAM pass both open levels, l1 and glb: when both
     joint floors counted DRAM's reads of them, the bound exceeded a completion that fits
