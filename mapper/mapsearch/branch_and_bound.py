@@ -17,6 +17,7 @@ from ..mapspace.space import Tilings
 from ..model.batch import MappingBatch
 from ..model.bound import Bound, innermost_candidates
 from ..model.floors import TileBound
+from ..model.nest import level_tile_extents
 from .algorithm import Budget, Share
 from .batches import row_groups, skeleton_for, support_groups
 from .state import OutOfTime, SearchState
@@ -193,8 +194,8 @@ class BranchAndBound:
         tiles, bounds = tiles
         parent = parent_rows(columns, done)
         tilings = self.space.assemble(columns, self.space.slot_order(K - 1))
-        extents = np.prod(tilings.temporal[:, :K - 1] * tilings.spatial[:, :K - 1],
-                          axis=1).T                                              # (D, n)
+        extents = level_tile_extents(tilings.temporal.transpose(1, 2, 0),
+                                     tilings.spatial.transpose(1, 2, 0), K - 2)   # (D, n)
         ok = np.ones(len(columns), dtype=bool)
         position = np.full(len(done), -1)
         for rows, tile in tiles:
@@ -226,12 +227,10 @@ class BranchAndBound:
                 self._descend(k + 1, d[rows], r[rows], keep, keys[rows, 0])
 
     def _hold(self, columns: np.ndarray | None, keep) -> None:
-        """Bound whole tilings (factor columns) over every loop order and hold those that may
-        beat the incumbent; when ``_hold_limit`` of them are held (None: at the end), visit
+        """Bound whole tilings (factor columns, this worker's: :meth:`_descend` splits them)
+        over every loop order and hold those that may beat the incumbent; when ``_hold_limit`` of them are held (None: at the end), visit
         them best bound first. Memory stays bounded; when everything fits, the visit is best first over
         the whole space."""
-        if columns is not None and len(columns) and self.split_tilings:
-            columns = columns[tiling_owner(columns, self.share.count) == self.share.index]
         if columns is not None and len(columns):
             self.progress.phase = "optimal: bounding tilings"
             self.state.show()

@@ -53,7 +53,7 @@ import numpy as np
 
 from ..primes import divisors
 from ..spec.constraints import LoopOrder
-from .nest import product_rows, rank_extents
+from .nest import level_tile_extents, product_rows, rank_extents
 
 
 @dataclass(frozen=True)
@@ -837,8 +837,7 @@ def _least_steps(bound: DataSpaceBound, k: int) -> np.ndarray:
         at = bound.loops.above(k)
         if at is not None:
             return at.step
-    return np.prod(bound.temporal[: k + 1] * bound.spatial[: k + 1], axis=0) * \
-        bound.spatial[k + 1]
+    return level_tile_extents(bound.temporal, bound.spatial, k) * bound.spatial[k + 1]
 
 
 def bound_under_links(links: LinkBound, bound: DataSpaceBound, k: int, tile: np.ndarray,

@@ -58,7 +58,7 @@ from ..spec.workload import Workload
 from .bound import FillFloor, ServedChild, no_stride_gaps, unsplit
 from .cost import (ActionEnergies, charged_instances, filled_word_actions, per_word,
                    word_energy)
-from .nest import product_rows, rank_extents
+from .nest import level_tile_extents, product_rows, rank_extents
 from .result import BatchResult
 
 
@@ -315,7 +315,7 @@ class OpenLevelFloors:
         level = self.level_groups(k)
         if not any(t is not None for t in level.tables):
             return None
-        extents = np.prod(self.temporal[: k + 1] * self.spatial[: k + 1], axis=0)  # (D, B)
+        extents = level_tile_extents(self.temporal, self.spatial, k)            # (D, B)
         out = None
         for g, table in enumerate(level.tables):
             if table is None:

@@ -331,6 +331,12 @@ def _rank_row(terms: list[tuple[int, int]], box) -> np.ndarray:
     return e if isinstance(e, np.ndarray) else np.full(len(box[0]), e, dtype=np.int64)
 
 
+def level_tile_extents(temporal: np.ndarray, spatial: np.ndarray, k: int) -> np.ndarray:
+    """(D, B) the box of level k's tile from factors (K, D, B): every temporal and spatial
+    factor of levels <= k (the same box as :meth:`Nest.tile_extents`, without a nest)."""
+    return np.prod(temporal[: k + 1] * spatial[: k + 1], axis=0)
+
+
 def rank_extents(A: np.ndarray, box: np.ndarray) -> np.ndarray:
     """(R, B) extent of each rank of a data space over a (D, B) box (:func:`rank_extent`,
     the axis-aligned hull, TIMELOOP_SEMANTICS §2)."""
