@@ -776,7 +776,12 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
     moved = count(spread) > 0                                              # by the fan-out
     relevant = touches.any(axis=0)                                         # (D,)
     distinct = ~(spread & ~relevant[:, None]).any(axis=0)
-    structural = distinct & (rigid | ~moved).all(axis=0)
+    moved_rigid = (rigid | ~moved).all(axis=0)
+    # a whole tiling: every loop's step is known, so whether a carry can leave the tile in
+    # place is decided (the only link across a fan-out that moves rigid ranks alone)
+    still = zero_shift_possible(db, bound.temporal, bound.spatial, k) & (groups < fanout) \
+        if bound.bound.fixed_through is None else np.ones(B, bool)
+    structural = moved_rigid & (distinct | ~still)
     # every rank rigid: every loop that moves the data space moves a rigid rank
     if (structural | rigid.all(axis=0)).all():
         return None
@@ -812,8 +817,51 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
                  ).any(axis=0) & movable                                   # (D, B)
         U = np.where(fixed, trips, 1).prod(axis=0)
         unlinked = tile + (U - 1) * (tile - overlap)
-    return LinkBound(possible, possible & zero & (groups < fanout), unlinked,
+    return LinkBound(possible, possible & zero & still & (groups < fanout), unlinked,
                      None if open_child else allows)
+
+
+def zero_shift_possible(delta: "DeltaBound", temporal: np.ndarray, spatial: np.ndarray,
+                        k: int) -> np.ndarray:
+    """(B,) whether, in some loop order of each whole tiling (factors (K, D, B)), the carry
+    of a temporal loop above level k-1 leaves its tile in place (``s_j = 0`` in every rank).
+
+    A carry of loop j (dimension d, step ``sigma_j``) shifts the tile by ``A[:, d] sigma_j``
+    less ``A[:, d_l] sigma_l`` of every moving loop l inside it (TIMELOOP_SEMANTICS §3, as
+    ``access.Shifts`` takes it). A loop's step is its dimension's extent below it (the
+    spatial factors of its own level included), fixed by the tiling; what the order decides
+    is only which loops of j's own level lie inside j (the loops of the levels between are
+    inside it in every order). So each loop is tried with every subset of its level's other
+    loops whose dimensions move only ranks d moves (any other one leaves a rank moved, A
+    being non-negative). Permutation constraints are not read: a superset of the orders."""
+    A = delta.A
+    K, D, B = temporal.shape
+    out = np.zeros(B, bool)
+    if K <= k or not delta.valid:
+        return ~out if not delta.valid else out
+    moves = (temporal >= 2)                                                # (K, D, B)
+    step = np.empty((K - k, D, B), np.int64)
+    for i, L in enumerate(range(k, K)):
+        step[i] = level_tile_extents(temporal, spatial, L - 1) * spatial[L]       # k >= 1
+    shift = A[:, :, None, None] * (step * moves[k:]).transpose(1, 0, 2)[None]  # (R, D, L', B)
+    inside = np.zeros((A.shape[0], B), np.int64)       # the loops of the levels below, summed
+    touches = A != 0
+    for i in range(K - k):
+        here = shift[:, :, i]                                                  # (R, D, B)
+        for d in range(D):
+            if not touches[:, d].any():
+                continue     # its carry moves back, or nothing moves below it: s_1 = 0
+            others = [e for e in range(D) if e != d and touches[:, e].any() and
+                      not (touches[:, e] & ~touches[:, d]).any()]
+            base = here[:, d] - inside                                             # (R, B)
+            found = np.zeros(B, bool)
+            for m in range(1 << len(others)):
+                total = sum((here[:, e] for j, e in enumerate(others) if m >> j & 1),
+                            np.zeros_like(base))
+                found |= (total == base).all(axis=0)
+            out |= moves[k + i, d] & found
+        inside = inside + here.sum(axis=1)
+    return out
 
 
 def _first_moving_candidates(bound: DataSpaceBound, k: int) -> np.ndarray:

@@ -1005,12 +1005,33 @@ link_workloads = st.builds(conv1d, R=st.sampled_from([2, 3]), P=st.sampled_from(
                            stride=st.sampled_from([1, 2]))
 
 
-@settings(max_examples=6, deadline=None)
+def rigid_fanout_tilings(wl: Workload, rng: np.random.Generator, n: int):
+    """(temporal, spatial) (n, 4, D) whose fan-out moves no rank of Inputs but a rigid one:
+    M (which Inputs do not project on: equal translations) or C (a rank of its own) across
+    the rfs, the rest as :func:`random_tilings` puts it. Only a carry that leaves the rf's
+    tile in place (``s_j = 0``: P and R loops above whose steps cancel) can then link."""
+    temporal, spatial = random_tilings(wl, rng, n)
+    spread = [d for d in ("M", "C") if wl.bounds[d] % 2 == 0]
+    for b in range(n):
+        spatial[b] = 1
+        if not spread:
+            continue
+        j = DIMS.index(rng.choice(spread))
+        temporal[b, :, j] = 1
+        spatial[b, 1, j] = 2
+        temporal[b, rng.integers(4), j] = wl.bounds[DIMS[j]] // 2
+    return temporal, spatial
+
+
+@settings(max_examples=10, deadline=None)
 @given(wl=link_workloads, keep=keeps, seed=st.integers(0, 2 ** 16),
-       dram=st.permutations(DIMS).map(tuple))
-def test_links_only_where_the_bound_allows_them_and_the_bound_holds(wl, keep, seed, dram):
-    """Mappings made for links (R or P across the rfs, the other in time above): over every
-    glb order and six l1 orders, the model links the rfs only in mappings ``links_possible``
+       dram=st.permutations(DIMS).map(tuple),
+       tilings=st.sampled_from([link_tilings, rigid_fanout_tilings]))
+def test_links_only_where_the_bound_allows_them_and_the_bound_holds(wl, keep, seed, dram,
+                                                                    tilings):
+    """Mappings made for links (R or P across the rfs, the other in time above; or M or C
+    across them, where only a carry that leaves the tile in place can link): over every glb
+    order and six l1 orders, the model links the rfs only in mappings ``links_possible``
     allows (``Bound(exact_from=3)``: l1 and glb open; ``innermost=(2, d)``: only the orders
     whose innermost glb loop is d), and the bound's reads, fills, energy and cycles are at
     most the model's."""
@@ -1018,7 +1039,7 @@ def test_links_only_where_the_bound_allows_them_and_the_bound_holds(wl, keep, se
     # the rfs keep Inputs (the data space that slides across them)
     keep = (frozenset(keep[0]) | {"Inputs"}, *map(frozenset, keep[1:]), frozenset(wl.ds_names))
     rng = np.random.default_rng(seed)
-    temporal, spatial = link_tilings(wl, rng, 12)
+    temporal, spatial = tilings(wl, rng, 12)
     B = len(temporal)
     perms = list(itertools.permutations(DIMS))
     pins = [None] + [(2, d) for d in DIMS]
@@ -1049,6 +1070,33 @@ def test_links_only_where_the_bound_allows_them_and_the_bound_holds(wl, keep, se
                             (pin, name, field, l1, glb)
                 assert (b.energy[applies] <= r.energy[applies] * (1 + 1e-12)).all(), pin
                 assert (b.cycles[applies] <= r.cycles[applies]).all(), pin
+
+
+def test_zero_shift_carries_by_hand():
+    """conv1d R3 P4 C2 M2 with M2 across the rfs (l1's fan-out, k = 1): Inputs' rank H is
+    ``stride p + r``. A carry of R (step 1) with a P loop of step 1 inside it shifts H by
+    1 - 1 = 0 (TIMELOOP_SEMANTICS §3: a carry subtracts the steps of the moving loops inside
+    it): P4 at l1 and R3 at the glb, or both at the glb (P inside R in some order). With P's
+    step 2 (P2 in the rf) or stride 2 no carry cancels; a C loop inside every R and P loop
+    (C2 at l1) moves rank C at every such carry."""
+    from mapper.model.bound import DeltaBound, zero_shift_possible
+    R, P, C, M = (DIMS.index(d) for d in "RPCM")
+
+    def case(stride, placed):
+        wl = conv1d(3, 4, 2, 2, stride)
+        A = Model(ARCH, wl, TABLES).projections[wl.ds_names.index("Inputs")]
+        temporal = np.ones((4, 4, 1), np.int64)
+        spatial = np.ones((4, 4, 1), np.int64)
+        spatial[1, M] = 2
+        for level, d, f in placed:
+            temporal[level, d] = f
+        return bool(zero_shift_possible(DeltaBound(A), temporal, spatial, 1)[0])
+
+    assert case(1, [(1, P, 4), (2, R, 3), (3, C, 2)])              # R's carry: 1 - 1
+    assert case(1, [(2, P, 4), (2, R, 3), (3, C, 2)])              # the same, one level
+    assert not case(1, [(0, P, 2), (1, P, 2), (2, R, 3), (3, C, 2)])   # steps 1 and 2
+    assert not case(2, [(1, P, 4), (2, R, 3), (3, C, 2)])          # 1 - 2 and 2 - 1
+    assert not case(1, [(1, C, 2), (2, P, 4), (2, R, 3)])          # C moves at each carry
 
 
 def test_links_possible_on_a_hand_checked_mapping():
