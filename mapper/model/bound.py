@@ -319,6 +319,18 @@ class DeltaBound:
         self.touches = A != 0                                      # (R, D)
         self.multi = self.touches.sum(axis=1) >= 2                 # (R,)
         self.ranks_of = [np.flatnonzero(self.touches[:, d]) for d in range(D)]
+        #: per dimension d moving some rank: (S, D) 0/1 rows, every subset of the other
+        #: dimensions that move only ranks d moves (:func:`zero_shift_possible`)
+        self.cancelling = {}
+        for d in range(D):
+            if not self.touches[:, d].any():
+                continue
+            others = [e for e in range(D) if e != d and self.touches[:, e].any() and
+                      not (self.touches[:, e] & ~self.touches[:, d]).any()]
+            rows = np.zeros((1 << len(others), D), np.int64)
+            for m in range(len(rows)):
+                rows[m, [e for j, e in enumerate(others) if m >> j & 1]] = 1
+            self.cancelling[d] = rows
 
     def lower_bound(self, k: int, tile: np.ndarray, ranks: list[np.ndarray],
                     loops: "LoopsAbove", per_loop: bool = False) -> np.ndarray:
@@ -779,8 +791,10 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
     moved_rigid = (rigid | ~moved).all(axis=0)
     # a whole tiling: every loop's step is known, so whether a carry can leave the tile in
     # place is decided (the only link across a fan-out that moves rigid ranks alone)
-    still = zero_shift_possible(db, bound.temporal, bound.spatial, k) & (groups < fanout) \
-        if bound.bound.fixed_through is None else np.ones(B, bool)
+    still = groups < fanout                  # equal translations: a zero shift may link
+    if bound.bound.fixed_through is None and still.any():
+        at = np.flatnonzero(still)
+        still[at] = zero_shift_possible(db, bound.temporal[:, :, at], bound.spatial[:, :, at], k)
     structural = moved_rigid & (distinct | ~still)
     # every rank rigid: every loop that moves the data space moves a rigid rank
     if (structural | rigid.all(axis=0)).all():
@@ -832,35 +846,30 @@ def zero_shift_possible(delta: "DeltaBound", temporal: np.ndarray, spatial: np.n
     spatial factors of its own level included), fixed by the tiling; what the order decides
     is only which loops of j's own level lie inside j (the loops of the levels between are
     inside it in every order). So each loop is tried with every subset of its level's other
-    loops whose dimensions move only ranks d moves (any other one leaves a rank moved, A
-    being non-negative). Permutation constraints are not read: a superset of the orders."""
+    loops whose dimensions move only ranks d moves (``DeltaBound.cancelling``: any other one
+    leaves a rank moved, A being non-negative). Permutation constraints are not read: a
+    superset of the orders."""
     A = delta.A
     K, D, B = temporal.shape
+    if not delta.valid:
+        return np.ones(B, bool)
     out = np.zeros(B, bool)
-    if K <= k or not delta.valid:
-        return ~out if not delta.valid else out
-    moves = (temporal >= 2)                                                # (K, D, B)
-    step = np.empty((K - k, D, B), np.int64)
-    for i, L in enumerate(range(k, K)):
-        step[i] = level_tile_extents(temporal, spatial, L - 1) * spatial[L]       # k >= 1
-    shift = A[:, :, None, None] * (step * moves[k:]).transpose(1, 0, 2)[None]  # (R, D, L', B)
-    inside = np.zeros((A.shape[0], B), np.int64)       # the loops of the levels below, summed
-    touches = A != 0
-    for i in range(K - k):
-        here = shift[:, :, i]                                                  # (R, D, B)
-        for d in range(D):
-            if not touches[:, d].any():
-                continue     # its carry moves back, or nothing moves below it: s_1 = 0
-            others = [e for e in range(D) if e != d and touches[:, e].any() and
-                      not (touches[:, e] & ~touches[:, d]).any()]
+    moves = temporal >= 2                                                  # (K, D, B)
+    inside = np.zeros((A.shape[0], B), np.int64)     # the loops of the levels between, summed
+    for L in range(k, K):                                                  # k >= 1
+        step = level_tile_extents(temporal, spatial, L - 1) * spatial[L] * moves[L]
+        here = A[:, :, None] * step[None]                                      # (R, D, B)
+        for d, subsets in delta.cancelling.items():
+            # (an irrelevant loop's carry moves the tile back, or nothing moves inside it,
+            # and then the innermost loop moves nothing: s_1 = 0, no links)
             base = here[:, d] - inside                                             # (R, B)
-            found = np.zeros(B, bool)
-            for m in range(1 << len(others)):
-                total = sum((here[:, e] for j, e in enumerate(others) if m >> j & 1),
-                            np.zeros_like(base))
-                found |= (total == base).all(axis=0)
-            out |= moves[k + i, d] & found
-        inside = inside + here.sum(axis=1)
+            if len(subsets) == 1:
+                found = ~base.any(axis=0)
+            else:
+                total = np.einsum("sd,rdb->srb", subsets, here)
+                found = (total == base[None]).all(axis=1).any(axis=0)
+            out |= moves[L, d] & found
+        inside += here.sum(axis=1)
     return out
 
 
