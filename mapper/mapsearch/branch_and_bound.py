@@ -207,7 +207,7 @@ class BranchAndBound:
                 continue
             at = position[parent[mine]]
             energy = tile.energy(K - 2, at, extents[:, mine])
-            keys = self.objective.key(replace(tile.result.take(at), energy=energy))
+            keys = self.objective.key_with_energy(tile.result, at, energy)
             # the partial tiling's own bound (sharpened) bounds its extensions as well
             keys[:, 0] = np.maximum(keys[:, 0], bounds[parent[mine]])
             ok[mine] = self.state.may_improve(keys)

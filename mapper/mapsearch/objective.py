@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..model.perf import edp
 from ..model.result import BatchResult
 from ..spec.errors import Where, as_list, as_mapping, as_str
 
@@ -52,6 +53,22 @@ class Objective:
             total = sum(w * metric_values(result, m) for m, w in zip(self.metrics, self.weights))
             return np.asarray(total, dtype=np.float64)[:, None]
         return np.stack([metric_values(result, m) for m in self.metrics], axis=1)
+
+    def key_with_energy(self, result: BatchResult, rows: np.ndarray,
+                        energy: np.ndarray) -> np.ndarray:
+        """``key`` of ``result``'s mappings ``rows`` with their energy replaced by ``energy``
+        (n,), without copying the result: a bound raised in its energy alone, one lookup per
+        mapping (``BranchAndBound``'s tile bound)."""
+        def value(metric: str) -> np.ndarray:
+            if metric == "energy":
+                return energy
+            if metric == "edp":
+                return edp(energy, result.cycles[rows])
+            return metric_values(result, metric)[rows]
+        if self.weights is not None:
+            total = sum(w * value(m) for m, w in zip(self.metrics, self.weights))
+            return np.asarray(total, dtype=np.float64)[:, None]
+        return np.stack([value(m) for m in self.metrics], axis=1)
 
     def describe(self) -> str:
         if self.weights is not None:

@@ -133,3 +133,29 @@ def test_cli_and_api_search_with_ramped_delay(tmp_path, capsys):
     ev = api.evaluate(spec)
     assert cycles == ev.cycles == stats["cycles"] and total == cycles + ramp
     assert ramp == sum(r.cycles for r in RampRule(spec.arch, spec.workload).levels(ev.tiles))
+
+
+@pytest.mark.parametrize("objective", ["edp", "energy", "delay", "last_level_accesses",
+                                       "ramped_delay", "energy,delay", "delay:1,energy:0.01",
+                                       "ramped_delay:2,edp:1"])
+def test_key_with_energy_is_the_key_of_the_rows_with_that_energy(objective):
+    """The tile bound's key (``Objective.key_with_energy``: some rows of a result, their
+    energy replaced, nothing copied) equals ``key`` of those rows taken and replaced, for
+    every metric, lexicographic and weighted."""
+    from dataclasses import replace
+    obj = parse_objective(dict((m, float(w)) for m, w in (p.split(":") for p in
+                                                          objective.split(",")))
+                          if ":" in objective else objective)
+    wl = conv1d(P=4, R=3)
+    model = Model(ARCH, wl, TABLES)
+    space = MapSpace(ARCH, wl, glb_keeps_all(wl)[1])
+    keep = space.keep_choices[0]
+    batch = next(exhaustive_batches(space, next(space.tilings(keep, chunk=64)), keep))
+    result = model.evaluate(batch)
+    rng = np.random.default_rng(7)
+    rows = rng.integers(len(result), size=20)
+    energy = result.energy[rows] * rng.uniform(1.0, 3.0, size=20)
+    expect = obj.key(replace(result.take(rows), energy=energy))
+    assert np.array_equal(obj.key_with_energy(result, rows, energy), expect)
+    assert not np.array_equal(obj.key_with_energy(result, rows, result.energy[rows]), expect) \
+        or obj.metrics in (("delay",), ("last_level_accesses",), ("ramped_delay",))
