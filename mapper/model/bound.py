@@ -320,7 +320,7 @@ class DeltaBound:
         self.multi = self.touches.sum(axis=1) >= 2                 # (R,)
         self.ranks_of = [np.flatnonzero(self.touches[:, d]) for d in range(D)]
         #: per dimension d moving some rank: (S, D) 0/1 rows, every subset of the other
-        #: dimensions that move only ranks d moves (:func:`zero_shift_possible`)
+        #: dimensions that move only ranks d moves (:func:`zero_shift_visits`)
         self.cancelling = {}
         for d in range(D):
             if not self.touches[:, d].any():
@@ -732,8 +732,15 @@ class LinkBound:
     possible: np.ndarray
     zero: np.ndarray
     unlinked: np.ndarray
+    #: (B,) where the children sharing a translation form groups of one size (no rank is
+    #: moved by two spread dimensions): a bypassed child's ``F A / W`` is then at least ``G``
+    equal_groups: np.ndarray
     #: (D, B) the innermost loops above the child that allow links (None: not known)
     first: np.ndarray | None = None
+    #: (B,) where only a carry that leaves the tile in place can link (every rank the
+    #: fan-out moves is rigid), at most this many such visits in any order; else None or
+    #: -1 per row (:func:`zero_shift_visits`)
+    zero_visits: np.ndarray | None = None
 
 
 def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np.ndarray,
@@ -777,7 +784,7 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
     db = bound.delta
     B = groups.shape[0]
     if not db.valid:                                 # the argument needs A >= 0
-        return LinkBound(np.ones(B, bool), groups < fanout, tile.copy())
+        return LinkBound(np.ones(B, bool), groups < fanout, tile.copy(), np.zeros(B, bool))
     touches = db.touches                                                   # (R, D)
     spread = bound.spatial[k] > 1                                          # (D, B)
     trips = bound.temporal[k:].prod(axis=0)                                # (D, B)
@@ -792,9 +799,14 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
     # a whole tiling: every loop's step is known, so whether a carry can leave the tile in
     # place is decided (the only link across a fan-out that moves rigid ranks alone)
     still = groups < fanout                  # equal translations: a zero shift may link
+    zero_visits = None
     if bound.bound.fixed_through is None and still.any():
         at = np.flatnonzero(still)
-        still[at] = zero_shift_possible(db, bound.temporal[:, :, at], bound.spatial[:, :, at], k)
+        visits = zero_shift_visits(db, bound.temporal[:, :, at], bound.spatial[:, :, at], k,
+                                   _first_moving_candidates(bound, k - 1)[:, at])
+        still[at] = visits > 0
+        zero_visits = np.full(B, -1, np.int64)
+        zero_visits[at] = np.where(moved_rigid[at], visits, -1)
     structural = moved_rigid & (distinct | ~still)
     # every rank rigid: every loop that moves the data space moves a rigid rank
     if (structural | rigid.all(axis=0)).all():
@@ -832,45 +844,69 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
         U = np.where(fixed, trips, 1).prod(axis=0)
         unlinked = tile + (U - 1) * (tile - overlap)
     return LinkBound(possible, possible & zero & still & (groups < fanout), unlinked,
-                     None if open_child else allows)
+                     (count(spread) <= 1).all(axis=0), None if open_child else allows,
+                     zero_visits)
 
 
-def zero_shift_possible(delta: "DeltaBound", temporal: np.ndarray, spatial: np.ndarray,
-                        k: int) -> np.ndarray:
-    """(B,) whether, in some loop order of each whole tiling (factors (K, D, B)), the carry
-    of a temporal loop above level k-1 leaves its tile in place (``s_j = 0`` in every rank).
+def zero_shift_visits(delta: "DeltaBound", temporal: np.ndarray, spatial: np.ndarray,
+                      k: int, first: np.ndarray) -> np.ndarray:
+    """(B,) at most how many visits, in the loop orders of each whole tiling (factors
+    (K, D, B)) whose innermost loop above level k-1 is one of ``first`` (D, B), are carries
+    that leave the child's tile in place (``s_j = 0`` in every rank); 0 where none has one.
 
     A carry of loop j (dimension d, step ``sigma_j``) shifts the tile by ``A[:, d] sigma_j``
     less ``A[:, d_l] sigma_l`` of every moving loop l inside it (TIMELOOP_SEMANTICS §3, as
     ``access.Shifts`` takes it). A loop's step is its dimension's extent below it (the
     spatial factors of its own level included), fixed by the tiling; what the order decides
     is only which loops of j's own level lie inside j (the loops of the levels between are
-    inside it in every order). So each loop is tried with every subset of its level's other
-    loops whose dimensions move only ranks d moves (``DeltaBound.cancelling``: any other one
-    leaves a rank moved, A being non-negative). Permutation constraints are not read: a
-    superset of the orders."""
+    inside it in every order). So each loop is tried with every subset S of its level's
+    other loops whose dimensions move only ranks d moves (``DeltaBound.cancelling``: any
+    other one leaves a rank moved, A being non-negative); with S inside it and the rest of
+    its level outside, its carries weigh ``(N_j - 1)`` times the trip counts outside it
+    (§3 (a)). The innermost loop a lies inside every other carry: at a's level, S holds it.
+    Per candidate a, the largest weight over the S that cancel, summed over the loops,
+    bounds the orders with a innermost; the largest over the candidates bounds them all
+    (an irrelevant a moves nothing: no links). Permutation constraints are not read."""
     A = delta.A
     K, D, B = temporal.shape
+    above = temporal[k:].prod(axis=(0, 1))               # every trip count above k-1
     if not delta.valid:
-        return np.ones(B, bool)
-    out = np.zeros(B, bool)
+        return above
     moves = temporal >= 2                                                  # (K, D, B)
+    has = moves[k:].any(axis=1)                                            # (K - k, B)
+    lowest = k + np.where(has.any(axis=0), has.argmax(axis=0), K - k)      # a's level
+    # per candidate a: the zero-shift weight of the carries of a's level (S holds a) and
+    # of the levels above it (a inside them all)
+    at_level = np.zeros((D, B), np.int64)
+    higher = np.zeros(B, np.int64)
     inside = np.zeros((A.shape[0], B), np.int64)     # the loops of the levels between, summed
     for L in range(k, K):                                                  # k >= 1
         step = level_tile_extents(temporal, spatial, L - 1) * spatial[L] * moves[L]
         here = A[:, :, None] * step[None]                                      # (R, D, B)
+        mine = lowest == L
         for d, subsets in delta.cancelling.items():
             # (an irrelevant loop's carry moves the tile back, or nothing moves inside it,
             # and then the innermost loop moves nothing: s_1 = 0, no links)
+            N = temporal[L, d]
             base = here[:, d] - inside                                             # (R, B)
-            if len(subsets) == 1:
-                found = ~base.any(axis=0)
-            else:
-                total = np.einsum("sd,rdb->srb", subsets, here)
-                found = (total == base[None]).all(axis=1).any(axis=0)
-            out |= moves[L, d] & found
+            total = np.einsum("sd,rdb->srb", subsets, here)
+            found = (total == base[None]).all(axis=1) & moves[L, d]               # (S, B)
+            if not found.any():
+                continue
+            # trip counts outside j: those of its level but j and S, and the levels above
+            inner = np.where(subsets[:, :, None] == 1, temporal[L][None], 1).prod(axis=1)
+            weight = np.where(found, (N - 1) * (above // (N * inner)), 0)          # (S, B)
+            higher += np.where(L > lowest, weight.max(axis=0), 0)
+            if mine.any():
+                for a in range(D):
+                    if a != d and (subsets[:, a] == 1).any():
+                        with_a = weight[subsets[:, a] == 1].max(axis=0)
+                        at_level[a] += np.where(mine, with_a, 0)
         inside += here.sum(axis=1)
-    return out
+        above //= temporal[L].prod(axis=0)
+    candidates = first & moves[np.minimum(lowest, K - 1), :, np.arange(B)].T & \
+        delta.touches.any(axis=0)[:, None]
+    return np.where(candidates, at_level + higher, 0).max(axis=0)
 
 
 def _first_moving_candidates(bound: DataSpaceBound, k: int) -> np.ndarray:
@@ -912,16 +948,28 @@ def bound_under_links(links: LinkBound, bound: DataSpaceBound, k: int, tile: np.
     one delta, and at most ``F - 1`` children take theirs over links. So the parent serves at
     least ``D' + (G - 1) X`` and the share ``W / F`` of a child is at least
     ``X + (D' - X) / F``. Where a carry may leave the tile in place every child may be
-    linked: ``G X`` and ``X``. A bypassed child's demand ``c F A / W`` is at least ``c`` (the
-    parent sends at least one delta per ``F`` that the children take).
+    linked: ``G X`` and ``X``; where only such a carry can link (``LinkBound.zero_visits``:
+    at most ``V`` visits, each a whole tile), ``X`` is also at least ``D' - V |T|``.
+
+    A bypassed child's demand ``c F A / W`` is at least ``c`` (the parent sends at least
+    one delta per ``F`` that the children take), and at least ``G c`` where the children
+    sharing a translation form groups of one size ``m = F / G`` (``equal_groups``): a
+    translation leaves the ``G'`` the parent serves only when all m of its children are
+    linked, so ``G - G' <= |Λ| / m`` at every linked visit, the accesses saved are at most
+    ``G / F`` of the transfers, and ``A = G D - saved >= (G / F)(F D - transfers) = (G / F) W``.
     """
     any_, zero = links.possible, links.zero
     if fills is None:
-        return np.where(any_, demand, groups * demand)
+        return np.where(any_ & ~links.equal_groups, demand, groups * demand)
     D = fills.copy()
     linked = D if links.first is None else np.where(any_, np.maximum(D, _linkable_delta(
         bound, k, tile, ranks, links.first)), D)
     X = np.minimum(links.unlinked, linked)
+    if links.zero_visits is not None:
+        # only visits that leave the tile in place link, each a whole tile (§4): the rest
+        # of the delta sum is unlinked
+        z = links.zero_visits >= 0
+        X = np.where(z, np.maximum(X, linked - links.zero_visits * tile), X)
     served = np.where(zero, groups * X, linked + (groups - 1) * X)
     share = np.where(zero, X, X + (linked - X) // fanout)
     np.copyto(fills, np.minimum(D, share), where=any_)

@@ -1026,24 +1026,35 @@ def rigid_fanout_tilings(wl: Workload, rng: np.random.Generator, n: int):
 @settings(max_examples=10, deadline=None)
 @given(wl=link_workloads, keep=keeps, seed=st.integers(0, 2 ** 16),
        dram=st.permutations(DIMS).map(tuple),
-       tilings=st.sampled_from([link_tilings, rigid_fanout_tilings]))
+       tilings=st.sampled_from([link_tilings, rigid_fanout_tilings]), rf_keeps=st.booleans())
 def test_links_only_where_the_bound_allows_them_and_the_bound_holds(wl, keep, seed, dram,
-                                                                    tilings):
+                                                                    tilings, rf_keeps):
     """Mappings made for links (R or P across the rfs, the other in time above; or M or C
     across them, where only a carry that leaves the tile in place can link): over every glb
     order and six l1 orders, the model links the rfs only in mappings ``links_possible``
     allows (``Bound(exact_from=3)``: l1 and glb open; ``innermost=(2, d)``: only the orders
     whose innermost glb loop is d), and the bound's reads, fills, energy and cycles are at
-    most the model's."""
+    most the model's. The rfs keep Inputs (the data space that slides across them), or
+    bypass them (l1 then serves the MACs' demand, scaled by the links' ``F A / W``)."""
     model = Model(ARCH, wl, TABLES)
-    # the rfs keep Inputs (the data space that slides across them)
-    keep = (frozenset(keep[0]) | {"Inputs"}, *map(frozenset, keep[1:]), frozenset(wl.ds_names))
+    rf = frozenset(keep[0]) | {"Inputs"} if rf_keeps else frozenset(keep[0]) - {"Inputs"}
+    keep = (rf, *map(frozenset, keep[1:]), frozenset(wl.ds_names))
     rng = np.random.default_rng(seed)
-    temporal, spatial = tilings(wl, rng, 12)
+    check_links_and_bound(model, keep, *tilings(wl, rng, 12), dram, rng)
+
+
+def check_links_and_bound(model: Model, keep, temporal: np.ndarray, spatial: np.ndarray,
+                          dram: tuple[str, ...], rng: np.random.Generator,
+                          split: tuple[int, ...] = (len(DIMS),) * 4,
+                          spatial_order: tuple[str, ...] = DIMS) -> None:
+    """Over every glb order and six l1 orders of the tilings: the model links children of a
+    fan-out only where ``links_possible`` allows (``Bound(exact_from=3)``: l1 and glb open;
+    ``innermost=(2, d)``: the orders whose innermost glb loop is d), and the bound's reads,
+    fills, energy and cycles are at most the model's."""
     B = len(temporal)
     perms = list(itertools.permutations(DIMS))
     pins = [None] + [(2, d) for d in DIMS]
-    base = Skeleton(DIMS, (DIMS, DIMS, DIMS, dram), (DIMS,) * 4, (len(DIMS),) * 4, keep)
+    base = Skeleton(DIMS, (DIMS, DIMS, DIMS, dram), (spatial_order,) * 4, split, keep)
     with LinkRecorder() as rec:
         bounds, possible = {}, {}
         for pin in pins:
@@ -1053,7 +1064,7 @@ def test_links_only_where_the_bound_allows_them_and_the_bound_holds(wl, keep, se
         assert not rec.take(rec.linked)                   # l1 and glb open: no exact links
         for l1, glb in itertools.product([perms[i] for i in rng.choice(24, 6, replace=False)],
                                          perms):
-            sk = Skeleton(DIMS, (DIMS, l1, glb, dram), (DIMS,) * 4, (len(DIMS),) * 4, keep)
+            sk = Skeleton(DIMS, (DIMS, l1, glb, dram), (spatial_order,) * 4, split, keep)
             r = model.evaluate(MappingBatch(sk, temporal, spatial))
             linked = rec.take(rec.linked)
             for pin in pins:
@@ -1072,17 +1083,57 @@ def test_links_only_where_the_bound_allows_them_and_the_bound_holds(wl, keep, se
                 assert (b.cycles[applies] <= r.cycles[applies]).all(), pin
 
 
+#: ARCH with four rfs in a 2 x 2 mesh under l1
+ARCH_2X2 = arch(level("DRAM"), level("glb", read_bandwidth=2.0), level("l1"),
+                level("rf", instances=4, mesh=(2, 2)), macs=4)
+
+
+@settings(max_examples=12, deadline=None)
+@given(R=st.sampled_from([2, 3]), P=st.sampled_from([2, 4, 6]), stride=st.sampled_from([1, 2]),
+       spread=st.sampled_from([("C", "M"), ("R", "P"), ("P", "M")]), keep=keeps,
+       seed=st.integers(0, 2 ** 16), dram=st.permutations(DIMS).map(tuple),
+       rf_keeps=st.booleans())
+def test_links_across_a_fan_out_of_two_dimensions(R, P, stride, spread, keep, seed, dram,
+                                                  rf_keeps):
+    """Two dimensions spread by 2 on X and Y across four rfs. C and M: Inputs' translations
+    differ in rank C alone (a rank of its own) and the rfs of one column share them (G = 2 <
+    F = 4), so only a carry that leaves the tile in place can link, and only as often as
+    ``zero_shift_visits`` allows; what l1 serves is otherwise ``G`` times the delta sum, and
+    for rfs that bypass Inputs ``G`` times their demand (groups of one size: ``F A / W >=
+    G``). R and P: both move Inputs' rank H, their translations collide (groups of sizes 1,
+    2, 1), and then a bypassed rf's demand is not claimed ``G`` times. P and M: P's
+    neighbours differ by its step. Checked against the model in every glb order and six l1
+    orders (:func:`check_links_and_bound`)."""
+    wl = conv1d(2 if "R" in spread else R, P, 2, 2, stride)
+    model = Model(ARCH_2X2, wl, TABLES)
+    rf = frozenset(keep[0]) | {"Inputs"} if rf_keeps else frozenset(keep[0]) - {"Inputs"}
+    keep = (rf, *map(frozenset, keep[1:]), frozenset(wl.ds_names))
+    rng = np.random.default_rng(seed)
+    temporal, spatial = random_tilings(wl, rng, 12)
+    spatial[:] = 1
+    for d in spread:
+        j = DIMS.index(d)
+        temporal[:, :, j] = 1
+        temporal[:, rng.integers(4), j] = wl.bounds[d] // 2
+        spatial[:, 1, j] = 2
+    order = tuple(sorted(DIMS, key=lambda d: (d == spread[1], d)))      # spread[1] on Y
+    check_links_and_bound(model, keep, temporal, spatial, dram, rng,
+                          split=(len(DIMS), len(DIMS) - 1, len(DIMS), len(DIMS)),
+                          spatial_order=order)
+
+
 def test_zero_shift_carries_by_hand():
     """conv1d R3 P4 C2 M2 with M2 across the rfs (l1's fan-out, k = 1): Inputs' rank H is
     ``stride p + r``. A carry of R (step 1) with a P loop of step 1 inside it shifts H by
     1 - 1 = 0 (TIMELOOP_SEMANTICS §3: a carry subtracts the steps of the moving loops inside
     it): P4 at l1 and R3 at the glb, or both at the glb (P inside R in some order). With P's
     step 2 (P2 in the rf) or stride 2 no carry cancels; a C loop inside every R and P loop
-    (C2 at l1) moves rank C at every such carry."""
-    from mapper.model.bound import DeltaBound, zero_shift_possible
+    (C2 at l1) moves rank C at every such carry. The bound of such visits: a carry of j
+    weighs ``N_j - 1`` times the trip counts outside it."""
+    from mapper.model.bound import DeltaBound, zero_shift_visits
     R, P, C, M = (DIMS.index(d) for d in "RPCM")
 
-    def case(stride, placed):
+    def case(stride, placed, first="RPCM"):
         wl = conv1d(3, 4, 2, 2, stride)
         A = Model(ARCH, wl, TABLES).projections[wl.ds_names.index("Inputs")]
         temporal = np.ones((4, 4, 1), np.int64)
@@ -1090,10 +1141,16 @@ def test_zero_shift_carries_by_hand():
         spatial[1, M] = 2
         for level, d, f in placed:
             temporal[level, d] = f
-        return bool(zero_shift_possible(DeltaBound(A), temporal, spatial, 1)[0])
+        innermost = np.array([[d in first] for d in DIMS])
+        return int(zero_shift_visits(DeltaBound(A), temporal, spatial, 1, innermost)[0])
 
-    assert case(1, [(1, P, 4), (2, R, 3), (3, C, 2)])              # R's carry: 1 - 1
-    assert case(1, [(2, P, 4), (2, R, 3), (3, C, 2)])              # the same, one level
+    # R's carry, 1 - 1: (3 - 1) x C2 outside it
+    assert case(1, [(1, P, 4), (2, R, 3), (3, C, 2)]) == 4
+    # one level: R's carries with P innermost (4, as above) or P's with R innermost
+    # ((4 - 1) x 2); the orders with the one or the other innermost
+    assert case(1, [(2, P, 4), (2, R, 3), (3, C, 2)]) == 6
+    assert case(1, [(2, P, 4), (2, R, 3), (3, C, 2)], first="P") == 4
+    assert case(1, [(2, P, 4), (2, R, 3), (3, C, 2)], first="C") == 0
     assert not case(1, [(0, P, 2), (1, P, 2), (2, R, 3), (3, C, 2)])   # steps 1 and 2
     assert not case(2, [(1, P, 4), (2, R, 3), (3, C, 2)])          # 1 - 2 and 2 - 1
     assert not case(1, [(1, C, 2), (2, P, 4), (2, R, 3)])          # C moves at each carry
