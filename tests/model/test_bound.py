@@ -1139,8 +1139,8 @@ def test_zero_shift_carries_by_hand():
         temporal = np.ones((4, 4, 1), np.int64)
         spatial = np.ones((4, 4, 1), np.int64)
         spatial[1, M] = 2
-        for level, d, f in placed:
-            temporal[level, d] = f
+        for at, d, f in placed:
+            temporal[at, d] = f
         innermost = np.array([[d in first] for d in DIMS])
         return int(zero_shift_visits(DeltaBound(A), temporal, spatial, 1, innermost)[0])
 
