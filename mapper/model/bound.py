@@ -800,13 +800,14 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
     # place is decided (the only link across a fan-out that moves rigid ranks alone)
     still = groups < fanout                  # equal translations: a zero shift may link
     zero_visits = None
-    if bound.bound.fixed_through is None and still.any():
-        at = np.flatnonzero(still)
+    # asked only where it decides: every moved rank rigid, children of equal translation
+    at = np.flatnonzero(still & moved_rigid & ~distinct)
+    if bound.bound.fixed_through is None and len(at):
         visits = zero_shift_visits(db, bound.temporal[:, :, at], bound.spatial[:, :, at], k,
                                    _first_moving_candidates(bound, k - 1)[:, at])
         still[at] = visits > 0
         zero_visits = np.full(B, -1, np.int64)
-        zero_visits[at] = np.where(moved_rigid[at], visits, -1)
+        zero_visits[at] = visits
     structural = moved_rigid & (distinct | ~still)
     # every rank rigid: every loop that moves the data space moves a rigid rank
     if (structural | rigid.all(axis=0)).all():
