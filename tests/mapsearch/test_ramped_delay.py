@@ -37,15 +37,18 @@ def glb_keeps_all(wl):
                               LevelConstraints("DRAM")))
 
 
-def test_the_metric_is_cycles_plus_ramps():
-    obj = parse_objective("ramped_delay")
-    assert obj.metrics == ("ramped_delay",) and parse_objective("ramped-delay") == obj
-    wl = conv1d(P=4, R=3)
-    model = Model(ARCH, wl, TABLES)
+def first_results(wl):
+    """The model's results of the first batch of mappings of ``wl`` (glb keeps everything)."""
     space = MapSpace(ARCH, wl, glb_keeps_all(wl)[1])
     keep = space.keep_choices[0]
     batch = next(exhaustive_batches(space, next(space.tilings(keep, chunk=64)), keep))
-    result = model.evaluate(batch)
+    return Model(ARCH, wl, TABLES).evaluate(batch)
+
+
+def test_the_metric_is_cycles_plus_ramps():
+    obj = parse_objective("ramped_delay")
+    assert obj.metrics == ("ramped_delay",) and parse_objective("ramped-delay") == obj
+    result = first_results(conv1d(P=4, R=3))
     assert np.array_equal(metric_values(result, "ramped_delay"),
                           result.cycles + result.ramp_cycles)
     assert (result.ramp_cycles > 0).any()
@@ -143,15 +146,8 @@ def test_key_with_energy_is_the_key_of_the_rows_with_that_energy(objective):
     energy replaced, nothing copied) equals ``key`` of those rows taken and replaced, for
     every metric, lexicographic and weighted."""
     from dataclasses import replace
-    obj = parse_objective(dict((m, float(w)) for m, w in (p.split(":") for p in
-                                                          objective.split(",")))
-                          if ":" in objective else objective)
-    wl = conv1d(P=4, R=3)
-    model = Model(ARCH, wl, TABLES)
-    space = MapSpace(ARCH, wl, glb_keeps_all(wl)[1])
-    keep = space.keep_choices[0]
-    batch = next(exhaustive_batches(space, next(space.tilings(keep, chunk=64)), keep))
-    result = model.evaluate(batch)
+    obj = parse_objective(objective)
+    result = first_results(conv1d(P=4, R=3))
     rng = np.random.default_rng(7)
     rows = rng.integers(len(result), size=20)
     energy = result.energy[rows] * rng.uniform(1.0, 3.0, size=20)
