@@ -49,10 +49,7 @@ class Objective:
 
     def key(self, result: BatchResult) -> np.ndarray:
         """(B, n) the columns to minimize lexicographically (n = 1 for a weighted sum)."""
-        if self.weights is not None:
-            total = sum(w * metric_values(result, m) for m, w in zip(self.metrics, self.weights))
-            return np.asarray(total, dtype=np.float64)[:, None]
-        return np.stack([metric_values(result, m) for m in self.metrics], axis=1)
+        return self._columns(lambda m: metric_values(result, m))
 
     def key_with_energy(self, result: BatchResult, rows: np.ndarray,
                         energy: np.ndarray) -> np.ndarray:
@@ -65,6 +62,10 @@ class Objective:
             if metric == "edp":
                 return edp(energy, result.cycles[rows])
             return metric_values(result, metric)[rows]
+        return self._columns(value)
+
+    def _columns(self, value) -> np.ndarray:
+        """The key's columns from each metric's (B,) values."""
         if self.weights is not None:
             total = sum(w * value(m) for m, w in zip(self.metrics, self.weights))
             return np.asarray(total, dtype=np.float64)[:, None]

@@ -844,7 +844,7 @@ def links_possible(bound: DataSpaceBound, k: int, groups: np.ndarray, fanout: np
                  ).any(axis=0) & movable                                   # (D, B)
         U = np.where(fixed, trips, 1).prod(axis=0)
         unlinked = tile + (U - 1) * (tile - overlap)
-    return LinkBound(possible, possible & zero & still & (groups < fanout), unlinked,
+    return LinkBound(possible, possible & zero & still, unlinked,
                      (count(spread) <= 1).all(axis=0), None if open_child else allows,
                      zero_visits)
 
@@ -899,10 +899,10 @@ def zero_shift_visits(delta: "DeltaBound", temporal: np.ndarray, spatial: np.nda
             weight = np.where(found, (N - 1) * (above // (N * inner)), 0)          # (S, B)
             higher += np.where(L > lowest, weight.max(axis=0), 0)
             if mine.any():
-                for a in range(D):
-                    if a != d and (subsets[:, a] == 1).any():
-                        with_a = weight[subsets[:, a] == 1].max(axis=0)
-                        at_level[a] += np.where(mine, with_a, 0)
+                # per a: the largest weight over the S holding a (a = d is j itself)
+                with_a = np.where(subsets[:, :, None] == 1, weight[:, None], 0).max(axis=0)
+                with_a[d] = 0
+                at_level += np.where(mine, with_a, 0)
         inside += here.sum(axis=1)
         above //= temporal[L].prod(axis=0)
     candidates = first & moves[np.minimum(lowest, K - 1), :, np.arange(B)].T & \
