@@ -236,8 +236,7 @@ class BranchAndBound:
             self.state.show()
             where = self.space.slot_order(len(self.space.arch.storage) - 1)
             tilings = self.space.assemble(columns, where)
-            keys = self._sharpened_if_paying(tilings, self._bound_keys(tilings, keep, valid=True),
-                                             keep)
+            keys = self._bound_keys(tilings, keep, valid=True)     # sharpened at the visit
             ok = self.state.may_improve(keys)
             self.progress.pruned += int((~ok).sum())
             if ok.any():
@@ -267,6 +266,16 @@ class BranchAndBound:
             if not len(rows):
                 self.progress.pruned += max(len(order) - i - self.PIECE, 0)
                 break                                     # sorted: the rest cannot win
+            # sharpened here, a piece at a time, not as each tiling is held: the same
+            # bound in a few large model batches instead of many small ones, and only on
+            # the tilings the incumbent of their visit still lets through
+            part = self.space.assemble(columns[rows].astype(np.int64), where)
+            sharp = self._sharpened_if_paying(part, keys[rows].copy(), keep)
+            ok = self.state.may_improve(sharp)
+            self.progress.pruned += int((~ok).sum())
+            if not ok.any():
+                continue
+            rows = rows[ok][np.lexsort(sharp[ok].T[::-1])]
             self.progress.phase = "optimal: loop orders"
             part = self.space.assemble(columns[rows].astype(np.int64), where)
             for group in support_groups(self.space, part, temporal=False):
