@@ -34,9 +34,10 @@ from ..spec.workload import Workload
 from .result import SearchStats
 from .state import Progress
 from .objective import Objective
-from .run import best_valid, run_search, space_size
+from .run import best_valid, run_search, space_size, worker_pool
 from .settings import SearchSettings
 from .stopping import StopFlag, StopReason, stop_on_signals
+from .workers import WorkerPool
 
 #: seconds CP-SAT may take per solve of the feasibility check before it counts as undecided
 FEASIBILITY_TIME_LIMIT_S = 30.0
@@ -151,11 +152,14 @@ def search(inputs: SearchInputs, settings: SearchSettings = SearchSettings(),
     own = stop is None
     stop = StopFlag() if own else stop
     with stop_on_signals(stop) if own else nullcontext():
-        return _search(inputs, settings, progress, stop)
+        # the workers boot (start an interpreter, import the search) during the
+        # feasibility check and the building of the space
+        with worker_pool(settings.jobs, stop) if settings.jobs > 1 else nullcontext() as pool:
+            return _search(inputs, settings, progress, stop, pool)
 
 
 def _search(inputs: SearchInputs, settings: SearchSettings, progress: Callback | None,
-            stop: StopFlag) -> SearchOutcome:
+            stop: StopFlag, pool: WorkerPool | None) -> SearchOutcome:
     def outcome(status: Feasibility, stopped: StopReason, reasons=(), best=None, stats=None,
                 note="") -> SearchOutcome:
         return SearchOutcome(status, tuple(reasons), best, stats, settings.objective, settings,
@@ -178,6 +182,6 @@ def _search(inputs: SearchInputs, settings: SearchSettings, progress: Callback |
     result = run_search(model, space, settings.objective, settings.algorithm, settings.jobs,
                         settings.time_limit, settings.seed, settings.search_size,
                         settings.victory_condition, progress=progress, stop=stop, size=size,
-                        incumbent=start)
+                        incumbent=start, pool=pool)
     return outcome(check.status, result.stats.stopped_by, (), result.best, result.stats,
                    check.note)

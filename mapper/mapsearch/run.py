@@ -49,6 +49,12 @@ ALGORITHMS = tuple(ALGORITHM)
 OPTIMAL_SEED_SAMPLES = 40_000
 
 
+def worker_pool(jobs: int, stop: StopFlag) -> WorkerPool:
+    """A pool of ``jobs`` workers for :func:`run_search`, each importing the search's modules
+    as it starts."""
+    return WorkerPool(jobs, stop, preload=(__name__,))
+
+
 def space_size(space: MapSpace) -> dict:
     """Exact sizes before pruning (Timeloop's subspaces): tilings, loop orders (distinct
     orders of the levels' temporal dimensions, an upper bound once unit loops collapse), keep
@@ -176,8 +182,8 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
                search_size: int | None = None, victory_condition: int | None = None,
                progress: Callable[[Progress], None] | None = None,
                stop: StopFlag | None = None, size: dict | None = None,
-               incumbent: tuple[tuple[float, ...], MappingBatch] | None = None
-               ) -> SearchResult:
+               incumbent: tuple[tuple[float, ...], MappingBatch] | None = None,
+               pool: WorkerPool | None = None) -> SearchResult:
     """Search with ``jobs`` workers (1: in this process). ``stop``: a flag that, once set (by
     a signal handler, see :func:`mapper.mapsearch.stopping.stop_on_signals`), makes the search
     return its best mapping so far; ``progress`` gets the progress of the whole search a few
@@ -187,7 +193,9 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
     prunes with it from the start; it is the answer only if the branch and bound meets nothing
     as good (ties go to the branch and bound's mapping, so a finished search returns what it
     would without it). Measured by ``benchmarks/sweep.py``: 8 designs x 2 ResNet-18 layers,
-    every layer proven, a third of the evaluations."""
+    every layer proven, a third of the evaluations. ``pool``: the caller's pool of ``jobs``
+    workers (:func:`worker_pool`, started early so that they boot while the caller checks
+    and builds the space; it stays the caller's to close); else one is started here."""
     if algorithm not in ALGORITHMS:
         raise ValueError(f"unknown algorithm {algorithm!r}; expected one of {ALGORITHMS}")
     start = time.monotonic()
@@ -249,8 +257,10 @@ def run_search(model: Model, space: MapSpace, objective: Objective, algorithm: s
 
     if jobs == 1 or stop.reason() is not None:
         rounds(None)
+    elif pool is not None:
+        rounds(pool)
     else:
-        with WorkerPool(jobs, stop) as pool:
+        with worker_pool(jobs, stop) as pool:
             rounds(pool)
     stopped = StopReason.overall(reasons)
     found = merged.best("optimal" if algorithm == "optimal" else "search")

@@ -27,6 +27,7 @@ spawn: it re-runs the caller's main script in every worker (a script without an
 """
 from __future__ import annotations
 
+import importlib
 import os
 import queue
 import signal
@@ -111,12 +112,12 @@ class _WorkerContext(Context):
 class _Worker:
     """The parent's end of one worker: the process, its two pipes, its current task."""
 
-    def __init__(self, index: int):
+    def __init__(self, index: int, preload: tuple[str, ...] = ()):
         to_child_r, to_child_w = os.pipe()
         from_child_r, from_child_w = os.pipe()
         boot = (f"import sys; sys.path[:0] = {[p for p in sys.path]!r}; "
                 f"from mapper.mapsearch.workers import worker_main; "
-                f"worker_main({to_child_r}, {from_child_w}, {os.getpid()})")
+                f"worker_main({to_child_r}, {from_child_w}, {os.getpid()}, {preload!r})")
         try:
             self.proc = subprocess.Popen([sys.executable, "-c", boot], stdin=subprocess.DEVNULL,
                                          pass_fds=(to_child_r, from_child_w))
@@ -142,12 +143,14 @@ class WorkerPool:
 
     ``stop``: the caller's flag (set by its signal handlers): once set, no task is handed
     out any more and the running ones are told to stop; a worker's own stop request (it
-    received SIGTERM) is carried back to it.
+    received SIGTERM) is carried back to it. ``preload``: modules each worker imports as it
+    starts, before any task comes (a pool started early then boots while the caller works).
     """
 
     POLL_S = 0.05
 
-    def __init__(self, jobs: int, stop: StopFlag, grace_s: float = GRACE_S):
+    def __init__(self, jobs: int, stop: StopFlag, grace_s: float = GRACE_S,
+                 preload: tuple[str, ...] = ()):
         self.stop, self.grace_s = stop, grace_s
         self._next_id = 0
         self._closed = False
@@ -156,7 +159,7 @@ class WorkerPool:
         old = signal.pthread_sigmask(signal.SIG_BLOCK, _SIGNALS)
         try:
             for i in range(jobs):
-                self.workers.append(_Worker(i))
+                self.workers.append(_Worker(i, preload))
         except BaseException:
             self.close(now=True)
             raise
@@ -293,7 +296,8 @@ class _Sender:
             os._exit(1)
 
 
-def worker_main(inbox_fd: int, outbox_fd: int, parent: int) -> None:
+def worker_main(inbox_fd: int, outbox_fd: int, parent: int,
+                preload: tuple[str, ...] = ()) -> None:
     """A worker's life: tasks in, results and reports out, until "exit" or the parent's
     end of the pipe closes."""
     flag = StopFlag()
@@ -301,6 +305,8 @@ def worker_main(inbox_fd: int, outbox_fd: int, parent: int) -> None:
     signal.signal(signal.SIGTERM, lambda signum, frame: flag.request(StopReason.TERMINATED))
     signal.signal(signal.SIGUSR1, _raise_interrupt)       # never sent: see _WorkerContext
     signal.pthread_sigmask(signal.SIG_UNBLOCK, _SIGNALS)
+    for module in preload:
+        importlib.import_module(module)
     out = _Sender(outbox_fd)
     tasks: queue.Queue = queue.Queue()
     threading.Thread(target=_listen, args=(Connection(inbox_fd, writable=False), flag, tasks),
