@@ -67,12 +67,13 @@ def skeleton_for(space: MapSpace, tilings: Tilings, rows: np.ndarray,
     each level's spatial dimensions go on the axis the group's tilings use them on."""
     dims = space.dims
     s_orders, splits = [], []
+    used = tilings.spatial[rows] > 1                                   # (B, K, D)
+    on_y = tilings.on_y[rows]
+    x_dims = (used & ~on_y).any(axis=0).tolist()                       # (K, D)
+    y_dims = (used & on_y).any(axis=0).tolist()
     for k in range(len(space.arch.storage)):
-        used = tilings.spatial[rows, k] > 1
-        on_x = (used & ~tilings.on_y[rows, k]).any(axis=0)
-        on_y = (used & tilings.on_y[rows, k]).any(axis=0)
-        x = tuple(d for j, d in enumerate(dims) if on_x[j])
-        y = tuple(d for j, d in enumerate(dims) if on_y[j])
+        x = tuple(d for d, on in zip(dims, x_dims[k]) if on)
+        y = tuple(d for d, on in zip(dims, y_dims[k]) if on)
         order, split = spatial_order(x, y, dims, space.constraints.levels[k].spatial.order)
         s_orders.append(order)
         splits.append(split)

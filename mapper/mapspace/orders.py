@@ -47,6 +47,7 @@ def complete_order(loops: tuple[str, ...], dims: tuple[str, ...],
     return inner + free + outer
 
 
+@lru_cache(maxsize=1 << 12)
 def spatial_order(x_dims: tuple[str, ...], y_dims: tuple[str, ...], dims: tuple[str, ...],
                   constraint: LoopOrder | None = None) -> tuple[tuple[str, ...], int]:
     """A spatial permutation and split putting ``x_dims`` on X and ``y_dims`` on Y. The order
