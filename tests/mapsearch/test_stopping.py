@@ -17,6 +17,7 @@ import pytest
 
 from mapper.cli import main
 from mapper.mapsearch import Objective, StopFlag, StopReason, run_search
+from mapper.mapsearch.run import worker_pool
 from mapper.mapsearch.stopping import interrupted_after, stop_on_signals
 from mapper.mapsearch.workers import LocalContext, Task, WorkerError, WorkerPool
 
@@ -325,3 +326,29 @@ def test_pool_passes_on_a_tasks_error():
         os.kill(pool.pids[0], signal.SIGKILL)
         with pytest.raises(WorkerError, match="died"):
             list(pool.results([Task(deaf, (5,))]))
+
+
+def loaded(module: str, *, context) -> bool:
+    """Whether the worker has imported ``module`` (this test module does not)."""
+    return module in sys.modules
+
+
+def test_pool_preloads_modules_before_the_first_task():
+    for preload, expected in (((), False), (("colorsys",), True)):
+        with WorkerPool(1, StopFlag(), preload=preload) as pool:
+            assert dict(pool.results([Task(loaded, ("colorsys",))])) == {0: expected}
+
+
+def test_run_search_uses_the_callers_pool_and_leaves_it_open():
+    model, space = _fanout_case()
+    alone = run_search(model, space, Objective(), "optimal", jobs=1)
+    flag = StopFlag()
+    with worker_pool(2, flag) as pool:
+        pids = set(pool.pids)
+        for _ in range(2):                      # the same workers serve both searches
+            result = run_search(model, space, Objective(), "optimal", jobs=2, stop=flag,
+                                pool=pool)
+            assert result.stats.proven_optimal
+            assert result.best.edp == alone.best.edp
+        assert set(pool.pids) == pids and all(w.alive for w in pool.workers)
+    assert not gone_soon(pids, within=2)
