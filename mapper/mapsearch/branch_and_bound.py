@@ -275,9 +275,10 @@ class BranchAndBound:
             self.progress.pruned += int((~ok).sum())
             if not ok.any():
                 continue
-            rows = rows[ok][np.lexsort(sharp[ok].T[::-1])]
+            sel = np.flatnonzero(ok)[np.lexsort(sharp[ok].T[::-1])]
+            rows = rows[sel]
+            part = Tilings(part.temporal[sel], part.spatial[sel], part.on_y[sel])
             self.progress.phase = "optimal: loop orders"
-            part = self.space.assemble(columns[rows].astype(np.int64), where)
             for group in support_groups(self.space, part, temporal=False):
                 if self._orders(part, group, levels, chosen, keep):
                     raise OutOfTime
