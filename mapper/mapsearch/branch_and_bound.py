@@ -135,7 +135,7 @@ class BranchAndBound:
                  bounds: np.ndarray | None = None) -> None:
         """Extend ``done`` (through level k - 1) to level k (k = -1: the spatial factors),
         bound, and go on with the survivors; through the level below the outermost, hold the
-        whole tilings for their visit. ``bounds``: the first metric's bound of each row of
+        whole tilings for their visit. ``bounds``: (n, columns) the bound key of each row of
         ``done``, a bound of its extensions too."""
         K = len(self.space.arch.storage)
         # (a one-level arch has no partial tilings before its whole ones)
@@ -167,8 +167,8 @@ class BranchAndBound:
         """The bounds of partial tilings fixed through the level below the one below the
         outermost (``done``, ``rest``), in (rows, :class:`TileBound`) per support group, to
         bound each whole tiling they lead to at its own tile at the level below the
-        outermost (:meth:`_may_improve_at_their_tile`); and the rows' ``bounds`` (the first
-        metric, -inf where not given)."""
+        outermost (:meth:`_may_improve_at_their_tile`); and the rows' ``bounds`` (their
+        bound keys, -inf where not given)."""
         K = len(self.space.arch.storage)
         parked = self.space.parked(done, rest, K - 3)
         orders = tuple(self.space.dims for _ in self.space.arch.storage)
@@ -181,7 +181,8 @@ class BranchAndBound:
                 out.append((part, self.model.tile_bound(
                     MappingBatch(sk, parked.temporal[part], parked.spatial[part]),
                     Bound(fixed_through=K - 3, orders=self.orders))))
-        return out, np.full(len(done), -np.inf) if bounds is None else bounds
+        return out, np.full((len(done), self.objective.columns), -np.inf) \
+            if bounds is None else bounds
 
     def _may_improve_at_their_tile(self, columns: np.ndarray, done: np.ndarray, tiles
                                    ) -> np.ndarray:
@@ -209,7 +210,7 @@ class BranchAndBound:
             energy = tile.energy(K - 2, at, extents[:, mine])
             keys = self.objective.key_with_energy(tile.result, at, energy)
             # the partial tiling's own bound (sharpened) bounds its extensions as well
-            keys[:, 0] = np.maximum(keys[:, 0], bounds[parent[mine]])
+            np.maximum(keys, bounds[parent[mine]], out=keys)
             ok[mine] = self.state.may_improve(keys)
         return ok
 
@@ -224,7 +225,7 @@ class BranchAndBound:
             rows = order[i:i + self.DESCEND]
             rows = rows[self.state.may_improve(keys[rows])]          # the incumbent moved
             if len(rows):
-                self._descend(k + 1, d[rows], r[rows], keep, keys[rows, 0])
+                self._descend(k + 1, d[rows], r[rows], keep, keys[rows])
 
     def _hold(self, columns: np.ndarray | None, keep) -> None:
         """Bound whole tilings (factor columns, this worker's: :meth:`_descend` splits them)
@@ -324,8 +325,9 @@ class BranchAndBound:
         largest of these over the levels too. A partial tiling's levels through
         ``fixed_through`` have their final loops, so the same holds for every completion,
         and so it does for its parked loops: one of them is the innermost of the open
-        levels in every completion. Only the first metric of a key is raised: it
-        alone decides pruning, and each column stays a bound of its own metric."""
+        levels in every completion. Each column of a key is raised to the least of its own
+        metric over the candidates, so each stays a bound of its own metric (what
+        :meth:`SearchState.may_improve` compares)."""
         dims = self.space.dims
         K = len(self.space.arch.storage)
         levels = range(K) if fixed_through is None else \
@@ -343,7 +345,7 @@ class BranchAndBound:
             rows, cand = live[open_], cand[:, open_]
             if not len(rows):
                 continue
-            least = np.full(len(rows), np.inf)
+            least = np.full((len(rows), keys.shape[1]), np.inf)
             for j, d in enumerate(dims):
                 at = np.flatnonzero(cand[j])
                 if len(at):
@@ -351,8 +353,8 @@ class BranchAndBound:
                     part = Tilings(tilings.temporal[sub], tilings.spatial[sub], tilings.on_y[sub])
                     got = self._bound_keys(part, keep, fixed_through,
                                            valid=fixed_through is None, innermost=(level, d))
-                    least[at] = np.minimum(least[at], got[:, 0])
-            keys[rows, 0] = np.maximum(keys[rows, 0], least)
+                    least[at] = np.minimum(least[at], got)
+            keys[rows] = np.maximum(keys[rows], least)
         return keys
 
     def _bound_keys(self, tilings: Tilings, keep, fixed_through: int | None = None,
@@ -361,8 +363,7 @@ class BranchAndBound:
         """(B, n) lower bounds of the objective key of every loop order of each tiling (and
         every completion, with ``fixed_through``); +inf where ``valid`` and the tiling cannot
         be valid (capacity and fan-out do not depend on the loop order)."""
-        keys = np.empty((len(tilings), len(self.objective.metrics) if
-                         self.objective.weights is None else 1))
+        keys = np.empty((len(tilings), self.objective.columns))
         orders = tuple(self.space.dims for _ in self.space.arch.storage)
         # over every order: also price each candidate innermost loop of the levels
         # _sharpened visits in the same pass (whole tilings: the outermost level only, the
@@ -380,29 +381,31 @@ class BranchAndBound:
                                                innermost_excess=excess_at))
             keys[rows] = self.objective.key(result)
             if result.innermost_excess is not None:
-                keys[rows, 0] = np.maximum(keys[rows, 0], self._least_over_innermost(result))
+                keys[rows] = np.maximum(keys[rows], self._least_over_innermost(result))
             if valid:
                 keys[rows[~result.valid]] = np.inf
         return keys
 
     def _least_over_innermost(self, result) -> np.ndarray:
-        """(B,) the largest over the levels whose excess energy ``result`` carries
-        (``Bound.innermost_excess``) of the least first metric over their candidate
-        innermost loops: every order has one of them innermost at each level, and each
-        candidate's orders spend at least its excess more, at no fewer cycles; the metrics
-        grow with energy (weights are non-negative), so this is a bound of every order, as
-        :meth:`_sharpened` takes it, without a model pass per candidate."""
-        most = np.full(len(result), -np.inf)
+        """(B, columns) the largest over the levels whose excess energy ``result`` carries
+        (``Bound.innermost_excess``) of the least key over their candidate innermost loops,
+        each column on its own: every order has one of them innermost at each level, and
+        each candidate's orders spend at least its excess more, at no fewer cycles; the
+        metrics grow with energy (weights are non-negative), so each column is a bound of
+        its metric over every order, as :meth:`_sharpened` takes it, without a model pass
+        per candidate."""
+        most = np.full((len(result), self.objective.columns), -np.inf)
         with np.errstate(invalid="ignore"):
             for level in result.innermost_excess:                 # (D, B) each
                 if not level.any():
                     continue                                      # nothing claimed
-                least = np.full(len(result), np.inf)
+                least = np.full((len(result), self.objective.columns), np.inf)
                 for more in level:
-                    if not np.isfinite(more).any():
+                    finite = np.isfinite(more)
+                    if not finite.any():
                         continue
-                    got = self.objective.key(replace(result, energy=result.energy + more))[:, 0]
-                    np.minimum(least, np.where(np.isfinite(more), got, np.inf), out=least)
+                    got = self.objective.key(replace(result, energy=result.energy + more))
+                    np.minimum(least, np.where(finite[:, None], got, np.inf), out=least)
                 np.maximum(most, least, out=most)
         return most
 

@@ -47,6 +47,11 @@ class Objective:
     metrics: tuple[str, ...] = ("edp",)
     weights: tuple[float, ...] | None = None
 
+    @property
+    def columns(self) -> int:
+        """How many columns a key has: one per metric, one for a weighted sum."""
+        return 1 if self.weights is not None else len(self.metrics)
+
     def key(self, result: BatchResult) -> np.ndarray:
         """(B, n) the columns to minimize lexicographically (n = 1 for a weighted sum)."""
         return self._columns(lambda m: metric_values(result, m))

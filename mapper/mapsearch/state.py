@@ -134,16 +134,23 @@ class SearchState:
 
     def may_improve(self, keys: np.ndarray) -> np.ndarray:
         """Which lower bounds leave room to beat the incumbent (the best key of this worker
-        or, when shared, of any worker): below it or equal in the first metric. Equal is
-        kept: later metrics may break the tie, and of mappings with equal keys the search
-        returns the first in canonical order, so it must meet all of them whatever the
-        incumbent was when it got there (the result must not depend on timing or on the
-        workers)."""
+        or, when shared, of any worker): lexicographically at most its key. Each column of
+        a bound is a lower bound of its own metric, so a mapping whose bound is above the
+        incumbent's key in the first column where they differ is above it too (with a
+        lexicographic objective such as Timeloop's ``[delay, energy]``, a tiling that can
+        only tie the incumbent's delay is pruned by its energy). Equal is kept: of mappings
+        with equal keys the search returns the first in canonical order, so it must meet
+        all of them whatever the incumbent was when it got there (the result must not
+        depend on timing or on the workers)."""
         best = self.incumbent_key()
-        first = keys[:, 0]
         if best is None:
-            return np.isfinite(first)
-        return first <= best[0]
+            return np.isfinite(keys[:, 0])
+        below = np.zeros(len(keys), dtype=bool)
+        equal = np.ones(len(keys), dtype=bool)
+        for column, value in zip(keys.T, best):
+            below |= equal & (column < value)
+            equal &= column == value
+        return below | equal
 
     def incumbent_key(self) -> tuple[float, ...] | None:
         """The key to beat: this search's best, its seed bound, or (shared) any worker's."""
