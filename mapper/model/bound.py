@@ -47,11 +47,12 @@ serve at ``G`` (:func:`bound_under_links`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Callable, Collection
 
 import numpy as np
 
-from ..primes import divisors
+from ..primes import divisors, exponent_table, factorize
 from ..spec.constraints import LoopOrder
 from .nest import level_tile_extents, product_rows, rank_extents
 
@@ -527,6 +528,40 @@ def pick_level(x: np.ndarray, level: np.ndarray) -> np.ndarray:
     return out
 
 
+def least_over_multiples(values: np.ndarray, bounds: tuple[int, ...]) -> np.ndarray:
+    """(n,) for each point of the divisor lattice of ``bounds`` (one axis per dimension, its
+    divisors ascending, flattened in C order), the least of ``values`` (n,) over its
+    multiples: the points that divide the bounds and are multiples of it in every
+    dimension. Written with one axis per prime of each bound, the multiples of a point are
+    the points at or above it on every axis, so this is a suffix minimum along each axis:
+    a few numpy passes over the lattice, however many divisors a bound has."""
+    flat, shape = _lattice_by_primes(bounds)
+    x = values[flat].reshape(shape)
+    for axis, size in enumerate(shape):
+        if size > 1:
+            x = np.flip(np.minimum.accumulate(np.flip(x, axis), axis=axis), axis)
+    out = np.empty_like(values)
+    out[flat] = x.reshape(-1)
+    return out
+
+
+@lru_cache(maxsize=256)
+def _lattice_by_primes(bounds: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The divisor lattice of ``bounds`` (flat, C order, each dimension's divisors
+    ascending) with one axis per prime of each bound: the flat index of each point in that
+    order, and its shape (a bound of 1 keeps one axis of length 1)."""
+    positions, shape = [], []
+    for b in bounds:
+        primes = factorize(b)
+        positions.append(np.searchsorted(divisors(b), [row[-1] for row in
+                                                       exponent_table(primes)]))
+        shape += [e + 1 for e in primes.values()] or [1]
+    lattice = tuple(len(divisors(b)) for b in bounds)
+    grid = np.meshgrid(*positions, indexing="ij")
+    flat = np.ravel_multi_index([g.reshape(-1) for g in grid], lattice)
+    return flat, tuple(shape)
+
+
 class FillFloor:
     """Capacity-aware lower bounds of the fills of an open level (``Bound.fixed_through``).
 
@@ -574,7 +609,8 @@ class FillFloor:
         larger of that and their words new to l's tile); ``charge(nbytes)``: told of the
         bytes its joint tables take and free as they come and go (the cache's account)."""
         D = len(bounds)
-        self.divisors = [np.array(divisors(int(b)), np.int64) for b in bounds]
+        self._bounds = tuple(int(b) for b in bounds)
+        self.divisors = [np.array(divisors(b), np.int64) for b in self._bounds]
         self.shape = shape = tuple(len(d) for d in self.divisors)
         self.tables: dict[int, np.ndarray] = {}
         #: (D, n) per tile that fits and innermost loop above l: the weighted words that do
@@ -666,16 +702,7 @@ class FillFloor:
 
     def _closed(self, floor: np.ndarray) -> np.ndarray:
         """(n,) the least of ``floor`` over the multiples of each tile shape (upward closure)."""
-        floor = floor.reshape(self.shape)
-        for axis, divs in enumerate(self.divisors):
-            closed = np.empty_like(floor)
-            for i, x in enumerate(divs):
-                multiples = np.flatnonzero(divs % x == 0)
-                index = [slice(None)] * len(self.shape)
-                index[axis] = i
-                closed[tuple(index)] = floor.take(multiples, axis=axis).min(axis=axis)
-            floor = closed
-        return floor.reshape(-1)
+        return least_over_multiples(floor, self._bounds)
 
     @property
     def nbytes(self) -> int:

@@ -1245,3 +1245,23 @@ def test_hull_touched_equals_enumeration(A, extents):
     touched = {tuple(A @ np.array(x)) for x in itertools.product(*(range(e) for e in extents))}
     hull = int(footprint(A, extents[:, None])[0])
     assert hull_touched(A, extents) == (len(touched) == hull)
+
+
+@settings(max_examples=40, deadline=None)
+@given(bounds=st.lists(st.integers(1, 72), min_size=1, max_size=3).map(tuple),
+       seed=st.integers(0, 2 ** 16), as_float=st.booleans())
+def test_least_over_multiples_equals_the_minimum_over_each_points_multiples(bounds, seed,
+                                                                           as_float):
+    """The capacity floor's upward closure (``FillFloor._closed``) against its definition:
+    at each point of the divisor lattice, the least value over the points that are
+    multiples of it in every dimension (and divide the bounds)."""
+    from mapper.model.bound import least_over_multiples
+    from mapper.primes import divisors
+    lattice = [divisors(b) for b in bounds]
+    points = list(itertools.product(*lattice))
+    values = np.random.default_rng(seed).integers(0, 50, len(points))
+    values = values.astype(np.float64) if as_float else values
+    expected = [min(v for q, v in zip(points, values)
+                    if all(y % x == 0 for x, y in zip(p, q))) for p in points]
+    got = least_over_multiples(values, bounds)
+    assert got.dtype == values.dtype and got.tolist() == expected
