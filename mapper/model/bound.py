@@ -909,12 +909,16 @@ def zero_shift_visits(delta: "DeltaBound", temporal: np.ndarray, spatial: np.nda
     higher = np.zeros(B, np.int64)
     inside = np.zeros((A.shape[0], B), np.int64)     # the loops of the levels between, summed
     for L in range(k, K):                                                  # k >= 1
+        if not moves[L].any():
+            continue             # no loop at L in any tiling: no carry, nothing to add
         step = level_tile_extents(temporal, spatial, L - 1) * spatial[L] * moves[L]
         here = A[:, :, None] * step[None]                                      # (R, D, B)
         mine = lowest == L
         for d, subsets in delta.cancelling.items():
             # (an irrelevant loop's carry moves the tile back, or nothing moves inside it,
             # and then the innermost loop moves nothing: s_1 = 0, no links)
+            if not moves[L, d].any():
+                continue                              # no loop of d at L: no carry
             N = temporal[L, d]
             base = here[:, d] - inside                                             # (R, B)
             total = np.einsum("sd,rdb->srb", subsets, here)
