@@ -908,10 +908,13 @@ def zero_shift_visits(delta: "DeltaBound", temporal: np.ndarray, spatial: np.nda
     at_level = np.zeros((D, B), np.int64)
     higher = np.zeros(B, np.int64)
     inside = np.zeros((A.shape[0], B), np.int64)     # the loops of the levels between, summed
+    tile = level_tile_extents(temporal, spatial, k - 1)          # level L - 1's, as L goes
     for L in range(k, K):                                                  # k >= 1
         if not moves[L].any():
+            tile = tile * spatial[L]
             continue             # no loop at L in any tiling: no carry, nothing to add
-        step = level_tile_extents(temporal, spatial, L - 1) * spatial[L] * moves[L]
+        step = tile * spatial[L] * moves[L]
+        tile = tile * temporal[L] * spatial[L]
         here = A[:, :, None] * step[None]                                      # (R, D, B)
         mine = lowest == L
         for d, subsets in delta.cancelling.items():
